@@ -1,0 +1,26 @@
+// The shared entry point for a lesson app's main.ts.
+import type { Lesson } from './lesson.js';
+import { parseFlags, runMain } from './flags.js';
+import { formatLessonResult } from './text.js';
+import { lessonId } from './lesson.js';
+
+/**
+ * Run one lesson from the command line with `--quick` and `--json`, print
+ * what it measured, and exit 1 if the effect was not reproduced.
+ */
+export function runLessonMain(lesson: Lesson, argv: readonly string[] = process.argv.slice(2)): void {
+  const id = lessonId(lesson);
+  runMain(id, async () => {
+    const flags = parseFlags(argv, {
+      quick: { type: 'boolean', help: 'smaller counts and shorter waits' },
+      json: { type: 'boolean', help: 'print the result as JSON' },
+    }, { usage: `npx tsx apps/${id}/src/main.ts`, summary: `${lesson.title}: ${lesson.effect}` });
+    const result = await lesson.run({
+      quick: flags.quick,
+      progress: (what) => { if (!flags.json) process.stderr.write(`… ${what}\n`); },
+    });
+    if (flags.json) console.log(JSON.stringify({ lesson: id, ...result }, null, 2));
+    else console.log(formatLessonResult(lesson, result).join('\n'));
+    if (!result.reproduced && !result.skipped) process.exitCode = 1;
+  });
+}

@@ -1,0 +1,17 @@
+// One place for the test settings every package and app shares.
+import { defineProject } from 'vitest/config';
+import type { UserWorkspaceConfig } from 'vitest/config';
+
+export function connlabProject(name: string): UserWorkspaceConfig {
+  return defineProject({
+    test: {
+      name,
+      include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      // Real sockets and real kernel timers: generous limits, no retries that hide flakes.
+      testTimeout: 30_000,
+      hookTimeout: 30_000,
+      // Timing lessons measure the kernel; two CPU-heavy files at once on 2 cores skew them.
+      fileParallelism: false,
+    },
+  });
+}
