@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { runCase } from './experiment.js';
+import { toLessonResult } from './lesson.js';
+
+describe('graceful close vs RST', () => {
+  it('an abrupt close loses the unread answer of a client that reads after sending, with ECONNRESET or EPIPE', async () => {
+    const r = await runCase({ close: 'abrupt', read: 'after-sending' });
+    expect(r.clientError).toMatch(/ECONNRESET|EPIPE/);
+    expect(r.receivedBytes).toBeLessThan(r.expectedBytes);
+    // The upload could not complete: the server's kernel reset the connection.
+    expect(r.uploadedBytes).toBeLessThan(16 * 1024 * 1024);
+  });
+
+  it('half-close, drain and close delivers every byte of the answer without an error', async () => {
+    for (const read of ['after-sending', 'while-sending'] as const) {
+      const r = await runCase({ close: 'graceful', read });
+      expect(r.clientError).toBeUndefined();
+      expect(r.receivedBytes).toBe(r.expectedBytes);
+      expect(r.drainedBytes).toBeGreaterThan(0);
+    }
+  });
+
+  it('the lesson reports the effect from the measurement, and not when nothing was lost', () => {
+    const base = { expectedBytes: 100, uploadedBytes: 1, drainedBytes: 0, ms: 1 };
+    const lost = toLessonResult({
+      cases: [
+        { ...base, close: 'abrupt', read: 'after-sending', receivedBytes: 0, clientError: 'ECONNRESET', complete: false },
+        { ...base, close: 'graceful', read: 'after-sending', receivedBytes: 100, clientError: undefined, complete: true },
+      ],
+    });
+    expect(lost.reproduced).toBe(true);
+    const notLost = toLessonResult({
+      cases: [
+        { ...base, close: 'abrupt', read: 'after-sending', receivedBytes: 100, clientError: 'ECONNRESET', complete: true },
+        { ...base, close: 'graceful', read: 'after-sending', receivedBytes: 100, clientError: undefined, complete: true },
+      ],
+    });
+    expect(notLost.reproduced).toBe(false);
+  });
+});
