@@ -7,3 +7,5 @@ export { mean, median, nowMs, percentile, summarize } from './stats.js';
 export type { Summary } from './stats.js';
 export { bar, formatBytes, formatLessonResult, formatMs, formatValue, measurementTable, renderFigure, sparkline, table } from './text.js';
 export { runLessonMain } from './main.js';
+export { escapeXml, niceTicks, renderFigureSvg, svgPalette } from './svg.js';
+export type { SvgOptions } from './svg.js';
