@@ -1,1 +1,12 @@
-export {};
+export { netnsUnavailableReason } from './availability.js';
+export { NamespaceChild } from './child.js';
+export type { ChildExit } from './child.js';
+export { hasParent, nextFromParent, sendToParent } from './child-side.js';
+export { cleanupAllSync, trackedNamespaces } from './cleanup.js';
+export type { CommandOptions, CommandOutput } from './command.js';
+export { NetnsChildExitError, NetnsCommandError, NetnsSpecError, NetnsTimeoutError, NetnsUnavailableError } from './errors.js';
+export { openNamespaces, withNamespaces } from './lab.js';
+export type { Link, LinkEnd, LinkSpec, NetnsLab, NetnsSpec, OpenNetnsLab } from './lab.js';
+export { listNamespaces, sweepStaleNamespaces } from './names.js';
+export { Namespace } from './namespace.js';
+export type { SpawnNodeOptions, SpawnOptions } from './namespace.js';
