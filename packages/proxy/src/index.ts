@@ -1,1 +1,6 @@
-export {};
+export { BlindRelay } from './blind-relay.js';
+export type { BlindRelayOptions, RelayConnectionStats, Upstream } from './blind-relay.js';
+export { ProxyError } from './errors.js';
+export type { ProxyErrorCode } from './errors.js';
+export { HOP_BY_HOP_HEADERS, connectionTokens, stripHopByHop } from './hop-by-hop.js';
+export type { HeaderPair, StrippedHeaders } from './hop-by-hop.js';

@@ -1,0 +1,19 @@
+// Errors with stable codes: callers branch on `code`, people read `message`.
+
+/** Codes: PROXY_BAD_REQUEST, PROXY_UPSTREAM, PROXY_TIMEOUT. */
+export type ProxyErrorCode = 'PROXY_BAD_REQUEST' | 'PROXY_UPSTREAM' | 'PROXY_TIMEOUT';
+
+/**
+ * Every error the proxies raise on purpose.
+ *
+ * @example
+ * relay.on('error', (e) => { if (e instanceof ProxyError && e.code === 'PROXY_UPSTREAM') console.log(e.message); });
+ */
+export class ProxyError extends Error {
+  readonly code: ProxyErrorCode;
+  constructor(code: ProxyErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ProxyError';
+    this.code = code;
+  }
+}
