@@ -1,35 +1,115 @@
 // Finds the lessons: every app whose package.json has `"connlab": { "lesson": N }`,
 // imported by its workspace package name so the tour sees what a user would.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { UsageError } from '@connlab/lab';
 import type { Lesson } from '@connlab/lab';
 
-const appsDir = fileURLToPath(new URL('../../', import.meta.url));
+/** The repository root (apps/tour/src → ../../..). */
+export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 export interface LessonEntry {
   number: number;
+  /** Directory under apps/, also the lesson id: `05-nagle`. */
   dir: string;
   packageName: string;
+  /** The app's package.json description, used as the title until the lesson is built. */
+  description: string;
+  /** Absolute path of the app directory. */
+  path: string;
 }
 
-export function lessonEntries(): LessonEntry[] {
+interface AppManifest {
+  name?: string;
+  description?: string;
+  connlab?: { lesson?: number };
+  dependencies?: Record<string, string>;
+}
+
+/** Read apps/<dir>/package.json, or undefined when there is none (or it is not JSON). */
+export function readManifest(appPath: string): AppManifest | undefined {
+  try {
+    return JSON.parse(readFileSync(join(appPath, 'package.json'), 'utf8')) as AppManifest;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Every lesson app under `appsDir`, ordered by lesson number.
+ *
+ * @example
+ * lessonEntries().map((e) => e.dir); // ['01-echo', '02-latency-breakdown', ...]
+ */
+export function lessonEntries(appsDir = join(repoRoot, 'apps')): LessonEntry[] {
   const entries: LessonEntry[] = [];
   for (const dir of readdirSync(appsDir)) {
-    let manifest: { name?: string; connlab?: { lesson?: number } };
-    try {
-      manifest = JSON.parse(readFileSync(join(appsDir, dir, 'package.json'), 'utf8')) as typeof manifest;
-    } catch {
-      continue;
+    const path = join(appsDir, dir);
+    const manifest = readManifest(path);
+    const number = manifest?.connlab?.lesson;
+    if (typeof number === 'number' && manifest?.name) {
+      entries.push({ number, dir, packageName: manifest.name, description: manifest.description ?? '', path });
     }
-    const number = manifest.connlab?.lesson;
-    if (typeof number === 'number' && manifest.name) entries.push({ number, dir, packageName: manifest.name });
   }
   return entries.sort((a, b) => a.number - b.number);
 }
 
+// TRANSITIONAL: while lessons are being written some apps are only scaffolds.
+// When every app has its lesson, delete this function and the 'not-built' status
+// (run.ts, summary.ts, report.ts) and let a missing lesson be a plain failure.
+/** True when the app has no src/lesson.ts yet, so there is nothing to run. */
+export function notBuiltYet(entry: LessonEntry): boolean {
+  return !existsSync(join(entry.path, 'src', 'lesson.ts'));
+}
+
+/** The title to show before the lesson module is loaded: "Lesson 05: Nagle." → "Nagle". */
+export function plannedTitle(entry: LessonEntry): string {
+  return entry.description.replace(/^Lesson \d+:\s*/, '').replace(/\.$/, '') || entry.dir;
+}
+
+/** Import an app's lesson by its package name, as a user of the workspace would. */
 export async function loadLesson(entry: LessonEntry): Promise<Lesson> {
   const mod = (await import(entry.packageName)) as { lesson?: Lesson };
   if (!mod.lesson) throw new Error(`${entry.packageName} does not export a lesson`);
   return mod.lesson;
+}
+
+/**
+ * Pick lessons by number (`5`, `05`), id (`05-nagle`) or slug (`nagle`);
+ * each selector may be a comma list. No selectors selects every lesson.
+ * An unknown selector is a UsageError naming the choices.
+ *
+ * @example
+ * selectLessons(lessonEntries(), ['5,time-wait']); // lessons 05 and 06
+ */
+export function selectLessons(entries: readonly LessonEntry[], selectors: readonly string[]): LessonEntry[] {
+  const wanted = selectors.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  if (wanted.length === 0) return [...entries];
+  const picked = new Set<LessonEntry>();
+  for (const w of wanted) {
+    const match = entries.find((e) => (/^\d+$/.test(w) && e.number === Number(w)) || e.dir === w || e.dir.replace(/^\d+-/, '') === w);
+    if (!match) {
+      throw new UsageError(`--lesson "${w}" matches no lesson; use a number 1-${entries.length}, an id like ${entries[0]?.dir ?? '01-echo'}, or a name like ${entries[0]?.dir.replace(/^\d+-/, '') ?? 'echo'} (see --list)`);
+    }
+    picked.add(match);
+  }
+  return entries.filter((e) => picked.has(e));
+}
+
+/**
+ * Fold every `--name X` / `--name=X` into one `--name X,Y` so a flag can be
+ * repeated (node's parseArgs keeps only the last value of a string option).
+ */
+export function foldRepeated(argv: readonly string[], name: string): string[] {
+  const flag = `--${name}`;
+  const values: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === flag && i + 1 < argv.length) values.push(argv[++i]!);
+    else if (arg.startsWith(`${flag}=`)) values.push(arg.slice(flag.length + 1));
+    else rest.push(arg);
+  }
+  return values.length ? [...rest, flag, values.join(',')] : rest;
 }

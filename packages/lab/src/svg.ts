@@ -155,6 +155,7 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
 }
 
 function tickLabel(value: number, unit?: string): string {
+  if (value === 0) return '0';
   if (unit !== undefined) return formatValue(value, unit);
   const abs = Math.abs(value);
   if (abs >= 1e6) return `${Number((value / 1e6).toPrecision(3))}M`;

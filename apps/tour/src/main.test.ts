@@ -1,0 +1,74 @@
+// The tour as a learner runs it: a child process, real flags, real exit codes.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { lessonEntries, notBuiltYet } from './registry.js';
+import type { TourRun } from './run.js';
+
+const tsx = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
+const main = fileURLToPath(new URL('./main.ts', import.meta.url));
+
+interface Outcome { code: number; stdout: string; stderr: string }
+
+function tour(args: string[], timeout = 120_000): Promise<Outcome> {
+  return new Promise((resolve) => {
+    execFile(tsx, [main, ...args], { timeout, env: { ...process.env, NO_COLOR: '1' } }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('npm start (the tour)', () => {
+  it('lists all 16 lessons with --list and runs nothing', async () => {
+    const { code, stdout } = await tour(['--list']);
+    expect(code).toBe(0);
+    for (const e of lessonEntries()) expect(stdout).toContain(e.dir);
+  });
+
+  it.each([
+    [['--lesson', 'no-such-lesson'], /^tour: --lesson "no-such-lesson" matches no lesson.*\(try --help\)$/],
+    [['--timeout', 'soon'], /^tour: --timeout must be a number, got "soon" \(try --help\)$/],
+    [['--bogus'], /^tour: Unknown option '--bogus'.*\(try --help\)$/],
+  ])('rejects %j with one line and exit code 2', async (args, message) => {
+    const { code, stderr, stdout } = await tour(args);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr.trim()).toMatch(message);
+  });
+
+  it('prints usage with --help and exits 0', async () => {
+    const { code, stdout } = await tour(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/--lesson <string>/);
+    expect(stdout).toMatch(/--no-report/);
+  });
+
+  const built = lessonEntries().filter((e) => !notBuiltYet(e));
+  it.skipIf(built.length === 0)('runs one real lesson with --quick --json and writes the report where --report says', async () => {
+    // The quickest built lesson would be ideal; any built one shows the plumbing.
+    const pick = built.find((e) => e.dir === '13-graceful-close') ?? built[0]!;
+    const dir = mkdtempSync(join(tmpdir(), 'connlab-tour-'));
+    dirs.push(dir);
+    const report = join(dir, 'nested', 'index.html');
+    const { code, stdout, stderr } = await tour(['--lesson', String(pick.number), '--quick', '--json', '--report', report]);
+    const run = JSON.parse(stdout) as TourRun & { reproducedAll: boolean; report: string };
+    expect(run.lessons).toHaveLength(1);
+    expect(run.lessons[0]!.id).toBe(pick.dir);
+    expect(['reproduced', 'not-reproduced', 'skipped', 'failed']).toContain(run.lessons[0]!.status);
+    // Exit code 1 exactly when a lesson that ran missed its effect or failed.
+    expect(code).toBe(run.reproducedAll ? 0 : 1);
+    expect(stderr).toContain(`[1/1] ${pick.dir}`);
+    expect(existsSync(report)).toBe(true);
+    expect(readFileSync(report, 'utf8')).toContain(`id="lesson-${pick.dir}"`);
+  });
+});

@@ -1,0 +1,54 @@
+import { UsageError } from '@connlab/lab';
+import { describe, expect, it } from 'vitest';
+import { foldRepeated, lessonEntries, loadLesson, notBuiltYet, plannedTitle, selectLessons } from './registry.js';
+
+describe('lessonEntries', () => {
+  const entries = lessonEntries();
+
+  it('finds the 16 lesson apps, numbered 1 to 16, each directory prefixed with its number', () => {
+    expect(entries.map((e) => e.number)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
+    for (const e of entries) {
+      expect(e.dir).toMatch(new RegExp(`^${String(e.number).padStart(2, '0')}-[a-z0-9]+(-[a-z0-9]+)*$`));
+      expect(e.packageName).toBe(`@connlab/lesson-${e.dir}`);
+    }
+  });
+
+  it('loads every built lesson by package name, with the number and slug of its directory', async () => {
+    for (const e of entries.filter((x) => !notBuiltYet(x))) {
+      const lesson = await loadLesson(e);
+      expect(`${String(lesson.number).padStart(2, '0')}-${lesson.slug}`, e.packageName).toBe(e.dir);
+      expect(lesson.title.length).toBeGreaterThan(0);
+      expect(lesson.effect.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('takes a planned title from the package description', () => {
+    expect(plannedTitle({ number: 5, dir: '05-nagle', packageName: '', description: 'Lesson 05: Nagle and delayed ACK.', path: '' })).toBe('Nagle and delayed ACK');
+    expect(plannedTitle({ number: 5, dir: '05-nagle', packageName: '', description: '', path: '' })).toBe('05-nagle');
+  });
+});
+
+describe('selectLessons', () => {
+  const entries = lessonEntries();
+
+  it('selects by number, id or name, in lesson order, from repeated or comma-separated values', () => {
+    const ids = (sel: string[]) => selectLessons(entries, sel).map((e) => e.dir);
+    expect(ids(['13', '5'])).toEqual(['05-nagle', '13-graceful-close']);
+    expect(ids(['time-wait,01-echo, 05'])).toEqual(['01-echo', '05-nagle', '06-time-wait']);
+    expect(ids([])).toHaveLength(16);
+  });
+
+  it('rejects an unknown lesson with a one-line usage error that points at --list', () => {
+    expect(() => selectLessons(entries, ['99'])).toThrow(UsageError);
+    expect(() => selectLessons(entries, ['nagel'])).toThrow(/--lesson "nagel" matches no lesson.*--list/);
+  });
+});
+
+describe('foldRepeated', () => {
+  it('joins every occurrence of a flag into one comma list and keeps the other arguments', () => {
+    expect(foldRepeated(['--lesson', '5', '--quick', '--lesson=nagle'], 'lesson')).toEqual(['--quick', '--lesson', '5,nagle']);
+    expect(foldRepeated(['--quick'], 'lesson')).toEqual(['--quick']);
+    // A trailing flag without its value is left for the parser to reject.
+    expect(foldRepeated(['--lesson'], 'lesson')).toEqual(['--lesson']);
+  });
+});

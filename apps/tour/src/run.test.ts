@@ -1,0 +1,111 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { defineLesson } from '@connlab/lab';
+import type { Lesson, LessonResult } from '@connlab/lab';
+import { describe, expect, it } from 'vitest';
+import type { LessonEntry } from './registry.js';
+import { oneLine, runTour, statusOf, tourFailed } from './run.js';
+
+const result = (over: Partial<LessonResult>): LessonResult => ({ reproduced: true, measurements: [], lines: [], figures: [], ...over });
+
+function fake(number: number, slug: string, run: Lesson['run']): { entry: LessonEntry; lesson: Lesson } {
+  const dir = `${String(number).padStart(2, '0')}-${slug}`;
+  return {
+    entry: { number, dir, packageName: `@fake/${dir}`, description: `Lesson ${number}: ${slug}.`, path: `/nonexistent/${dir}` },
+    lesson: defineLesson({ number, slug, title: `title ${slug}`, effect: `effect ${slug}`, needsRoot: 'no', run }),
+  };
+}
+
+async function tour(fakes: ReturnType<typeof fake>[], timeoutMs = 5000, built = (_e: LessonEntry) => true) {
+  const byDir = new Map(fakes.map((f) => [f.entry.dir, f.lesson]));
+  const events: string[] = [];
+  const run = await runTour(fakes.map((f) => f.entry), {
+    quick: true,
+    timeoutMs,
+    isBuilt: built,
+    load: (e) => Promise.resolve(byDir.get(e.dir)!),
+    hooks: {
+      onStart: (i, n, id) => events.push(`start ${i + 1}/${n} ${id}`),
+      onProgress: (what) => events.push(`progress ${what}`),
+      onEnd: (l) => events.push(`end ${l.id} ${l.status}`),
+    },
+  });
+  return { run, events };
+}
+
+describe('runTour', () => {
+  it('runs lessons in order, passes quick and reports progress between start and end', async () => {
+    let sawQuick = false;
+    const { run, events } = await tour([
+      fake(1, 'a', (ctx) => { sawQuick = ctx.quick; ctx.progress('measuring a'); return Promise.resolve(result({})); }),
+      fake(2, 'b', () => Promise.resolve(result({}))),
+    ]);
+    expect(sawQuick).toBe(true);
+    expect(events).toEqual(['start 1/2 01-a', 'progress measuring a', 'end 01-a reproduced', 'start 2/2 02-b', 'end 02-b reproduced']);
+    expect(run.lessons.map((l) => l.title)).toEqual(['title a', 'title b']);
+    expect(run.quick).toBe(true);
+    expect(run.machine.cpus).toBeGreaterThan(0);
+  });
+
+  it('records a throwing lesson as failed with a one-line error and goes on to the next', async () => {
+    const coded = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1\n    at stack line'), { code: 'ECONNREFUSED' });
+    const { run } = await tour([
+      fake(1, 'async-throw', () => Promise.reject(coded)),
+      fake(2, 'sync-throw', () => { throw new TypeError('bad option --count'); }),
+      fake(3, 'fine', () => Promise.resolve(result({}))),
+    ]);
+    expect(run.lessons.map((l) => l.status)).toEqual(['failed', 'failed', 'reproduced']);
+    expect(run.lessons[0]!.error).toBe('connect ECONNREFUSED 127.0.0.1:1');
+    expect(run.lessons[1]!.error).toBe('bad option --count');
+    expect(tourFailed(run)).toBe(true);
+  });
+
+  it('fails a lesson that runs past its time limit or returns something that is not a result', async () => {
+    const { run } = await tour([
+      fake(1, 'hangs', () => new Promise<LessonResult>(() => undefined)),
+      fake(2, 'garbage', () => Promise.resolve({ reproduced: 'yes' } as unknown as LessonResult)),
+    ], 150);
+    expect(run.lessons[0]).toMatchObject({ status: 'failed', error: expect.stringMatching(/01-hangs still running after 0 s.*\[TOUR_LESSON_TIMEOUT\]/) as unknown });
+    expect(run.lessons[1]).toMatchObject({ status: 'failed', error: '02-garbage returned something that is not a lesson result' });
+  });
+
+  it('tells reproduced, not reproduced and skipped apart, and fails the tour only for a missed effect', async () => {
+    const skipped = await tour([
+      fake(1, 'skips', () => Promise.resolve(result({ reproduced: false, skipped: 'skipped: needs root' }))),
+      fake(2, 'part', () => Promise.resolve(result({ reproduced: true, skipped: 'skipped: part needs root' }))),
+    ]);
+    expect(skipped.run.lessons.map((l) => l.status)).toEqual(['skipped', 'reproduced']);
+    expect(tourFailed(skipped.run)).toBe(false);
+    const missed = await tour([fake(1, 'missed', () => Promise.resolve(result({ reproduced: false })))]);
+    expect(missed.run.lessons[0]!.status).toBe('not-reproduced');
+    expect(tourFailed(missed.run)).toBe(true);
+  });
+
+  it('reports an app without a lesson as not built yet, without loading it, and does not fail the tour', async () => {
+    const { run } = await tour([fake(1, 'scaffold', () => Promise.reject(new Error('must not run')))], 1000, () => false);
+    expect(run.lessons[0]).toMatchObject({ id: '01-scaffold', status: 'not-built', title: 'scaffold' });
+    expect(tourFailed(run)).toBe(false);
+  });
+
+  it('charges an uncaught exception thrown from a lesson timer to that lesson and keeps going', async () => {
+    // In a child process: vitest treats any uncaught exception in its own worker as a failed run.
+    const fixture = fileURLToPath(new URL('./test-fixtures/stray-error.ts', import.meta.url));
+    const tsx = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
+    const { stdout } = await promisify(execFile)(tsx, [fixture], { timeout: 20_000 });
+    const statuses = JSON.parse(stdout) as { id: string; status: string; error?: string }[];
+    expect(statuses).toEqual([
+      { id: '01-stray', status: 'failed', error: 'thrown from a timer' },
+      { id: '02-after', status: 'reproduced' },
+    ]);
+  });
+});
+
+describe('statusOf and oneLine', () => {
+  it('derive the status from the result and keep only the first line of an error', () => {
+    expect(statusOf(result({ reproduced: false }))).toBe('not-reproduced');
+    expect(oneLine(new Error('\nfirst\nsecond'))).toBe('first');
+    expect(oneLine(Object.assign(new Error('timed out'), { code: 'ECHO_TIMEOUT' }))).toBe('timed out [ECHO_TIMEOUT]');
+    expect(oneLine('x'.repeat(400))).toHaveLength(300);
+  });
+});
