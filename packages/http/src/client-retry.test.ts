@@ -1,0 +1,77 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { HttpClient } from './client.js';
+import { HttpClientError } from './client-errors.js';
+import { ok, scriptedServer } from '../test/client-fixtures.js';
+import type { ScriptedServer } from '../test/client-fixtures.js';
+
+describe('client retries', () => {
+  let server: ScriptedServer | undefined;
+  let client: HttpClient | undefined;
+  afterEach(async () => {
+    await client?.close();
+    await server?.close();
+    server = client = undefined;
+  });
+
+  // Answers `k` requests per connection, then closes without a word
+  // (no Connection: close), dropping whatever else was pipelined.
+  const closesAfter = (k: number) => scriptedServer((req) => (
+    req.index <= k ? { raw: ok(`${req.method} ${req.target}`), ...(req.index === k ? { then: 'end' as const } : {}) } : { ignore: true }
+  ));
+
+  it('retries unanswered pipelined GETs once on a new connection', async () => {
+    const s = server = await closesAfter(3);
+    const c = client = new HttpClient({ connections: 1, pipelining: 8 });
+    const retried: string[] = [];
+    c.on('retry', (info) => retried.push(info.path));
+    const rs = await Promise.all([1, 2, 3, 4, 5].map((i) => c.request({ origin: s.origin, path: `/${i}` })));
+    expect(rs.map((r) => r.text())).toEqual([1, 2, 3, 4, 5].map((i) => `GET /${i}`));
+    expect(rs.map((r) => r.attempts)).toEqual([1, 1, 1, 2, 2]);
+    expect(retried).toEqual(['/4', '/5']);
+    expect(rs[3]!.connectionId).not.toBe(rs[0]!.connectionId);
+    expect(rs[3]!.retriedAfter).toBeDefined();
+    expect(rs[3]!.timing.phases[0]!.phase).toBe('failed-attempt');
+  });
+
+  it('does not retry a POST: it fails with HTTP_CLIENT_NOT_RETRIED saying it may have been processed', async () => {
+    const s = server = await closesAfter(1);
+    const c = client = new HttpClient({ connections: 1 });
+    await c.request({ origin: s.origin, path: '/first' });
+    // The server closes after /first; if the POST goes out before the FIN is
+    // seen it is lost. Make that certain: the server ignores it and then closes.
+    await s.close();
+    const s2 = server = await scriptedServer((req) => (req.method === 'POST' ? { ignore: true, then: 'end' } : { raw: ok('x') }));
+    const c2 = client = new HttpClient({ connections: 1 });
+    await c.close();
+    await c2.request({ origin: s2.origin, path: '/warm' });
+    const dropper = await scriptedServer(() => ({ ignore: true }));
+    await dropper.close();
+    const post = c2.request({ origin: s2.origin, method: 'POST', path: '/order', body: 'one book', responseTimeoutMs: 5000 });
+    // Close the server's side of the connection while the POST is unanswered.
+    await new Promise((r) => setTimeout(r, 50));
+    await s2.close();
+    const error = await post.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HttpClientError);
+    expect((error as HttpClientError).code).toBe('HTTP_CLIENT_NOT_RETRIED');
+    expect((error as HttpClientError).message).toMatch(/may or may not have processed it/);
+    expect((error as HttpClientError).attempts).toBe(1);
+    expect(s2.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+
+  it('retries a GET only once: a second failure is reported', async () => {
+    const s = server = await scriptedServer((req) => (req.index === 1 ? { raw: ok('x') } : { ignore: true, then: 'destroy' }));
+    const c = client = new HttpClient({ connections: 1 });
+    await c.request({ origin: s.origin, path: '/warm' });
+    const error = await c.request({ origin: s.origin, path: '/again' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'HTTP_CLIENT_SOCKET', attempts: 2 });
+  });
+
+  it('does not retry when the connection was new: the server is failing, not racing', async () => {
+    const s = server = await scriptedServer(() => ({ ignore: true, then: 'destroy' }));
+    const c = client = new HttpClient();
+    let retries = 0;
+    c.on('retry', () => retries++);
+    await expect(c.request({ origin: s.origin })).rejects.toMatchObject({ code: 'HTTP_CLIENT_SOCKET', attempts: 1 });
+    expect(retries).toBe(0);
+  });
+});

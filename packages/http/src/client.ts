@@ -1,0 +1,60 @@
+// The HTTP/1.1 client: one pool per origin, requests in, complete responses out.
+import { EventEmitter } from 'node:events';
+import { parseOrigin, prepareRequest } from './client-request.js';
+import type { RequestOptions } from './client-request.js';
+import { Pool } from './pool.js';
+import type { ClientResponse, PoolEvents, PoolOptions } from './pool.js';
+
+/** Client settings: the pool settings, applied to every origin. */
+export type ClientOptions = Partial<PoolOptions>;
+
+/**
+ * A persistent, pipelining HTTP/1.1 client written on `net`.
+ *
+ * @example
+ * const client = new HttpClient({ connections: 2, pipelining: 4 });
+ * const res = await client.request({ origin: 'http://127.0.0.1:8080', path: '/' });
+ * console.log(res.status, res.reused, res.timing.phases);
+ * await client.close();
+ */
+export class HttpClient extends EventEmitter<PoolEvents> {
+  readonly options: ClientOptions;
+  private readonly pools = new Map<string, Pool>();
+
+  constructor(options: ClientOptions = {}) {
+    super();
+    this.options = options;
+  }
+
+  /** Send one request; resolves when the whole response has arrived. */
+  async request(options: RequestOptions): Promise<ClientResponse> {
+    const origin = parseOrigin(options.origin);
+    const prepared = prepareRequest(options, origin);
+    return this.pool(origin.key, () => new Pool(origin, this.options)).request(prepared, options.responseTimeoutMs);
+  }
+
+  /** The pool for an origin (created on first use), for lessons that watch it. */
+  poolFor(originInput: RequestOptions['origin']): Pool {
+    const origin = parseOrigin(originInput);
+    return this.pool(origin.key, () => new Pool(origin, this.options));
+  }
+
+  /** Close every pool: queued and in-flight requests fail with HTTP_CLIENT_CLOSED. */
+  async close(): Promise<void> {
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(pools.map((p) => p.close()));
+  }
+
+  private pool(key: string, make: () => Pool): Pool {
+    let pool = this.pools.get(key);
+    if (!pool) {
+      pool = make();
+      pool.on('connect', (info) => this.emit('connect', info));
+      pool.on('close', (info) => this.emit('close', info));
+      pool.on('retry', (info) => this.emit('retry', info));
+      this.pools.set(key, pool);
+    }
+    return pool;
+  }
+}

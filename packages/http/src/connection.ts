@@ -1,0 +1,529 @@
+// One client connection: parsing, the in-order response queue (pipelining),
+// keep-alive bookkeeping and the graceful close.
+import type { Socket } from 'node:net';
+import type { DeadlineEntry, DeadlineList, DeadlineOwner } from './deadline-list.js';
+import { HttpParseError } from './errors.js';
+import { HttpParser } from './parser.js';
+import type { MessageHead } from './parser.js';
+import { BodyStream, HttpRequest } from './request.js';
+import { HttpResponse } from './response.js';
+import type { ResponseInit, ResponseSink } from './response.js';
+import { reasonPhrase, statusLine } from './status.js';
+import type { ParserLimits } from './limits.js';
+
+/** Where a connection is in its life (the notes' ka_flag, spelled out). */
+export type ConnectionState =
+  /** Waiting for the first byte of the next request (idle timer running). */
+  | 'idle'
+  /** A request head has started but is not complete (header timer running). */
+  | 'reading'
+  /** Requests in flight: handlers running or responses being written. */
+  | 'active'
+  /** Half-closed by the server: output finished, input drained and discarded until the peer closes or the linger ends. */
+  | 'closing'
+  | 'closed';
+
+/** Why a connection ended. */
+export type CloseReason =
+  | 'idle-timeout' // keep-alive timeout after the last response
+  | 'header-timeout' // request head too slow (slowloris), answered 408
+  | 'max-requests' // maxRequestsPerConnection responses served
+  | 'client-close' // the client closed its side
+  | 'connection-close' // the request asked for it: Connection: close, or HTTP/1.0 without keep-alive
+  | 'undelimited-response' // a response without a length, ended by the close
+  | 'parse-error' // malformed request, answered 4xx/5xx
+  | 'handler-error' // handler failed after the head was sent
+  | 'server-close' // server.close(): idle connection, or in-flight finished
+  | 'forced' // server.close() grace period over
+  | 'error'; // socket error (ECONNRESET, ...)
+
+/** A handler: write to `res`, or return (or resolve to) a {@link ResponseInit}. */
+export type Handler = (req: HttpRequest, res: HttpResponse) => void | ResponseInit | Promise<void | ResponseInit>;
+
+/** What a connection needs from its server. */
+export interface ConnectionHost {
+  readonly handler: Handler;
+  readonly limits: ParserLimits;
+  readonly keepAliveTimeoutMs: number;
+  readonly maxRequests: number;
+  readonly bodyBufferSize: number;
+  readonly maxPipelined: number;
+  readonly draining: boolean;
+  readonly idleList: DeadlineList<Connection>;
+  readonly headerList: DeadlineList<Connection>;
+  readonly lingerList: DeadlineList<Connection>;
+  date(): string | null;
+  connectionClosed(conn: Connection): void;
+  requestStarted(req: HttpRequest): void;
+  responseSent(conn: Connection, res: HttpResponse): void;
+  clientError(conn: Connection, error: HttpParseError): void;
+  handlerError(conn: Connection, req: HttpRequest | null, error: unknown): void;
+}
+
+const NOW = (): number => performance.now();
+
+/** One accepted socket and its keep-alive record (requests served, start, last activity, state). */
+export class Connection implements DeadlineEntry, ResponseSink {
+  // DeadlineEntry links (the connection sits in at most one timer list).
+  dlPrev: DeadlineEntry | null = null;
+  dlNext: DeadlineEntry | null = null;
+  dlDeadline = 0;
+  dlList: DeadlineOwner | null = null;
+
+  readonly id: number;
+  readonly socket: Socket;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /** Monotonic ms when accepted (the notes' `time`). */
+  readonly startedAt: number;
+  /** Monotonic ms of the last byte read or response written. */
+  lastActivity: number;
+  /** Responses fully handed to the socket (the notes' `req_number`). */
+  requestsServed = 0;
+  /** Request heads parsed. */
+  requestsReceived = 0;
+  state: ConnectionState = 'idle';
+  closeReason: CloseReason | null = null;
+
+  private readonly host: ConnectionHost;
+  private readonly parser: HttpParser;
+  private readonly queue: HttpResponse[] = [];
+  private current: HttpResponse | null = null; // response of the request being parsed
+  private bodyParts: Buffer[] = [];
+  private bodySize = 0;
+  private inBatch = false;
+  private flushQueued = false;
+  private stopParsing = false; // a request that closes the connection was parsed
+  private pausedForPipeline = false;
+  private pausedForBody = false;
+  private pendingReason: CloseReason | null = null;
+
+  constructor(host: ConnectionHost, id: number, socket: Socket) {
+    this.host = host;
+    this.id = id;
+    this.socket = socket;
+    this.remoteAddress = socket.remoteAddress ?? '';
+    this.remotePort = socket.remotePort ?? 0;
+    this.startedAt = this.lastActivity = NOW();
+    this.parser = new HttpParser({ type: 'request', ...host.limits }, {
+      onHead: (head) => this.onHead(head),
+      onBody: (chunk) => this.onBody(chunk),
+      onComplete: (trailers) => this.onComplete(trailers),
+    });
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.onEnd());
+    socket.on('error', () => this.onSocketError());
+    socket.on('close', () => this.onClose());
+    host.idleList.add(this, this.startedAt);
+  }
+
+  /** Responses parsed but not yet fully written. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  // --- input -----------------------------------------------------------------
+
+  private onData(chunk: Buffer): void {
+    this.lastActivity = NOW();
+    if (this.state === 'closing' || this.state === 'closed' || this.stopParsing) return; // drain and discard
+    if (this.state === 'idle') {
+      this.state = 'reading';
+      this.host.headerList.add(this, this.lastActivity);
+    }
+    this.inBatch = true;
+    try {
+      this.parser.execute(chunk);
+    } catch (error) {
+      this.inBatch = false;
+      this.parseFailed(error);
+      return;
+    }
+    this.inBatch = false;
+    this.flush();
+  }
+
+  private onHead(head: MessageHead): void {
+    this.requestsReceived++;
+    const host = this.host;
+    const req = new HttpRequest(head, this.id, this.requestsReceived, this.remoteAddress, this.remotePort);
+    // keep_alive_check: will this connection take another request after this one?
+    let close = !head.keepAlive;
+    let reason: CloseReason = 'connection-close';
+    if (!close && host.maxRequests > 0 && this.requestsReceived >= host.maxRequests) { close = true; reason = 'max-requests'; }
+    if (!close && host.draining) { close = true; reason = 'server-close'; }
+    const res = new HttpResponse(this, req, close);
+    if (close) this.pendingReason ??= reason;
+    this.queue.push(res);
+    this.current = res;
+    this.bodyParts = [];
+    this.bodySize = 0;
+    if (this.state === 'reading' || this.state === 'idle') {
+      this.host.headerList.remove(this);
+      this.state = 'active';
+    }
+    host.requestStarted(req);
+    // RFC 9110 §10.1.1: answer 100 Continue when nothing is queued ahead of it.
+    if (head.expectContinue && head.framing !== 'none' && this.queue.length === 1 && req.version !== '1.0') {
+      this.socket.write('HTTP/1.1 100 Continue\r\n\r\n');
+    }
+    if (head.framing === 'length' && head.contentLength > host.bodyBufferSize) this.startStream(res);
+  }
+
+  private startStream(res: HttpResponse): void {
+    const stream = new BodyStream(() => {
+      if (this.pausedForBody) {
+        this.pausedForBody = false;
+        this.resumeInput();
+      }
+    });
+    res.req.stream = stream;
+    for (const part of this.bodyParts) stream.push(part);
+    this.bodyParts = [];
+    this.invoke(res);
+  }
+
+  private onBody(chunk: Buffer): void {
+    const res = this.current!;
+    const stream = res.req.stream;
+    if (stream) {
+      if (!stream.push(chunk)) {
+        this.pausedForBody = true;
+        this.parser.pause();
+        this.socket.pause();
+      }
+      return;
+    }
+    this.bodyParts.push(chunk);
+    this.bodySize += chunk.length;
+    if (this.bodySize > this.host.bodyBufferSize) this.startStream(res);
+  }
+
+  private onComplete(trailers: string[]): void {
+    const res = this.current!;
+    this.current = null;
+    res.req.trailers = trailers;
+    if (res.req.stream) {
+      res.req.stream.push(null);
+    } else {
+      const parts = this.bodyParts;
+      res.req.body = parts.length === 0 ? Buffer.alloc(0) : parts.length === 1 ? Buffer.from(parts[0]!) : Buffer.concat(parts);
+      this.bodyParts = [];
+      this.invoke(res);
+    }
+    if (res.close) {
+      // Stop reading requests after one that closes the connection; later bytes are discarded.
+      this.stopParsing = true;
+      this.parser.pause();
+    } else if (this.queue.length >= this.host.maxPipelined) {
+      this.pausedForPipeline = true;
+      this.parser.pause();
+      this.socket.pause();
+    }
+  }
+
+  private invoke(res: HttpResponse): void {
+    let result: ReturnType<Handler>;
+    try {
+      result = this.host.handler(res.req, res);
+    } catch (error) {
+      this.handlerFailed(res, error);
+      return;
+    }
+    if (result === undefined) return;
+    if (result instanceof Promise) {
+      result.then(
+        (init) => { if (init && !res.finished && this.state !== 'closed') this.safeSend(res, init); },
+        (error: unknown) => this.handlerFailed(res, error),
+      );
+      return;
+    }
+    if (!res.finished) this.safeSend(res, result);
+  }
+
+  private safeSend(res: HttpResponse, init: ResponseInit): void {
+    try {
+      res.send(init);
+    } catch (error) {
+      this.handlerFailed(res, error);
+    }
+  }
+
+  private handlerFailed(res: HttpResponse, error: unknown): void {
+    this.host.handlerError(this, res.req, error);
+    if (this.state === 'closed' || res.finished) return;
+    if (res.headersSent) {
+      // The framing of this response is broken; nothing after it can be trusted.
+      this.pendingReason = 'handler-error';
+      this.socket.destroy();
+      return;
+    }
+    const fresh = new HttpResponse(this, res.req, res.close);
+    const index = this.queue.indexOf(res);
+    if (index !== -1) this.queue[index] = fresh;
+    fresh.send({ status: 500, headers: { 'Content-Type': 'text/plain' }, body: 'Internal Server Error\n' });
+  }
+
+  // --- output ----------------------------------------------------------------
+
+  /** ResponseSink: Connection / Keep-Alive lines (RFC 9112 §9.3, RFC 2068 §19.7.1). */
+  connectionHeaders(res: HttpResponse): string {
+    if (res.close) return 'Connection: close\r\n';
+    if (res.req.version === '1.0') {
+      const timeout = Math.ceil(this.host.keepAliveTimeoutMs / 1000);
+      const max = this.host.maxRequests > 0 ? `, max=${this.host.maxRequests - res.req.index}` : '';
+      return `Connection: keep-alive\r\nKeep-Alive: timeout=${timeout}${max}\r\n`;
+    }
+    return '';
+  }
+
+  date(): string | null {
+    return this.host.date();
+  }
+
+  responseUpdated(res: HttpResponse): void {
+    if (this.inBatch || res !== this.queue[0]) return; // flushed at the end of the batch / when it reaches the front
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(() => {
+        this.flushQueued = false;
+        this.flush();
+      });
+    }
+  }
+
+  /** Write every response that is ready, in request order, in one write. */
+  private flush(): void {
+    if (this.state === 'closed') return;
+    let out: (string | Buffer)[] | null = null;
+    let allStrings = true;
+    let closing = false;
+    let closeCause: CloseReason = 'connection-close';
+    const queue = this.queue;
+    while (queue.length > 0) {
+      const res = queue[0]!;
+      if (res.parts.length > 0) {
+        out ??= [];
+        for (const p of res.parts) {
+          out.push(p);
+          if (typeof p !== 'string') allStrings = false;
+        }
+        res.parts = [];
+      }
+      if (!res.finished) break;
+      queue.shift();
+      this.requestsServed++;
+      this.host.responseSent(this, res);
+      if (res.close) {
+        closing = true;
+        closeCause = res.req.keepAlive ? 'undelimited-response' : 'connection-close';
+        break;
+      }
+    }
+    if (out) {
+      this.lastActivity = NOW();
+      if (out.length === 1) this.socket.write(out[0]!, 'latin1');
+      else if (allStrings) this.socket.write(out.join(''), 'latin1');
+      else {
+        this.socket.cork();
+        for (const p of out) this.socket.write(p, 'latin1');
+        this.socket.uncork();
+      }
+    }
+    if (closing) {
+      this.queue.length = 0;
+      this.beginClose(this.pendingReason ?? closeCause);
+      return;
+    }
+    if (this.pausedForPipeline && queue.length < this.host.maxPipelined) {
+      this.pausedForPipeline = false;
+      this.resumeInput();
+      return;
+    }
+    if (queue.length === 0 && this.state === 'active') this.becomeIdle();
+  }
+
+  private resumeInput(): void {
+    this.socket.resume();
+    this.inBatch = true;
+    try {
+      this.parser.resume();
+    } catch (error) {
+      this.inBatch = false;
+      this.parseFailed(error);
+      return;
+    }
+    this.inBatch = false;
+    this.flush();
+  }
+
+  /** keep_alive_update after a transaction: idle timer from now, or header timer if a request has begun. */
+  private becomeIdle(): void {
+    if (this.host.draining) {
+      this.beginClose('server-close');
+      return;
+    }
+    if (this.parser.readingHead) {
+      this.state = 'reading';
+      this.host.headerList.add(this, this.lastActivity);
+    } else {
+      this.state = 'idle';
+      this.host.idleList.add(this, this.lastActivity);
+    }
+  }
+
+  private parseFailed(error: unknown): void {
+    if (!(error instanceof HttpParseError)) {
+      // A bug on our side, never the client's: do not crash the process.
+      this.host.handlerError(this, null, error);
+      this.pendingReason = 'error';
+      this.socket.destroy();
+      return;
+    }
+    this.host.clientError(this, error);
+    this.stopParsing = true;
+    const cur = this.current;
+    this.current = null;
+    this.pendingReason = 'parse-error';
+    if (cur?.req.stream) {
+      // Its handler is running on a body that turned out malformed.
+      cur.req.stream.destroy(error);
+      if (this.queue.includes(cur)) {
+        cur.close = true;
+        this.flush();
+        return;
+      }
+    } else if (cur) {
+      this.queue.splice(this.queue.indexOf(cur), 1); // its handler never ran
+    }
+    this.sendError(error.status, `${reasonPhrase(error.status)}: ${error.message}\n`);
+  }
+
+  /** Queue an error response that closes the connection (after earlier responses, in order). */
+  private sendError(status: number, text: string): void {
+    if (this.state === 'reading' || this.state === 'idle') {
+      this.host.headerList.remove(this);
+      this.host.idleList.remove(this);
+      this.state = 'active';
+    }
+    const body = Buffer.from(text);
+    const res = new HttpResponse(this, new HttpRequest(ERROR_HEAD, this.id, this.requestsReceived + 1, this.remoteAddress, this.remotePort), true);
+    const date = this.host.date();
+    res.parts.push(`${statusLine(status)}Content-Type: text/plain\r\n${date === null ? '' : `Date: ${date}\r\n`}Content-Length: ${body.length}\r\nConnection: close\r\n\r\n`, body);
+    res.headersSent = true;
+    res.finished = true;
+    this.queue.push(res);
+    this.flush();
+  }
+
+  // --- timers and closing ----------------------------------------------------
+
+  /** Idle timer fired (called by the server's idle list). */
+  idleExpired(): void {
+    this.beginClose('idle-timeout');
+  }
+
+  /** Header timer fired: slowloris protection, answered 408 (RFC 9110 §15.5.9). */
+  headerExpired(): void {
+    this.stopParsing = true;
+    this.parser.pause();
+    this.pendingReason = 'header-timeout';
+    this.sendError(408, 'Request Timeout: request head not received in time\n');
+  }
+
+  /** Linger over: the peer kept the connection open (or kept sending); drop it. */
+  lingerExpired(): void {
+    this.socket.destroy();
+  }
+
+  /** server.close(): idle or half-read connections close now; busy ones after their in-flight responses. */
+  drain(): void {
+    if (this.state === 'idle' || this.state === 'reading') {
+      this.beginClose('server-close');
+      return;
+    }
+    if (this.state !== 'active') return;
+    this.stopParsing = true;
+    this.parser.pause();
+    // The last queued response that has not written its head yet says Connection: close.
+    const last = this.queue[this.queue.length - 1];
+    if (last) {
+      last.close = true;
+      this.pendingReason ??= 'server-close';
+    }
+  }
+
+  /** Grace period over. */
+  forceClose(): void {
+    if (this.state === 'closed') return;
+    this.closeReason ??= 'forced';
+    this.socket.destroy();
+  }
+
+  /**
+   * Graceful close: send FIN after everything written (half-close), keep
+   * reading and discarding until the peer closes or the linger expires, so the
+   * kernel has no unread data that would turn our close into an RST.
+   */
+  beginClose(reason: CloseReason): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    this.closeReason ??= reason;
+    this.state = 'closing';
+    this.stopParsing = true;
+    this.host.idleList.remove(this);
+    this.host.headerList.remove(this);
+    this.socket.end();
+    this.socket.resume();
+    if (this.socket.readableEnded) {
+      this.socket.destroySoon();
+      return;
+    }
+    this.host.lingerList.add(this);
+  }
+
+  private onEnd(): void {
+    // The client half-closed (FIN). allowHalfOpen lets us still answer what it sent.
+    if (this.state === 'closing') {
+      this.socket.destroySoon();
+      return;
+    }
+    this.stopParsing = true;
+    const cur = this.current;
+    this.current = null;
+    if (cur?.req.stream) cur.req.stream.destroy(new Error(`connection ${this.id}: client closed before the request body was complete`));
+    else if (cur) this.queue.splice(this.queue.indexOf(cur), 1); // incomplete request, its handler never ran
+    const last = this.queue[this.queue.length - 1];
+    if (last) {
+      // Answer what was asked, then close.
+      last.close = true;
+      this.pendingReason ??= 'client-close';
+      this.flush();
+      return;
+    }
+    this.beginClose('client-close');
+  }
+
+  private onSocketError(): void {
+    this.closeReason ??= 'error';
+  }
+
+  private onClose(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.closeReason ??= this.pendingReason ?? 'client-close';
+    this.host.idleList.remove(this);
+    this.host.headerList.remove(this);
+    this.host.lingerList.remove(this);
+    const cur = this.current;
+    if (cur?.req.stream && !cur.req.stream.readableEnded) cur.req.stream.destroy(new Error(`connection ${this.id} closed before the request body was complete`));
+    this.queue.length = 0;
+    this.host.connectionClosed(this);
+  }
+}
+
+// Stand-in request for error responses that belong to no parsed request.
+const ERROR_HEAD: MessageHead = {
+  type: 'request', method: 'GET', target: '', status: 0, reason: '', versionMajor: 1, versionMinor: 1, rawHeaders: [],
+  framing: 'none', contentLength: 0, transferCodings: [], connection: [], keepAlive: false, upgrade: false,
+  expectContinue: false, warnings: [],
+};

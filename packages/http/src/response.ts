@@ -1,0 +1,288 @@
+// The response a handler writes, serialized straight to HTTP/1.1 bytes.
+import { HttpResponseError } from './errors.js';
+import type { HttpRequest } from './request.js';
+import { statusLine } from './status.js';
+import { isFieldValue, isToken } from './tokens.js';
+
+/** Header input: an object (`{ 'Content-Type': 'text/plain' }`) or ordered pairs. */
+export type HeaderInput =
+  | Readonly<Record<string, string | number | readonly string[]>>
+  | readonly (readonly [string, string | number])[];
+
+/** What a handler may return instead of calling `res.end()`. */
+export interface ResponseInit {
+  /** Default 200. */
+  status?: number;
+  headers?: HeaderInput;
+  /** Strings are sent as UTF-8. */
+  body?: string | Uint8Array | null;
+}
+
+/** The connection side of a response (implemented by the server's connection). */
+export interface ResponseSink {
+  /** The response has new bytes in `parts` (or finished). */
+  responseUpdated(res: HttpResponse): void;
+  /** Connection and Keep-Alive lines for this response, decided when its head is written. */
+  connectionHeaders(res: HttpResponse): string;
+  /** The current Date field value (cached once a second). */
+  date(): string | null;
+}
+
+const MODE_NONE = 0; // head not written yet
+const MODE_LENGTH = 1;
+const MODE_CHUNKED = 2;
+const MODE_CLOSE = 3; // body delimited by closing the connection
+const MODE_NO_BODY = 4;
+
+const EMPTY = Buffer.alloc(0);
+// eslint-disable-next-line no-control-regex
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * A response under construction. Content-Length is sent when the whole body is
+ * given to `end()`; after `write()` the body is chunked (HTTP/1.1) or
+ * delimited by closing the connection (HTTP/1.0). HEAD, 204 and 304
+ * responses never carry a body.
+ *
+ * @example
+ * ```ts
+ * createServer((req, res) => {
+ *   res.writeHead(200, { 'Content-Type': 'text/plain' });
+ *   res.end('hello\n');
+ * });
+ * ```
+ */
+export class HttpResponse {
+  statusCode = 200;
+  /** The request this answers. */
+  readonly req: HttpRequest;
+  /** True once the status-line and header fields have been serialized. */
+  headersSent = false;
+  /** True once end() was called. */
+  finished = false;
+  /** The connection closes after this response (decided by the request, the server's policy or the framing). */
+  close: boolean;
+  /** Bytes waiting to be written by the connection, in order (strings are latin1 byte strings). */
+  parts: (string | Buffer)[] = [];
+  private readonly sink: ResponseSink;
+  private fields: string[] = []; // flat [name, value, ...]
+  private mode = MODE_NONE;
+  private declared = -1;
+  private sent = 0;
+  private forceClose = false;
+
+  constructor(sink: ResponseSink, req: HttpRequest, close: boolean) {
+    this.sink = sink;
+    this.req = req;
+    this.close = close;
+  }
+
+  /** Set (replace) a header field. Names must be tokens; values must not contain CR, LF or NUL (response splitting). */
+  setHeader(name: string, value: string | number | readonly string[]): this {
+    this.assertOpen();
+    this.removeHeader(name);
+    if (typeof value === 'object') for (const v of value) this.addField(name, v);
+    else this.addField(name, value);
+    return this;
+  }
+
+  /** Append a field line without replacing earlier ones (e.g. several Set-Cookie). */
+  appendHeader(name: string, value: string | number): this {
+    this.assertOpen();
+    this.addField(name, value);
+    return this;
+  }
+
+  /** The value(s) set for a name, joined with ", ". */
+  getHeader(name: string): string | undefined {
+    const lower = name.toLowerCase();
+    let out: string | undefined;
+    for (let i = 0; i < this.fields.length; i += 2) {
+      if (this.fields[i]!.toLowerCase() === lower) out = out === undefined ? this.fields[i + 1]! : `${out}, ${this.fields[i + 1]!}`;
+    }
+    return out;
+  }
+
+  removeHeader(name: string): this {
+    const lower = name.toLowerCase();
+    for (let i = this.fields.length - 2; i >= 0; i -= 2) if (this.fields[i]!.toLowerCase() === lower) this.fields.splice(i, 2);
+    return this;
+  }
+
+  /** Set the status and (optionally) header fields; the head is serialized on the first write() or end(). */
+  writeHead(status: number, headers?: HeaderInput): this {
+    this.assertOpen();
+    this.statusCode = status;
+    if (headers) this.addFields(headers);
+    return this;
+  }
+
+  /**
+   * Delimit the body by closing the connection instead of Content-Length or
+   * chunked, the only choice an HTTP/1.0 client understands for a body of
+   * unknown length (RFC 9112 §6.3 (8)). The connection closes after this response.
+   */
+  closeDelimited(): this {
+    this.assertOpen();
+    this.forceClose = true;
+    return this;
+  }
+
+  /** Send part of the body. Returns false once bytes are queued behind earlier responses or the socket. */
+  write(chunk: string | Uint8Array): boolean {
+    if (this.finished) throw new HttpResponseError('HTTP_RESPONSE_ALREADY_SENT', `write() after end() (${this.req.method} ${this.req.target})`);
+    if (!this.headersSent) this.commit(-1);
+    this.body(chunk);
+    this.sink.responseUpdated(this);
+    return this.parts.length === 0;
+  }
+
+  /** Finish the response, optionally with (the rest of) the body. */
+  end(body?: string | Uint8Array | null): void {
+    if (this.finished) throw new HttpResponseError('HTTP_RESPONSE_ALREADY_SENT', `end() called twice (${this.req.method} ${this.req.target})`);
+    const data = body ?? EMPTY;
+    if (!this.headersSent) {
+      this.commit(typeof data === 'string' ? Buffer.byteLength(data) : data.length, typeof data === 'string' ? data : null);
+      if (this.mode === MODE_LENGTH && typeof data === 'string') {
+        this.finish();
+        return;
+      }
+    }
+    if (data.length > 0) this.body(data);
+    this.finish();
+  }
+
+  /** Apply a {@link ResponseInit} and end. */
+  send(init: ResponseInit): void {
+    if (init.status !== undefined) this.statusCode = init.status;
+    if (init.headers) this.addFields(init.headers);
+    this.end(init.body ?? null);
+  }
+
+  // --- internals -------------------------------------------------------------
+
+  private assertOpen(): void {
+    if (this.headersSent) throw new HttpResponseError('HTTP_RESPONSE_ALREADY_SENT', `headers already sent (${this.req.method} ${this.req.target})`);
+  }
+
+  private addFields(headers: HeaderInput): void {
+    if (Array.isArray(headers)) {
+      for (const [n, v] of headers as readonly (readonly [string, string | number])[]) this.addField(n, v);
+    } else {
+      for (const [n, v] of Object.entries(headers as Readonly<Record<string, string | number | readonly string[]>>)) {
+        if (typeof v === 'object') for (const x of v) this.addField(n, x);
+        else this.addField(n, v);
+      }
+    }
+  }
+
+  private addField(name: string, value: string | number): void {
+    const v = typeof value === 'number' ? String(value) : value;
+    if (!isToken(name)) throw new HttpResponseError('HTTP_RESPONSE_INVALID_HEADER', `invalid header name ${JSON.stringify(name)}`);
+    if (!isFieldValue(v)) throw new HttpResponseError('HTTP_RESPONSE_INVALID_HEADER', `invalid value for header ${name}: control characters (CR, LF, NUL) are not allowed`);
+    this.fields.push(name, v.trim());
+  }
+
+  /**
+   * Serialize the head. `length` is the whole body's size when known (end()
+   * before any write()), -1 when streaming. `inline` is a string body that
+   * may be appended to the head string when it is ASCII.
+   */
+  private commit(length: number, inline: string | null = null): void {
+    const status = this.statusCode;
+    if (!Number.isInteger(status) || status < 200 || status > 599) {
+      throw new HttpResponseError('HTTP_RESPONSE_INVALID_STATUS', `status ${status} is not a final status code (200-599)`);
+    }
+    const isHead = this.req.method === 'HEAD';
+    let head = statusLine(status);
+    let userLength = -1;
+    const f = this.fields;
+    for (let i = 0; i < f.length; i += 2) {
+      const name = f[i]!;
+      const value = f[i + 1]!;
+      // The server owns the framing and connection fields (RFC 9112 §6, §9.6).
+      switch (name.length) {
+        case 10:
+          if (name.toLowerCase() === 'connection') {
+            if (/(^|,)\s*close\s*(,|$)/i.test(value)) this.close = true;
+            continue;
+          }
+          if (name.toLowerCase() === 'keep-alive') continue;
+          break;
+        case 14:
+          if (name.toLowerCase() === 'content-length') {
+            // A handler-set length is sent as given (lessons use wrong ones on purpose).
+            if (/^\d{1,15}$/.test(value)) userLength = Number(value);
+            continue;
+          }
+          break;
+        case 17:
+          if (name.toLowerCase() === 'transfer-encoding') continue;
+          break;
+        default:
+          break;
+      }
+      head += `${name}: ${value}\r\n`;
+    }
+    const date = this.sink.date();
+    if (date !== null && this.getHeader('date') === undefined) head += `Date: ${date}\r\n`;
+    if (status === 204 || status === 304) {
+      // RFC 9110 §8.6: no Content-Length in 204; 304 has no body either.
+      this.mode = MODE_NO_BODY;
+    } else if (userLength >= 0) {
+      head += `Content-Length: ${userLength}\r\n`;
+      this.mode = MODE_LENGTH;
+      this.declared = userLength;
+    } else if (length >= 0 && !this.forceClose) {
+      head += `Content-Length: ${length}\r\n`;
+      this.mode = MODE_LENGTH;
+      this.declared = length;
+    } else if (isHead) {
+      // Unknown length, but a HEAD response has no body anyway.
+      this.mode = MODE_NO_BODY;
+    } else if (this.req.version !== '1.0' && !this.forceClose) {
+      head += 'Transfer-Encoding: chunked\r\n';
+      this.mode = MODE_CHUNKED;
+    } else {
+      // RFC 9112 §6.3 (8): the length cannot be determined; the close ends the body.
+      this.mode = MODE_CLOSE;
+      this.close = true;
+    }
+    if (isHead) this.mode = MODE_NO_BODY;
+    head += this.sink.connectionHeaders(this);
+    head += '\r\n';
+    this.headersSent = true;
+    if (inline !== null && this.mode === MODE_LENGTH && this.declared === length && !NON_ASCII.test(inline)) {
+      this.parts.push(head + inline);
+      this.sent = length;
+      return;
+    }
+    if (inline !== null && this.mode === MODE_LENGTH) {
+      this.parts.push(head);
+      this.parts.push(Buffer.from(inline));
+      this.sent = length;
+      return;
+    }
+    this.parts.push(head);
+  }
+
+  private body(chunk: string | Uint8Array): void {
+    if (this.mode === MODE_NO_BODY) return;
+    const data = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    if (data.length === 0) return;
+    this.sent += data.length;
+    if (this.mode === MODE_CHUNKED) {
+      this.parts.push(`${data.length.toString(16)}\r\n`, data, '\r\n');
+    } else {
+      this.parts.push(data);
+    }
+  }
+
+  private finish(): void {
+    this.finished = true;
+    if (this.mode === MODE_CHUNKED) this.parts.push('0\r\n\r\n');
+    // A wrong handler-set Content-Length leaves the framing broken: close after it.
+    if (this.mode === MODE_LENGTH && this.sent !== this.declared) this.close = true;
+    this.sink.responseUpdated(this);
+  }
+}

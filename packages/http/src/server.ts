@@ -1,0 +1,294 @@
+// createServer: the HTTP/1.1 server on net, with its live connection table.
+import { EventEmitter } from 'node:events';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { Connection } from './connection.js';
+import type { CloseReason, ConnectionHost, ConnectionState, Handler } from './connection.js';
+import { DeadlineList } from './deadline-list.js';
+import { HttpServerError } from './errors.js';
+import type { HttpParseError } from './errors.js';
+import { resolveLimits } from './limits.js';
+import type { ParserLimits } from './limits.js';
+import type { HttpRequest } from './request.js';
+import type { HttpResponse } from './response.js';
+
+/** Options of {@link createServer}; every limit of the parser is accepted too. */
+export interface ServerOptions extends Partial<ParserLimits> {
+  /** Idle time allowed after a response before the server closes (restarts after every response). Default 5000. */
+  keepAliveTimeoutMs?: number;
+  /** Time allowed from the first byte of a request to the end of its head (slowloris). Default 10000. */
+  headersTimeoutMs?: number;
+  /** Responses per connection; the last says `Connection: close`. 0 = no limit. Default 1000 (nginx's keepalive_requests). */
+  maxRequestsPerConnection?: number;
+  /** After the server half-closes, how long it drains the client's input before dropping the socket. Default 2000. */
+  lingerMs?: number;
+  /** Bodies up to this size arrive as `req.body`; larger ones as `req.stream`. Default 65536. */
+  bodyBufferSize?: number;
+  /** Stop reading a connection while this many responses are pending. Default 64. */
+  maxPipelinedRequests?: number;
+  /** Send a Date field (RFC 9110 §6.6.1). Default true. */
+  date?: boolean;
+  /** TCP_NODELAY on accepted sockets (responses are written whole, so Nagle only adds delay). Default true. */
+  noDelay?: boolean;
+}
+
+/** One row of `server.connections()`: the notes' keep-alive record, live. */
+export interface ConnectionInfo {
+  id: number;
+  remoteAddress: string;
+  remotePort: number;
+  state: ConnectionState;
+  /** Responses written on this connection. */
+  requestsServed: number;
+  /** Request heads received (served + in flight). */
+  requestsReceived: number;
+  /** Responses pending (pipelined or in flight). */
+  pending: number;
+  /** Wall-clock ms when the connection was accepted. */
+  startedAt: number;
+  /** ms since the last byte read or response written. */
+  idleMs: number;
+  /** Wall-clock ms when the running timer (idle, header or linger) expires; null while active. */
+  deadline: number | null;
+  /** Which timer `deadline` belongs to. */
+  timer: 'idle' | 'header' | 'linger' | null;
+  /** Why it is closing or closed (null while open). */
+  closeReason: CloseReason | null;
+}
+
+/** Events of {@link HttpServer}, for lessons to observe. */
+export interface HttpServerEvents {
+  /** A connection was accepted. */
+  connectionOpen: [info: ConnectionInfo];
+  /** A connection ended, with the reason. */
+  connectionClose: [info: ConnectionInfo, reason: CloseReason];
+  /** A request head was parsed (the handler runs when its body is complete, or streams). */
+  request: [req: HttpRequest];
+  /** A response was handed to the socket. */
+  response: [info: { connectionId: number; index: number; status: number; close: boolean }];
+  /** Malformed input: answered with error.status and Connection: close. */
+  clientError: [error: HttpParseError, info: ConnectionInfo];
+  /** A handler threw or rejected (answered 500 when the head was not sent yet). */
+  handlerError: [error: unknown, req: HttpRequest | null];
+  /** The idle, header or linger list expired some connections. */
+  sweep: [info: { timer: 'idle' | 'header' | 'linger'; expired: number }];
+}
+
+function positiveInt(name: string, value: number | undefined, dflt: number, allowZero = false): number {
+  if (value === undefined) return dflt;
+  if (!Number.isInteger(value) || value < (allowZero ? 0 : 1)) throw new RangeError(`createServer option ${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${String(value)}`);
+  return value;
+}
+
+/**
+ * The server. Create it with {@link createServer}, then `await listen()`.
+ */
+export class HttpServer extends EventEmitter<HttpServerEvents> implements ConnectionHost {
+  readonly handler: Handler;
+  readonly limits: ParserLimits;
+  readonly keepAliveTimeoutMs: number;
+  readonly headersTimeoutMs: number;
+  readonly maxRequests: number;
+  readonly lingerMs: number;
+  readonly bodyBufferSize: number;
+  readonly maxPipelined: number;
+  readonly idleList: DeadlineList<Connection>;
+  readonly headerList: DeadlineList<Connection>;
+  readonly lingerList: DeadlineList<Connection>;
+  draining = false;
+  private readonly net: net.Server;
+  private readonly live = new Map<number, Connection>();
+  private nextId = 1;
+  private readonly sendDate: boolean;
+  private readonly noDelay: boolean;
+  private dateSecond = -1;
+  private dateValue = '';
+  private closing: Promise<void> | null = null;
+  private allClosed: (() => void) | null = null;
+
+  constructor(handler: Handler, options: ServerOptions = {}) {
+    super();
+    this.handler = handler;
+    const { keepAliveTimeoutMs, headersTimeoutMs, maxRequestsPerConnection, lingerMs, bodyBufferSize, maxPipelinedRequests, date, noDelay, ...limits } = options;
+    this.limits = resolveLimits(limits);
+    this.keepAliveTimeoutMs = positiveInt('keepAliveTimeoutMs', keepAliveTimeoutMs, 5000);
+    this.headersTimeoutMs = positiveInt('headersTimeoutMs', headersTimeoutMs, 10_000);
+    this.maxRequests = positiveInt('maxRequestsPerConnection', maxRequestsPerConnection, 1000, true);
+    this.lingerMs = positiveInt('lingerMs', lingerMs, 2000);
+    this.bodyBufferSize = positiveInt('bodyBufferSize', bodyBufferSize, 65536);
+    this.maxPipelined = positiveInt('maxPipelinedRequests', maxPipelinedRequests, 64);
+    this.sendDate = date ?? true;
+    this.noDelay = noDelay ?? true;
+    const swept = (timer: 'idle' | 'header' | 'linger', fn: (c: Connection) => void) => (c: Connection): void => {
+      fn(c);
+      if (this.listenerCount('sweep') > 0) this.emit('sweep', { timer, expired: 1 });
+    };
+    this.idleList = new DeadlineList('idle', this.keepAliveTimeoutMs, swept('idle', (c) => c.idleExpired()));
+    this.headerList = new DeadlineList('header', this.headersTimeoutMs, swept('header', (c) => c.headerExpired()));
+    this.lingerList = new DeadlineList('linger', this.lingerMs, swept('linger', (c) => c.lingerExpired()));
+    // allowHalfOpen: a client's FIN must not close our side before its responses are out.
+    this.net = net.createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
+    this.net.on('error', () => undefined);
+  }
+
+  /**
+   * Listen on host:port (port 0 picks a free one). Resolves with the bound address.
+   *
+   * @example
+   * ```ts
+   * const { port } = await server.listen(0, '127.0.0.1');
+   * ```
+   */
+  listen(port = 0, host = '127.0.0.1'): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error): void => {
+        reject(new HttpServerError('HTTP_SERVER_LISTEN', `cannot listen on ${host}:${port}: ${error.message}`, { cause: error }));
+      };
+      this.net.once('error', onError);
+      this.net.listen(port, host, () => {
+        this.net.off('error', onError);
+        resolve(this.address());
+      });
+    });
+  }
+
+  /** The bound address; throws HTTP_SERVER_NOT_LISTENING before listen(). */
+  address(): AddressInfo {
+    const a = this.net.address();
+    if (!a || typeof a === 'string') throw new HttpServerError('HTTP_SERVER_NOT_LISTENING', 'server is not listening on a TCP port');
+    return a;
+  }
+
+  /** `http://host:port` of the bound address. */
+  get url(): string {
+    const a = this.address();
+    return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+  }
+
+  /** The live connection table (the notes' keep_alive_list). */
+  connections(): ConnectionInfo[] {
+    const out: ConnectionInfo[] = [];
+    const now = performance.now();
+    for (const c of this.live.values()) out.push(this.info(c, now));
+    return out;
+  }
+
+  /**
+   * Stop accepting, let in-flight requests finish (their responses say
+   * `Connection: close`), close idle connections at once, and destroy whatever
+   * is left after `graceMs` (default 5000). Resolves when every connection is gone.
+   */
+  close({ graceMs = 5000 }: { graceMs?: number } = {}): Promise<void> {
+    if (this.closing) return this.closing;
+    this.draining = true;
+    this.closing = new Promise<void>((resolve) => {
+      let netClosed = false;
+      const check = (): void => {
+        if (netClosed && this.live.size === 0) {
+          clearTimeout(grace);
+          this.idleList.clear();
+          this.headerList.clear();
+          this.lingerList.clear();
+          resolve();
+        }
+      };
+      this.allClosed = check;
+      const grace = setTimeout(() => {
+        for (const c of this.live.values()) c.forceClose();
+      }, graceMs);
+      grace.unref();
+      this.net.close(() => {
+        netClosed = true;
+        check();
+      });
+      for (const c of [...this.live.values()]) c.drain();
+      check();
+    });
+    return this.closing;
+  }
+
+  // --- ConnectionHost --------------------------------------------------------
+
+  date(): string | null {
+    if (!this.sendDate) return null;
+    const now = Date.now();
+    const second = Math.floor(now / 1000);
+    if (second !== this.dateSecond) {
+      this.dateSecond = second;
+      this.dateValue = new Date(now).toUTCString(); // IMF-fixdate (RFC 9110 §5.6.7)
+    }
+    return this.dateValue;
+  }
+
+  connectionClosed(conn: Connection): void {
+    this.live.delete(conn.id);
+    this.emit('connectionClose', this.info(conn, performance.now()), conn.closeReason ?? 'client-close');
+    this.allClosed?.();
+  }
+
+  requestStarted(req: HttpRequest): void {
+    if (this.listenerCount('request') > 0) this.emit('request', req);
+  }
+
+  responseSent(conn: Connection, res: HttpResponse): void {
+    if (this.listenerCount('response') > 0) {
+      this.emit('response', { connectionId: conn.id, index: res.req.index, status: res.statusCode, close: res.close });
+    }
+  }
+
+  clientError(conn: Connection, error: HttpParseError): void {
+    if (this.listenerCount('clientError') > 0) this.emit('clientError', error, this.info(conn, performance.now()));
+  }
+
+  handlerError(_conn: Connection, req: HttpRequest | null, error: unknown): void {
+    if (this.listenerCount('handlerError') > 0) this.emit('handlerError', error, req);
+  }
+
+  // --- internals -------------------------------------------------------------
+
+  private accept(socket: net.Socket): void {
+    if (this.draining) {
+      socket.destroy();
+      return;
+    }
+    if (this.noDelay) socket.setNoDelay(true);
+    const conn = new Connection(this, this.nextId++, socket);
+    this.live.set(conn.id, conn);
+    if (this.listenerCount('connectionOpen') > 0) this.emit('connectionOpen', this.info(conn, performance.now()));
+  }
+
+  private info(c: Connection, now: number): ConnectionInfo {
+    const list = c.dlList;
+    return {
+      id: c.id,
+      remoteAddress: c.remoteAddress,
+      remotePort: c.remotePort,
+      state: c.state,
+      requestsServed: c.requestsServed,
+      requestsReceived: c.requestsReceived,
+      pending: c.pending,
+      startedAt: Math.round(performance.timeOrigin + c.startedAt),
+      idleMs: Math.max(0, Math.round(now - c.lastActivity)),
+      deadline: list ? Math.round(performance.timeOrigin + c.dlDeadline) : null,
+      timer: list ? (list.name as 'idle' | 'header' | 'linger') : null,
+      closeReason: c.closeReason,
+    };
+  }
+}
+
+/**
+ * Create a persistent HTTP/1.1 server on `net`. The handler writes to `res`
+ * or returns a {@link ResponseInit}; it may be async, and pipelined responses
+ * still leave in request order.
+ *
+ * @example
+ * ```ts
+ * const server = createServer((req) => ({ body: `hello ${req.target}\n` }), { keepAliveTimeoutMs: 2000 });
+ * const { port } = await server.listen(0);
+ * server.on('connectionClose', (info, reason) => console.log(info.id, reason));
+ * await server.close();
+ * ```
+ */
+export function createServer(handler: Handler, options: ServerOptions = {}): HttpServer {
+  return new HttpServer(handler, options);
+}
