@@ -37,12 +37,12 @@ export type ChromiumAvailability = { ok: true; path: string } | { ok: false; rea
  * const browser = ensureChromium();
  * if (!browser.ok) console.log(`skipped: ${browser.reason}`);
  */
-export function ensureChromium(env: NodeJS.ProcessEnv = process.env): ChromiumAvailability {
-  if (existsSync(chromiumPath)) return { ok: true, path: chromiumPath };
-  if (process.platform !== 'linux') return { ok: false, reason: `no ${chromiumPath}: the browser check uses Debian's chromium package (Linux only)` };
+export function ensureChromium(env: NodeJS.ProcessEnv = process.env, path = chromiumPath): ChromiumAvailability {
+  if (existsSync(path)) return { ok: true, path };
+  if (process.platform !== 'linux') return { ok: false, reason: `no ${path}: the browser check uses Debian's chromium package (Linux only)` };
   const asked = env.CONNLAB_INSTALL_CHROMIUM === '1' || env.CI === 'true';
-  if (!asked) return { ok: false, reason: `no ${chromiumPath}; set CONNLAB_INSTALL_CHROMIUM=1 (as root) or install it: apt-get install -y chromium` };
-  if (!isRoot()) return { ok: false, reason: `no ${chromiumPath}, and installing it with apt needs root` };
+  if (!asked) return { ok: false, reason: `no ${path}; install it (apt-get install -y chromium) or let the test do it as root with CONNLAB_INSTALL_CHROMIUM=1` };
+  if (!isRoot()) return { ok: false, reason: `no ${path}, and installing it with apt needs root` };
   try {
     // One apt at a time: apt's own lock makes a second concurrent install fail instead of wait.
     const script = 'apt-get update && apt-get install -y --no-install-recommends chromium';
@@ -52,7 +52,7 @@ export function ensureChromium(env: NodeJS.ProcessEnv = process.env): ChromiumAv
   } catch (error) {
     return { ok: false, reason: `installing chromium with apt failed: ${error instanceof Error ? error.message.split('\n')[0]! : String(error)}` };
   }
-  return existsSync(chromiumPath) ? { ok: true, path: chromiumPath } : { ok: false, reason: `apt-get install chromium finished but ${chromiumPath} is missing` };
+  return existsSync(path) ? { ok: true, path } : { ok: false, reason: `apt-get install chromium finished but ${path} is missing` };
 }
 
 export interface BrowserOptions {
