@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { run } from './experiment.js';
+import { effectShown, lesson, toLessonResult } from './lesson.js';
+import { notesMessage } from './notes.js';
+
+describe('lesson 01 experiment', () => {
+  it('shows the notes’ effect: 16-byte reads, a reader that must loop, clean closes both ways', async () => {
+    const r = await run({ bulkBytes: 2 << 20 });
+
+    // Part 1: the notes' pair.
+    const reads = r.notesPair.serverReads.map((b) => b.length);
+    expect(reads).toEqual([16, 16, 16, 16, 16, 16, 7]);
+    expect(Buffer.concat(r.notesPair.serverReads).toString()).toBe(notesMessage);
+    expect(r.notesPair).toMatchObject({ sent: 103, received: 103, intact: true });
+    expect(Math.max(...r.notesPair.clientReads)).toBeLessThanOrEqual(16);
+
+    // Part 2: no boundaries; one read gets part of the message.
+    expect(r.stream.writes).toEqual([40, 30, 33]);
+    expect(r.stream.intact).toBe(true);
+    expect(r.stream.firstRead).toBeGreaterThan(0);
+    expect(r.stream.firstRead).toBeLessThan(103);
+    expect(r.stream.clientReads.reduce((a, b) => a + b, 0)).toBe(103);
+    expect(Math.max(...r.stream.serverReads)).toBeLessThanOrEqual(16);
+
+    // Part 3: both ways deliver every byte.
+    expect(r.sendall.intact).toBe(true);
+    expect(r.sendall.writes).toBe(32);
+
+    // Part 4: who closed first, and nobody was reset.
+    expect(r.close.clientFirst).toMatchObject({ closedFirstBy: 'peer', aborted: undefined });
+    expect(r.close.serverFirst).toMatchObject({ closedFirstBy: 'server', aborted: undefined, graceful: 1, destroyed: 0 });
+    expect(r.close.clientFirst.events[0]?.who).toBe('client');
+    expect(r.close.serverFirst.events[0]?.who).toBe('server');
+
+    expect(effectShown(r)).toEqual({ reproduced: true, failed: [] });
+    const result = toLessonResult(r);
+    expect(result.measurements.find((m) => m.label.startsWith('largest'))).toMatchObject({ value: 16, textbook: 'at most 16 B (recv(16))' });
+  });
+
+  it('reports NOT reproduced when the reads were not limited to the read size', async () => {
+    const r = await run({ bulkBytes: 1 << 20 });
+    r.notesPair.serverReads = [Buffer.from(notesMessage)];
+    expect(effectShown(r).reproduced).toBe(false);
+    expect(effectShown(r).failed).toEqual(['the server read at most 16 bytes at a time']);
+  });
+
+  it('runs as a lesson the tour can call', async () => {
+    const progress: string[] = [];
+    const result = await lesson.run({ quick: true, progress: (what) => progress.push(what) });
+    expect(result.reproduced).toBe(true);
+    expect(progress.length).toBeGreaterThan(0);
+    expect(result.figures.map((f) => f.kind)).toEqual(['table', 'bars', 'table', 'table']);
+  });
+});

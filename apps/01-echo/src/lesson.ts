@@ -1,0 +1,98 @@
+// Lesson 01 for the tour: run the experiment, compare with the notes, decide
+// from the measurements whether the effect showed.
+import type { Figure, LessonResult, Measurement } from '@connlab/lab';
+import { defineLesson, formatBytes } from '@connlab/lab';
+import type { ExperimentResult } from './experiment.js';
+import { run, serverLog } from './experiment.js';
+
+const join = (sizes: readonly number[]): string => sizes.join(' + ');
+
+/** Did the run show what the lesson is about? Each condition is one claim of the lesson. */
+export function effectShown(r: ExperimentResult): { reproduced: boolean; failed: string[] } {
+  const reads = r.notesPair.serverReads.map((b) => b.length);
+  const checks: [boolean, string][] = [
+    [r.notesPair.intact && r.notesPair.received === r.notesPair.sent, 'every byte of the message came back, in order'],
+    [Math.max(...reads) <= r.readSize && reads.length >= Math.ceil(r.notesPair.sent / r.readSize), `the server read at most ${r.readSize} bytes at a time`],
+    [r.stream.intact && r.stream.firstRead < r.notesPair.sent, 'a single read returned only part of the message'],
+    [r.sendall.intact, 'the single write and the sendall loop both delivered every byte'],
+    [r.close.clientFirst.closedFirstBy === 'peer' && r.close.clientFirst.aborted === undefined, 'the client closed first with a clean FIN exchange'],
+    [r.close.serverFirst.closedFirstBy === 'server' && r.close.serverFirst.aborted === undefined && r.close.serverFirst.destroyed === 0, 'the server closed first with a clean FIN exchange'],
+  ];
+  const failed = checks.filter(([ok]) => !ok).map(([, claim]) => claim);
+  return { reproduced: failed.length === 0, failed };
+}
+
+export function toLessonResult(r: ExperimentResult): LessonResult {
+  const serverReads = r.notesPair.serverReads.map((b) => b.length);
+  const { reproduced, failed } = effectShown(r);
+  const measurements: Measurement[] = [
+    { label: `server reads for the ${r.notesPair.sent}-byte message`, value: serverReads.length, unit: 'reads', textbook: `recv(16) in a loop: ⌈${r.notesPair.sent}/16⌉ = ${Math.ceil(r.notesPair.sent / 16)}` },
+    { label: 'largest single server read', value: Math.max(...serverReads), unit: 'B', textbook: 'at most 16 B (recv(16))' },
+    { label: 'bytes that came back', value: r.notesPair.received, unit: 'B', textbook: `num_received == num_excepted == ${r.notesPair.sent}` },
+    { label: `first single read (message sent as ${r.stream.writes.length} writes)`, value: r.stream.firstRead, unit: 'B', textbook: 'a stream keeps no message boundaries' },
+    ...(r.sendall.singleWriteAccepted === undefined ? [] : [{
+      label: `one write() of ${formatBytes(r.sendall.bytes)}: taken by the kernel at once`,
+      value: r.sendall.singleWriteAccepted,
+      unit: 'B',
+      textbook: 'send() may take only part; sendall() loops',
+    }]),
+    { label: `sendall loop: waits for 'drain' over ${r.sendall.writes} writes`, value: r.sendall.drainWaits, unit: 'waits' },
+  ];
+
+  const lines = [
+    `Part 1, the notes' pair: the client sent ${r.notesPair.sent} bytes in one sendall; the server read them as ${join(serverReads)} and echoed each piece.`,
+    `The client's recv(${r.readSize}) loop got ${join(r.notesPair.clientReads)} = ${r.notesPair.received} bytes back${r.notesPair.intact ? ', identical to what it sent' : ', NOT identical'}.`,
+    '',
+    `Part 2, a stream has no boundaries: the same message written as ${join(r.stream.writes)} bytes (${r.stream.writes.length} writes, paused between them)`,
+    `  the server read it as ${join(r.stream.serverReads)}; the client read it as ${join(r.stream.clientReads)}.`,
+    `  A client that reads once gets ${r.stream.firstRead} of ${r.notesPair.sent} bytes: it must loop until it has them all.`,
+    '',
+    `Part 3, send vs sendall: one write() of ${formatBytes(r.sendall.bytes)}` + (r.sendall.singleWriteAccepted === undefined
+      ? ' (this Node does not show how much the kernel took at once).'
+      : `: the kernel took ${formatBytes(r.sendall.singleWriteAccepted)} during the call; Node queued the other ${formatBytes(r.sendall.bytes - r.sendall.singleWriteAccepted)}.`),
+    `  A Python send() would have returned that first number and left the rest to you. The sendall-style loop (${r.sendall.writes} writes of 64 KiB, waiting for 'drain' ${r.sendall.drainWaits} times) kept memory bounded; both came back bit-exact: ${r.sendall.intact ? 'yes' : 'NO'}.`,
+    '',
+    'Part 4, who closes: both orders ended with two FINs and no reset.',
+    ...(failed.length ? ['', `not shown this run: ${failed.join('; ')}`] : []),
+  ];
+
+  const figures: Figure[] = [
+    {
+      kind: 'table',
+      title: 'Part 1: the server log, one line per read (the notes\' server prints the same)',
+      columns: ['read', 'bytes', 'data'],
+      rows: serverLog(r.notesPair.serverReads).map((line, i) => [i + 1, r.notesPair.serverReads[i]!.length, line.replace(/^received /, '')]),
+    },
+    {
+      kind: 'bars',
+      title: `Part 2: the same ${r.notesPair.sent} bytes, split three different ways`,
+      unit: 'pieces',
+      bars: [
+        { label: 'client writes', value: r.stream.writes.length, note: join(r.stream.writes) },
+        { label: 'server reads', value: r.stream.serverReads.length, note: join(r.stream.serverReads) },
+        { label: 'client reads', value: r.stream.clientReads.length, note: join(r.stream.clientReads) },
+      ],
+    },
+    ...(['clientFirst', 'serverFirst'] as const).map((which): Figure => ({
+      kind: 'table',
+      title: `Part 4: ${which === 'clientFirst' ? 'the client closes first (as in the notes)' : 'the server closes first (server close())'}`,
+      columns: ['ms', 'side', 'event'],
+      rows: r.close[which].events.map((e) => [e.ms.toFixed(2), e.who, e.what]),
+    })),
+  ];
+
+  return { reproduced, measurements, lines, figures };
+}
+
+export const lesson = defineLesson({
+  number: 1,
+  slug: 'echo',
+  title: 'TCP echo client and server',
+  effect: 'bytes arrive in order but in arbitrary pieces: a reader loops until it has them all; sendall vs one send; either side can close cleanly',
+  needsRoot: 'no',
+  async run(ctx) {
+    ctx.progress('echoing the notes\' message through a 16-byte-read server');
+    const result = await run({ bulkBytes: ctx.quick ? 2 << 20 : 8 << 20 });
+    return toLessonResult(result);
+  },
+});
