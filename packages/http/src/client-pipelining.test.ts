@@ -51,9 +51,9 @@ describe('client pipelining', () => {
       c.request({ origin: s.origin, path: '/c' }),
     ]);
     const [a, b, post, cc] = all;
-    expect([a!.pipelined, b!.pipelined]).toEqual([false, true]);
-    expect(post!.pipelined).toBe(false);
-    expect(cc!.pipelined).toBe(false);
+    expect([a.pipelined, b.pipelined]).toEqual([false, true]);
+    expect(post.pipelined).toBe(false);
+    expect(cc.pipelined).toBe(false);
     const at = (t: string) => s.requests.find((r) => r.target === t)!.at;
     expect(at('/order') - at('/b')).toBeGreaterThan(30); // waited for /a and /b to finish
     expect(at('/c') - at('/order')).toBeGreaterThan(30); // waited for the POST

@@ -23,8 +23,9 @@ export interface Reply {
   raw?: string | Buffer;
   /** Write after this many ms. Replies still leave in request order. */
   delayMs?: number;
-  /** After writing, half-close; 'destroy' closes at once; 'ignore' never answers. */
+  /** After writing (or not), 'end' half-closes, 'destroy' closes at once. */
   then?: 'end' | 'destroy';
+  /** Write nothing for this request (with `then`, close without answering). */
   ignore?: boolean;
 }
 
@@ -89,14 +90,14 @@ export async function scriptedServer(script: (req: SeenRequest) => Reply, option
         const req: SeenRequest = { ...head!, body: Buffer.concat(body), index: ++index, connection, at: performance.now() };
         requests.push(req);
         const reply = script(req);
-        if (reply.ignore) return;
+        if (reply.ignore && reply.then === undefined) return;
         pending++;
         const ready = new Promise<void>((resolve) => setTimeout(resolve, reply.delayMs ?? 0));
         const previous = chain;
         chain = Promise.all([previous, ready]).then(() => {
           pending--;
           if (done || socket.destroyed) return;
-          if (reply.raw !== undefined) socket.write(reply.raw);
+          if (reply.raw !== undefined && !reply.ignore) socket.write(reply.raw);
           armIdle();
           if (reply.then === 'end') { done = true; socket.end(); }
           if (reply.then === 'destroy') { done = true; socket.destroy(); }
