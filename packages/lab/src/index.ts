@@ -9,3 +9,5 @@ export { bar, formatBytes, formatLessonResult, formatMs, formatValue, measuremen
 export { runLessonMain } from './main.js';
 export { escapeXml, niceTicks, renderFigureSvg, svgPalette } from './svg.js';
 export type { SvgOptions } from './svg.js';
+export { Wire, WireError, escapeLines } from './wire.js';
+export type { WireEvent, WireOptions } from './wire.js';
