@@ -1,1 +1,13 @@
-export {};
+export { isOptionSupported, optionConstant } from './constants.js';
+export type { OptionConstant, OptionName } from './constants.js';
+export { getCongestion, setCongestion } from './congestion.js';
+export { systemDefaults } from './defaults.js';
+export type { SystemDefaults } from './defaults.js';
+export { InvalidOptionValueError, SocketNotReadyError, SocketOptionError, UnsupportedOptionError } from './errors.js';
+export { getKeepAlive, setKeepAlive } from './keepalive.js';
+export type { KeepAliveOptions, KeepAliveState } from './keepalive.js';
+export { getNoDelay, setNoDelay } from './nodelay.js';
+export { socketFd } from './socket-fd.js';
+export { getTcpInfo, parseTcpInfo } from './tcp-info.js';
+export type { CaStateName, TcpInfo, TcpInfoCore, TcpInfoExtended } from './tcp-info.js';
+export { getUserTimeout, setUserTimeout } from './user-timeout.js';
