@@ -1,0 +1,154 @@
+// The docs check: first on the real repository (these must pass for `npm test`),
+// then on small made-up repositories, to show each check catches what it should.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { checkCommands, checkLessonDocs, checkLessonPage, checkLessonTable, checkLinks, splitMarkdown } from './docs-check.js';
+import { repoRoot } from './registry.js';
+
+describe('the docs of this repository', () => {
+  it('have a page for every built lesson app and an app for every numbered page, each page in the lesson shape', () => {
+    expect(checkLessonDocs(repoRoot)).toEqual([]);
+  });
+
+  it('show only commands that point at files, scripts and workspaces that exist', () => {
+    expect(checkCommands(repoRoot)).toEqual([]);
+  });
+
+  it('link only to files that exist', () => {
+    expect(checkLinks(repoRoot)).toEqual([]);
+  });
+
+  it.each(['README.md', 'docs/README.md'])('%s lists every lesson app with its doc and packages', (file) => {
+    expect(checkLessonTable(repoRoot, file)).toEqual([]);
+  });
+});
+
+const page = (extra = '') => `# 01 · Echo
+
+**Goal:** see bytes come back.
+
+## The concept
+text
+
+## Run it
+\`\`\`sh
+npx tsx apps/01-echo/src/main.ts
+\`\`\`
+
+## What you will see
+<!-- captured:begin -->
+\`\`\`
+output
+\`\`\`
+<!-- captured:end -->
+
+## Why
+## What goes wrong
+## Try this
+## Next
+${extra}`;
+
+function fixture(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), 'connlab-docs-'));
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), content);
+  }
+  return root;
+}
+
+const app = (n: number, dir: string, deps: Record<string, string> = {}) => ({
+  [`apps/${dir}/package.json`]: JSON.stringify({ name: `@connlab/lesson-${dir}`, description: `Lesson ${n}.`, connlab: { lesson: n }, dependencies: { '@connlab/lab': '*', ...deps }, scripts: { start: 'tsx src/main.ts' } }),
+});
+const pkg = (name: string, scripts: Record<string, string> = {}) => ({ [`packages/${name}/package.json`]: JSON.stringify({ name: `@connlab/${name}`, scripts }) });
+const built = (dir: string) => ({ [`apps/${dir}/src/lesson.ts`]: '', [`apps/${dir}/src/main.ts`]: '' });
+
+describe('the docs check catches', () => {
+  const roots: string[] = [];
+  const repo = (files: Record<string, string>) => {
+    const root = fixture({ 'package.json': JSON.stringify({ name: 'root', scripts: { start: 'x', test: 'x', bench: 'x' } }), ...files });
+    roots.push(root);
+    return root;
+  };
+  afterEach(() => {
+    for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
+  });
+
+  it('a built lesson without its doc, and a numbered doc without its app, but not a lesson still being written', () => {
+    const root = repo({ ...app(1, '01-echo'), ...built('01-echo'), ...app(2, '02-latency'), 'docs/03-ghost.md': page() });
+    expect(checkLessonDocs(root)).toEqual([
+      'apps/01-echo has src/lesson.ts but no docs/01-echo.md',
+      'docs/03-ghost.md has no lesson app apps/03-ghost (an app dir with "connlab": { "lesson": 3 })',
+    ]);
+  });
+
+  it('a lesson page missing a section, out of order, without output, or with unpaired markers', () => {
+    expect(checkLessonPage('d.md', page())).toEqual([]);
+    expect(checkLessonPage('d.md', page().replace('## Try this\n', ''))).toEqual(['d.md: no "Try this" section']);
+    expect(checkLessonPage('d.md', page().replace('## Why\n', '').replace('## Next', '## Next\n## Why'))).toEqual(['d.md:23: "Why" should come before "What goes wrong"']);
+    const noOutput = page().replace(/<!-- captured:begin -->[\s\S]*<!-- captured:end -->/, 'prose only');
+    expect(checkLessonPage('d.md', noOutput)).toEqual(['d.md:13: "What you will see" shows no output (no code block)']);
+    expect(checkLessonPage('d.md', page('<!-- captured:begin -->'))).toEqual(['d.md:24: captured:begin is never closed by <!-- captured:end -->']);
+  });
+
+  it('commands pointing at missing files, scripts or workspaces', () => {
+    const root = repo({
+      ...app(1, '01-echo'), ...built('01-echo'), ...pkg('http', { bench: 'tsx bench/x.ts' }),
+      'README.md': [
+        '```sh',
+        'npm ci && npm start',
+        'npx tsx apps/01-echo/src/main.ts --quick',
+        'npx tsx apps/01-echo/src/client.ts',
+        'npm run bench -w @connlab/http',
+        'npm run build',
+        'npm pack -w @connlab/nope',
+        'cd apps/01-echo && npm start',
+        'npx tsx apps/<id>/src/main.ts',
+        'npx connlab echo serve',
+        '```',
+        'Run `npm run lint` or `node scripts/missing.mjs`.',
+      ].join('\n'),
+    });
+    expect(checkCommands(root)).toEqual([
+      'README.md:4: `npx tsx apps/01-echo/src/client.ts`: apps/01-echo/src/client.ts does not exist',
+      'README.md:6: `npm run build`: the root package.json has no "build" script',
+      'README.md:7: `npm pack -w @connlab/nope`: no workspace "@connlab/nope"',
+      'README.md:10: `npx connlab echo serve`: no package has a "connlab" bin',
+      'README.md:12: `npm run lint`: the root package.json has no "lint" script',
+      'README.md:12: `node scripts/missing.mjs`: scripts/missing.mjs does not exist',
+    ]);
+  });
+
+  it('broken relative links, while a pending lesson\'s future doc may be linked', () => {
+    const root = repo({ ...app(1, '01-echo'), 'docs/README.md': '[one](01-echo.md) [gone](../packages/gone/README.md) [web](https://example.com) [top](#x)' });
+    expect(checkLinks(root)).toEqual(['docs/README.md:1: link to ../packages/gone/README.md does not resolve (packages/gone/README.md)']);
+  });
+
+  it('a lesson table that misses a lesson, links the wrong doc, names an unknown package or leaves out a dependency', () => {
+    const root = repo({
+      ...app(1, '01-echo', { '@connlab/echo': '*' }), ...app(2, '02-latency'), ...app(3, '03-handshake'), ...pkg('echo'), ...pkg('netlab'),
+      'README.md': [
+        '| # | app | doc | package |',
+        '|---|---|---|---|',
+        '| 1 | [apps/01-echo](apps/01-echo/) | [docs](docs/01-echo.md) | @connlab/netlab |',
+        '| 3 | [apps/03-handshake](apps/03-handshake) | [docs](docs/03-wrong.md) | @connlab/nope |',
+      ].join('\n'),
+    });
+    expect(checkLessonTable(root, 'README.md')).toEqual([
+      'README.md: the lesson table lists 1, 3 but the apps are 1, 2, 3',
+      'README.md:3: apps/01-echo depends on @connlab/echo; name it in the package column',
+      'README.md:4: lesson 3 should link docs/03-handshake.md',
+      'README.md:4: @connlab/nope is not a package under packages/',
+    ]);
+  });
+});
+
+describe('splitMarkdown', () => {
+  it('separates fenced code and inline code from prose', () => {
+    const parts = splitMarkdown('a `x` b\n````md\ncode\n```\n````\nprose');
+    expect(parts.code.map((c) => c.text)).toEqual(['x', 'code', '```']);
+    expect(parts.prose.map((p) => p.text)).toEqual(['a `x` b', 'prose']);
+  });
+});
