@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { median, percentile, summarize } from './stats.js';
+import { bucketize, median, percentile, summarize } from './stats.js';
 import { bar, formatMs, sparkline } from './text.js';
 
 describe('stats', () => {
@@ -7,6 +7,11 @@ describe('stats', () => {
     expect(median([1, 3, 2, 4])).toBe(2.5);
     expect(percentile([10, 20, 30, 40, 50], 90)).toBe(46);
     expect(Number.isNaN(median([]))).toBe(true);
+  });
+
+  it('counts samples into histogram buckets, with an overflow bucket only when needed', () => {
+    expect(bucketize([0.1, 0.4, 44, 0.5], [0.5, 1, 50])).toEqual([{ upTo: 0.5, count: 3 }, { upTo: 1, count: 0 }, { upTo: 50, count: 1 }]);
+    expect(bucketize([2, 70, 90], [50])).toEqual([{ upTo: 50, count: 1 }, { upTo: 90, count: 2 }]);
   });
 
   it('summarizes min, median and max', () => {

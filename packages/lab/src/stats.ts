@@ -49,3 +49,27 @@ export function summarize(values: readonly number[]): Summary {
 export function nowMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;
 }
+
+/**
+ * Count samples into histogram buckets: one bucket per edge (value ≤ edge,
+ * above the previous edge), plus a last bucket up to the maximum for values
+ * above every edge (omitted when empty). Edges must be ascending.
+ *
+ * @example
+ * ```ts
+ * bucketize([0.1, 0.4, 44], [0.5, 1, 50]); // [{upTo: 0.5, count: 2}, {upTo: 1, count: 0}, {upTo: 50, count: 1}]
+ * ```
+ */
+export function bucketize(values: readonly number[], edges: readonly number[]): { upTo: number; count: number }[] {
+  const buckets = edges.map((upTo) => ({ upTo, count: 0 }));
+  const over = { upTo: Number.NEGATIVE_INFINITY, count: 0 };
+  for (const v of values) {
+    const bucket = buckets.find((b) => v <= b.upTo);
+    if (bucket) bucket.count += 1;
+    else {
+      over.count += 1;
+      over.upTo = Math.max(over.upTo, v);
+    }
+  }
+  return over.count > 0 ? [...buckets, over] : buckets;
+}
