@@ -20,7 +20,7 @@ const labels: Record<ServerKind, string> = {
   naive: 'naive echo (ignores write() false)',
 };
 
-interface ChildReport { peakRss: number; rss: number; peakBuffered: number }
+interface ChildReport { peakRss: number; rss: number; peakBuffered: number; cpuMicros: number }
 interface Child { kind: ServerKind; port: number; process: ChildProcess }
 
 const MiB = 1 << 20;
@@ -168,7 +168,7 @@ runMain('echo-bench', async () => {
     quick: { type: 'boolean', help: '64 MiB bulk, 5000 pings, 64 MiB slow reader' },
     mib: { type: 'int', min: 1, help: 'bulk transfer size in MiB (env ECHO_BENCH_MIB; default 1024)' },
     pings: { type: 'int', min: 100, help: 'round trips per latency run (default 20000)' },
-    rounds: { type: 'int', min: 1, max: 9, default: 3, help: 'alternating rounds; medians are reported' },
+    rounds: { type: 'int', min: 1, max: 15, default: 5, help: 'alternating rounds; medians are reported' },
     slowMib: { type: 'int', min: 1, help: 'slow-reader transfer in MiB (default 256)' },
     slowRate: { type: 'int', min: 1, default: 64, help: 'slow reader speed in MiB/s' },
   }, { usage: 'npm run bench -w @connlab/echo --', summary: 'echo latency and throughput vs plain socket.pipe(socket), and memory under a slow reader' });
@@ -182,14 +182,21 @@ runMain('echo-bench', async () => {
   const children = Object.fromEntries(await Promise.all(kinds.map(async (k) => [k, await startChild(k)] as const))) as Record<(typeof kinds)[number], Child>;
   const rtts: Record<string, number[][]> = { pipe: [], connlab: [] };
   const bulkMs: Record<string, number[]> = { pipe: [], connlab: [] };
+  // Server CPU time per MiB echoed: steadier than wall time when other work shares the cores.
+  const bulkCpu: Record<string, number[]> = { pipe: [], connlab: [] };
   try {
     for (let round = 0; round < flags.rounds; round++) {
       // Alternate the order so drift on a shared machine hits both sides alike.
       const order = round % 2 === 0 ? kinds : ([...kinds].reverse() as unknown as typeof kinds);
       for (const k of order) {
-        process.stderr.write(`round ${round + 1}/${flags.rounds}: ${labels[k]}: ${pings} pings, ${formatBytes(bulkBytes)} bulk\n`);
-        rtts[k]!.push(await pingPong(children[k].port, pings));
-        bulkMs[k]!.push(await bulk(children[k].port, bulkBytes, writeSize));
+        const samples = await pingPong(children[k].port, pings);
+        const before = await ask<ChildReport>(children[k], 'report', 'report');
+        const ms = await bulk(children[k].port, bulkBytes, writeSize);
+        const after = await ask<ChildReport>(children[k], 'report', 'report');
+        rtts[k]!.push(samples);
+        bulkMs[k]!.push(ms);
+        bulkCpu[k]!.push((after.cpuMicros - before.cpuMicros) / (bulkBytes / MiB));
+        process.stderr.write(`round ${round + 1}/${flags.rounds}: ${labels[k].padEnd(26)} RTT median ${us(median(samples))}, bulk ${formatBytes(bulkBytes)} at ${gbps(bulkBytes, ms)}, server CPU ${bulkCpu[k]!.at(-1)!.toFixed(0)} µs/MiB\n`);
       }
     }
   } finally {
@@ -200,8 +207,12 @@ runMain('echo-bench', async () => {
   const rttMedian = (k: string): number => median(rtts[k]!.map((s) => median(s)));
   const rttP99 = (k: string): number => median(rtts[k]!.map((s) => percentile(s, 99)));
   const bulkMedian = (k: string): number => median(bulkMs[k]!);
-  const latencyRatio = rttMedian('connlab') / rttMedian('pipe');
-  const throughputRatio = bulkMedian('pipe') / bulkMedian('connlab');
+  // Ratios are paired per round (both sides measured back to back) and then
+  // the median taken, so load from other processes that drifts between rounds cancels.
+  const paired = (f: (i: number) => number): number => median(Array.from({ length: flags.rounds }, (_, i) => f(i)));
+  const latencyRatio = paired((i) => median(rtts.connlab![i]!) / median(rtts.pipe![i]!));
+  const throughputRatio = paired((i) => bulkMs.pipe![i]! / bulkMs.connlab![i]!);
+  const cpuRatio = paired((i) => bulkCpu.connlab![i]! / bulkCpu.pipe![i]!);
 
   // The paced path, for scale: every 16 bytes is one write().
   const paced = await startChild('connlab-16');
@@ -213,13 +224,14 @@ runMain('echo-bench', async () => {
     await stopChild(paced);
   }
 
-  console.log(`\n@connlab/echo vs plain echo — loopback, server in a child process, Node ${process.version}, median of ${flags.rounds} alternating rounds\n`);
+  console.log(`\n@connlab/echo vs plain echo — loopback, server in a child process, Node ${process.version}, median of ${flags.rounds} alternating rounds (ratios: median of per-round pairs)\n`);
   console.log(table(
     ['measure', labels.pipe, labels.connlab, 'ratio', 'target', 'met'],
     [
       [`1-byte ping-pong RTT, median (${pings} per round)`, us(rttMedian('pipe')), us(rttMedian('connlab')), ratio(latencyRatio), '≤ 1.10×', latencyRatio <= 1.1 ? 'yes' : 'NO'],
       ['1-byte ping-pong RTT, p99', us(rttP99('pipe')), us(rttP99('connlab')), ratio(rttP99('connlab') / rttP99('pipe')), '', ''],
       [`bulk ${formatBytes(bulkBytes)} in 64 KiB writes`, gbps(bulkBytes, bulkMedian('pipe')), gbps(bulkBytes, bulkMedian('connlab')), ratio(throughputRatio), '≥ 0.95×', throughputRatio >= 0.95 ? 'yes' : 'NO'],
+      ['server CPU per MiB echoed (bulk)', `${median(bulkCpu.pipe!).toFixed(0)} µs`, `${median(bulkCpu.connlab!).toFixed(0)} µs`, ratio(cpuRatio), '', ''],
     ],
   ).join('\n'));
   console.log(`\n${labels['connlab-16']}: ${formatBytes(pacedBytes)} echoed at ${gbps(pacedBytes, pacedMs)} (one write per 16 bytes; for the lesson, not for speed)`);

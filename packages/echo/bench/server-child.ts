@@ -4,7 +4,7 @@
 import net from 'node:net';
 import { createEchoServer } from '../src/index.js';
 
-interface Report { type: 'report'; peakRss: number; rss: number; peakBuffered: number }
+interface Report { type: 'report'; peakRss: number; rss: number; peakBuffered: number; cpuMicros: number }
 
 const kind = process.argv[2];
 let peakRss = process.memoryUsage.rss();
@@ -47,7 +47,8 @@ process.on('message', (message: { type: string }) => {
     process.send?.({ type: 'reset-done' });
   } else if (message.type === 'report') {
     const rss = process.memoryUsage.rss();
-    const report: Report = { type: 'report', peakRss: Math.max(peakRss, rss), rss, peakBuffered: peakBuffered() };
+    const { user, system } = process.cpuUsage();
+    const report: Report = { type: 'report', peakRss: Math.max(peakRss, rss), rss, peakBuffered: peakBuffered(), cpuMicros: user + system };
     process.send?.(report);
   }
 });
