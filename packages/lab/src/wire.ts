@@ -202,11 +202,12 @@ export class Wire {
   /**
    * The conversation as printable lines: time, direction (`>` sent, `<`
    * received), each line of bytes with CR and LF shown as `\r` and `\n`;
-   * the peer's FIN, errors and the close on lines of their own.
+   * the peer's FIN, errors and the close on lines of their own. `from`/`to`
+   * select a range of `events` (e.g. one request and its response).
    */
-  transcript({ from = 0, maxLineLength = 100 }: { from?: number; maxLineLength?: number } = {}): string[] {
+  transcript({ from = 0, to = this.events.length, maxLineLength = 100 }: { from?: number; to?: number; maxLineLength?: number } = {}): string[] {
     const out: string[] = [];
-    for (const e of this.events.slice(from)) {
+    for (const e of this.events.slice(from, to)) {
       const time = `${e.at.toFixed(1).padStart(7)} ms`;
       if (e.kind === 'send' || e.kind === 'recv') {
         const lines = escapeLines(e.bytes ?? Buffer.alloc(0), maxLineLength);

@@ -1,0 +1,113 @@
+// Lesson 08: HTTP/1.0 keep-alive is asked for by the client and echoed by the server.
+import { defineLesson } from '@connlab/lab';
+import type { LessonResult } from '@connlab/lab';
+import { defaultOptions, run } from './experiment.js';
+import type { CaseName, CaseResult, RunOptions, RunResult } from './experiment.js';
+
+/** Did the server close the connection before the client did? */
+export function serverClosedFirst(c: CaseResult): boolean {
+  return c.serverFinAt !== null && c.serverFinAt <= c.clientFinAt;
+}
+
+const titles: Record<CaseName, string> = {
+  'http10-plain': 'HTTP/1.0, no Connection header',
+  'http10-keep-alive': 'HTTP/1.0, Connection: Keep-Alive on every request',
+  'http10-forgot': 'HTTP/1.0, Keep-Alive on request 1 only',
+  'http11-default': 'HTTP/1.1, no Connection header',
+};
+
+/** The transcript of a case; long keep-alive runs keep the first and last exchange. */
+function transcriptOf(c: CaseResult): string[] {
+  const first = c.exchanges[0];
+  const last = c.exchanges[c.exchanges.length - 1];
+  if (c.exchanges.length <= 3 || !first || !last) return c.transcript;
+  const middle = c.exchanges.slice(1, -1).map((e) => `"${e.keepAlive}"`).join(', ');
+  return [
+    ...first.lines,
+    `            … requests 2–${c.exchanges.length - 1}: the same exchange, answered with Keep-Alive ${middle} …`,
+    ...last.lines,
+    ...c.tail,
+  ];
+}
+
+function who(c: CaseResult): string {
+  if (serverClosedFirst(c)) return `server, after response ${c.exchanges.length}`;
+  return 'client (server kept it open)';
+}
+
+/** Turn the measured conversations into the lesson's printout. */
+export function toLessonResult(result: RunResult): LessonResult {
+  const get = (name: CaseName): CaseResult | undefined => result.cases.find((c) => c.name === name);
+  const plain = get('http10-plain');
+  const ka = get('http10-keep-alive');
+  const forgot = get('http10-forgot');
+  const h11 = get('http11-default');
+  const max = result.options.maxRequests;
+
+  const plainClosed = !!plain && plain.exchanges.length === 1 && serverClosedFirst(plain) && /close/i.test(plain.exchanges[0]!.connection);
+  const kaFirst = ka?.exchanges[0];
+  const kaEchoed = !!kaFirst && /keep-alive/i.test(kaFirst.connection) && /timeout=\d+/.test(kaFirst.keepAlive) && /max=\d+/.test(kaFirst.keepAlive);
+  const kaMax = !!ka && ka.openAfterFirst && ka.exchanges.length === max && serverClosedFirst(ka) && /close/i.test(ka.exchanges[max - 1]?.connection ?? '');
+  const forgotClosed = !!forgot && forgot.exchanges.length === 2 && serverClosedFirst(forgot);
+  const h11Open = !!h11 && h11.openAfterFirst && h11.exchanges.length === 2 && !serverClosedFirst(h11) && h11.exchanges.every((e) => e.connection === '');
+
+  const lines: string[] = [
+    `The server: @connlab/http with maxRequestsPerConnection=${max} and keepAliveTimeoutMs=${result.options.keepAliveTimeoutMs}.`,
+    'The client: a raw socket; every byte below is what crossed the wire (\\r\\n shown as text).',
+  ];
+  for (const c of result.cases) {
+    lines.push('', `── ${titles[c.name]} ──`, ...transcriptOf(c));
+  }
+  lines.push(
+    '',
+    plainClosed ? 'HTTP/1.0 without Keep-Alive: one response, then the server\'s FIN.' : 'HTTP/1.0 without Keep-Alive: the server did NOT close after one response.',
+    kaEchoed ? `Connection: Keep-Alive was echoed as "${kaFirst.connection}" with "Keep-Alive: ${kaFirst.keepAlive}".` : 'The server did not echo Connection: keep-alive with a Keep-Alive field.',
+    kaMax ? `The server closed after exactly ${max} responses; the last one said "Connection: close" instead of counting max down to 0.` : `The server did not close after ${max} responses (${ka?.exchanges.length ?? 0} served).`,
+    forgotClosed ? 'A request without Connection: Keep-Alive ends a 1.0 keep-alive connection: the header must be on every request.' : 'Dropping the header on request 2 did not close the connection.',
+    h11Open ? 'HTTP/1.1 stayed open with no Connection header at all: persistent is the default.' : 'HTTP/1.1 did not stay open by default.',
+  );
+
+  return {
+    reproduced: plainClosed && kaEchoed && kaMax && forgotClosed && h11Open,
+    lines,
+    figures: [{
+      kind: 'table',
+      title: 'What each connection carried',
+      columns: ['conversation', 'requests sent', 'answered', 'Connection (1st → last)', 'Keep-Alive (1st)', 'closed by', "server's reason"],
+      rows: result.cases.map((c) => [
+        titles[c.name],
+        c.requestsSent,
+        c.exchanges.length,
+        `${c.exchanges[0]?.connection || '—'} → ${c.exchanges[c.exchanges.length - 1]?.connection || '—'}`,
+        c.exchanges[0]?.keepAlive || '—',
+        who(c),
+        c.serverReason ?? '?',
+      ]),
+    }],
+    measurements: [
+      { label: 'responses on a 1.0 connection without Keep-Alive', value: plain?.exchanges.length ?? 0, unit: '', textbook: '1: the server closes after that request' },
+      { label: 'responses on a 1.0 Keep-Alive connection before the server closed it', value: ka?.exchanges.length ?? 0, unit: '', textbook: `max=${max} is a hint, not a promise` },
+      { label: 'max advertised in the first response', value: Number(/max=(\d+)/.exec(kaFirst?.keepAlive ?? '')?.[1] ?? Number.NaN), unit: '', textbook: '"max=5": at most 5 more transactions' },
+      { label: 'timeout advertised', value: Number(/timeout=(\d+)/.exec(kaFirst?.keepAlive ?? '')?.[1] ?? Number.NaN), unit: 's', textbook: '"timeout=120": idle for 2 minutes' },
+      { label: 'responses when request 2 dropped Connection: Keep-Alive', value: forgot?.exchanges.length ?? 0, unit: '', textbook: 'the header goes on every message that wants to persist' },
+      { label: 'HTTP/1.1 responses on one connection without asking', value: h11?.exchanges.length ?? 0, unit: '', textbook: 'persistent by default unless Connection: close' },
+    ],
+  };
+}
+
+/** The lesson's run; quick mode only watches a connection half as long. */
+export function lessonOptions(quick: boolean): RunOptions {
+  return quick ? { ...defaultOptions, settleMs: 100 } : defaultOptions;
+}
+
+export const lesson = defineLesson({
+  number: 8,
+  slug: 'http10-keep-alive',
+  title: 'HTTP/1.0 Keep-Alive',
+  effect: 'a 1.0 client that asks with Connection: Keep-Alive gets it echoed with Keep-Alive: timeout, max and keeps the connection until max; one that does not ask is closed',
+  needsRoot: 'no',
+  async run(ctx) {
+    ctx.progress('four raw conversations with the @connlab/http server');
+    return toLessonResult(await run(lessonOptions(ctx.quick)));
+  },
+});
