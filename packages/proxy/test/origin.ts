@@ -22,6 +22,8 @@ export interface OriginOptions {
   extraHeaders?: string[];
   /** Answer with a close-delimited body (no Content-Length) and close. */
   closeDelimited?: boolean;
+  /** Answer HTTP/1.1 requests with a chunked body. */
+  chunked?: boolean;
 }
 
 function parseHead(head: string): Map<string, string> {
@@ -66,10 +68,13 @@ export async function startOrigin(options: OriginOptions = {}): Promise<Origin> 
         const persist = !options.closeDelimited && (http10 ? tokens.includes('keep-alive') : !tokens.includes('close'));
         const payload = `request ${requests.length}: ${head.split('\r\n')[0] ?? ''}\n`;
         const lines = [`${http10 ? 'HTTP/1.0' : 'HTTP/1.1'} 200 OK`, 'Content-Type: text/plain', ...(options.extraHeaders ?? [])];
-        if (!options.closeDelimited) lines.push(`Content-Length: ${Buffer.byteLength(payload)}`);
+        const chunked = options.chunked === true && !http10 && !options.closeDelimited;
+        if (chunked) lines.push('Transfer-Encoding: chunked');
+        else if (!options.closeDelimited) lines.push(`Content-Length: ${Buffer.byteLength(payload)}`);
         if (persist && http10) lines.push('Connection: keep-alive', 'Keep-Alive: timeout=30, max=100');
         if (!persist && !http10) lines.push('Connection: close');
-        socket.write(`${lines.join('\r\n')}\r\n\r\n${payload}`);
+        const wire = chunked ? `${Buffer.byteLength(payload).toString(16)}\r\n${payload}\r\n0\r\n\r\n` : payload;
+        socket.write(`${lines.join('\r\n')}\r\n\r\n${wire}`);
         if (!persist) {
           socket.end();
           return;
