@@ -81,11 +81,17 @@ describe('01-echo apps', () => {
     expect(client.stdout).toContain('received "nt all." (103 of 103 bytes)');
     expect(client.stdout).toContain('the server closed its side too');
 
+    const once1 = await runApp('client', ['--port', port!, '--read-once']);
+    expect(once1.code).toBe(0);
+    const got = Number(/\((\d+) of 103 bytes in one read\)/.exec(once1.stdout)?.[1]);
+    expect(got).toBeGreaterThanOrEqual(1);
+    expect(got).toBeLessThanOrEqual(103);
+
     server.kill('SIGINT');
     const [code] = (await once(server, 'exit')) as [number | null];
     expect(code).toBe(0);
     expect(serverOut).toContain('received "This is a Messag" (16 bytes)');
     expect(serverOut).toMatch(/no data from 127\.0\.0\.1:\d+/);
-    expect(serverOut).toContain('served 1 connections, 103 bytes in, 103 bytes out');
+    expect(serverOut).toContain('served 2 connections, 206 bytes in, 206 bytes out');
   });
 });

@@ -13,6 +13,7 @@ runMain('01-echo client', async () => {
     message: { type: 'string', default: notesMessage, help: 'what to send (default: the notes\' test message)' },
     readSize: { type: 'int', min: 1, default: notesReadSize, help: 'at most this many bytes per read, like recv(16)' },
     timeoutMs: { type: 'int', min: 1, default: 5000, help: 'give up after this long without the whole echo' },
+    readOnce: { type: 'boolean', help: 'the classic bug: read once (up to 64 KiB) and stop, instead of looping' },
   }, {
     usage: 'npx tsx apps/01-echo/src/client.ts',
     summary: 'Send a message to an echo server and count the bytes until all of it came back (the notes\' Python client).',
@@ -30,7 +31,13 @@ runMain('01-echo client', async () => {
 
     let received = 0;
     const expected = message.length;
-    while (received < expected) {
+    if (flags.readOnce) {
+      const data = await session.recv(64 * 1024);
+      received = data?.length ?? 0;
+      console.log(`received ${quote(data ?? Buffer.alloc(0))} (${received} of ${expected} bytes in one read)`);
+      if (received < expected) console.log(`stopping after one read: ${expected - received} bytes never read (a stream has no message boundaries)`);
+    }
+    while (!flags.readOnce && received < expected) {
       const data = await session.recv(flags.readSize);
       if (data === null) throw new EchoClosedError(endpoint, received, expected);
       received += data.length;

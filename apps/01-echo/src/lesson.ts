@@ -50,7 +50,7 @@ export function toLessonResult(r: ExperimentResult): LessonResult {
     `Part 3, send vs sendall: one write() of ${formatBytes(r.sendall.bytes)}` + (r.sendall.singleWriteAccepted === undefined
       ? ' (this Node does not show how much the kernel took at once).'
       : `: the kernel took ${formatBytes(r.sendall.singleWriteAccepted)} during the call; Node queued the other ${formatBytes(r.sendall.bytes - r.sendall.singleWriteAccepted)}.`),
-    `  A Python send() would have returned that first number and left the rest to you. The sendall-style loop (${r.sendall.writes} writes of 64 KiB, waiting for 'drain' ${r.sendall.drainWaits} times) kept memory bounded; both came back bit-exact: ${r.sendall.intact ? 'yes' : 'NO'}.`,
+    `  A Python send() would have returned that first number and left the rest to you. The sendall-style loop (${r.sendall.writes} writes of 64 KiB, waiting for 'drain' ${r.sendall.drainWaits} ${r.sendall.drainWaits === 1 ? 'time' : 'times'}) kept memory bounded; both came back bit-exact: ${r.sendall.intact ? 'yes' : 'NO'}.`,
     '',
     'Part 4, who closes: both orders ended with two FINs and no reset.',
     ...(failed.length ? ['', `not shown this run: ${failed.join('; ')}`] : []),
