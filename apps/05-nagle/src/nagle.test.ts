@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { run } from './experiment.js';
+import { lesson, toLessonResult } from './lesson.js';
+
+describe('lesson 05: Nagle + delayed ACK', () => {
+  it('stalls write-write-read with Nagle on, and not with TCP_NODELAY or one write', async () => {
+    const result = await run({ requests: 10, bodyBytes: 100 });
+    const [nagle, nodelay, oneWrite] = result.modes;
+    expect(nagle).toMatchObject({ mode: 'nagle', noDelay: false });
+    expect(nodelay).toMatchObject({ mode: 'nodelay', noDelay: true });
+    expect(oneWrite).toMatchObject({ mode: 'one-write', noDelay: false });
+    expect(nagle!.medianMs).toBeGreaterThan(20);
+    expect(nagle!.medianMs).toBeLessThan(250);
+    expect(nodelay!.medianMs).toBeLessThan(10);
+    expect(oneWrite!.medianMs).toBeLessThan(10);
+    expect(toLessonResult(result).reproduced).toBe(true);
+  });
+
+  it('reports the effect as not reproduced when there is no stall', () => {
+    const flat = (mode: 'nagle' | 'nodelay' | 'one-write') => ({ mode, noDelay: mode === 'nodelay', latenciesMs: [0.1, 0.1], medianMs: 0.1, p90Ms: 0.1, stalled: 0, fastBeforeFirstStall: 2 });
+    const result = toLessonResult({ options: { requests: 2, bodyBytes: 100 }, modes: [flat('nagle'), flat('nodelay'), flat('one-write')] });
+    expect(result.reproduced).toBe(false);
+    expect(result.figures[0]).toMatchObject({ kind: 'histogram' });
+  });
+
+  it('is a lesson the tour can run', () => {
+    expect(lesson).toMatchObject({ number: 5, slug: 'nagle', needsRoot: 'no' });
+  });
+});
