@@ -1,0 +1,142 @@
+// Lesson 09: the keep-alive timer restarts after every response.
+import { defineLesson, formatMs, table } from '@connlab/lab';
+import type { LessonResult, WaterfallFigure } from '@connlab/lab';
+import { defaultOptions, quickOptions, run } from './experiment.js';
+import type { LateRequest, RunResult } from './experiment.js';
+
+/** The numbers the lesson is about, derived from one run. */
+export interface Timing {
+  firstRequestAt: number;
+  firstResponseAt: number;
+  lastResponseAt: number;
+  /** Server FIN − last response: the idle timeout as it really ran. */
+  finAfterLast: number;
+  /** Server FIN − first response. */
+  finAfterFirst: number;
+  /** connect + (last response − first request) + timeout: the notes' formula without the close and 2MSL. */
+  predictedLifetime: number;
+  /** connect() called → server FIN. */
+  measuredLifetime: number;
+}
+
+export function timing(r: RunResult): Timing | null {
+  const first = r.exchanges[0];
+  const last = r.exchanges[r.exchanges.length - 1];
+  if (!first || !last || r.finAt === null) return null;
+  return {
+    firstRequestAt: first.sentAt,
+    firstResponseAt: first.respondedAt,
+    lastResponseAt: last.respondedAt,
+    finAfterLast: r.finAt - last.respondedAt,
+    finAfterFirst: r.finAt - first.respondedAt,
+    predictedLifetime: r.connectedAt + (last.respondedAt - first.sentAt) + r.options.timeoutMs,
+    measuredLifetime: r.finAt,
+  };
+}
+
+/** Slack allowed past the timeout before we say the timer did not fire on time (timer + event-loop noise on a busy machine). */
+export function lateSlackMs(timeoutMs: number): number {
+  return Math.max(250, timeoutMs / 2);
+}
+
+function describeLate(l: LateRequest): string {
+  const parts = [
+    l.writeError ? `the write failed with ${l.writeError}` : 'the kernel accepted the write',
+    l.responseBytes === 0 ? 'no response came' : `${l.responseBytes} response bytes came (!)`,
+  ];
+  if (l.socketError) parts.push(`the socket then failed with ${l.socketError}`);
+  if (l.secondWriteError) parts.push(`a second write failed with ${l.secondWriteError}`);
+  return parts.join(', ');
+}
+
+function waterfall(r: RunResult, t: Timing): WaterfallFigure {
+  const rows: WaterfallFigure['rows'] = [{ label: 'TCP connect', spans: [{ start: 0, end: r.connectedAt, phase: 'connect' }] }];
+  r.exchanges.forEach((e, i) => {
+    const next = r.exchanges[i + 1];
+    rows.push({
+      label: `request ${i + 1}`,
+      spans: [
+        { start: e.sentAt, end: e.respondedAt, phase: 'request → response' },
+        { start: e.respondedAt, end: next ? next.sentAt : r.finAt ?? e.respondedAt, phase: next ? 'idle (timer restarts at the next response)' : 'idle → timeout' },
+      ],
+    });
+  });
+  rows.push({ label: 'if timed from response 1', spans: [{ start: t.firstResponseAt, end: t.firstResponseAt + r.options.timeoutMs, phase: 'a timer that never restarts' }] });
+  if (r.finAt !== null) {
+    rows.push({
+      label: 'server FIN → closed',
+      spans: [
+        { start: r.finAt, end: r.afterFin.sentAt, phase: 'FIN' },
+        { start: r.afterFin.sentAt, end: r.closedAt ?? r.afterFin.sentAt + r.options.lateWaitMs, phase: 'request after FIN: lost' },
+      ],
+    });
+  }
+  return { kind: 'waterfall', title: `One keep-alive connection, timeout ${formatMs(r.options.timeoutMs)}, requests ${formatMs(r.options.gapMs)} apart`, unit: 'ms', rows };
+}
+
+/** Turn the timed connection into the lesson's printout. */
+export function toLessonResult(r: RunResult): LessonResult {
+  const t = timing(r);
+  const T = r.options.timeoutMs;
+  const allAnswered = r.exchanges.length === r.options.requests;
+  const fromLast = !!t && t.finAfterLast >= T - 5 && t.finAfterLast <= T + lateSlackMs(T);
+  // The last request was sent more than T after the first response, and still answered.
+  const lastSentAfterFirst = t ? (r.exchanges[r.exchanges.length - 1]?.sentAt ?? 0) - t.firstResponseAt : Number.NaN;
+  const notFromFirst = allAnswered && lastSentAfterFirst > T;
+  const lateLost = r.afterFin.responseBytes === 0 && r.afterGone.responseBytes === 0;
+  const twOk = !r.timeWait.available || (r.timeWait.server >= 1 && r.timeWait.client === 0);
+
+  const rows = r.exchanges.map((e, i) => [
+    i + 1,
+    formatMs(e.sentAt),
+    formatMs(e.respondedAt),
+    e.deadlineAt === null ? '—' : formatMs(e.deadlineAt),
+    i === 0 ? '—' : formatMs(e.sentAt - r.exchanges[0]!.respondedAt),
+  ]);
+  const lines = [
+    `Server: @connlab/http, keepAliveTimeoutMs=${T}. Client: a raw socket sending ${r.options.requests} requests ${formatMs(r.options.gapMs)} apart.`,
+    'Times are ms after connect() was called; "deadline" is the server\'s idle deadline read from server.connections() right after the response.',
+    '',
+    ...table(['#', 'request sent', 'response', 'server deadline', 'after response 1'], rows),
+    '',
+    r.finAt === null ? 'The server never closed the connection.' : `Server FIN at ${formatMs(r.finAt)}: ${formatMs(t?.finAfterLast ?? Number.NaN)} after the last response, ${formatMs(t?.finAfterFirst ?? Number.NaN)} after the first. Server's reason: ${r.serverReason ?? '?'}.`,
+    notFromFirst ? `Request ${r.exchanges.length} left ${formatMs(lastSentAfterFirst)} after response 1, past the ${formatMs(T)} timeout, and was answered: the timer had restarted.` : 'The requests did not outlast the timeout from the first response, so this run does not tell the two timers apart.',
+    t ? `Lifetime: measured ${formatMs(t.measuredLifetime)} to the FIN; connect ${formatMs(r.connectedAt)} + (last response − first request) ${formatMs(t.lastResponseAt - t.firstRequestAt)} + timeout ${formatMs(T)} = ${formatMs(t.predictedLifetime)}.` : '',
+    r.timeWait.available
+      ? `After the close: ${r.timeWait.server} TIME_WAIT socket on the server's side, ${r.timeWait.client} on the client's (the server sent the first FIN)${r.timeWait.remainingMs === null ? '' : `, ${formatMs(r.timeWait.remainingMs)} left on its 2MSL timer`}.`
+      : 'TIME_WAIT not counted: /proc/net/tcp is not readable here.',
+    `A request written right after the FIN: ${describeLate(r.afterFin)}; the server was draining and threw it away.`,
+    `A request written after the server dropped the socket: ${describeLate(r.afterGone)}.`,
+    '',
+    'The wire (timed connection):',
+    ...r.transcript,
+  ];
+  return {
+    reproduced: allAnswered && fromLast && notFromFirst && lateLost && twOk,
+    lines,
+    figures: t ? [waterfall(r, t)] : [],
+    measurements: [
+      { label: 'server FIN after the LAST response', value: t?.finAfterLast ?? Number.NaN, unit: 'ms', textbook: 'keepalive_timeout after the last response (180 s in the notes)' },
+      { label: 'server FIN after the first response', value: t?.finAfterFirst ?? Number.NaN, unit: 'ms', textbook: '3 requests 120 s apart outlived a 180 s timeout' },
+      { label: 'connection lifetime, connect → server FIN', value: t?.measuredLifetime ?? Number.NaN, unit: 'ms', textbook: 'connect + (last response − first request) + timeout' },
+      { label: '… the formula, from the measured parts', value: t?.predictedLifetime ?? Number.NaN, unit: 'ms' },
+      { label: 'TIME_WAIT sockets held by the server side', value: r.timeWait.server, unit: '', textbook: 'the server, the active closer, enters TIME_WAIT' },
+      { label: 'TIME_WAIT sockets held by the client side', value: r.timeWait.client, unit: '', textbook: '0: the client closed second' },
+      { label: 'TIME_WAIT timer left when counted', value: r.timeWait.remainingMs ?? Number.NaN, unit: 'ms', textbook: '+ 2MSL (60 s in the notes)' },
+      { label: 'responses to requests written after the FIN', value: [r.afterFin, r.afterGone].filter((l) => l.responseBytes > 0).length, unit: 'of 2', textbook: 'a closing connection carries no more requests' },
+    ],
+  };
+}
+
+export const lesson = defineLesson({
+  number: 9,
+  slug: 'keep-alive-timeout',
+  title: 'Keep-alive timeout semantics',
+  effect: "the server's FIN comes one timeout after the LAST response (the idle timer restarts after each), and a closed connection takes no more requests",
+  needsRoot: 'no',
+  async run(ctx) {
+    const options = ctx.quick ? quickOptions : defaultOptions;
+    ctx.progress(`${options.requests} requests ${options.gapMs} ms apart on one connection, keep-alive timeout ${options.timeoutMs} ms`);
+    return toLessonResult(await run(options));
+  },
+});
