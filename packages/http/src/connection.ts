@@ -38,6 +38,8 @@ export type CloseReason =
   | 'error'; // socket error (ECONNRESET, ...)
 
 /** A handler: write to `res`, or return (or resolve to) a {@link ResponseInit}. */
+// void: handlers are usually plain functions that call res.end() and return nothing.
+// eslint-disable-next-line @typescript-eslint/no-invalid-void-type
 export type Handler = (req: HttpRequest, res: HttpResponse) => void | ResponseInit | Promise<void | ResponseInit>;
 
 /** What a connection needs from its server. */

@@ -233,6 +233,8 @@ export class HttpResponse {
       head += `Content-Length: ${userLength}\r\n`;
       this.mode = MODE_LENGTH;
       this.declared = userLength;
+      // Known to be wrong already: the framing breaks, so this response closes the connection.
+      if (length >= 0 && length !== userLength && !isHead) this.close = true;
     } else if (length >= 0 && !this.forceClose) {
       head += `Content-Length: ${length}\r\n`;
       this.mode = MODE_LENGTH;
