@@ -3,7 +3,7 @@
 // that exist, relative links resolve, and the lesson tables in README.md and
 // docs/README.md list exactly the lesson apps. Each check returns a list of
 // problems, one line each, naming the file; an empty list means all is well.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize, relative, sep } from 'node:path';
 import type { LessonEntry } from './registry.js';
 import { lessonEntries, notBuiltYet, readManifest } from './registry.js';
@@ -263,8 +263,9 @@ export function lessonTableRows(file: string, source: string): TableRow[] {
 
 /**
  * A lesson table (README.md, docs/README.md) lists every lesson app once, in
- * order, each row linking its app and its doc, and naming packages that exist,
- * including every @connlab package the app depends on (besides the lab kit).
+ * order, each row linking its app and its doc, and naming packages that exist:
+ * every @connlab package the app depends on (the lab kit may be left out) and,
+ * once the lesson is built, no others.
  */
 export function checkLessonTable(root: string, file: string): string[] {
   if (!existsSync(join(root, file))) return [`${file} is missing`];
@@ -289,6 +290,12 @@ export function checkLessonTable(root: string, file: string): string[] {
     for (const dep of deps) {
       if (!row.packages.includes(dep.slice('@connlab/'.length))) problems.push(`${where}: apps/${e.dir} depends on ${dep}; name it in the package column`);
     }
+    // Once a lesson is built its dependencies are known, so the row must not name more.
+    if (!notBuiltYet(e)) {
+      for (const pkg of row.packages) {
+        if (pkg !== 'lab' && !deps.includes(`@connlab/${pkg}`)) problems.push(`${where}: names @connlab/${pkg} but apps/${e.dir} does not depend on it`);
+      }
+    }
   }
   return problems;
 }
@@ -302,13 +309,4 @@ export function checkDocs(root: string): string[] {
     ...checkLessonTable(root, 'README.md'),
     ...checkLessonTable(root, 'docs/README.md'),
   ];
-}
-
-/** True if `path` under root is a directory (used by the capture script to validate app dirs). */
-export function isDir(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }

@@ -126,19 +126,21 @@ describe('the docs check catches', () => {
     expect(checkLinks(root)).toEqual(['docs/README.md:1: link to ../packages/gone/README.md does not resolve (packages/gone/README.md)']);
   });
 
-  it('a lesson table that misses a lesson, links the wrong doc, names an unknown package or leaves out a dependency', () => {
+  it('a lesson table that misses a lesson, links the wrong doc, names an unknown package, leaves out a dependency or names one a built lesson does not use', () => {
     const root = repo({
-      ...app(1, '01-echo', { '@connlab/echo': '*' }), ...app(2, '02-latency'), ...app(3, '03-handshake'), ...pkg('echo'), ...pkg('netlab'),
+      ...app(1, '01-echo', { '@connlab/echo': '*' }), ...built('01-echo'), ...app(2, '02-latency'), ...app(3, '03-handshake'), ...pkg('echo'), ...pkg('netlab'),
       'README.md': [
         '| # | app | doc | package |',
         '|---|---|---|---|',
-        '| 1 | [apps/01-echo](apps/01-echo/) | [docs](docs/01-echo.md) | @connlab/netlab |',
-        '| 3 | [apps/03-handshake](apps/03-handshake) | [docs](docs/03-wrong.md) | @connlab/nope |',
+        '| 1 | [apps/01-echo](apps/01-echo/) | [docs](docs/01-echo.md) | @connlab/netlab, @connlab/lab |',
+        '| 3 | [apps/03-handshake](apps/03-handshake) | [docs](docs/03-wrong.md) | @connlab/nope, [@connlab/netlab](packages/netlab) |',
       ].join('\n'),
     });
     expect(checkLessonTable(root, 'README.md')).toEqual([
       'README.md: the lesson table lists 1, 3 but the apps are 1, 2, 3',
+      'README.md:3: @connlab/lab is not a package under packages/',
       'README.md:3: apps/01-echo depends on @connlab/echo; name it in the package column',
+      'README.md:3: names @connlab/netlab but apps/01-echo does not depend on it',
       'README.md:4: lesson 3 should link docs/03-handshake.md',
       'README.md:4: @connlab/nope is not a package under packages/',
     ]);

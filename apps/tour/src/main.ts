@@ -93,7 +93,7 @@ runMain('tour', async () => {
   if (flags.json) {
     console.log(JSON.stringify({ ...run, reproducedAll: !failed, report: reportPath ?? null }, null, 2));
   } else {
-    console.log(`\n${summaryText(run).join('\n')}`);
+    console.log(`\n${summaryText(run, process.stdout.isTTY ? process.stdout.columns : 120).join('\n')}`);
     console.log(pc.dim(`\n${run.lessons.length} lesson${run.lessons.length === 1 ? '' : 's'} in ${formatDuration(run.durationMs)}${run.quick ? ' (quick)' : ''}`));
     if (reportPath) console.log(`report: ${relative(process.cwd(), reportPath) || reportPath}`);
   }

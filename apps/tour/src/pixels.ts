@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // "Is this picture blank?" measured by the browser itself: decode a PNG on a
 // canvas and count its colours, so no image library is needed.
 import type { Page } from 'playwright-core';

@@ -36,6 +36,8 @@ section.lesson { margin-top: 40px; padding-top: 20px; border-top: 2px solid var(
 .note.error { border-color: #cf222e; }
 figure { margin: 14px 0; overflow-x: auto; }
 figure svg { max-width: 100%; height: auto; display: block; }
+/* Tables keep their text size and scroll sideways instead of shrinking. */
+figure.table svg { max-width: none; }
 pre { background: var(--bg); padding: 10px 12px; overflow-x: auto; font: 12.5px/1.45 ui-monospace, 'DejaVu Sans Mono', Menlo, Consolas, monospace; }
 a { color: #0969da; }
 `;
@@ -79,7 +81,7 @@ function lessonSection(l: TourLesson, docHref: ReportOptions['docHref']): string
   if (r?.skipped) parts.push(`<p class="note">${escapeXml(r.skipped)}</p>`);
   if (l.error) parts.push(`<p class="note error"><strong>The lesson threw:</strong> ${escapeXml(l.error)}</p>`);
   if (l.status === 'not-built') parts.push('<p class="note">Not built yet: the app has no src/lesson.ts.</p>');
-  for (const f of r?.figures ?? []) parts.push(`<figure>\n${renderFigureSvg(f, { width: 900 })}\n</figure>`);
+  for (const f of r?.figures ?? []) parts.push(`<figure class="${f.kind}">\n${renderFigureSvg(f, { width: 900 })}\n</figure>`);
   parts.push(measurements(l));
   if (r && r.lines.length > 0) parts.push(`<h3>What it printed</h3>\n<pre>${r.lines.map(escapeXml).join('\n')}</pre>`);
   parts.push('</section>');

@@ -236,7 +236,8 @@ function lineSvg(f: LineFigure, width: number): string {
   const yTicks = niceTicks(Math.min(0, yMin), yMax, 5);
   const [xLo, xHi] = [xTicks[0]!, xTicks[xTicks.length - 1]!];
   const [yLo, yHi] = [yTicks[0]!, yTicks[yTicks.length - 1]!];
-  const plot: Plot = { left: pad + 56, top: titleHeight + 8 + leg.height + 6, width: width - pad * 2 - 56 - 8, height: 220 };
+  const tail = textWidth(tickLabel(xHi), 11) / 2 + 4;
+  const plot: Plot = { left: pad + 56, top: titleHeight + 8 + leg.height + 6, width: width - pad * 2 - 56 - tail, height: 220 };
   const px = (x: number) => plot.left + ((x - xLo) / (xHi - xLo)) * plot.width;
   const py = (y: number) => plot.top + plot.height - ((y - yLo) / (yHi - yLo)) * plot.height;
   const body = [...leg.svg, ...yAxis(plot, yTicks, yLo, yHi)];
@@ -272,7 +273,9 @@ function waterfallSvg(f: WaterfallFigure, width: number): string {
   const ticks = niceTicks(0, end - start, 6);
   const span = ticks[ticks.length - 1]! || 1;
   const rowHeight = 22;
-  const plot: Plot = { left: pad + labelWidth, top: titleHeight + 8 + leg.height + 4, width: width - pad * 2 - labelWidth - 8, height: f.rows.length * rowHeight };
+  // Room on the right for half of the last tick label, which is centred on the axis end.
+  const tail = textWidth(tickLabel(ticks[ticks.length - 1]!, f.unit), 11) / 2 + 4;
+  const plot: Plot = { left: pad + labelWidth, top: titleHeight + 8 + leg.height + 4, width: width - pad * 2 - labelWidth - tail, height: f.rows.length * rowHeight };
   const px = (t: number) => plot.left + ((t - start) / span) * plot.width;
   const body = [...leg.svg];
   for (const t of ticks) {
@@ -284,8 +287,9 @@ function waterfallSvg(f: WaterfallFigure, width: number): string {
     body.push(text(plot.left - 8, y + rowHeight / 2, clip(r.label, labelWidth - 10), { anchor: 'end', baseline: 'middle' }));
     for (const s of r.spans) {
       if (!Number.isFinite(s.start) || !Number.isFinite(s.end)) continue;
-      // Sub-pixel phases (a 50 µs loopback connect next to a 40 ms stall) still get one pixel.
-      const w = Math.max(1, px(s.end) - px(s.start));
+      // Instants (a FIN) and sub-pixel phases (a 50 µs loopback connect beside a
+      // 40 ms stall) still get a visible sliver.
+      const w = Math.max(3, px(s.end) - px(s.start));
       body.push(rect(px(s.start), y + 4, w, rowHeight - 8, colourOf(s.phase), `${r.label} · ${s.phase}: ${formatValue(s.end - s.start, f.unit)} (from ${formatValue(s.start - start, f.unit)})`));
     }
   });
