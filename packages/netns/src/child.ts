@@ -94,6 +94,21 @@ export class NamespaceChild {
     });
   }
 
+  /**
+   * Remove and return every message already queued that `match` accepts
+   * (all of them without `match`), without waiting for more.
+   */
+  takeQueued<T>(match: (message: unknown) => message is T): T[];
+  takeQueued(match?: (message: unknown) => boolean): unknown[];
+  takeQueued(match: (message: unknown) => boolean = () => true): unknown[] {
+    const taken: unknown[] = [];
+    for (let i = 0; i < this.queue.length; ) {
+      if (match(this.queue[i])) taken.push(...this.queue.splice(i, 1));
+      else i += 1;
+    }
+    return taken;
+  }
+
   /** Signal the child (SIGTERM by default) and wait for it to exit. */
   async kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<ChildExit> {
     if (!this.exit) this.process.kill(signal);

@@ -1,0 +1,135 @@
+// Lesson 15: TCP keepalive detects a dead peer after idle + interval × count; HTTP keep-alive is something else.
+import { defineLesson, formatMs, table } from '@connlab/lab';
+import type { Figure, LessonResult, LineFigure, Measurement, TableFigure } from '@connlab/lab';
+import type { KeepAliveState } from '@connlab/tcp-options';
+import { run } from './experiment.js';
+import type { RunOptions, RunResult, ScenarioResult } from './experiment.js';
+
+const scenarioLabels: Record<ScenarioResult['scenario'], string> = {
+  tuned: 'setKeepAlive 1 s / 1 s / 3 (@connlab/tcp-options)',
+  'node-default': "Node's socket.setKeepAlive(true, 1000)",
+  'user-timeout': 'no keepalive, TCP_USER_TIMEOUT 3 s, one write',
+};
+
+function deadAfterMs(k: KeepAliveState): number {
+  return k.idleMs + k.intervalMs * k.count;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 2)} s`;
+}
+
+function readBackRows(result: RunResult): (string | number)[][] {
+  const { fresh, nodeBuiltIn, connlab } = result.readBack;
+  const row = (label: string, k: KeepAliveState): (string | number)[] => [label, k.enable ? 'on' : 'off', seconds(k.idleMs), seconds(k.intervalMs), k.count, seconds(deadAfterMs(k))];
+  return [row('fresh socket (system defaults)', fresh), row("Node's setKeepAlive(true, 1000)", nodeBuiltIn), row('@connlab/tcp-options setKeepAlive', connlab)];
+}
+
+/** Is the read-back right: our values exactly, Node's forced interval/count visible? */
+export function readBackOk(result: RunResult): boolean {
+  const { connlab, nodeBuiltIn } = result.readBack;
+  return connlab.enable && connlab.idleMs === 1000 && connlab.intervalMs === 1000 && connlab.count === 3 && nodeBuiltIn.count !== connlab.count;
+}
+
+/** Was the dead peer detected by keepalive, with ETIMEDOUT, in the generous 3–8 s window? */
+export function tunedOk(result: RunResult): boolean {
+  const tuned = result.scenarios.find((s) => s.scenario === 'tuned');
+  return tuned !== undefined && tuned.code === 'ETIMEDOUT' && tuned.detectedAfterMs > 3000 && tuned.detectedAfterMs < 8000;
+}
+
+function probesFigure(result: RunResult): LineFigure {
+  return {
+    kind: 'line',
+    title: 'TCP_INFO while the peer is gone (sampled every 250 ms)',
+    xLabel: 's since the last data (user timeout: since the write)',
+    yLabel: 'count',
+    series: result.scenarios.map((s) => ({
+      name: s.scenario === 'user-timeout' ? `${s.scenario}: tcpi_retransmits` : `${s.scenario}: tcpi_probes`,
+      points: s.samples.map((p): [number, number] => [Math.round(p.atMs) / 1000, s.scenario === 'user-timeout' ? p.retransmits : p.probes]),
+    })),
+  };
+}
+
+/** The tuned run's TCP_INFO, one row per half second: the probe counter climbing. */
+function probeTable(s: ScenarioResult): TableFigure {
+  const rows: (string | number)[][] = [];
+  let next = 0;
+  for (const p of s.samples) {
+    if (p.atMs < next) continue;
+    rows.push([formatMs(p.atMs), p.state, p.probes, p.unacked]);
+    next = (Math.floor(p.atMs / 500) + 1) * 500;
+  }
+  rows.push([formatMs(s.detectedAfterMs), s.code, '—', '—']);
+  return { kind: 'table', title: `TCP_INFO of the client socket, ${s.scenario}`, columns: ['since last data', 'tcpi_state', 'tcpi_probes', 'tcpi_unacked'], rows };
+}
+
+/** Turn the measurements into the lesson's printout. */
+export function toLessonResult(result: RunResult): LessonResult {
+  const d = result.readBack.defaults;
+  const systemMs = (d.keepaliveTimeS + d.keepaliveIntervalS * d.keepaliveProbes) * 1000;
+  const lines = [
+    'Keepalive settings as the kernel reports them (getsockopt) on loopback sockets:',
+    '',
+    ...table(['how it was set', 'SO_KEEPALIVE', 'idle', 'interval', 'count', 'dead peer noticed after'], readBackRows(result)),
+    '',
+    `System default: ${d.keepaliveTimeS} s idle + ${d.keepaliveIntervalS} s × ${d.keepaliveProbes} probes = ${systemMs / 1000} s (${Math.floor(systemMs / 3_600_000)} h ${Math.round((systemMs % 3_600_000) / 60_000)} min), and only for sockets that enable SO_KEEPALIVE at all.`,
+  ];
+  const measurements: Measurement[] = [];
+  if (result.scenarios.length > 0) {
+    lines.push(
+      '',
+      'Two namespaces joined by a veth pair; after one exchange the peer\'s end of the link goes down:',
+      '',
+      ...table(['client socket', 'predicted', 'measured', 'error'], result.scenarios.map((s) => [scenarioLabels[s.scenario], seconds(s.expectedMs), formatMs(s.detectedAfterMs), s.code])),
+    );
+    for (const s of result.scenarios) {
+      const last = s.samples.at(-1);
+      if (s.scenario === 'user-timeout') {
+        lines.push(`user timeout: the write stayed unacknowledged; ${last?.retransmits ?? 0} retransmissions (the RTO doubles from 200 ms), then the kernel gave up at the 3 s limit.`);
+      } else {
+        lines.push(`${s.scenario}: tcpi_probes climbed to ${last?.probes ?? 0} by ${formatMs(last?.atMs ?? Number.NaN)}; one more unanswered interval and the connection was dropped.`);
+      }
+    }
+    const textbook: Record<ScenarioResult['scenario'], string> = {
+      tuned: 'idle + intvl × probes = 1 + 1 × 3 = 4 s',
+      'node-default': "Node 20: idle + 1 s × 10 = 11 s (no book figure)",
+      'user-timeout': 'TCP_USER_TIMEOUT (RFC 5482) = 3 s',
+    };
+    for (const s of result.scenarios) {
+      measurements.push({ label: `dead peer noticed, ${s.scenario}`, value: s.detectedAfterMs, unit: 'ms', textbook: textbook[s.scenario] });
+    }
+  }
+  measurements.push({ label: 'system default, if it had been enabled', value: systemMs / 1000, unit: 's', textbook: 'tcp_keepalive_time 7200 s + 75 s × 9 (the notes suggest 1800 s, 15 s, 5)' });
+  lines.push(
+    '',
+    'HTTP keep-alive is a different thing: an application timer (nginx keepalive_timeout, Node\'s server.keepAliveTimeout) that closes an idle connection the server no longer wants to keep. TCP keepalive never closes a healthy idle connection; it only finds dead ones.',
+  );
+  const figures: Figure[] = [];
+  const tuned = result.scenarios.find((s) => s.scenario === 'tuned');
+  if (tuned) figures.push(probeTable(tuned));
+  if (result.scenarios.length > 0) figures.push(probesFigure(result));
+  return {
+    reproduced: readBackOk(result) && (result.skipped !== undefined || tunedOk(result)),
+    lines,
+    figures,
+    measurements,
+    ...(result.skipped ? { skipped: result.skipped } : {}),
+  };
+}
+
+/** The lesson's default run; `quick` leaves out the 11 s Node-default case. */
+export function lessonOptions(quick: boolean): RunOptions {
+  return { scenarios: quick ? ['tuned', 'user-timeout'] : ['tuned', 'node-default', 'user-timeout'] };
+}
+
+export const lesson = defineLesson({
+  number: 15,
+  slug: 'tcp-keepalive',
+  title: 'TCP keepalive vs a dead peer',
+  effect: 'a peer that vanishes is noticed after idle + interval × count (4 s here, 2 h 11 min by default); TCP_USER_TIMEOUT covers unacknowledged data',
+  needsRoot: 'part',
+  async run(ctx) {
+    ctx.progress('reading keepalive settings back from the kernel');
+    return toLessonResult(await run(lessonOptions(ctx.quick), ctx.progress));
+  },
+});
