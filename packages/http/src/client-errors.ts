@@ -1,3 +1,5 @@
+import type { RequestTiming } from './client-timing.js';
+
 // Errors of the HTTP client: one class, stable codes, messages that name the
 // origin, the request and the byte counts involved.
 
@@ -41,6 +43,8 @@ export class HttpClientError extends Error {
   readonly socketCode: string | undefined;
   /** How many times the request was sent (2 when a retry also failed). */
   attempts = 1;
+  /** Where the failed request's time went, ending in a `no-answer` phase (set by the pool). */
+  timing: RequestTiming | undefined;
   constructor(code: HttpClientErrorCode, message: string, options?: { cause?: unknown; socketCode?: string }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'HttpClientError';

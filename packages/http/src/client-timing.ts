@@ -3,7 +3,7 @@ import type { AttemptMarks } from './client-connection.js';
 
 /** A named stretch of a request's life, in performance.now() milliseconds. */
 export interface TimingPhase {
-  phase: 'queued' | 'connect' | 'send' | 'blocked' | 'wait' | 'receive' | 'failed-attempt';
+  phase: 'queued' | 'connect' | 'send' | 'blocked' | 'wait' | 'receive' | 'failed-attempt' | 'no-answer';
   start: number;
   end: number;
 }
@@ -21,8 +21,12 @@ export interface RequestTiming {
   connectionId: number;
 }
 
-/** Turn an attempt's marks into phases; earlier failed attempts become one `failed-attempt` span. */
-export function attemptPhases(start: number, failed: readonly AttemptMarks[], m: AttemptMarks, connectionId: number): RequestTiming {
+/**
+ * Turn an attempt's marks into phases; earlier failed attempts become one
+ * `failed-attempt` span. With `failedAt`, the attempt itself failed: the time
+ * from sending (or from the previous response) to the failure is `no-answer`.
+ */
+export function attemptPhases(start: number, failed: readonly AttemptMarks[], m: AttemptMarks, connectionId: number, failedAt?: number): RequestTiming {
   const phases: TimingPhase[] = [];
   const push = (phase: TimingPhase['phase'], a: number | undefined, b: number | undefined): void => {
     if (a === undefined || b === undefined || b < a) return;
@@ -44,8 +48,12 @@ export function attemptPhases(start: number, failed: readonly AttemptMarks[], m:
   push('blocked', sendEnd, waitFrom);
   // On one read a response can end and the next begin: count the next from the end of the first.
   const firstByte = m.firstByte !== undefined && waitFrom !== undefined ? Math.max(m.firstByte, waitFrom) : m.firstByte;
-  push('wait', waitFrom, firstByte);
-  push('receive', firstByte, m.end);
-  const end = m.end ?? performance.now();
+  if (failedAt !== undefined && firstByte === undefined) {
+    push('no-answer', waitFrom ?? connectStart ?? t, failedAt);
+  } else {
+    push('wait', waitFrom, firstByte);
+    push('receive', firstByte, m.end ?? failedAt);
+  }
+  const end = m.end ?? failedAt ?? performance.now();
   return { start, end, totalMs: end - start, phases, connectionId };
 }

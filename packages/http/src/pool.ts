@@ -204,6 +204,8 @@ export class Pool extends EventEmitter<PoolEvents> {
   /** @internal */
   failed(ex: Exchange, error: HttpClientError, connection: ClientConnection, receivedBytes: boolean): void {
     error.attempts = ex.attempts;
+    const failedAt = performance.now();
+    error.timing = attemptPhases(ex.start, ex.firstAttempt, ex.marks, connection.id, failedAt);
     const written = ex.marks.sendStart !== undefined;
     // The book's rule: a request may be sent again only if nothing of its
     // answer arrived, it is idempotent, and the connection had carried other
@@ -213,7 +215,9 @@ export class Pool extends EventEmitter<PoolEvents> {
     const noAnswer = error.code === 'HTTP_CLIENT_SOCKET' && !receivedBytes;
     const usedBefore = ex.servedBefore > 0 || ex.inFlightBefore > 0;
     if (noAnswer && written && !isIdempotent(ex.request.method)) {
-      ex.reject(notRetried(ex, error, connection, this.origin));
+      const refused = notRetried(ex, error, connection, this.origin);
+      refused.timing = error.timing;
+      ex.reject(refused);
       return;
     }
     if (noAnswer && usedBefore && this.options.retry && ex.attempts === 1 && !this.closed) {

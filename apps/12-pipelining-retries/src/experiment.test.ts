@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { run } from './experiment.js';
+import { toLessonResult } from './lesson.js';
+
+describe('pipelining at a server that closes after k', () => {
+  it('answers the first k, retries the rest of the GETs once on a new connection, and refuses to retry the POST', async () => {
+    const result = await run({ closeAfter: 3, gets: 6, depth: 6 });
+    const outcome = result.requests.map((r) => `${r.method} ${r.path} ${r.outcome} ${r.attempts}`);
+    expect(outcome).toEqual([
+      'GET /item/1 answered 1', 'GET /item/2 answered 1', 'GET /item/3 answered 1',
+      'GET /item/4 retried-and-answered 2', 'GET /item/5 retried-and-answered 2', 'GET /item/6 retried-and-answered 2',
+      'POST /order refused-retry 1',
+    ]);
+    const post = result.requests.at(-1)!;
+    expect(post.errorCode).toBe('HTTP_CLIENT_NOT_RETRIED');
+    expect(post.reason).toMatch(/may or may not have processed it/);
+    // The server received the POST exactly once and dropped it.
+    expect(post.server).toEqual([{ connection: 2, answered: false }]);
+    // Retried requests really went out twice, on two different connections.
+    for (const r of result.requests.filter((x) => x.attempts === 2)) {
+      expect(r.server.map((s) => s.answered)).toEqual([false, true]);
+      expect(new Set(r.connections).size).toBe(2);
+    }
+    expect(result.requests.slice(2, 3).every((r) => r.pipelined)).toBe(true);
+    expect(toLessonResult(result).reproduced).toBe(true);
+  });
+});
