@@ -1,7 +1,7 @@
 // Errors with stable codes: callers branch on `code`, people read `message`.
 
-/** Codes: PROXY_BAD_REQUEST, PROXY_UPSTREAM, PROXY_TIMEOUT. */
-export type ProxyErrorCode = 'PROXY_BAD_REQUEST' | 'PROXY_UPSTREAM' | 'PROXY_TIMEOUT';
+/** Codes: PROXY_BAD_REQUEST (a request the proxy cannot route or read), PROXY_UPSTREAM (the server side failed). */
+export type ProxyErrorCode = 'PROXY_BAD_REQUEST' | 'PROXY_UPSTREAM';
 
 /**
  * Every error the proxies raise on purpose.
