@@ -45,7 +45,7 @@ export function ensureChromium(env: NodeJS.ProcessEnv = process.env, path = chro
   if (!isRoot()) return { ok: false, reason: `no ${path}, and installing it with apt needs root` };
   try {
     // One apt at a time: apt's own lock makes a second concurrent install fail instead of wait.
-    const script = 'apt-get update && apt-get install -y --no-install-recommends chromium';
+    const script = 'apt-get update && apt-get install -y chromium';
     const flock = ['/usr/bin/flock', '/bin/flock'].find((p) => existsSync(p));
     const [cmd, args] = flock ? [flock, ['/tmp/connlab-apt.lock', 'sh', '-c', script]] : ['sh', ['-c', script]];
     execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...env, DEBIAN_FRONTEND: 'noninteractive' }, timeout: 15 * 60_000 });
