@@ -1,0 +1,66 @@
+// The server side of lesson 16, in its own process so its memory is its own
+// and the load generator does not share its event loop. Two identical
+// @connlab/http servers: one for the keep-alive run, one for the close run, so
+// each has its own port and its own TIME_WAIT count.
+import { createServer } from '@connlab/http';
+import type { HttpServer } from '@connlab/http';
+
+/** Messages the parent sends. */
+export type ChildCommand = { cmd: 'stats' } | { cmd: 'close' };
+
+/** What the child reports. */
+export type ChildMessage =
+  | { kind: 'ready'; keepAlivePort: number; closePort: number }
+  | { kind: 'stats'; accepted: { keepAlive: number; close: number }; open: number; rss: number; heapUsed: number; external: number; arrayBuffers: number }
+  | { kind: 'closed' };
+
+function hello(): HttpServer {
+  // maxRequestsPerConnection 0: no limit, so the keep-alive run uses as few connections as it asks for.
+  return createServer(() => ({ headers: { 'Content-Type': 'text/plain' }, body: 'hello, world\n' }), {
+    keepAliveTimeoutMs: 60_000,
+    maxRequestsPerConnection: 0,
+    date: false,
+  });
+}
+
+function send(message: ChildMessage): void {
+  process.send?.(message);
+}
+
+async function main(): Promise<void> {
+  const keepAlive = hello();
+  const close = hello();
+  const accepted = { keepAlive: 0, close: 0 };
+  keepAlive.on('connectionOpen', () => { accepted.keepAlive++; });
+  close.on('connectionOpen', () => { accepted.close++; });
+  const a = await keepAlive.listen(0, '127.0.0.1');
+  const b = await close.listen(0, '127.0.0.1');
+  process.on('message', (message: ChildCommand) => {
+    if (message.cmd === 'stats') {
+      // Two collections: the first may only schedule finalizers for the second to run.
+      const gc = (globalThis as { gc?: () => void }).gc;
+      gc?.();
+      gc?.();
+      const m = process.memoryUsage();
+      send({
+        kind: 'stats',
+        accepted: { ...accepted },
+        open: keepAlive.connections().length + close.connections().length,
+        rss: m.rss,
+        heapUsed: m.heapUsed,
+        external: m.external,
+        arrayBuffers: m.arrayBuffers,
+      });
+    } else {
+      void Promise.all([keepAlive.close({ graceMs: 2000 }), close.close({ graceMs: 2000 })]).then(() => {
+        send({ kind: 'closed' });
+        process.disconnect();
+      });
+    }
+  });
+  // The parent went away: do not linger as an orphan.
+  process.on('disconnect', () => process.exit(0));
+  send({ kind: 'ready', keepAlivePort: a.port, closePort: b.port });
+}
+
+void main();
