@@ -1,0 +1,138 @@
+// Lesson 06: TIME_WAIT sits with whoever closes first; a small port range runs out at connect 11.
+import { defineLesson, formatMs, table } from '@connlab/lab';
+import type { BarsFigure, LessonResult, Measurement } from '@connlab/lab';
+import { BOOK, TIME_WAIT_S, run } from './experiment.js';
+import type { CloseMode, CyclesResult, NamespacePart, RunOptions, RunResult } from './experiment.js';
+
+const modeLabels: Record<CloseMode, string> = {
+  'client-close': 'client closes first',
+  'server-close': 'server closes first',
+  reset: 'client resets (RST)',
+  'keep-alive': 'keep-alive: one connection',
+};
+
+function hostRun(result: RunResult, mode: CloseMode): CyclesResult | undefined {
+  return result.host.runs.find((r) => r.mode === mode);
+}
+
+/** The host part showed who holds TIME_WAIT, that RST leaves none and keep-alive leaves one. */
+export function hostOk(result: RunResult): boolean {
+  const n = (mode: CloseMode) => hostRun(result, mode);
+  const client = n('client-close');
+  const server = n('server-close');
+  const reset = n('reset');
+  const keepAlive = n('keep-alive');
+  if (!client || !server || !reset || !keepAlive) return false;
+  return client.timeWait.client >= 0.9 * client.succeeded && client.timeWait.server === 0
+    && server.timeWait.server >= 0.9 * server.succeeded && server.timeWait.client === 0
+    && reset.timeWait.total === 0 && keepAlive.timeWait.total <= 1;
+}
+
+/** The namespace part ran out of ports at cycle 11 with EADDRNOTAVAIL. */
+export function exhaustionOk(part: NamespacePart | undefined): boolean {
+  const first = part?.steps[0]?.result;
+  return first?.failedAt === 11 && first.error === 'EADDRNOTAVAIL';
+}
+
+function rate(r: CyclesResult): string {
+  return `${Math.round(r.succeeded / (r.elapsedMs / 1000))}/s`;
+}
+
+function namespaceLines(part: NamespacePart): string[] {
+  const rows = part.steps.map((s) => [
+    s.label,
+    `${s.result.succeeded}/${s.result.attempted}`,
+    s.result.failedAt === undefined ? '—' : `cycle ${s.result.failedAt}: ${s.result.error ?? '?'}`,
+    s.result.portsUsed,
+    s.result.timeWait.client,
+    s.result.timeWait.server,
+  ]);
+  const [exhaust, burst, paced, serverClose] = part.steps;
+  const lines = [
+    `Private namespace: ip_local_port_range = ${part.portRange} (10 ports), tcp_timestamps = ${part.timestamps}, tcp_tw_reuse_delay = ${part.twReuseDelayMs ?? 'n/a'} ms; each step talks to its own server port.`,
+    '',
+    ...table(['step', 'connected', 'first failure', 'ports used', 'TIME_WAIT client', 'TIME_WAIT server'], rows),
+    '',
+  ];
+  if (exhaust) {
+    lines.push(exhaust.result.failedAt === undefined
+      ? 'tcp_tw_reuse=0: every connect succeeded; the exhaustion did not happen.'
+      : `tcp_tw_reuse=0: ${exhaust.result.succeeded} connections used all 10 ports, each now in TIME_WAIT for 60 s; connect #${exhaust.result.failedAt} failed with ${exhaust.result.error ?? '?'} ("cannot assign requested address").`);
+  }
+  if (burst && paced) {
+    lines.push(`tcp_tw_reuse=1 lets connect() take over a TIME_WAIT port, but only one older than tcp_tw_reuse_delay (and only with timestamps): back to back it still failed at cycle ${burst.result.failedAt ?? '—'}; one cycle per 150 ms ran all ${paced.result.succeeded} on ${paced.result.portsUsed} ports.`);
+  }
+  if (serverClose) {
+    lines.push(`Server closes first: the TIME_WAIT is the server's (${serverClose.result.timeWait.server}), the client's ports come free at once; a new SYN from a reused port even replaces the server's TIME_WAIT socket for that pair.`);
+  }
+  return lines;
+}
+
+function timeWaitBars(result: RunResult): BarsFigure {
+  return {
+    kind: 'bars',
+    title: `TIME_WAIT sockets after ${result.host.runs[0]?.attempted ?? 0} cycles on loopback`,
+    unit: '',
+    bars: result.host.runs.map((r) => ({
+      label: modeLabels[r.mode],
+      value: r.timeWait.total,
+      note: r.timeWait.total === 0 ? 'none' : `held by the ${r.timeWait.client >= r.timeWait.server ? 'client' : 'server'}`,
+    })),
+  };
+}
+
+/** Turn the measurements into the lesson's printout. */
+export function toLessonResult(result: RunResult): LessonResult {
+  const { defaults, boundPerSecond } = result.host;
+  const range = defaults.localPortRange;
+  const remaining = Math.max(...result.host.runs.map((r) => r.timeWaitRemainingMs));
+  const lines = [
+    `Ephemeral ports: ${range.low}–${range.high} = ${range.count}; TIME_WAIT lasts ${TIME_WAIT_S} s on Linux (the kernel's timer read ${formatMs(remaining)} right after the close).`,
+    `So one client can open at most ${range.count} / ${TIME_WAIT_S} s ≈ ${Math.round(boundPerSecond)} new connections per second to one server address and port; the book: ${BOOK.ports} / ${BOOK.timeWaitS} s = ${BOOK.perSecond}/s.`,
+    `The bound is on a sustained rate: above it every port is in TIME_WAIT after about a minute, unless the kernel may reuse them. This machine has tcp_tw_reuse = ${defaults.twReuse}${defaults.twReuse === 2 ? ' (loopback traffic only)' : ''}; the namespace below turns reuse off to show the wall.`,
+    '',
+    ...table(['cycles on loopback', 'done', 'ports used', 'TIME_WAIT client', 'TIME_WAIT server', 'rate'],
+      result.host.runs.map((r) => [modeLabels[r.mode], r.succeeded, r.portsUsed, r.timeWait.client, r.timeWait.server, rate(r)])),
+    '',
+    'Whoever sends the first FIN holds the TIME_WAIT; an RST close skips it; keep-alive leaves one, at the end.',
+  ];
+  if (result.namespace) lines.push('', ...namespaceLines(result.namespace));
+
+  const clientClose = hostRun(result, 'client-close');
+  const keepAlive = hostRun(result, 'keep-alive');
+  const reset = hostRun(result, 'reset');
+  const measurements: Measurement[] = [
+    { label: 'TIME_WAIT length (kernel timer)', value: remaining / 1000, unit: 's', textbook: '2MSL, "usually 2 minutes" (book); Linux fixes it at 60 s' },
+    { label: 'connection rate bound, ports / TIME_WAIT', value: boundPerSecond, unit: '/s', textbook: `${BOOK.ports} / ${BOOK.timeWaitS} s = ${BOOK.perSecond}/s` },
+    { label: `TIME_WAIT after ${clientClose?.succeeded ?? 0} client-closed connections`, value: clientClose?.timeWait.total ?? Number.NaN, unit: '', textbook: 'one per connection, on the side that closed first' },
+    { label: `TIME_WAIT after ${reset?.succeeded ?? 0} RST-closed connections`, value: reset?.timeWait.total ?? Number.NaN, unit: '', textbook: 'none: a reset skips TIME_WAIT' },
+    { label: `TIME_WAIT after ${keepAlive?.succeeded ?? 0} requests on one keep-alive connection`, value: keepAlive?.timeWait.total ?? Number.NaN, unit: '', textbook: 'keep-alive means fewer TIME_WAIT sockets (notes)' },
+  ];
+  const exhaust = result.namespace?.steps[0]?.result;
+  if (exhaust?.failedAt !== undefined) {
+    measurements.push({ label: 'first failing connect with 10 ports, tcp_tw_reuse=0', value: exhaust.failedAt, unit: '', textbook: 'port exhaustion once every port is in TIME_WAIT' });
+  }
+  return {
+    reproduced: hostOk(result) && (result.skipped !== undefined || exhaustionOk(result.namespace)),
+    lines,
+    figures: [timeWaitBars(result)],
+    measurements,
+    ...(result.skipped ? { skipped: result.skipped } : {}),
+  };
+}
+
+/** The lesson's default run; `quick` uses fewer loopback cycles. */
+export function lessonOptions(quick: boolean): RunOptions {
+  return { hostCycles: quick ? 100 : 500, namespaceCycles: 20 };
+}
+
+export const lesson = defineLesson({
+  number: 6,
+  slug: 'time-wait',
+  title: 'TIME_WAIT and port exhaustion',
+  effect: 'the side that closes first keeps each connection in TIME_WAIT for 60 s; with 10 ports the 11th connect fails with EADDRNOTAVAIL',
+  needsRoot: 'part',
+  async run(ctx) {
+    return toLessonResult(await run(lessonOptions(ctx.quick), ctx.progress));
+  },
+});

@@ -1,0 +1,49 @@
+import { netnsUnavailableReason } from '@connlab/netns';
+import { describe, expect, it } from 'vitest';
+import { runHost, runNamespace } from './experiment.js';
+import { toLessonResult } from './lesson.js';
+
+const reason = netnsUnavailableReason();
+if (reason) console.warn(`lesson 06 namespace tests skipped: ${reason}`);
+const linux = process.platform === 'linux';
+
+describe('lesson 06: TIME_WAIT and port exhaustion', () => {
+  it.skipIf(!linux)('leaves TIME_WAIT on the side that closes first, none after RST, one with keep-alive', async () => {
+    const host = await runHost(100);
+    const by = Object.fromEntries(host.runs.map((r) => [r.mode, r]));
+    expect(by['client-close']!.succeeded).toBe(100);
+    // Ports are picked at random from ~28 000; a rare repeat replaces an older TIME_WAIT.
+    expect(by['client-close']!.timeWait.client).toBeGreaterThanOrEqual(90);
+    expect(by['client-close']!.timeWait.server).toBe(0);
+    expect(by['server-close']!.timeWait.server).toBeGreaterThanOrEqual(90);
+    expect(by['server-close']!.timeWait.client).toBe(0);
+    expect(by.reset!.timeWait.total).toBe(0);
+    expect(by['keep-alive']!.portsUsed).toBe(1);
+    expect(by['keep-alive']!.timeWait.total).toBeLessThanOrEqual(1);
+    expect(by['client-close']!.timeWaitRemainingMs).toBeGreaterThan(50_000);
+    expect(by['client-close']!.timeWaitRemainingMs).toBeLessThanOrEqual(60_000);
+    expect(host.boundPerSecond).toBeCloseTo(host.defaults.localPortRange.count / 60);
+
+    const lesson = toLessonResult({ host, skipped: 'skipped: port exhaustion in a 10-port namespace: needs root' });
+    expect(lesson.reproduced).toBe(true);
+    expect(lesson.skipped).toMatch(/needs root/);
+  });
+
+  it.skipIf(reason !== undefined)('runs out of 10 ports at connect 11, unless reuse, a server-side close or RST frees them', async () => {
+    const part = await runNamespace(20);
+    expect(part.portRange).toBe('40000 40009');
+    const [exhaust, burst, paced, serverClose, reset, keepAlive] = part.steps.map((s) => s.result);
+    expect(exhaust).toMatchObject({ failedAt: 11, error: 'EADDRNOTAVAIL', succeeded: 10, portsUsed: 10 });
+    expect(exhaust!.timeWait.client).toBe(10);
+    expect(burst).toMatchObject({ failedAt: 11, error: 'EADDRNOTAVAIL' });
+    expect(paced!.succeeded).toBe(20);
+    expect(paced!.failedAt).toBeUndefined();
+    expect(paced!.portsUsed).toBeLessThanOrEqual(10);
+    expect(serverClose!.succeeded).toBe(20);
+    expect(serverClose!.failedAt).toBeUndefined();
+    expect(serverClose!.timeWait.client).toBe(0);
+    expect(reset).toMatchObject({ succeeded: 20 });
+    expect(reset!.timeWait.total).toBe(0);
+    expect(keepAlive).toMatchObject({ succeeded: 20, portsUsed: 1 });
+  });
+});
