@@ -5,17 +5,9 @@ import { ok, scriptedServer } from '../test/client-fixtures.js';
 import type { Reply, ScriptedServer, SeenRequest } from '../test/client-fixtures.js';
 
 describe('client response framing (RFC 9112 §6.3)', () => {
-  let server: ScriptedServer | undefined;
-  let client: HttpClient | undefined;
-  afterEach(async () => {
-    await client?.close();
-    await server?.close();
-    server = client = undefined;
-  });
+  const kit = clientTestKit();
   async function serve(script: (req: SeenRequest) => Reply): Promise<{ s: ScriptedServer; c: HttpClient }> {
-    server = await scriptedServer(script);
-    client = new HttpClient({ retry: false });
-    return { s: server, c: client };
+    return { s: await kit.serve(script), c: kit.client({ retry: false }) };
   }
 
   it('reads a Content-Length body and reuses the connection', async () => {
@@ -99,7 +91,7 @@ describe('client response framing (RFC 9112 §6.3)', () => {
   });
 
   it('rejects what it cannot send before touching the network', async () => {
-    const c = client = new HttpClient();
+    const c = kit.client();
     await expect(c.request({ origin: 'https://127.0.0.1:1' })).rejects.toMatchObject({ code: 'HTTP_CLIENT_INVALID_REQUEST' });
     await expect(c.request({ origin: 'http://127.0.0.1:1', headers: { 'X-A': 'a\r\nInjected: 1' } })).rejects.toMatchObject({ code: 'HTTP_CLIENT_INVALID_REQUEST' });
     await expect(c.request({ origin: 'http://127.0.0.1:1', body: 'abc', headers: { 'Content-Length': '2' } })).rejects.toMatchObject({ code: 'HTTP_CLIENT_INVALID_REQUEST' });

@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { HttpClient } from './client.js';
+import { describe, expect, it } from 'vitest';
+import type { ClientOptions, HttpClient } from './client.js';
 import { HttpClientError } from './client-errors.js';
-import { delayRelay, ok, scriptedServer } from '../test/client-fixtures.js';
+import { clientTestKit, ok } from '../test/client-fixtures.js';
 import type { ScriptedServer } from '../test/client-fixtures.js';
 
 // The keep-alive race: a server closes a connection that has been idle for
@@ -35,30 +35,26 @@ async function spacedRequests(client: HttpClient, origin: string): Promise<{ err
 }
 
 describe('the keep-alive race', () => {
-  let server: ScriptedServer | undefined;
-  let relay: Awaited<ReturnType<typeof delayRelay>> | undefined;
-  let client: HttpClient | undefined;
-  afterEach(async () => {
-    await client?.close();
-    await relay?.close();
-    await server?.close();
-    server = relay = client = undefined;
-  });
+  const kit = clientTestKit();
+  /** The server (idle timeout 1 s, says so), behind the delaying relay, hit by spaced requests. */
+  async function race(options: ClientOptions): Promise<{ server: ScriptedServer; errors: HttpClientError[]; reused: number; retries: number }> {
+    const server = await kit.serve(() => ({ raw: ok('x', ['Keep-Alive: timeout=1']) }), { idleMs: SERVER_IDLE_MS });
+    const relay = await kit.delay(server.port, RETURN_DELAY_MS);
+    const client = kit.client(options);
+    let retries = 0;
+    client.on('retry', () => retries++);
+    const { errors, reused } = await spacedRequests(client, relay.origin);
+    return { server, errors, reused, retries };
+  }
 
   it('with the Keep-Alive hint honoured, spaced requests never meet a closing connection', async () => {
-    server = await scriptedServer(() => ({ raw: ok('x', ['Keep-Alive: timeout=1']) }), { idleMs: SERVER_IDLE_MS });
-    relay = await delayRelay(server.port, RETURN_DELAY_MS);
-    client = new HttpClient({ retry: false, honorKeepAliveHint: true, keepAliveMarginMs: MARGIN_MS });
-    const { errors, reused } = await spacedRequests(client, relay.origin);
+    const { errors, reused } = await race({ retry: false, honorKeepAliveHint: true, keepAliveMarginMs: MARGIN_MS });
     expect(errors.map((e) => e.message)).toEqual([]);
     expect(reused).toBeGreaterThanOrEqual(1); // the short gaps still reuse
   });
 
   it('with the hint ignored (idle timeout 4 s), requests just past the server timeout fail', async () => {
-    server = await scriptedServer(() => ({ raw: ok('x', ['Keep-Alive: timeout=1']) }), { idleMs: SERVER_IDLE_MS });
-    relay = await delayRelay(server.port, RETURN_DELAY_MS);
-    client = new HttpClient({ retry: false, honorKeepAliveHint: false, idleTimeoutMs: 4000 });
-    const { errors } = await spacedRequests(client, relay.origin);
+    const { errors, server } = await race({ retry: false, honorKeepAliveHint: false, idleTimeoutMs: 4000 });
     expect(errors.length).toBeGreaterThanOrEqual(1);
     for (const e of errors) {
       expect(e.code).toBe('HTTP_CLIENT_SOCKET');
@@ -68,12 +64,7 @@ describe('the keep-alive race', () => {
   });
 
   it('with the hint ignored but retries on, the same race is absorbed by one retry of the GET', async () => {
-    server = await scriptedServer(() => ({ raw: ok('x', ['Keep-Alive: timeout=1']) }), { idleMs: SERVER_IDLE_MS });
-    relay = await delayRelay(server.port, RETURN_DELAY_MS);
-    client = new HttpClient({ retry: true, honorKeepAliveHint: false, idleTimeoutMs: 4000 });
-    let retries = 0;
-    client.on('retry', () => retries++);
-    const { errors } = await spacedRequests(client, relay.origin);
+    const { errors, retries } = await race({ retry: true, honorKeepAliveHint: false, idleTimeoutMs: 4000 });
     expect(errors).toEqual([]);
     expect(retries).toBeGreaterThanOrEqual(1);
   });

@@ -4,18 +4,12 @@ import { ok, scriptedServer } from '../test/client-fixtures.js';
 import type { ScriptedServer } from '../test/client-fixtures.js';
 
 describe('client pipelining', () => {
-  let server: ScriptedServer | undefined;
-  let client: HttpClient | undefined;
-  afterEach(async () => {
-    await client?.close();
-    await server?.close();
-    server = client = undefined;
-  });
+  const kit = clientTestKit();
 
   it('matches pipelined responses to requests in order while the handlers finish out of order', async () => {
     const delays: Record<string, number> = { '/1': 0, '/2': 120, '/3': 0, '/4': 60, '/5': 10, '/6': 0 };
-    const s = server = await scriptedServer((req) => ({ raw: ok(`answer for ${req.target}`), delayMs: delays[req.target] ?? 0 }));
-    const c = client = new HttpClient({ connections: 1, pipelining: 8 });
+    const s = await kit.serve((req) => ({ raw: ok(`answer for ${req.target}`), delayMs: delays[req.target] ?? 0 }));
+    const c = kit.client({ connections: 1, pipelining: 8 });
     const paths = Object.keys(delays);
     const rs = await Promise.all(paths.map((path) => c.request({ origin: s.origin, path })));
     expect(rs.map((r) => r.text())).toEqual(paths.map((p) => `answer for ${p}`));
@@ -32,8 +26,8 @@ describe('client pipelining', () => {
   });
 
   it('does not pipeline before a response has shown the connection persists', async () => {
-    const s = server = await scriptedServer(() => ({ raw: ok('x'), delayMs: 40 }));
-    const c = client = new HttpClient({ connections: 1, pipelining: 4 });
+    const s = await kit.serve(() => ({ raw: ok('x'), delayMs: 40 }));
+    const c = kit.client({ connections: 1, pipelining: 4 });
     await Promise.all([1, 2, 3].map((i) => c.request({ origin: s.origin, path: `/${i}` })));
     const [r1, r2] = s.requests;
     // /2 was sent only after /1's response (40 ms later), not with it.
@@ -41,8 +35,8 @@ describe('client pipelining', () => {
   });
 
   it('never queues a POST behind others, and nothing goes behind a POST', async () => {
-    const s = server = await scriptedServer(() => ({ raw: ok('x'), delayMs: 40 }));
-    const c = client = new HttpClient({ connections: 1, pipelining: 8 });
+    const s = await kit.serve(() => ({ raw: ok('x'), delayMs: 40 }));
+    const c = kit.client({ connections: 1, pipelining: 8 });
     await c.request({ origin: s.origin, path: '/warm' }); // now known persistent
     const all = await Promise.all([
       c.request({ origin: s.origin, path: '/a' }),
@@ -60,8 +54,8 @@ describe('client pipelining', () => {
   });
 
   it('limits the depth of the pipeline', async () => {
-    const s = server = await scriptedServer(() => ({ raw: ok('x'), delayMs: 5 }));
-    const c = client = new HttpClient({ connections: 1, pipelining: 3 });
+    const s = await kit.serve(() => ({ raw: ok('x'), delayMs: 5 }));
+    const c = kit.client({ connections: 1, pipelining: 3 });
     await c.request({ origin: s.origin });
     let peak = 0;
     const pool = c.poolFor(s.origin);

@@ -4,17 +4,11 @@ import { ok, scriptedServer } from '../test/client-fixtures.js';
 import type { ScriptedServer } from '../test/client-fixtures.js';
 
 describe('client pool', () => {
-  let server: ScriptedServer | undefined;
-  let client: HttpClient | undefined;
-  afterEach(async () => {
-    await client?.close();
-    await server?.close();
-    server = client = undefined;
-  });
+  const kit = clientTestKit();
 
   it('never opens more connections to an origin than its limit; the rest wait', async () => {
-    const s = server = await scriptedServer(() => ({ raw: ok('x'), delayMs: 30 }));
-    const c = client = new HttpClient({ connections: 2 });
+    const s = await kit.serve(() => ({ raw: ok('x'), delayMs: 30 }));
+    const c = kit.client({ connections: 2 });
     const rs = await Promise.all(Array.from({ length: 8 }, (_, i) => c.request({ origin: s.origin, path: `/${i}` })));
     expect(s.peakConnections()).toBe(2);
     expect(s.connections()).toBe(2);
@@ -24,8 +18,8 @@ describe('client pool', () => {
   });
 
   it('reuses the most recently used idle connection first (LIFO)', async () => {
-    const s = server = await scriptedServer((req) => ({ raw: ok(req.target), delayMs: req.target === '/slow' ? 80 : 0 }));
-    const c = client = new HttpClient({ connections: 2 });
+    const s = await kit.serve((req) => ({ raw: ok(req.target), delayMs: req.target === '/slow' ? 80 : 0 }));
+    const c = kit.client({ connections: 2 });
     const [fast, slow] = [c.request({ origin: s.origin, path: '/fast' }), c.request({ origin: s.origin, path: '/slow' })];
     const first = await fast;
     const second = await slow; // finished last: the most recently used
@@ -35,8 +29,8 @@ describe('client pool', () => {
   });
 
   it('does not reuse a connection after Connection: close', async () => {
-    const s = server = await scriptedServer(() => ({ raw: ok('bye', ['Connection: close']) }));
-    const c = client = new HttpClient();
+    const s = await kit.serve(() => ({ raw: ok('bye', ['Connection: close']) }));
+    const c = kit.client();
     const a = await c.request({ origin: s.origin });
     const b = await c.request({ origin: s.origin });
     expect(a.keepAlive).toBe(false);
@@ -45,8 +39,8 @@ describe('client pool', () => {
 
   it('honours Keep-Alive: max= by opening a new connection when the server takes no more', async () => {
     let left = 2;
-    const s = server = await scriptedServer(() => ({ raw: ok('x', [`Keep-Alive: timeout=5, max=${--left}`]) }));
-    const c = client = new HttpClient();
+    const s = await kit.serve(() => ({ raw: ok('x', [`Keep-Alive: timeout=5, max=${--left}`]) }));
+    const c = kit.client();
     const rs = [];
     for (let i = 0; i < 3; i++) rs.push(await c.request({ origin: s.origin }));
     // max=1 after the first: one more on it; max=0 after the second: a new connection.
@@ -54,11 +48,11 @@ describe('client pool', () => {
   });
 
   it('HTTP/1.0: asks for keep-alive and reuses only when the server echoes it', async () => {
-    const s = server = await scriptedServer((req) => ({
+    const s = await kit.serve((req) => ({
       raw: req.target === '/ka' ? 'HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok' : 'HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok',
       ...(req.target === '/ka' ? {} : { then: 'end' as const }),
     }));
-    const c = client = new HttpClient();
+    const c = kit.client();
     const a = await c.request({ origin: s.origin, path: '/ka', version: '1.0' });
     const b = await c.request({ origin: s.origin, path: '/plain', version: '1.0' });
     const d = await c.request({ origin: s.origin, path: '/ka', version: '1.0' });
@@ -68,8 +62,8 @@ describe('client pool', () => {
   });
 
   it('drops an idle connection when its own idle timeout passes', async () => {
-    const s = server = await scriptedServer(() => ({ raw: ok('x') }));
-    const c = client = new HttpClient({ idleTimeoutMs: 50 });
+    const s = await kit.serve(() => ({ raw: ok('x') }));
+    const c = kit.client({ idleTimeoutMs: 50 });
     const closes: string[] = [];
     c.on('close', (info) => closes.push(info.reason));
     await c.request({ origin: s.origin });
@@ -83,7 +77,7 @@ describe('client pool', () => {
     const s = await scriptedServer(() => ({ raw: ok('x') }));
     const origin = s.origin;
     await s.close();
-    const c = client = new HttpClient();
+    const c = kit.client();
     await expect(c.request({ origin })).rejects.toMatchObject({ code: 'HTTP_CLIENT_CONNECT', socketCode: 'ECONNREFUSED' });
   });
 });

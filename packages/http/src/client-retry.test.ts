@@ -5,23 +5,17 @@ import { ok, scriptedServer } from '../test/client-fixtures.js';
 import type { ScriptedServer } from '../test/client-fixtures.js';
 
 describe('client retries', () => {
-  let server: ScriptedServer | undefined;
-  let client: HttpClient | undefined;
-  afterEach(async () => {
-    await client?.close();
-    await server?.close();
-    server = client = undefined;
-  });
+  const kit = clientTestKit();
 
   // Answers `k` requests per connection, then closes without a word
   // (no Connection: close), dropping whatever else was pipelined.
-  const closesAfter = (k: number) => scriptedServer((req) => (
+  const closesAfter = (k: number) => kit.serve((req) => (
     req.index <= k ? { raw: ok(`${req.method} ${req.target}`), ...(req.index === k ? { then: 'end' as const } : {}) } : { ignore: true }
   ));
 
   it('retries unanswered pipelined GETs once on a new connection', async () => {
-    const s = server = await closesAfter(3);
-    const c = client = new HttpClient({ connections: 1, pipelining: 8 });
+    const s = await closesAfter(3);
+    const c = kit.client({ connections: 1, pipelining: 8 });
     const retried: string[] = [];
     c.on('retry', (info) => retried.push(info.path));
     const rs = await Promise.all([1, 2, 3, 4, 5].map((i) => c.request({ origin: s.origin, path: `/${i}` })));
@@ -35,8 +29,8 @@ describe('client retries', () => {
 
   it('does not retry a POST: it fails with HTTP_CLIENT_NOT_RETRIED saying it may have been processed', async () => {
     // The server takes the POST and closes without answering: did it process it? The client cannot know.
-    const s = server = await scriptedServer((req) => (req.method === 'POST' ? { ignore: true, then: 'end', delayMs: 30 } : { raw: ok('x') }));
-    const c = client = new HttpClient({ connections: 1 });
+    const s = await kit.serve((req) => (req.method === 'POST' ? { ignore: true, then: 'end', delayMs: 30 } : { raw: ok('x') }));
+    const c = kit.client({ connections: 1 });
     let retries = 0;
     c.on('retry', () => retries++);
     const warm = await c.request({ origin: s.origin, path: '/warm' });
@@ -48,7 +42,7 @@ describe('client retries', () => {
     expect(s.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
     expect(retries).toBe(0);
     // The same failure on a GET is retried and answered.
-    const s2 = await scriptedServer((req) => (req.index === 2 ? { ignore: true, then: 'end', delayMs: 30 } : { raw: ok('x') }));
+    const s2 = await kit.serve((req) => (req.index === 2 ? { ignore: true, then: 'end', delayMs: 30 } : { raw: ok('x') }));
     try {
       await c.request({ origin: s2.origin, path: '/warm' });
       const get = await c.request({ origin: s2.origin, path: '/again' });
@@ -60,16 +54,16 @@ describe('client retries', () => {
   });
 
   it('retries a GET only once: a second failure is reported', async () => {
-    const s = server = await scriptedServer((req) => (req.connection === 1 && req.index === 1 ? { raw: ok('x') } : { ignore: true, then: 'destroy' }));
-    const c = client = new HttpClient({ connections: 1 });
+    const s = await kit.serve((req) => (req.connection === 1 && req.index === 1 ? { raw: ok('x') } : { ignore: true, then: 'destroy' }));
+    const c = kit.client({ connections: 1 });
     await c.request({ origin: s.origin, path: '/warm' });
     const error = await c.request({ origin: s.origin, path: '/again' }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'HTTP_CLIENT_SOCKET', attempts: 2 });
   });
 
   it('does not retry when the connection was new: the server is failing, not racing', async () => {
-    const s = server = await scriptedServer(() => ({ ignore: true, then: 'destroy' }));
-    const c = client = new HttpClient();
+    const s = await kit.serve(() => ({ ignore: true, then: 'destroy' }));
+    const c = kit.client();
     let retries = 0;
     c.on('retry', () => retries++);
     await expect(c.request({ origin: s.origin })).rejects.toMatchObject({ code: 'HTTP_CLIENT_SOCKET', attempts: 1 });

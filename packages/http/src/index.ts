@@ -23,7 +23,7 @@ export { DEFAULT_POOL_OPTIONS, Pool } from './pool.js';
 export type { ClientResponse, PoolEvents, PoolOptions } from './pool.js';
 export { HttpClientError } from './client-errors.js';
 export type { HttpClientErrorCode } from './client-errors.js';
-export { IDEMPOTENT_METHODS, isIdempotent, parseKeepAlive } from './client-keep-alive.js';
+export { IDEMPOTENT_METHODS, fieldTokens, isIdempotent, parseKeepAlive } from './client-keep-alive.js';
 export type { KeepAliveHint } from './client-keep-alive.js';
 export { parseOrigin, prepareRequest } from './client-request.js';
 export type { HeadersInput, OriginInput, PreparedRequest, RequestOptions } from './client-request.js';

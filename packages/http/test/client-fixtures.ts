@@ -4,6 +4,9 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { afterEach } from 'vitest';
+import { HttpClient } from '../src/client.js';
+import type { ClientOptions } from '../src/client.js';
 import { HttpParser } from '../src/parser.js';
 
 export interface SeenRequest {
@@ -163,6 +166,40 @@ export async function delayRelay(targetPort: number, delayMs: number): Promise<{
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * Servers, relays and clients for one test file: each made through here is
+ * closed after every test (clients first, so no request outlives its server).
+ */
+export function clientTestKit(): {
+  serve: typeof scriptedServer;
+  delay: typeof delayRelay;
+  client: (options?: ClientOptions) => HttpClient;
+} {
+  const clients: HttpClient[] = [];
+  const closers: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    for (const close of closers.splice(0).reverse()) await close();
+  });
+  return {
+    serve: async (script, options) => {
+      const s = await scriptedServer(script, options);
+      closers.push(s.close);
+      return s;
+    },
+    delay: async (port, ms) => {
+      const r = await delayRelay(port, ms);
+      closers.push(r.close);
+      return r;
+    },
+    client: (options) => {
+      const c = new HttpClient(options);
+      clients.push(c);
+      return c;
     },
   };
 }
