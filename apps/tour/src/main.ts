@@ -95,7 +95,7 @@ runMain('tour', async () => {
   } else {
     console.log(`\n${summaryText(run, process.stdout.isTTY ? process.stdout.columns : 120).join('\n')}`);
     console.log(pc.dim(`\n${run.lessons.length} lesson${run.lessons.length === 1 ? '' : 's'} in ${formatDuration(run.durationMs)}${run.quick ? ' (quick)' : ''}`));
-    if (reportPath) console.log(`report: ${relative(process.cwd(), reportPath) || reportPath}`);
+    if (reportPath) console.log(`report: ${relative(process.cwd(), reportPath).startsWith('..') ? reportPath : relative(process.cwd(), reportPath)}`);
   }
   if (failed) process.exitCode = 1;
 
