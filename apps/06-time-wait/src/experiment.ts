@@ -73,11 +73,11 @@ interface StepSpec {
 
 // Each step talks to its own server port: TIME_WAIT blocks a local port only
 // towards the same destination address and port, so steps cannot disturb each other.
-function steps(cycles: number): StepSpec[] {
+function steps(cycles: number, pacedGapMs: number): StepSpec[] {
   const list: StepSpec[] = [
     { label: 'client closes, tcp_tw_reuse=0', twReuse: 0, options: { mode: 'client-close', cycles } },
     { label: 'client closes, tcp_tw_reuse=1, back to back', twReuse: 1, options: { mode: 'client-close', cycles } },
-    { label: 'client closes, tcp_tw_reuse=1, one cycle per 150 ms', twReuse: 1, options: { mode: 'client-close', cycles, gapMs: 150 } },
+    { label: `client closes, tcp_tw_reuse=1, one cycle per ${pacedGapMs} ms`, twReuse: 1, options: { mode: 'client-close', cycles, gapMs: pacedGapMs } },
     { label: 'server closes first, tcp_tw_reuse=0', twReuse: 0, options: { mode: 'server-close', cycles } },
     { label: 'client resets (RST), tcp_tw_reuse=0', twReuse: 0, options: { mode: 'reset', cycles } },
     { label: 'keep-alive: one connection, tcp_tw_reuse=0', twReuse: 0, options: { mode: 'keep-alive', cycles } },
@@ -88,8 +88,9 @@ function steps(cycles: number): StepSpec[] {
 const isResult = (m: unknown): m is { type: 'result'; result: CyclesResult } => (m as { type?: string }).type === 'result';
 
 /**
- * Part 2: in a private namespace with a 10-port range, run each step and
- * report how far it got. Needs root (throws NetnsUnavailableError otherwise).
+ * Part 2: in a private namespace with a tiny port range (default 10 ports),
+ * run each step and report how far it got; `pacedGapMs` spaces the cycles
+ * of the paced tcp_tw_reuse step. Needs root (throws NetnsUnavailableError otherwise).
  *
  * @example
  * ```ts
@@ -97,10 +98,10 @@ const isResult = (m: unknown): m is { type: 'result'; result: CyclesResult } => 
  * ns.steps[0]?.result.failedAt; // 11
  * ```
  */
-export async function runNamespace(cycles: number): Promise<NamespacePart> {
+export async function runNamespace(cycles: number, range: { low: number; high: number } = TINY_RANGE, pacedGapMs = 150): Promise<NamespacePart> {
   return withNamespaces({
     namespaces: ['tiny'],
-    sysctls: { tiny: { 'net.ipv4.ip_local_port_range': `${TINY_RANGE.low} ${TINY_RANGE.high}` } },
+    sysctls: { tiny: { 'net.ipv4.ip_local_port_range': `${range.low} ${range.high}` } },
   }, async (lab) => {
     const ns = lab.ns('tiny');
     const child = ns.spawnNode(new URL('./ns-child.ts', import.meta.url));
@@ -110,7 +111,7 @@ export async function runNamespace(cycles: number): Promise<NamespacePart> {
       twReuseDelayMs: await ns.sysctl('net.ipv4.tcp_tw_reuse_delay').then(Number, () => undefined),
       steps: [],
     };
-    for (const step of steps(cycles)) {
+    for (const step of steps(cycles, pacedGapMs)) {
       await ns.setSysctl('net.ipv4.tcp_tw_reuse', step.twReuse);
       const twReuse = Number(await ns.sysctl('net.ipv4.tcp_tw_reuse'));
       child.send({ type: 'run', options: step.options });

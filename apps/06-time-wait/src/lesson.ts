@@ -60,7 +60,7 @@ function namespaceLines(part: NamespacePart): string[] {
       : `tcp_tw_reuse=0: ${exhaust.result.succeeded} connections used all 10 ports, each now in TIME_WAIT for 60 s; connect #${exhaust.result.failedAt} failed with ${exhaust.result.error ?? '?'} ("cannot assign requested address").`);
   }
   if (burst && paced) {
-    lines.push(`tcp_tw_reuse=1 lets connect() take over a TIME_WAIT port, but only one older than tcp_tw_reuse_delay (and only with timestamps): back to back it still failed at cycle ${burst.result.failedAt ?? '—'}; one cycle per 150 ms ran all ${paced.result.succeeded} on ${paced.result.portsUsed} ports.`);
+    lines.push(`tcp_tw_reuse=1 lets connect() take over a TIME_WAIT port, but only one older than tcp_tw_reuse_delay (and only with timestamps): back to back it still failed at cycle ${burst.result.failedAt ?? '—'}; spaced ${paced.options.gapMs ?? 0} ms apart, ${paced.result.succeeded} of ${paced.result.attempted} ran on ${paced.result.portsUsed} ports.`);
   }
   if (serverClose) {
     lines.push(`Server closes first: the TIME_WAIT is the server's (${serverClose.result.timeWait.server}), the client's ports come free at once; a new SYN from a reused port even replaces the server's TIME_WAIT socket for that pair.`);
