@@ -33,18 +33,24 @@ afterEach(async () => {
 });
 
 /** A connected client socket to a server that echoes; both closed after each test. */
-async function connectedPair(): Promise<{ client: net.Socket; server: net.Server }> {
+/** A client socket still connecting to an echo server; both closed after each test. */
+async function connecting(): Promise<net.Socket> {
   const server = net.createServer((socket) => {
     open.push(socket);
     socket.pipe(socket);
   });
   open.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  const client = net.connect(port, '127.0.0.1');
+  const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
   open.push(client);
+  return client;
+}
+
+/** The same, connected. */
+async function connectedPair(): Promise<{ client: net.Socket }> {
+  const client = await connecting();
   await new Promise((resolve) => client.once('connect', resolve));
-  return { client, server };
+  return { client };
 }
 
 async function roundTrip(client: net.Socket, bytes: number): Promise<void> {
@@ -93,11 +99,7 @@ describe.skipIf(!linux)('option read-back from the kernel (Linux)', () => {
   });
 
   it('queues options set before connect and applies them on connect', async () => {
-    const server = net.createServer((socket) => open.push(socket));
-    open.push(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
-    open.push(client);
+    const client = await connecting();
     expect(setKeepAlive(client, { enable: true, idleMs: 7000, intervalMs: 2000, count: 5 })).toBe('queued');
     expect(setNoDelay(client, true)).toBe('queued');
     expect(setUserTimeout(client, 4000)).toBe('queued');
@@ -138,11 +140,7 @@ describe.skipIf(!linux)('option read-back from the kernel (Linux)', () => {
   });
 
   it('destroys the socket with the error when a queued option fails on connect', async () => {
-    const server = net.createServer((socket) => open.push(socket));
-    open.push(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
-    open.push(client);
+    const client = await connecting();
     setCongestion(client, 'nosuchalgo');
     const error = await new Promise<Error>((resolve) => client.once('error', resolve));
     expect(error).toBeInstanceOf(SocketOptionError);
