@@ -33,17 +33,17 @@ describe('persistent HTTP/1.1 and framing', () => {
   });
 
   it('shows a too-small Content-Length: extra bytes a careful client sees, a broken next response for a trusting one', () => {
-    const long = get('length-too-long');
+    const long = get('body-too-long');
     expect(long.responses[0]!.contentLength).toBe(String(UTF8_TEXT.length));
     expect(long.unsolicitedBytes).toBe(Buffer.byteLength(UTF8_TEXT) - UTF8_TEXT.length);
     expect(long.parseError).not.toBeNull();
-    const smuggled = get('length-smuggled');
+    const smuggled = get('body-smuggled');
     expect(smuggled.responses[0]!.body).toBe('hi\n');
     expect(smuggled.responses[1]).toMatchObject({ status: 200, body: 'not from this server!\n' });
   });
 
   it('shows a too-large Content-Length as a FIN in the middle of the body', () => {
-    const c = get('length-too-short');
+    const c = get('body-too-short');
     expect(c.bytesAfterHead).toBe(SHORT_BODY.length);
     expect(c.bytesAfterHead).toBeLessThan(SHORT_DECLARED);
     expect(c.parseError?.code).toBe('HTTP_PARSE_INCOMPLETE');

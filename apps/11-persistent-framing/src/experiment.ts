@@ -13,9 +13,9 @@ export type CaseName =
   | 'persistent-then-close'
   | 'no-length-http11'
   | 'no-length-http10-keep-alive'
-  | 'length-too-long'
-  | 'length-smuggled'
-  | 'length-too-short';
+  | 'body-too-long'
+  | 'body-smuggled'
+  | 'body-too-short';
 
 /** A response as a client that trusts every framing field parses it. */
 export interface ResponseSeen {
@@ -80,15 +80,15 @@ export const handler: Handler = (req, res) => {
       res.write('piece 2\n');
       res.end();
       return;
-    case '/length-too-long':
+    case '/body-longer-than-length':
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': UTF8_TEXT.length });
       res.end(UTF8_TEXT);
       return;
-    case '/length-smuggled':
+    case '/body-holds-a-response':
       res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': 3 });
       res.end(`hi\n${SMUGGLED}`);
       return;
-    case '/length-too-short':
+    case '/body-shorter-than-length':
       res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': SHORT_DECLARED });
       res.end(SHORT_BODY);
       return;
@@ -182,9 +182,9 @@ export async function run(options: RunOptions = defaultOptions): Promise<RunResu
         await converse(server, 'persistent-then-close', [get('/fixed'), get('/stream'), get('/fixed', '1.1', 'close'), get('/fixed')], options),
         await converse(server, 'no-length-http11', [get('/stream-no-length'), get('/fixed')], options),
         await converse(server, 'no-length-http10-keep-alive', [get('/stream', '1.0', 'Keep-Alive'), get('/fixed', '1.0', 'Keep-Alive')], options),
-        await converse(server, 'length-too-long', [get('/length-too-long')], options),
-        await converse(server, 'length-smuggled', [get('/length-smuggled')], options),
-        await converse(server, 'length-too-short', [get('/length-too-short')], options),
+        await converse(server, 'body-too-long', [get('/body-longer-than-length')], options),
+        await converse(server, 'body-smuggled', [get('/body-holds-a-response')], options),
+        await converse(server, 'body-too-short', [get('/body-shorter-than-length')], options),
       ],
     };
   } finally {

@@ -8,9 +8,9 @@ const titles: Record<CaseName, string> = {
   'persistent-then-close': 'HTTP/1.1: length, chunked, then Connection: close',
   'no-length-http11': 'HTTP/1.1: a response with no length',
   'no-length-http10-keep-alive': 'HTTP/1.0 Keep-Alive: a streamed response',
-  'length-too-long': 'Content-Length too small (characters, not UTF-8 bytes)',
-  'length-smuggled': 'Content-Length too small, and the body holds a response',
-  'length-too-short': 'Content-Length larger than the body',
+  'body-too-long': 'body longer than Content-Length (characters counted, not UTF-8 bytes)',
+  'body-smuggled': 'body longer than Content-Length, and it holds a response',
+  'body-too-short': 'body shorter than Content-Length',
 };
 
 /** Each case's effect, judged from what the client received. */
@@ -19,18 +19,18 @@ export function verdicts(r: RunResult): Record<CaseName, boolean> {
   const persistent = c('persistent-then-close');
   const noLen11 = c('no-length-http11');
   const noLen10 = c('no-length-http10-keep-alive');
-  const long = c('length-too-long');
-  const smuggled = c('length-smuggled');
-  const short = c('length-too-short');
+  const long = c('body-too-long');
+  const smuggled = c('body-smuggled');
+  const short = c('body-too-short');
   return {
     'persistent-then-close': !!persistent && persistent.responses.length === 3 && persistent.requestsSent === 4
       && persistent.responses[0]?.framing === 'length' && persistent.responses[1]?.framing === 'chunked'
       && persistent.responses[0].connection === '' && /close/i.test(persistent.responses[2]?.connection ?? '') && persistent.serverFin,
     'no-length-http11': !!noLen11 && noLen11.responses.length === 1 && noLen11.responses[0]?.framing === 'close' && noLen11.serverFin,
     'no-length-http10-keep-alive': !!noLen10 && noLen10.responses.length === 1 && noLen10.responses[0]?.framing === 'close' && noLen10.serverFin,
-    'length-too-long': !!long && long.serverFin && long.unsolicitedBytes > 0 && long.parseError !== null,
-    'length-smuggled': !!smuggled && smuggled.unsolicitedBytes > 0 && smuggled.responses.length === 2,
-    'length-too-short': !!short && short.parseError?.code === 'HTTP_PARSE_INCOMPLETE' && short.bytesAfterHead < SHORT_DECLARED,
+    'body-too-long': !!long && long.serverFin && long.unsolicitedBytes > 0 && long.parseError !== null,
+    'body-smuggled': !!smuggled && smuggled.unsolicitedBytes > 0 && smuggled.responses.length === 2,
+    'body-too-short': !!short && short.parseError?.code === 'HTTP_PARSE_INCOMPLETE' && short.bytesAfterHead < SHORT_DECLARED,
   };
 }
 
@@ -42,7 +42,7 @@ function nextResponse(c: CaseResult): string {
 }
 
 function detected(c: CaseResult): string {
-  if (c.name === 'length-too-short') return `FIN after ${c.bytesAfterHead} of ${c.responses[0]?.contentLength ?? SHORT_DECLARED} body bytes`;
+  if (c.name === 'body-too-short') return `FIN after ${c.bytesAfterHead} of ${c.responses[0]?.contentLength ?? SHORT_DECLARED} body bytes`;
   if (c.unsolicitedBytes > 0) return `${c.unsolicitedBytes} bytes with no request outstanding`;
   return '—';
 }
@@ -55,9 +55,9 @@ export function toLessonResult(r: RunResult): LessonResult {
   for (const x of r.cases) {
     lines.push('', `── ${titles[x.name]} ──`, ...x.transcript);
   }
-  const long = c('length-too-long');
-  const smuggled = c('length-smuggled');
-  const short = c('length-too-short');
+  const long = c('body-too-long');
+  const smuggled = c('body-smuggled');
+  const short = c('body-too-short');
   lines.push(
     '',
     v['persistent-then-close'] ? 'HTTP/1.1 kept the connection for a Content-Length response and a chunked one; Connection: close ended it after the third, and the fourth request went unanswered.' : 'The persistent connection did not behave as HTTP/1.1 says (see the transcript).',
