@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HttpClient } from './client.js';
 import { HttpClientError } from './client-errors.js';
-import { ok, scriptedServer } from '../test/client-fixtures.js';
+import { clientTestKit, ok } from '../test/client-fixtures.js';
 import type { Reply, ScriptedServer, SeenRequest } from '../test/client-fixtures.js';
 
 describe('client response framing (RFC 9112 §6.3)', () => {

@@ -1,7 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { HttpClient } from './client.js';
-import { ok, scriptedServer } from '../test/client-fixtures.js';
-import type { ScriptedServer } from '../test/client-fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { clientTestKit, ok } from '../test/client-fixtures.js';
 
 describe('client pipelining', () => {
   const kit = clientTestKit();

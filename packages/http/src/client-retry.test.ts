@@ -1,8 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { HttpClient } from './client.js';
+import { describe, expect, it } from 'vitest';
 import { HttpClientError } from './client-errors.js';
-import { ok, scriptedServer } from '../test/client-fixtures.js';
-import type { ScriptedServer } from '../test/client-fixtures.js';
+import { clientTestKit, ok } from '../test/client-fixtures.js';
 
 describe('client retries', () => {
   const kit = clientTestKit();

@@ -2,10 +2,9 @@
 // undici 7 (llhttp underneath) must give the same status, fields, body and
 // trailers, and both must refuse the same broken ones.
 import { Client } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HttpClient } from './client.js';
-import { scriptedServer } from '../test/client-fixtures.js';
-import type { ScriptedServer } from '../test/client-fixtures.js';
+import { clientTestKit } from '../test/client-fixtures.js';
 
 interface Case {
   name: string;
@@ -116,14 +115,10 @@ async function viaUndici(origin: string, c: Case): Promise<Outcome> {
 }
 
 describe('client vs undici 7 on the same responses', () => {
-  let server: ScriptedServer | undefined;
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
-  });
+  const kit = clientTestKit();
 
   async function both(c: Case): Promise<[Outcome, Outcome]> {
-    server = await scriptedServer(() => ({ raw: Buffer.from(c.raw, 'latin1'), ...(c.end ? { then: 'end' as const } : {}) }));
+    const server = await kit.serve(() => ({ raw: Buffer.from(c.raw, 'latin1'), ...(c.end ? { then: 'end' as const } : {}) }));
     const ours = await viaConnlab(server.origin, c);
     const theirs = await viaUndici(server.origin, c);
     return [ours, theirs];

@@ -14,6 +14,7 @@ import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { ProxyError } from './errors.js';
+import { Listener } from './listener.js';
 
 /** Where a relay forwards to. */
 export interface Upstream {
@@ -76,8 +77,7 @@ function bodyLength(head: string): number | 'unknown' {
 export class BlindRelay extends EventEmitter<RelayEvents> {
   readonly upstream: Upstream;
   private readonly maxHeadBytes: number;
-  private readonly server: net.Server;
-  private readonly sockets = new Set<net.Socket>();
+  private readonly listener: Listener;
   private readonly table: RelayConnectionStats[] = [];
   private nextId = 1;
 
@@ -85,19 +85,12 @@ export class BlindRelay extends EventEmitter<RelayEvents> {
     super();
     this.upstream = options.upstream;
     this.maxHeadBytes = options.maxHeadBytes ?? 64 * 1024;
-    this.server = net.createServer({ allowHalfOpen: true }, (client) => this.relay(client));
+    this.listener = new Listener((client) => this.relay(client));
   }
 
   /** Listen on 127.0.0.1 (port 0 by default) and resolve with the bound address. */
-  async listen(port = 0, host = '127.0.0.1'): Promise<AddressInfo> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    return this.server.address() as AddressInfo;
+  listen(port = 0, host = '127.0.0.1'): Promise<AddressInfo> {
+    return this.listener.listen(port, host);
   }
 
   /** One entry per client connection so far, oldest first. */
@@ -106,9 +99,8 @@ export class BlindRelay extends EventEmitter<RelayEvents> {
   }
 
   /** Stop accepting and destroy every open socket. */
-  async close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.listener.close();
   }
 
   private fail(stats: RelayConnectionStats, error: ProxyError): void {
@@ -116,13 +108,7 @@ export class BlindRelay extends EventEmitter<RelayEvents> {
     if (this.listenerCount('error') > 0) this.emit('error', error);
   }
 
-  private track(socket: net.Socket): void {
-    this.sockets.add(socket);
-    socket.once('close', () => this.sockets.delete(socket));
-  }
-
   private relay(client: net.Socket): void {
-    this.track(client);
     const stats: RelayConnectionStats = {
       id: this.nextId++, forwardedBytes: 0, ignoredBytes: 0, relayedBytes: 0,
       serverClosed: false, clientClosed: false, openedAt: performance.now(),
@@ -130,7 +116,7 @@ export class BlindRelay extends EventEmitter<RelayEvents> {
     this.table.push(stats);
     const { host, port } = this.upstream;
     const server = net.connect({ host, port, allowHalfOpen: true });
-    this.track(server);
+    this.listener.track(server);
 
     let head = Buffer.alloc(0);
     let bodyLeft: number | 'unknown' | undefined; // undefined until the head is complete

@@ -1,7 +1,10 @@
 // Errors with stable codes: callers branch on `code`, people read `message`.
 
-/** Codes: PROXY_BAD_REQUEST (a request the proxy cannot route or read), PROXY_UPSTREAM (the server side failed). */
-export type ProxyErrorCode = 'PROXY_BAD_REQUEST' | 'PROXY_UPSTREAM';
+/**
+ * Codes: PROXY_BAD_REQUEST (a request the proxy cannot route or read),
+ * PROXY_UPSTREAM (the server side failed), PROXY_LISTEN (cannot bind).
+ */
+export type ProxyErrorCode = 'PROXY_BAD_REQUEST' | 'PROXY_UPSTREAM' | 'PROXY_LISTEN';
 
 /**
  * Every error the proxies raise on purpose.

@@ -1,4 +1,5 @@
 // Which header fields belong to one hop and must not be forwarded.
+import { fieldTokens } from '@connlab/http';
 
 /**
  * The hop-by-hop fields a proxy removes, with where each comes from. RFC 9110
@@ -24,17 +25,15 @@ const fixed = new Set(HOP_BY_HOP_HEADERS.map((h) => h.name));
 /** A header field as it arrived: name as sent, value as sent. */
 export type HeaderPair = readonly [name: string, value: string];
 
-/** Lower-cased tokens of every Connection field, as a comma list (RFC 9110 §7.6.1, §5.6.1). */
+/**
+ * Lower-cased tokens of every Connection field (or another comma-list
+ * field), in order (RFC 9110 §7.6.1, §5.6.1).
+ *
+ * @example
+ * connectionTokens([['Connection', 'Keep-Alive, X-Trace']]) // ['keep-alive', 'x-trace']
+ */
 export function connectionTokens(headers: readonly HeaderPair[], field = 'connection'): string[] {
-  const tokens: string[] = [];
-  for (const [name, value] of headers) {
-    if (name.toLowerCase() !== field) continue;
-    for (const part of value.split(',')) {
-      const token = part.trim().toLowerCase();
-      if (token) tokens.push(token);
-    }
-  }
-  return tokens;
+  return fieldTokens(headers, field);
 }
 
 export interface StrippedHeaders {

@@ -14,6 +14,7 @@ import { HttpClient, HttpClientError, HttpParseError, HttpParser, headerPairs } 
 import type { ClientOptions, ClientResponse, MessageHead } from '@connlab/http';
 import type { Upstream } from './blind-relay.js';
 import { ProxyError } from './errors.js';
+import { Listener } from './listener.js';
 import { stripHopByHop } from './hop-by-hop.js';
 import type { HeaderPair } from './hop-by-hop.js';
 
@@ -77,8 +78,7 @@ function statusText(status: number, reason: string): string {
 export class HttpProxy extends EventEmitter<ProxyEvents> {
   readonly client: HttpClient;
   private readonly options: Required<Omit<HttpProxyOptions, 'upstream' | 'client'>> & Pick<HttpProxyOptions, 'upstream'>;
-  private readonly server: net.Server;
-  private readonly sockets = new Set<net.Socket>();
+  private readonly listener: Listener;
   private readonly log: ProxyExchange[] = [];
   private nextId = 1;
 
@@ -92,19 +92,12 @@ export class HttpProxy extends EventEmitter<ProxyEvents> {
       ...(options.upstream ? { upstream: options.upstream } : {}),
     };
     this.client = new HttpClient(options.client ?? {});
-    this.server = net.createServer({ allowHalfOpen: true }, (socket) => this.serve(socket));
+    this.listener = new Listener((socket) => this.serve(socket));
   }
 
   /** Listen on 127.0.0.1 (port 0 by default) and resolve with the bound address. */
-  async listen(port = 0, host = '127.0.0.1'): Promise<AddressInfo> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    return this.server.address() as AddressInfo;
+  listen(port = 0, host = '127.0.0.1'): Promise<AddressInfo> {
+    return this.listener.listen(port, host);
   }
 
   /** Every exchange so far, oldest first. */
@@ -114,16 +107,11 @@ export class HttpProxy extends EventEmitter<ProxyEvents> {
 
   /** Stop accepting, drop client connections and close the upstream pool. */
   async close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await Promise.all([
-      new Promise<void>((resolve) => this.server.close(() => resolve())),
-      this.client.close(),
-    ]);
+    await Promise.all([this.listener.close(), this.client.close()]);
   }
 
   private serve(socket: net.Socket): void {
     const id = this.nextId++;
-    this.sockets.add(socket);
     socket.setNoDelay(true);
     socket.on('error', () => undefined);
     let index = 0;
@@ -190,7 +178,6 @@ export class HttpProxy extends EventEmitter<ProxyEvents> {
     socket.on('end', () => { if (!closing) closeGracefully(); });
     socket.on('close', () => {
       clearTimeout(idle);
-      this.sockets.delete(socket);
     });
     armIdle();
   }
