@@ -63,6 +63,26 @@ export interface ConnectionHost {
 }
 
 const NOW = (): number => performance.now();
+// Shared by every bodiless request: a zero-length Buffer cannot be written to.
+const NO_BODY = Buffer.alloc(0);
+const NO_PARTS: Buffer[] = []; // shared, never pushed to
+
+const REQUEST = { type: 'request' } as const;
+
+const kConnection = Symbol('connlab.connection');
+type OwnedSocket = Socket & { [kConnection]: Connection };
+function onSocketData(this: OwnedSocket, chunk: Buffer): void {
+  this[kConnection].onData(chunk);
+}
+function onSocketEnd(this: OwnedSocket): void {
+  this[kConnection].onEnd();
+}
+function onSocketError(this: OwnedSocket): void {
+  this[kConnection].onSocketError();
+}
+function onSocketClose(this: OwnedSocket): void {
+  this[kConnection].onClose();
+}
 
 /** One accepted socket and its keep-alive record (requests served, start, last activity, state). */
 export class Connection implements DeadlineEntry, ResponseSink {
@@ -91,7 +111,7 @@ export class Connection implements DeadlineEntry, ResponseSink {
   private readonly parser: HttpParser;
   private readonly queue: HttpResponse[] = [];
   private current: HttpResponse | null = null; // response of the request being parsed
-  private bodyParts: Buffer[] = [];
+  private bodyParts: Buffer[] = NO_PARTS;
   private bodySize = 0;
   private inBatch = false;
   private flushQueued = false;
@@ -107,15 +127,14 @@ export class Connection implements DeadlineEntry, ResponseSink {
     this.remoteAddress = socket.remoteAddress ?? '';
     this.remotePort = socket.remotePort ?? 0;
     this.startedAt = this.lastActivity = NOW();
-    this.parser = new HttpParser({ type: 'request', ...host.limits }, {
-      onHead: (head) => this.onHead(head),
-      onBody: (chunk) => this.onBody(chunk),
-      onComplete: (trailers) => this.onComplete(trailers),
-    });
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('end', () => this.onEnd());
-    socket.on('error', () => this.onSocketError());
-    socket.on('close', () => this.onClose());
+    // The connection is its parser's handler object, and the socket listeners are
+    // shared functions: no closures per connection (idle connections stay small).
+    this.parser = new HttpParser(REQUEST, this, host.limits);
+    (socket as OwnedSocket)[kConnection] = this;
+    socket.on('data', onSocketData);
+    socket.on('end', onSocketEnd);
+    socket.on('error', onSocketError);
+    socket.on('close', onSocketClose);
     host.idleList.add(this, this.startedAt);
   }
 
@@ -126,7 +145,8 @@ export class Connection implements DeadlineEntry, ResponseSink {
 
   // --- input -----------------------------------------------------------------
 
-  private onData(chunk: Buffer): void {
+  /** @internal socket 'data' */
+  onData(chunk: Buffer): void {
     this.lastActivity = NOW();
     if (this.state === 'closing' || this.state === 'closed' || this.stopParsing) return; // drain and discard
     if (this.state === 'idle') {
@@ -145,7 +165,8 @@ export class Connection implements DeadlineEntry, ResponseSink {
     this.flush();
   }
 
-  private onHead(head: MessageHead): void {
+  /** @internal parser callback */
+  onHead(head: MessageHead): void {
     this.requestsReceived++;
     const host = this.host;
     const req = new HttpRequest(head, this.id, this.requestsReceived, this.remoteAddress, this.remotePort);
@@ -158,7 +179,7 @@ export class Connection implements DeadlineEntry, ResponseSink {
     if (close) this.pendingReason ??= reason;
     this.queue.push(res);
     this.current = res;
-    this.bodyParts = [];
+    this.bodyParts = NO_PARTS;
     this.bodySize = 0;
     if (this.state === 'reading' || this.state === 'idle') {
       this.host.headerList.remove(this);
@@ -181,11 +202,12 @@ export class Connection implements DeadlineEntry, ResponseSink {
     });
     res.req.stream = stream;
     for (const part of this.bodyParts) stream.push(part);
-    this.bodyParts = [];
+    this.bodyParts = NO_PARTS;
     this.invoke(res);
   }
 
-  private onBody(chunk: Buffer): void {
+  /** @internal parser callback */
+  onBody(chunk: Buffer): void {
     const res = this.current!;
     const stream = res.req.stream;
     if (stream) {
@@ -196,12 +218,14 @@ export class Connection implements DeadlineEntry, ResponseSink {
       }
       return;
     }
+    if (this.bodyParts === NO_PARTS) this.bodyParts = [];
     this.bodyParts.push(chunk);
     this.bodySize += chunk.length;
     if (this.bodySize > this.host.bodyBufferSize) this.startStream(res);
   }
 
-  private onComplete(trailers: string[]): void {
+  /** @internal parser callback */
+  onComplete(trailers: string[]): void {
     const res = this.current!;
     this.current = null;
     res.req.trailers = trailers;
@@ -209,8 +233,8 @@ export class Connection implements DeadlineEntry, ResponseSink {
       res.req.stream.push(null);
     } else {
       const parts = this.bodyParts;
-      res.req.body = parts.length === 0 ? Buffer.alloc(0) : parts.length === 1 ? Buffer.from(parts[0]!) : Buffer.concat(parts);
-      this.bodyParts = [];
+      res.req.body = parts.length === 0 ? NO_BODY : parts.length === 1 ? Buffer.from(parts[0]!) : Buffer.concat(parts);
+      this.bodyParts = NO_PARTS;
       this.invoke(res);
     }
     if (res.close) {
@@ -483,7 +507,8 @@ export class Connection implements DeadlineEntry, ResponseSink {
     this.host.lingerList.add(this);
   }
 
-  private onEnd(): void {
+  /** @internal socket 'end' */
+  onEnd(): void {
     // The client half-closed (FIN). allowHalfOpen lets us still answer what it sent.
     if (this.state === 'closing') {
       this.socket.destroySoon();
@@ -505,11 +530,13 @@ export class Connection implements DeadlineEntry, ResponseSink {
     this.beginClose('client-close');
   }
 
-  private onSocketError(): void {
+  /** @internal socket 'error' */
+  onSocketError(): void {
     this.closeReason ??= 'error';
   }
 
-  private onClose(): void {
+  /** @internal socket 'close' */
+  onClose(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.closeReason ??= this.pendingReason ?? 'client-close';

@@ -95,7 +95,9 @@ const S_UPGRADED = 9;
 const S_ERROR = 10;
 
 const EMPTY = Buffer.alloc(0);
+// Shared empty lists; never pushed to (a new list is made for every section).
 const NO_TRAILERS: string[] = [];
+const NO_SPECIAL: number[] = [];
 // 2^53: above this a chunk-size or Content-Length cannot be counted exactly.
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
@@ -138,16 +140,26 @@ export class HttpParser {
   private head: MessageHead | null = null;
   private sectionStart = 0; // absolute offset where the header or trailer section began
   private fieldCount = 0;
-  private fields: string[] = [];
-  private fieldOffsets: number[] = [];
+  private fields: string[] = NO_TRAILERS;
+  // Framing-relevant fields of the current head: flat [kind, index into fields, offset].
+  private special: number[] = NO_SPECIAL;
+  private hostCount = 0;
   private remaining = 0;
   private bodyBytes = 0;
-  private readonly methodQueue: string[] = [];
+  private methodQueue: string[] | null = null;
 
-  constructor(options: ParserOptions, handlers: ParserHandlers = {}) {
+  /**
+   * @param shared limits already checked by resolveLimits, shared by many
+   *   parsers (a server's connections) instead of one copy each.
+   */
+  constructor(options: ParserOptions, handlers: ParserHandlers = {}, shared?: ParserLimits) {
     this.type = options.type;
-    const { type: _type, ...limits } = options;
-    this.limits = resolveLimits(limits);
+    if (shared) {
+      this.limits = shared;
+    } else {
+      const { type: _type, ...limits } = options;
+      this.limits = resolveLimits(limits);
+    }
     this.h = handlers;
   }
 
@@ -177,7 +189,7 @@ export class HttpParser {
    * Needed because a response to HEAD has no body (RFC 9112 §6.3 (1)).
    */
   expectResponseTo(method: string): void {
-    this.methodQueue.push(method);
+    (this.methodQueue ??= []).push(method);
   }
 
   /** Stop after the current callback returns; later input is kept until {@link resume}. */
@@ -428,7 +440,8 @@ export class HttpParser {
     this.sectionStart = this.bufBase + lf + 1;
     this.fieldCount = 0;
     this.fields = [];
-    this.fieldOffsets = [];
+    this.special = [];
+    this.hostCount = 0;
     return lf + 1;
   }
 
@@ -665,8 +678,15 @@ export class HttpParser {
     while (vs < e && isWhitespace(buf[vs]!)) vs++;
     let ve = e;
     while (ve > vs && isWhitespace(buf[ve - 1]!)) ve--;
+    const kind = this.state === S_HEADERS ? specialKind(buf, s, i) : 0;
     this.fields.push(buf.latin1Slice(s, i), ve > vs ? buf.latin1Slice(vs, ve) : '');
-    this.fieldOffsets.push(this.bufBase + s);
+    if (kind === 0) return;
+    if (kind === K_HOST && this.type === 'request') {
+      // RFC 9112 §3.2: exactly one Host, with a valid uri-host [ ":" port ].
+      if (++this.hostCount > 1) this.fail('HTTP_PARSE_DUPLICATE_HOST', 'more than one Host field', s);
+      this.checkHost(buf, vs, ve, 'HTTP_PARSE_INVALID_HOST');
+    }
+    this.special.push(kind, this.fields.length - 2, this.bufBase + s);
   }
 
   // --- framing (RFC 9112 §6) -----------------------------------------------
@@ -675,31 +695,27 @@ export class HttpParser {
     const head = this.head!;
     const fields = this.fields;
     head.rawHeaders = fields;
-    let host = -1;
-    let hostCount = 0;
     const contentLengths: number[] = [];
     const transferEncodings: number[] = [];
     let upgradeField = false;
-    for (let f = 0; f < fields.length; f += 2) {
-      const name = fields[f]!;
-      switch (name.length) {
-        case 4:
-          if (lowerIs(name, 'host')) { hostCount++; if (hostCount === 1) host = f; else this.failAbs('HTTP_PARSE_DUPLICATE_HOST', 'more than one Host field', this.fieldOffsets[f >> 1]!); }
+    const special = this.special;
+    for (let k = 0; k < special.length; k += 3) {
+      const f = special[k + 1]!;
+      switch (special[k]) {
+        case K_EXPECT:
+          if (fields[f + 1]!.toLowerCase() === '100-continue') head.expectContinue = true;
           break;
-        case 6:
-          if (lowerIs(name, 'expect') && fields[f + 1]!.toLowerCase() === '100-continue') head.expectContinue = true;
+        case K_UPGRADE:
+          upgradeField = true;
           break;
-        case 7:
-          if (lowerIs(name, 'upgrade')) upgradeField = true;
+        case K_CONNECTION:
+          splitList(fields[f + 1]!, head.connection);
           break;
-        case 10:
-          if (lowerIs(name, 'connection')) splitList(fields[f + 1]!, head.connection);
+        case K_CONTENT_LENGTH:
+          contentLengths.push(k);
           break;
-        case 14:
-          if (lowerIs(name, 'content-length')) contentLengths.push(f);
-          break;
-        case 17:
-          if (lowerIs(name, 'transfer-encoding')) transferEncodings.push(f);
+        case K_TRANSFER_ENCODING:
+          transferEncodings.push(k);
           break;
         default:
           break;
@@ -712,14 +728,10 @@ export class HttpParser {
     const end = this.sectionStart; // offset for section-wide errors: the first field line
     if (this.type === 'request') {
       head.upgrade = upgradeField && conn.includes('upgrade');
-      // RFC 9112 §3.2: HTTP/1.1 needs exactly one valid Host.
-      if (host === -1) {
-        if (v11) this.failAbs('HTTP_PARSE_MISSING_HOST', 'HTTP/1.1 request without a Host field', end);
-      } else {
-        this.checkHostValue(fields[host + 1]!, this.fieldOffsets[host >> 1]!);
-      }
+      // RFC 9112 §3.2: HTTP/1.1 needs a Host (duplicates and bad values were rejected per line).
+      if (this.hostCount === 0 && v11) this.failAbs('HTTP_PARSE_MISSING_HOST', 'HTTP/1.1 request without a Host field', end);
       if (transferEncodings.length > 0) {
-        const at = this.fieldOffsets[transferEncodings[0]! >> 1]!;
+        const at = special[transferEncodings[0]! + 2]!;
         if (contentLengths.length > 0) this.failAbs('HTTP_PARSE_CONTENT_LENGTH_WITH_TRANSFER_ENCODING', 'request has both Content-Length and Transfer-Encoding', at);
         // RFC 9112 §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing.
         if (!v11) this.failAbs('HTTP_PARSE_INVALID_TRANSFER_ENCODING', 'Transfer-Encoding in an HTTP/1.0 request', at);
@@ -735,12 +747,12 @@ export class HttpParser {
     } else {
       const status = head.status;
       if (status >= 100 && status < 200) {
-        head.method = this.methodQueue[0] ?? 'GET';
+        head.method = this.methodQueue?.[0] ?? 'GET';
         head.framing = status === 101 ? 'upgrade' : 'none';
         head.upgrade = status === 101;
         head.contentLength = status === 101 ? -1 : 0;
       } else {
-        head.method = this.methodQueue.shift() ?? 'GET';
+        head.method = this.methodQueue?.shift() ?? 'GET';
         if (head.method === 'HEAD' || status === 204 || status === 304) {
           head.framing = 'none';
           head.contentLength = 0;
@@ -749,7 +761,7 @@ export class HttpParser {
           head.upgrade = true;
           head.contentLength = -1;
         } else if (transferEncodings.length > 0) {
-          const at = this.fieldOffsets[transferEncodings[0]! >> 1]!;
+          const at = special[transferEncodings[0]! + 2]!;
           const chunked = this.transferCodings(head, transferEncodings, at, false);
           if (contentLengths.length > 0) {
             head.warnings.push('Content-Length and Transfer-Encoding together: Transfer-Encoding used, connection not reusable');
@@ -793,29 +805,14 @@ export class HttpParser {
     }
   }
 
-  private checkHostValue(value: string, at: number): void {
-    const b = Buffer.from(value, 'latin1');
-    const savedBase = this.bufBase;
-    // Reuse checkHost on a private buffer; offsets are reported from the field line.
-    this.bufBase = at;
-    try {
-      this.checkHost(b, 0, b.length, 'HTTP_PARSE_INVALID_HOST');
-    } catch (error) {
-      if (error instanceof HttpParseError) this.failAbs('HTTP_PARSE_INVALID_HOST', `invalid Host "${value}": ${error.message.replace(/ \(at byte \d+\)$/, '')}`, at);
-      throw error;
-    } finally {
-      this.bufBase = savedBase;
-    }
-  }
-
   /** Content-Length = 1*DIGIT; repeated identical values are one value (RFC 9110 §8.6). */
   private setLength(head: MessageHead, indexes: number[]): void {
     let value = -1;
     const list: string[] = [];
-    for (const f of indexes) {
-      const at = this.fieldOffsets[f >> 1]!;
+    for (const k of indexes) {
+      const at = this.special[k + 2]!;
       list.length = 0;
-      const raw = this.fields[f + 1]!;
+      const raw = this.fields[this.special[k + 1]! + 1]!;
       splitList(raw, list, true);
       if (list.length === 0) this.failAbs('HTTP_PARSE_INVALID_CONTENT_LENGTH', 'empty Content-Length', at);
       for (const listed of list) {
@@ -828,7 +825,7 @@ export class HttpParser {
       }
     }
     if (value > this.limits.maxBodySize) {
-      this.failAbs('HTTP_PARSE_BODY_TOO_LARGE', `Content-Length ${value} exceeds maxBodySize ${this.limits.maxBodySize}`, this.fieldOffsets[indexes[0]! >> 1]!);
+      this.failAbs('HTTP_PARSE_BODY_TOO_LARGE', `Content-Length ${value} exceeds maxBodySize ${this.limits.maxBodySize}`, this.special[indexes[0]! + 2]!);
     }
     head.contentLength = value;
     head.framing = value === 0 ? 'none' : 'length';
@@ -841,8 +838,8 @@ export class HttpParser {
    */
   private transferCodings(head: MessageHead, indexes: number[], at: number, strict: boolean): boolean {
     const codings: string[] = [];
-    for (const f of indexes) {
-      const raw = this.fields[f + 1]!;
+    for (const k of indexes) {
+      const raw = this.fields[this.special[k + 1]! + 1]!;
       for (const element of raw.split(',')) {
         const item = trimOws(element);
         if (item === '') continue; // RFC 9110 §5.6.1: empty list elements are ignored
@@ -905,7 +902,6 @@ export class HttpParser {
       this.sectionStart = this.bufBase + lf + 1;
       this.fieldCount = 0;
       this.fields = [];
-      this.fieldOffsets = [];
     } else {
       this.remaining = size;
       this.state = S_CHUNK_DATA;
@@ -959,11 +955,41 @@ export class HttpParser {
     const head = this.head!;
     this.state = head.framing === 'upgrade' ? S_UPGRADED : S_START;
     this.scanned = 0;
+    // Let go of the message: an idle keep-alive connection should hold nothing of it.
+    this.head = null;
+    this.fields = NO_TRAILERS;
+    this.special = NO_SPECIAL;
     this.h.onComplete?.(trailers);
   }
 }
 
 // --- small helpers ---------------------------------------------------------
+
+// Field names the parser acts on (RFC 9112 §3.2, §6, §9; RFC 9110 §7.8, §10.1.1).
+const K_HOST = 1;
+const K_CONTENT_LENGTH = 2;
+const K_TRANSFER_ENCODING = 3;
+const K_CONNECTION = 4;
+const K_UPGRADE = 5;
+const K_EXPECT = 6;
+
+/** Which framing-relevant field a name is, compared on the bytes (ASCII case-insensitive), 0 for others. */
+function specialKind(buf: Buffer, s: number, e: number): number {
+  switch (e - s) {
+    case 4: return equalsLower(buf, s, 'host') ? K_HOST : 0;
+    case 6: return equalsLower(buf, s, 'expect') ? K_EXPECT : 0;
+    case 7: return equalsLower(buf, s, 'upgrade') ? K_UPGRADE : 0;
+    case 10: return equalsLower(buf, s, 'connection') ? K_CONNECTION : 0;
+    case 14: return equalsLower(buf, s, 'content-length') ? K_CONTENT_LENGTH : 0;
+    case 17: return equalsLower(buf, s, 'transfer-encoding') ? K_TRANSFER_ENCODING : 0;
+    default: return 0;
+  }
+}
+
+function equalsLower(buf: Buffer, s: number, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) if ((buf[s + i]! | 0x20) !== lower.charCodeAt(i)) return false;
+  return true;
+}
 
 function isDigit(b: number): boolean {
   return b >= 0x30 && b <= 0x39;
@@ -979,10 +1005,6 @@ function allDigits(s: string): boolean {
     if (c < 0x30 || c > 0x39) return false;
   }
   return true;
-}
-
-function lowerIs(name: string, lower: string): boolean {
-  return name === lower || name.toLowerCase() === lower;
 }
 
 function trimOws(s: string): string {

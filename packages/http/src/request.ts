@@ -38,7 +38,7 @@ export class HttpRequest {
     this.head = head;
     this.method = head.method;
     this.target = head.target;
-    this.version = `${head.versionMajor}.${head.versionMinor}`;
+    this.version = head.versionMinor === 1 ? '1.1' : head.versionMinor === 0 ? '1.0' : `1.${head.versionMinor}`;
     this.rawHeaders = head.rawHeaders;
     this.keepAlive = head.keepAlive;
     this.connectionId = connectionId;

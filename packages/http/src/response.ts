@@ -70,6 +70,7 @@ export class HttpResponse {
   private declared = -1;
   private sent = 0;
   private forceClose = false;
+  private hasDate = false;
 
   constructor(sink: ResponseSink, req: HttpRequest, close: boolean) {
     this.sink = sink;
@@ -105,6 +106,7 @@ export class HttpResponse {
 
   removeHeader(name: string): this {
     const lower = name.toLowerCase();
+    if (lower === 'date') this.hasDate = false;
     for (let i = this.fields.length - 2; i >= 0; i -= 2) if (this.fields[i]!.toLowerCase() === lower) this.fields.splice(i, 2);
     return this;
   }
@@ -169,7 +171,9 @@ export class HttpResponse {
     if (Array.isArray(headers)) {
       for (const [n, v] of headers as readonly (readonly [string, string | number])[]) this.addField(n, v);
     } else {
-      for (const [n, v] of Object.entries(headers as Readonly<Record<string, string | number | readonly string[]>>)) {
+      const record = headers as Readonly<Record<string, string | number | readonly string[]>>;
+      for (const n in record) {
+        const v = record[n]!;
         if (typeof v === 'object') for (const x of v) this.addField(n, x);
         else this.addField(n, v);
       }
@@ -181,6 +185,7 @@ export class HttpResponse {
     if (!isToken(name)) throw new HttpResponseError('HTTP_RESPONSE_INVALID_HEADER', `invalid header name ${JSON.stringify(name)}`);
     if (!isFieldValue(v)) throw new HttpResponseError('HTTP_RESPONSE_INVALID_HEADER', `invalid value for header ${name}: control characters (CR, LF, NUL) are not allowed`);
     this.fields.push(name, v.trim());
+    if (name.length === 4 && name.toLowerCase() === 'date') this.hasDate = true;
   }
 
   /**
@@ -225,7 +230,7 @@ export class HttpResponse {
       head += `${name}: ${value}\r\n`;
     }
     const date = this.sink.date();
-    if (date !== null && this.getHeader('date') === undefined) head += `Date: ${date}\r\n`;
+    if (date !== null && !this.hasDate) head += `Date: ${date}\r\n`;
     if (status === 204 || status === 304) {
       // RFC 9110 §8.6: no Content-Length in 204; 304 has no body either.
       this.mode = MODE_NO_BODY;
