@@ -3,7 +3,7 @@
 // without a build. A tarball must work under plain node, so `npm pack` builds
 // to dist/ and points "exports" there for the duration of the pack only.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 
 const phase = process.argv[2];
 const manifest = 'package.json';
@@ -24,6 +24,12 @@ if (phase === 'prepack') {
   pkg.exports = Object.fromEntries(Object.entries(pkg.exports).map(([key, value]) => [key, toDist(value)]));
   if (pkg.bin) {
     pkg.bin = Object.fromEntries(Object.entries(pkg.bin).map(([key, value]) => [key, toDist(value).default ?? value]));
+    // A source bin's shebang runs it under tsx; the built file must run under plain node.
+    for (const file of Object.values(pkg.bin)) {
+      const text = readFileSync(file, 'utf8');
+      writeFileSync(file, `#!/usr/bin/env node\n${text.startsWith('#!') ? text.slice(text.indexOf('\n') + 1) : text}`);
+      chmodSync(file, 0o755);
+    }
   }
   writeFileSync(manifest, JSON.stringify(pkg, null, 2) + '\n');
 } else if (phase === 'postpack') {
