@@ -11,6 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { PARSER_CASES, parserBench } from './parser.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -63,9 +65,28 @@ const SCENARIOS: { name: Scenario; label: string }[] = [
   { name: 'pipelined', label: `pipelined depth 10, ${CONNECTIONS} connections` },
 ];
 
-interface Load { rps: number; errors: string }
+interface Load { rps: number; errors: string; cpuUsPerRequest: number }
 
-async function load(port: number, scenario: Scenario): Promise<Load> {
+/** CPU time (user + system) a process has used, in ms, from /proc (Linux); NaN elsewhere. */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${String(pid)}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime in USER_HZ (100, man 5 proc)
+  } catch {
+    return NaN;
+  }
+}
+
+async function load(port: number, scenario: Scenario, pid?: number): Promise<Load> {
+  const before = cpuMs(pid);
+  const t0 = performance.now();
+  const r = await generate(port, scenario);
+  const seconds = (performance.now() - t0) / 1000;
+  // Server CPU per request: less sensitive than req/s to other work on a shared machine.
+  return { ...r, cpuUsPerRequest: ((cpuMs(pid) - before) * 1000) / (r.rps * seconds) };
+}
+
+async function generate(port: number, scenario: Scenario): Promise<Omit<Load, 'cpuUsPerRequest'>> {
   const url = `http://127.0.0.1:${port}/`;
   const seconds = scenario === 'close' ? Math.max(1, SECONDS - 1) : SECONDS; // fewer TIME_WAIT sockets
   if (HAVE_WRK) {
@@ -105,9 +126,10 @@ async function throughput(): Promise<Record<Scenario, Record<Kind, Load>>> {
       for (let round = 0; round < ROUNDS; round++) {
         for (const k of kinds) {
           // Warm the JIT once per server and scenario before the measured run.
-          if (round === 0) await load(servers.get(k)!.port, name).catch(() => undefined);
-          const r = await load(servers.get(k)!.port, name);
-          process.stderr.write(`… ${name} ${LABEL[k]} round ${round + 1}: ${fmt(r.rps)} req/s ${r.errors}\n`);
+          const s = servers.get(k)!;
+          if (round === 0) await load(s.port, name).catch(() => undefined);
+          const r = await load(s.port, name, s.proc.pid);
+          process.stderr.write(`… ${name} ${LABEL[k]} round ${round + 1}: ${fmt(r.rps)} req/s, ${r.cpuUsPerRequest.toFixed(1)} µs CPU/request ${r.errors}\n`);
           const prev = best[name][k] as Load | undefined;
           if (!prev || r.rps > prev.rps) best[name][k] = r;
         }
@@ -164,11 +186,13 @@ console.log(`load generator: ${HAVE_WRK ? 'wrk -t1' : 'autocannon (wrk not insta
   `best of ${ROUNDS} runs of ${SECONDS} s; node ${process.version}; ${os.availableParallelism()} cores`);
 const best = await throughput();
 const rows = [['scenario', 'node:http req/s', '@connlab/http req/s', 'ratio', 'plain net req/s', 'net/node']];
+const cpuRows = [['server CPU µs per request', 'node:http', '@connlab/http', 'node/ours', 'plain net']];
 for (const { name, label } of SCENARIOS) {
   const b = best[name];
   rows.push([label, fmt(b.node.rps), fmt(b.connlab.rps), `${(b.connlab.rps / b.node.rps).toFixed(2)}×`, fmt(b.net.rps), `${(b.net.rps / b.node.rps).toFixed(2)}×`]);
+  cpuRows.push([label, b.node.cpuUsPerRequest.toFixed(1), b.connlab.cpuUsPerRequest.toFixed(1), `${(b.node.cpuUsPerRequest / b.connlab.cpuUsPerRequest).toFixed(2)}×`, b.net.cpuUsPerRequest.toFixed(1)]);
 }
-console.log(`\n${pad(rows)}`);
+console.log(`\n${pad(rows)}\n\n${pad(cpuRows)}`);
 const errs = SCENARIOS.flatMap(({ name }) => (['node', 'connlab', 'net'] as Kind[]).filter((k) => best[name][k].errors).map((k) => `${name}/${k}: ${best[name][k].errors}`));
 if (errs.length) console.log(`errors reported by the load generator: ${errs.join(' | ')}`);
 
@@ -180,3 +204,11 @@ console.log(pad([
   ['RSS bytes', fmt(mem.node.rss), fmt(mem.connlab.rss), `${(mem.connlab.rss / mem.node.rss).toFixed(2)}×`],
   ['heap+external bytes', fmt(mem.node.heap), fmt(mem.connlab.heap), `${(mem.connlab.heap / mem.node.heap).toFixed(2)}×`],
 ]));
+
+// The parser alone, in this process: is the strict parser what costs time?
+const parserRows = [['parser alone, ns per request', '@connlab/http', 'llhttp (node:http)', 'ratio']];
+for (const [name, request, perRead] of PARSER_CASES) {
+  const r = parserBench(request, perRead);
+  parserRows.push([name, fmt(r.ours), r.llhttp === null ? 'n/a' : fmt(r.llhttp), r.llhttp === null ? '' : `${(r.ours / r.llhttp).toFixed(2)}×`]);
+}
+console.log(`\n${pad(parserRows)}`);
