@@ -4,9 +4,10 @@ import { parseOrigin, prepareRequest } from './client-request.js';
 import type { RequestOptions } from './client-request.js';
 import { Pool } from './pool.js';
 import type { ClientResponse, PoolEvents, PoolOptions } from './pool.js';
+import type { TimerFactory } from './client-timing.js';
 
-/** Client settings: the pool settings, applied to every origin. */
-export type ClientOptions = Partial<PoolOptions>;
+/** Client settings: the pool settings, applied to every origin; `timer` makes each response carry a `T`. */
+export type ClientOptions<T = undefined> = Partial<Omit<PoolOptions, 'timer'>> & { timer?: TimerFactory<T> };
 
 /**
  * A persistent, pipelining HTTP/1.1 client written on `net`.
@@ -15,22 +16,24 @@ export type ClientOptions = Partial<PoolOptions>;
  * const client = new HttpClient({ connections: 2, pipelining: 4 });
  * const res = await client.request({ origin: 'http://127.0.0.1:8080', path: '/' });
  * console.log(res.status, res.reused, res.timing.phases);
+ * // with netlab's timing module: new HttpClient({ timer: (label, at) => new TransactionTimer(label, () => at) })
  * await client.close();
  */
-export class HttpClient extends EventEmitter<PoolEvents> {
-  readonly options: ClientOptions;
+export class HttpClient<T = undefined> extends EventEmitter<PoolEvents> {
+  readonly options: ClientOptions<T>;
   private readonly pools = new Map<string, Pool>();
 
-  constructor(options: ClientOptions = {}) {
+  constructor(options: ClientOptions<T> = {}) {
     super();
     this.options = options;
   }
 
   /** Send one request; resolves when the whole response has arrived. */
-  async request(options: RequestOptions): Promise<ClientResponse> {
+  async request(options: RequestOptions): Promise<ClientResponse<T>> {
     const origin = parseOrigin(options.origin);
     const prepared = prepareRequest(options, origin);
-    return this.pool(origin.key, () => new Pool(origin, this.options)).request(prepared, options.responseTimeoutMs);
+    // The pool stores the timer's result untyped; this client's T is what its factory returns.
+    return this.pool(origin.key, () => new Pool(origin, this.options)).request(prepared, options.responseTimeoutMs) as Promise<ClientResponse<T>>;
   }
 
   /** The pool for an origin (created on first use), for lessons that watch it. */

@@ -28,4 +28,4 @@ export type { KeepAliveHint } from './client-keep-alive.js';
 export { parseOrigin, prepareRequest } from './client-request.js';
 export type { HeadersInput, OriginInput, PreparedRequest, RequestOptions } from './client-request.js';
 export type { CloseReason as ClientCloseReason } from './client-connection.js';
-export type { RequestTiming, TimingPhase } from './client-timing.js';
+export type { RequestTiming, TimerFactory, TimingPhase, TransactionTimerLike } from './client-timing.js';

@@ -9,8 +9,8 @@ import { isIdempotent } from './client-keep-alive.js';
 import type { Origin, PreparedRequest } from './client-request.js';
 import type { BodyFraming } from './parser.js';
 import { getHeader, headerPairs } from './headers.js';
-import { attemptPhases } from './client-timing.js';
-import type { RequestTiming } from './client-timing.js';
+import { attemptPhases, replayMarks } from './client-timing.js';
+import type { RequestTiming, TimerFactory } from './client-timing.js';
 
 /** Pool settings; every field has a default in {@link DEFAULT_POOL_OPTIONS}. */
 export interface PoolOptions extends ConnectionOptions {
@@ -22,6 +22,8 @@ export interface PoolOptions extends ConnectionOptions {
   retry: boolean;
   /** Default per-request limit from sending to the complete response. */
   responseTimeoutMs: number;
+  /** Build a netlab TransactionTimer (or anything shaped like it) per answered request. */
+  timer?: TimerFactory<unknown>;
 }
 
 export const DEFAULT_POOL_OPTIONS: Readonly<PoolOptions> = Object.freeze({
@@ -40,8 +42,8 @@ export const DEFAULT_POOL_OPTIONS: Readonly<PoolOptions> = Object.freeze({
   limits: {},
 });
 
-/** A complete response with where and how it travelled. */
-export interface ClientResponse {
+/** A complete response with where and how it travelled; `T` is what the `timer` option's timers return. */
+export interface ClientResponse<T = unknown> {
   status: number;
   reason: string;
   version: '1.0' | '1.1';
@@ -69,6 +71,8 @@ export interface ClientResponse {
   /** Why the first attempt failed, when there was a retry. */
   retriedAfter?: string;
   timing: RequestTiming;
+  /** The `timer` option's record of this attempt (netlab's TimingResult), when a timer was given. */
+  transaction: T | undefined;
 }
 
 /** What the pool reports as it works (lessons print these). */
@@ -198,6 +202,11 @@ export class Pool extends EventEmitter<PoolEvents> {
       attempts: ex.attempts,
       ...(ex.retriedAfter !== undefined ? { retriedAfter: ex.retriedAfter } : {}),
       timing,
+      transaction: this.options.timer
+        ? replayMarks(this.options.timer, `${ex.request.method} ${ex.request.path}`, ex.marks, ex.indexOnConnection > 1, {
+          status: head.status, connection: connection.id, pipelined: ex.inFlightBefore > 0 ? 1 : 0, attempts: ex.attempts,
+        })
+        : undefined,
     });
     this.schedulePump();
   }

@@ -177,9 +177,9 @@ export async function delayRelay(targetPort: number, delayMs: number): Promise<{
 export function clientTestKit(): {
   serve: typeof scriptedServer;
   delay: typeof delayRelay;
-  client: (options?: ClientOptions) => HttpClient;
+  client: <T = undefined>(options?: ClientOptions<T>) => HttpClient<T>;
 } {
-  const clients: HttpClient[] = [];
+  const clients: HttpClient<unknown>[] = [];
   const closers: (() => Promise<void>)[] = [];
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close()));
@@ -196,8 +196,8 @@ export function clientTestKit(): {
       closers.push(r.close);
       return r;
     },
-    client: (options) => {
-      const c = new HttpClient(options);
+    client: <T = undefined>(options?: ClientOptions<T>) => {
+      const c = new HttpClient<T>(options);
       clients.push(c);
       return c;
     },
