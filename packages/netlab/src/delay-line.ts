@@ -151,6 +151,11 @@ export class DelayLine {
     }
   }
 
+  /** Process id of the pump (for diagnostics and crash tests). */
+  get pumpPid(): number | undefined {
+    return this.pump.pid;
+  }
+
   /** The shape each direction has now. */
   get shape(): { clientToServer: LinkShape; serverToClient: LinkShape } {
     return this.shapes;

@@ -20,8 +20,13 @@ export type FaultSpec =
    * the delay shows up in the first request's wait, not in its connect phase.
    */
   | { type: 'connect-delay'; ms: number }
-  /** After `afterBytes` bytes have passed in `direction`, reset both sides (RST). */
-  | { type: 'reset'; direction: Direction; afterBytes: number }
+  /**
+   * After `afterBytes` bytes have passed in `direction`, reset both sides (RST),
+   * `holdMs` (default 20) after the last byte: an RST that lands while those
+   * bytes are still unread can reach the reader as a plain EOF (seen on Linux
+   * 6.18), so the reader gets a moment to take them first.
+   */
+  | { type: 'reset'; direction: Direction; afterBytes: number; holdMs?: number }
   /** When one side closes, wait `ms` before passing the FIN on. */
   | { type: 'slow-close'; ms: number }
   /** Silently swallow everything in `direction`; the connection stays open. */
@@ -77,6 +82,7 @@ export function validateFault(input: unknown): FaultSpec {
     case 'reset':
       needsDirection();
       num(spec, 'afterBytes', { min: 0, integer: true });
+      num(spec, 'holdMs', { min: 0, optional: true });
       break;
     case 'blackhole':
       needsDirection();

@@ -118,7 +118,9 @@ class Pipe {
         data = data.subarray(0, reset.afterBytes - this.bytes);
         if (data.length) this.dst.write(data);
         this.bytes += data.length;
-        this.conn.reset(`reset fault after ${reset.afterBytes} ${this.direction} bytes`);
+        // From here on nothing more passes in this direction; the RST follows shortly.
+        this.closing = true;
+        this.timer = setTimeout(() => this.conn.reset(`reset fault after ${reset.afterBytes} ${this.direction} bytes`), reset.holdMs ?? 20);
         return;
       }
       this.bytes += data.length;
@@ -168,14 +170,14 @@ class RelayConnection {
   start(target: { host: string; port: number }, connectDelayMs: number): void {
     this.client.pause();
     this.client.on('error', (error) => this.abort(error));
-    this.client.on('close', () => this.maybeDone());
+    this.client.on('close', (hadError) => this.onSideClose(hadError));
     const go = (): void => {
       if (this.done) return;
       const upstream = connect({ host: target.host, port: target.port, allowHalfOpen: true });
       this.upstream = upstream;
       upstream.setNoDelay(true);
       upstream.on('error', (error) => this.abort(error));
-      upstream.on('close', () => this.maybeDone());
+      upstream.on('close', (hadError) => this.onSideClose(hadError));
       upstream.once('connect', () => {
         if (this.done) return;
         this.pipes = [
@@ -225,11 +227,11 @@ class RelayConnection {
     this.cleanup();
   }
 
-  /** Once one side is fully closed there is nobody left to relay for: close the other gently. */
-  private maybeDone(): void {
+  /** A side that closed on an error takes the other down; a clean close lets the pipes pass FINs on. */
+  private onSideClose(hadError: boolean): void {
     const sides = [this.client, this.upstream];
     if (sides.every((s) => !s || s.destroyed)) this.cleanup();
-    else for (const s of sides) if (s && !s.destroyed && !s.writableEnded) s.end();
+    else if (hadError) this.destroy();
   }
 
   private cleanup(): void {

@@ -14,6 +14,8 @@ export interface TimedConnectionOptions {
   /** A name (resolved with dns.lookup, as curl and browsers do through getaddrinfo) or an IP literal. */
   host: string;
   port: number;
+  /** Address family to ask the resolver for (default: whatever it returns first). */
+  family?: 4 | 6;
   /** Give up on one transaction after this long (default 10 000 ms). */
   timeoutMs?: number;
   /** Host header (default: `host:port`). */
@@ -107,7 +109,7 @@ export class TimedConnection {
       timer.lookup('literal');
     } else {
       try {
-        address = (await lookup(host)).address;
+        address = (await lookup(host, this.options.family ? { family: this.options.family } : {})).address;
       } catch (error) {
         throw new NetlabError('NETLAB_HTTP', `lookup of "${host}" failed: ${(error as Error).message}`, { cause: error });
       }
