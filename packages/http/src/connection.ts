@@ -80,6 +80,9 @@ function onSocketEnd(this: OwnedSocket): void {
 function onSocketError(this: OwnedSocket): void {
   this[kConnection].onSocketError();
 }
+function onSocketDrain(this: OwnedSocket): void {
+  this[kConnection].onDrain();
+}
 function onSocketClose(this: OwnedSocket): void {
   this[kConnection].onClose();
 }
@@ -118,6 +121,7 @@ export class Connection implements DeadlineEntry, ResponseSink {
   private stopParsing = false; // a request that closes the connection was parsed
   private pausedForPipeline = false;
   private pausedForBody = false;
+  private pausedForDrain = false; // the socket's write buffer is full: read no more requests
   private pendingReason: CloseReason | null = null;
 
   constructor(host: ConnectionHost, id: number, socket: Socket) {
@@ -355,6 +359,13 @@ export class Connection implements DeadlineEntry, ResponseSink {
         for (const p of out) this.socket.write(p, 'latin1');
         this.socket.uncork();
       }
+      // A client that pipelines without reading must not make us buffer without bound.
+      if (this.socket.writableNeedDrain && !this.pausedForDrain && !closing) {
+        this.pausedForDrain = true;
+        this.parser.pause();
+        this.socket.pause();
+        this.socket.once('drain', onSocketDrain);
+      }
     }
     if (closing) {
       this.queue.length = 0;
@@ -369,8 +380,17 @@ export class Connection implements DeadlineEntry, ResponseSink {
     if (queue.length === 0 && this.state === 'active') this.becomeIdle();
   }
 
+  /** @internal socket 'drain' after a pause for backpressure */
+  onDrain(): void {
+    this.pausedForDrain = false;
+    this.resumeInput();
+  }
+
+  /** Read again once no pause reason is left; parse again unless parsing has stopped for good. */
   private resumeInput(): void {
+    if (this.pausedForPipeline || this.pausedForBody || this.pausedForDrain || this.state === 'closed') return;
     this.socket.resume();
+    if (this.stopParsing || this.state === 'closing') return;
     this.inBatch = true;
     try {
       this.parser.resume();

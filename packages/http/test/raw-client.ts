@@ -24,6 +24,11 @@ export interface RawConnection {
 
 export const sockets = new Set<net.Socket>();
 
+/** The first 300 bytes as a JSON string, and the total length (error messages stay short). */
+function preview(bytes: Buffer): string {
+  return `${JSON.stringify(bytes.subarray(0, 300).toString('latin1'))}${bytes.length > 300 ? ` … (${bytes.length} bytes)` : ''}`;
+}
+
 /** Destroy every socket opened by connectRaw (call in afterEach). */
 export function destroyAll(): void {
   for (const s of sockets) s.destroy();
@@ -62,7 +67,7 @@ export function connectRaw(port: number, { halfOpen = false } = {}): Promise<Raw
       write: (data) => socket.write(data),
       close: () => socket.destroy(),
       waitResponses: (n, methods = [], timeoutMs = 5000) => new Promise((res, rej) => {
-        const timer = setTimeout(() => rej(new Error(`timed out waiting for ${n} responses; got ${JSON.stringify(received().toString('latin1'))}`)), timeoutMs);
+        const timer = setTimeout(() => rej(new Error(`timed out waiting for ${n} responses; got ${responses(methods).length}: ${preview(received())}`)), timeoutMs);
         const check = (): void => {
           const got = responses(methods);
           if (got.length >= n) {
@@ -70,7 +75,7 @@ export function connectRaw(port: number, { halfOpen = false } = {}): Promise<Raw
             res(got);
           } else if (socket.readableEnded) {
             clearTimeout(timer);
-            rej(new Error(`connection ended after ${got.length} of ${n} responses: ${JSON.stringify(received().toString('latin1'))}`));
+            rej(new Error(`connection ended after ${got.length} of ${n} responses: ${preview(received())}`));
           } else {
             waiters.push(check);
           }

@@ -390,3 +390,24 @@ describe('closing', () => {
     expect(reasons).toEqual(['forced']);
   });
 });
+
+describe('backpressure', () => {
+  it('stops reading pipelined requests while the client does not read the responses', async () => {
+    const big = 'x'.repeat(512 * 1024);
+    let handled = 0;
+    const { port } = await start(() => { handled++; return { body: big }; }, { maxPipelinedRequests: 4 });
+    const c = await connectRaw(port);
+    c.socket.pause(); // read nothing
+    const n = 40;
+    c.write(Array.from({ length: n }, (_, i) => GET(`/${i}`)).join(''));
+    await sleep(300);
+    // Responses fill the kernel's socket buffers (a few MB on loopback), then the server parses no more.
+    const whileStuck = handled;
+    expect(whileStuck).toBeLessThan(n / 2);
+    c.socket.resume();
+    const bytes = (): number => c.chunks.reduce((sum, ch) => sum + ch.data.length, 0);
+    await waitFor(() => bytes() >= n * big.length, 15_000);
+    expect(c.responses()).toHaveLength(n);
+    expect(handled).toBe(n);
+  });
+});
