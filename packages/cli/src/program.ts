@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { UsageError } from '@connlab/lab';
 import { registerEcho } from './commands/echo.js';
 import { registerHttp } from './commands/http.js';
+import { registerRelay } from './commands/relay.js';
 import { registerSockets } from './commands/sockets.js';
 import { registerTcpInfo } from './commands/tcp-info.js';
 import { requireSubcommand, subcommandTerm } from './help.js';
@@ -58,6 +59,7 @@ export function createProgram(io: CliIo): Command {
   requireSubcommand(program, 'connlab');
   registerEcho(program, io);
   registerHttp(program, io);
+  registerRelay(program, io);
   registerSockets(program, io);
   registerTcpInfo(program, io);
   program.addHelpText('after', `
@@ -67,6 +69,7 @@ Servers print their address on the first line and stop cleanly on Ctrl-C.
 Examples:
   $ connlab echo serve --port 2048 --read-size 16
   $ connlab http get http://127.0.0.1:8080/ --timing --repeat 3
+  $ connlab relay --to 127.0.0.1:8080 --listen 9090 --latency 50
   $ connlab sockets --state time-wait`);
   return program;
 }

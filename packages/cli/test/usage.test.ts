@@ -14,6 +14,13 @@ const badLines: [string, string[], RegExp][] = [
   ['a URL that is not http', ['http', 'get', 'https://127.0.0.1/'], /only http:\/\/ URLs/],
   ['a header without a colon', ['http', 'get', 'http://127.0.0.1:1/', '-H', 'NoColon'], /"Name: value"/],
   ['a zero repeat count', ['http', 'get', 'http://127.0.0.1:1/', '--repeat', '0'], /from 1 to/],
+  ['a bad rate', ['relay', '--to', '127.0.0.1:8080', '--bandwidth', 'fast'], /expected a rate like 1mbit/],
+  ['a rate in tc\'s ambiguous kbps', ['relay', '--to', '127.0.0.1:8080', '--bandwidth', '100kbps'], /expected a rate/],
+  ['a relay without --to', ['relay', '--latency', '10'], /required option '--to <host:port>'/],
+  ['a relay --to without a port', ['relay', '--to', '127.0.0.1'], /expected HOST:PORT/],
+  ['--jitter without --latency', ['relay', '--to', '127.0.0.1:8080', '--jitter', '5'], /--jitter needs --latency/],
+  ['a bad byte count', ['relay', '--to', '127.0.0.1:8080', '--reset-after', 'soon'], /expected a byte count/],
+  ['an unknown direction', ['relay', '--to', '127.0.0.1:8080', '--direction', 'sideways'], /Allowed choices are both, upstream, downstream/],
   ['an unknown TCP state', ['sockets', '--state', 'sleepy'], /expected a TCP state/],
   ['a missing command', [], /missing command; choose one of: echo, http/],
   ['a missing subcommand', ['http'], /connlab http: missing command; choose one of: serve, get/],
@@ -50,7 +57,7 @@ describe('--help', () => {
   const paths = [[], ...allCommands(createProgram(noop))];
 
   it('covers every command', () => {
-    expect(paths.map((p) => p.join(' '))).toEqual(expect.arrayContaining(['echo serve', 'echo send', 'http serve', 'http get', 'sockets', 'tcp-info']));
+    expect(paths.map((p) => p.join(' '))).toEqual(expect.arrayContaining(['echo serve', 'echo send', 'http serve', 'http get', 'relay', 'sockets', 'tcp-info']));
   });
 
   it.each(paths.map((p) => [p.join(' ') || '(top level)', p]))('%s prints usage and examples on stdout and exits 0', async (_name, path) => {
