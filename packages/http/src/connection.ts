@@ -311,6 +311,10 @@ export class Connection implements DeadlineEntry, ResponseSink {
     return this.host.date();
   }
 
+  writableNeedDrain(): boolean {
+    return this.socket.writableNeedDrain;
+  }
+
   responseUpdated(res: HttpResponse): void {
     if (this.inBatch || res !== this.queue[0]) return; // flushed at the end of the batch / when it reaches the front
     if (!this.flushQueued) {

@@ -36,19 +36,25 @@ export type Clock = () => number;
  */
 export class DeadlineList<T extends DeadlineEntry> implements DeadlineOwner {
   readonly name: string;
-  private timeoutMs: number;
+  private readonly timeoutMs: number;
   private head: T | null = null;
   private tail: T | null = null;
   private count = 0;
   private timer: NodeJS.Timeout | null = null;
   private readonly onExpire: (entry: T) => void;
   private readonly clock: Clock;
+  private readonly onSweep: ((expired: number) => void) | undefined;
 
-  constructor(name: string, timeoutMs: number, onExpire: (entry: T) => void, clock: Clock = () => performance.now()) {
+  /**
+   * @param onExpire called for each expired entry (already removed from the list).
+   * @param onSweep called after a timer-driven sweep that expired at least one entry.
+   */
+  constructor(name: string, timeoutMs: number, onExpire: (entry: T) => void, clock: Clock = () => performance.now(), onSweep?: (expired: number) => void) {
     this.name = name;
     this.timeoutMs = timeoutMs;
     this.onExpire = onExpire;
     this.clock = clock;
+    this.onSweep = onSweep;
   }
 
   get size(): number {
@@ -121,8 +127,9 @@ export class DeadlineList<T extends DeadlineEntry> implements DeadlineOwner {
     this.timer = setTimeout(() => {
       this.timer = null;
       const t = this.clock();
-      this.sweep(t);
+      const n = this.sweep(t);
       this.arm(t);
+      if (n > 0) this.onSweep?.(n);
     }, delay);
     this.timer.unref();
   }

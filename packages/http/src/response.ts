@@ -26,6 +26,8 @@ export interface ResponseSink {
   connectionHeaders(res: HttpResponse): string;
   /** The current Date field value (cached once a second). */
   date(): string | null;
+  /** The socket's write buffer is above its high-water mark. */
+  writableNeedDrain(): boolean;
 }
 
 const MODE_NONE = 0; // head not written yet
@@ -130,13 +132,13 @@ export class HttpResponse {
     return this;
   }
 
-  /** Send part of the body. Returns false once bytes are queued behind earlier responses or the socket. */
+  /** Send part of the body. Returns false when the socket's buffer is full (write less until it drains). */
   write(chunk: string | Uint8Array): boolean {
     if (this.finished) throw new HttpResponseError('HTTP_RESPONSE_ALREADY_SENT', `write() after end() (${this.req.method} ${this.req.target})`);
     if (!this.headersSent) this.commit(-1);
     this.body(chunk);
     this.sink.responseUpdated(this);
-    return this.parts.length === 0;
+    return !this.sink.writableNeedDrain();
   }
 
   /** Finish the response, optionally with (the rest of) the body. */

@@ -70,8 +70,8 @@ export interface HttpServerEvents {
   clientError: [error: HttpParseError, info: ConnectionInfo];
   /** A handler threw or rejected (answered 500 when the head was not sent yet). */
   handlerError: [error: unknown, req: HttpRequest | null];
-  /** The idle, header or linger list expired some connections. */
-  sweep: [info: { timer: 'idle' | 'header' | 'linger'; expired: number }];
+  /** A timer sweep expired `expired` connections of the idle, header or linger list; `remaining` are still open. */
+  sweep: [info: { timer: 'idle' | 'header' | 'linger'; expired: number; remaining: number }];
 }
 
 function positiveInt(name: string, value: number | undefined, dflt: number, allowZero = false): number {
@@ -119,13 +119,13 @@ export class HttpServer extends EventEmitter<HttpServerEvents> implements Connec
     this.maxPipelined = positiveInt('maxPipelinedRequests', maxPipelinedRequests, 64);
     this.sendDate = date ?? true;
     this.noDelay = noDelay ?? true;
-    const swept = (timer: 'idle' | 'header' | 'linger', fn: (c: Connection) => void) => (c: Connection): void => {
-      fn(c);
-      if (this.listenerCount('sweep') > 0) this.emit('sweep', { timer, expired: 1 });
+    const clock = (): number => performance.now();
+    const swept = (timer: 'idle' | 'header' | 'linger') => (expired: number): void => {
+      if (this.listenerCount('sweep') > 0) this.emit('sweep', { timer, expired, remaining: this.live.size });
     };
-    this.idleList = new DeadlineList('idle', this.keepAliveTimeoutMs, swept('idle', (c) => c.idleExpired()));
-    this.headerList = new DeadlineList('header', this.headersTimeoutMs, swept('header', (c) => c.headerExpired()));
-    this.lingerList = new DeadlineList('linger', this.lingerMs, swept('linger', (c) => c.lingerExpired()));
+    this.idleList = new DeadlineList<Connection>('idle', this.keepAliveTimeoutMs, (c) => c.idleExpired(), clock, swept('idle'));
+    this.headerList = new DeadlineList<Connection>('header', this.headersTimeoutMs, (c) => c.headerExpired(), clock, swept('header'));
+    this.lingerList = new DeadlineList<Connection>('linger', this.lingerMs, (c) => c.lingerExpired(), clock, swept('linger'));
     // allowHalfOpen: a client's FIN must not close our side before its responses are out.
     this.net = net.createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
     this.net.on('error', () => undefined);

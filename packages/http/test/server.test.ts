@@ -411,3 +411,20 @@ describe('backpressure', () => {
     expect(handled).toBe(n);
   });
 });
+
+describe('the sweep', () => {
+  it('closes idle connections from the idle list and reports each sweep', async () => {
+    const { server, port, reasons } = await start(hello, { keepAliveTimeoutMs: 300 });
+    const sweeps: { expired: number; remaining: number }[] = [];
+    server.on('sweep', (s) => sweeps.push(s));
+    const clients = await Promise.all([1, 2, 3].map(() => connectRaw(port)));
+    for (const c of clients) c.write(GET('/'));
+    await Promise.all(clients.map((c) => c.waitResponses(1)));
+    expect(server.connections().map((r) => r.state)).toEqual(['idle', 'idle', 'idle']);
+    await Promise.all(clients.map((c) => c.ended));
+    await waitFor(() => reasons.length === 3);
+    expect(sweeps.reduce((n, s) => n + s.expired, 0)).toBe(3);
+    expect(reasons).toEqual(['idle-timeout', 'idle-timeout', 'idle-timeout']);
+    expect(server.connections()).toEqual([]);
+  });
+});
