@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { delayLineUnavailable, run } from './experiment.js';
+import type { RunResult } from './experiment.js';
+import { agreesWithModel, toLessonResult } from './lesson.js';
+import { roundTrips } from './model.js';
+
+function check(result: RunResult): void {
+  const by = Object.fromEntries(result.results.map((r) => [r.strategy, r]));
+  const images = result.options.images;
+  // Connections: one per object without persistence, one in all with it.
+  expect(by.serial?.load.connections).toBe(images + 1);
+  expect(by.parallel?.load.connections).toBe(images + 1);
+  expect(by.persistent?.load.connections).toBe(1);
+  expect(by.pipelined?.load.connections).toBe(1);
+  // Every object arrived, the pipelined images really were pipelined.
+  for (const r of result.results) expect(r.load.objects).toHaveLength(images + 1);
+  expect(by.pipelined?.load.objects.filter((o) => o.pipelined).length).toBeGreaterThanOrEqual(images - 2);
+  // The book's ordering, and each total at least its round trips (the model is a lower bound).
+  expect(by.pipelined!.load.totalMs).toBeLessThan(by.persistent!.load.totalMs);
+  expect(by.persistent!.load.totalMs).toBeLessThan(by.serial!.load.totalMs);
+  expect(by.parallel!.load.totalMs).toBeLessThan(by.serial!.load.totalMs);
+  for (const r of result.results) expect(r.load.totalMs).toBeGreaterThan(0.9 * r.modelMs);
+  expect(agreesWithModel(result)).toBe(true);
+  expect(toLessonResult(result).figures.filter((f) => f.kind === 'waterfall')).toHaveLength(4);
+}
+
+describe('four ways to load a page', () => {
+  it('counts round trips as the model says', () => {
+    expect([roundTrips('serial', 8, 4), roundTrips('parallel', 8, 4), roundTrips('persistent', 8, 4), roundTrips('pipelined', 8, 4)]).toEqual([18, 6, 10, 3]);
+    expect(roundTrips('parallel', 9, 4)).toBe(2 + 2 * 3);
+  });
+
+  it('through the fault relay, the strategies order as the book says', async () => {
+    const result = await run({ link: 'fault-relay', rttMs: 30, images: 4, parallel: 2 });
+    expect(result.link).toBe('fault-relay');
+    check(result);
+  });
+
+  const why = delayLineUnavailable();
+  it.skipIf(why !== undefined)(`over the delay line (root), handshakes cost a round trip too${why ? ` [skipped: ${why}]` : ''}`, async () => {
+    const result = await run({ link: 'delay-line', rttMs: 40, images: 4, parallel: 2 });
+    expect(result.link).toBe('delay-line');
+    check(result);
+    // A new connection's connect phase is the handshake: about one RTT.
+    const connect = result.results.find((r) => r.strategy === 'serial')!.load.objects.map((o) => o.transaction.phases.connect);
+    for (const ms of connect) expect(ms).toBeGreaterThan(30);
+  });
+});

@@ -1,0 +1,76 @@
+// Lesson 07: one page, four ways to load it, over an emulated round trip.
+import { defineLesson, formatMs, table } from '@connlab/lab';
+import type { Figure, LessonResult } from '@connlab/lab';
+import { timingWaterfall } from '@connlab/netlab';
+import { defaultOptions, quickOptions, run } from './experiment.js';
+import type { RunResult, StrategyResult } from './experiment.js';
+import { STRATEGY_TEXT } from './model.js';
+
+/** Measured total over the model's prediction. */
+export function ratio(r: StrategyResult): number {
+  return r.load.totalMs / r.modelMs;
+}
+
+/** The book's ordering holds and every strategy lands near its round-trip count. */
+export function agreesWithModel(result: RunResult): boolean {
+  const by = new Map(result.results.map((r) => [r.strategy, r]));
+  const t = (s: string) => by.get(s as StrategyResult['strategy'])?.load.totalMs ?? NaN;
+  const ordered = t('pipelined') < t('persistent') && t('persistent') < t('serial') && t('parallel') < t('serial');
+  // Generous: the model is a lower bound that ignores transfer, server time and
+  // per-packet overhead, which weigh more at a small RTT (up to 2× at 20 ms here).
+  return ordered && result.results.length === 4 && result.results.every((r) => ratio(r) > 0.8 && ratio(r) < 3);
+}
+
+export function toLessonResult(result: RunResult): LessonResult {
+  const o = result.options;
+  const rows = result.results.map((r) => [
+    r.strategy, r.load.connections, formatMs(r.load.totalMs), `${r.modelRoundTrips} × ${o.rttMs} = ${formatMs(r.modelMs)}`, `${ratio(r).toFixed(2)}×`,
+  ]);
+  const lines = [
+    `One HTML page and ${o.images} images of ${o.imageBytes} B each, RTT ${o.rttMs} ms, loaded four ways:`,
+    ...result.results.map((r) => `  ${r.strategy.padEnd(10)} ${STRATEGY_TEXT[r.strategy].replace('P connections', `${o.parallel} connections`)}`),
+    '',
+    ...table(['strategy', 'connections', 'measured', 'model: round trips × RTT', 'measured/model'], rows),
+    '',
+    'The model counts one round trip per new connection (the handshake) and one per request/response;',
+    'the rest of the measured time is transfer, server work and the emulation\'s own per-packet cost.',
+  ];
+  if (result.fallbackReason) lines.push(`(delay line not used: ${result.fallbackReason})`);
+  const figures: Figure[] = [{
+    kind: 'bars',
+    title: 'Page load time by strategy',
+    unit: 'ms',
+    bars: result.results.map((r) => ({ label: r.strategy, value: r.load.totalMs, note: `model ${formatMs(r.modelMs)} (${r.modelRoundTrips} RTT)` })),
+  }];
+  for (const r of result.results) {
+    figures.push(timingWaterfall(
+      r.load.objects.map((obj) => ({ ...obj.transaction, label: `${obj.path} (conn ${obj.connectionId})` })),
+      `${r.strategy}: ${STRATEGY_TEXT[r.strategy].replace('P connections', `${o.parallel} connections`)}`,
+    ));
+  }
+  return {
+    reproduced: agreesWithModel(result),
+    emulated: result.emulated,
+    lines,
+    figures,
+    measurements: result.results.map((r) => ({
+      label: `${r.strategy} (${r.load.connections} connection${r.load.connections === 1 ? '' : 's'})`,
+      value: r.load.totalMs,
+      unit: 'ms',
+      textbook: `${r.modelRoundTrips} RTT = ${formatMs(r.modelMs)}`,
+    })),
+  };
+}
+
+export const lesson = defineLesson({
+  number: 7,
+  slug: 'page-load',
+  title: 'Serial, parallel, persistent and pipelined loads',
+  effect: 'a page with N images over an emulated RTT: the number of round trips, not bandwidth, sets the load time',
+  needsRoot: 'no',
+  async run(ctx) {
+    const options = ctx.quick ? quickOptions : defaultOptions;
+    ctx.progress(`loading a page with ${options.images} images four ways over an emulated ${options.rttMs} ms RTT`);
+    return toLessonResult(await run(options));
+  },
+});
