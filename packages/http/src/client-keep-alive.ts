@@ -32,7 +32,12 @@ export function parseKeepAlive(value: string | undefined): KeepAliveHint {
   return hint;
 }
 
-/** Lower-cased comma-list tokens of every field called `name` (RFC 9110 §5.6.1). */
+/**
+ * Lower-cased comma-list tokens of every field called `name` (RFC 9110 §5.6.1).
+ *
+ * @example
+ * fieldTokens([['Connection', 'Keep-Alive, X-A'], ['connection', 'close']], 'connection') // ['keep-alive', 'x-a', 'close']
+ */
 export function fieldTokens(headers: readonly (readonly [string, string])[], name: string): string[] {
   const out: string[] = [];
   for (const [n, v] of headers) {
@@ -69,7 +74,13 @@ export function responseKeepsAlive(r: { version: string; connection: readonly st
  */
 export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
 
-/** True when the method may be retried automatically. */
+/**
+ * True when the method may be retried automatically.
+ *
+ * @example
+ * isIdempotent('PUT')  // true
+ * isIdempotent('POST') // false
+ */
 export function isIdempotent(method: string): boolean {
   return IDEMPOTENT_METHODS.has(method);
 }

@@ -37,7 +37,13 @@ export interface RequestOptions {
   responseTimeoutMs?: number;
 }
 
-/** Parse an origin; throws HTTP_CLIENT_INVALID_REQUEST for anything but http://host:port. */
+/**
+ * Parse an origin; throws HTTP_CLIENT_INVALID_REQUEST for anything but http://host:port.
+ *
+ * @example
+ * parseOrigin('http://127.0.0.1:8080')             // { host: '127.0.0.1', port: 8080, key: '127.0.0.1:8080' }
+ * parseOrigin({ host: '::1', port: 8080 }).key      // '[::1]:8080'
+ */
 export function parseOrigin(input: OriginInput): Origin {
   if (typeof input === 'object' && !(input instanceof URL)) {
     if (!Number.isInteger(input.port) || input.port < 1 || input.port > 65535) {

@@ -26,6 +26,12 @@ export interface PoolOptions extends ConnectionOptions {
   timer?: TimerFactory<unknown>;
 }
 
+/**
+ * The defaults behind every client and pool option.
+ *
+ * @example
+ * new HttpClient({ ...DEFAULT_POOL_OPTIONS, pipelining: 8 })
+ */
 export const DEFAULT_POOL_OPTIONS: Readonly<PoolOptions> = Object.freeze({
   // Browsers open about six connections per origin (HTTP/1.1, RFC 9112 §9.4 leaves it open).
   connections: 6,

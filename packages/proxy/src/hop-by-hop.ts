@@ -7,6 +7,9 @@ import { fieldTokens } from '@connlab/http';
  * Proxy-Connection, Keep-Alive, TE, Transfer-Encoding and Upgrade as fields a
  * sender may have forgotten to name; RFC 2616 §13.5.1 had the fixed list that
  * adds Proxy-Authenticate, Proxy-Authorization and Trailer(s).
+ *
+ * @example
+ * HOP_BY_HOP_HEADERS.map((h) => h.name).includes('keep-alive') // true
  */
 export const HOP_BY_HOP_HEADERS: readonly { name: string; source: string }[] = [
   { name: 'connection', source: 'RFC 9110 §7.6.1' },
