@@ -22,3 +22,7 @@ export { ResponseReader } from './response-reader.js';
 export type { ResponseHead } from './response-reader.js';
 export { TimedConnection, timeRequest } from './timed-client.js';
 export type { TimedConnectionOptions, TimedRequest, TimedResponse } from './timed-client.js';
+export { answerDnsQuery, serveDns } from './dns-server.js';
+export type { DnsServer } from './dns-server.js';
+export { openRemoteTimer } from './remote-timer.js';
+export type { RemoteRequest, RemoteTimer } from './remote-timer.js';

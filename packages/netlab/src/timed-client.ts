@@ -16,6 +16,8 @@ export interface TimedConnectionOptions {
   port: number;
   /** Address family to ask the resolver for (default: whatever it returns first). */
   family?: 4 | 6;
+  /** Resolve names with this instead of dns.lookup (e.g. a Resolver pointed at a DNS server across a delay line). */
+  resolve?: (host: string) => Promise<string>;
   /** Give up on one transaction after this long (default 10 000 ms). */
   timeoutMs?: number;
   /** Host header (default: `host:port`). */
@@ -109,7 +111,9 @@ export class TimedConnection {
       timer.lookup('literal');
     } else {
       try {
-        address = (await lookup(host, this.options.family ? { family: this.options.family } : {})).address;
+        address = this.options.resolve
+          ? await this.options.resolve(host)
+          : (await lookup(host, this.options.family ? { family: this.options.family } : {})).address;
       } catch (error) {
         throw new NetlabError('NETLAB_HTTP', `lookup of "${host}" failed: ${(error as Error).message}`, { cause: error });
       }

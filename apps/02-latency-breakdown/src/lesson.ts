@@ -1,0 +1,88 @@
+// Lesson 02: HTTP transaction latency = DNS + connect + request + processing + response.
+import { defineLesson, formatMs } from '@connlab/lab';
+import type { LessonResult, Measurement } from '@connlab/lab';
+import { PHASE_LABELS, TIMING_PHASES, timingBars, timingTable, timingWaterfall } from '@connlab/netlab';
+import type { TimingResult } from '@connlab/netlab';
+import { defaultOptions, quickOptions, run } from './experiment.js';
+import type { RunResult } from './experiment.js';
+
+function phaseLine(t: TimingResult): string {
+  return `${t.label}: ${TIMING_PHASES.filter((p) => t.phases[p] > 0).map((p) => `${PHASE_LABELS[p]} ${formatMs(t.phases[p])}`).join(' + ')} = ${formatMs(t.total)}`;
+}
+
+/** True when `value` is within `tolerance` (a fraction) of `expected`. */
+function near(value: number, expected: number, tolerance = 0.25): boolean {
+  return Math.abs(value - expected) <= expected * tolerance;
+}
+
+export function toLessonResult(r: RunResult): LessonResult {
+  const { delayMs, processingMs } = r.options;
+  const rtt = 2 * delayMs;
+  const wan = r.wan.byAddress;
+  const lines = [
+    `Each line is one GET of a ~1 KB page on a new connection; the server spends ${processingMs} ms "processing".`,
+    `Shown: the median of ${r.options.repeat} runs of each kind.`,
+    '',
+    phaseLine(r.loopback.byName),
+    phaseLine(r.loopback.byAddress),
+    ...(r.wan.byName ? [phaseLine(r.wan.byName)] : []),
+    phaseLine(wan),
+    '',
+  ];
+  const measurements: Measurement[] = [
+    { label: 'loopback: whole transaction', value: r.loopback.byAddress.total, unit: 'ms', textbook: 'processing dominates when the network is "free"' },
+    { label: 'loopback: name lookup of "localhost"', value: r.loopback.byName.phases.dns, unit: 'ms', textbook: 'from /etc/hosts through the resolver; 0 for a literal address' },
+  ];
+  let reproduced: boolean;
+  if (r.wan.kind === 'delay-line') {
+    const dns = r.wan.byName?.phases.dns ?? Number.NaN;
+    if (r.wan.kernelRttMs !== undefined) lines.push(`The kernel measured an RTT of ${formatMs(r.wan.kernelRttMs)} on the WAN connection.`);
+    lines.push(
+      `Across the link, the lookup costs one round trip (a query and its answer), the TCP handshake one more (SYN → SYN/ACK),`,
+      `and the request one more plus the server's ${processingMs} ms before the first byte comes back.`,
+    );
+    measurements.push(
+      { label: 'WAN: DNS lookup (uncached, server across the link)', value: dns, unit: 'ms', textbook: `≈ 1 RTT = ${rtt} ms` },
+      { label: 'WAN: TCP connect', value: wan.phases.connect, unit: 'ms', textbook: `≈ 1 RTT = ${rtt} ms` },
+      { label: 'WAN: request written → first byte', value: wan.phases.wait, unit: 'ms', textbook: `≈ 1 RTT + processing = ${rtt + processingMs} ms` },
+      { label: 'WAN: whole transaction by address', value: wan.total, unit: 'ms', textbook: `≈ 2 RTT + processing = ${2 * rtt + processingMs} ms` },
+    );
+    reproduced = near(dns, rtt) && near(wan.phases.connect, rtt) && near(wan.phases.wait, rtt + processingMs) && r.loopback.byAddress.total < rtt / 4;
+  } else {
+    lines.push(
+      'No root, so no delay line: the fault relay holds each new connection for one RTT (its connect delay) and each',
+      'direction for half of one. The kernel still completes the handshake on loopback at once, so the emulated handshake',
+      'shows up inside "waiting", not in "TCP connect", and DNS is not on the emulated path at all.',
+    );
+    measurements.push(
+      { label: 'WAN (relay): request written → first byte', value: wan.phases.wait, unit: 'ms', textbook: `emulated handshake + 1 RTT + processing = ${2 * rtt + processingMs} ms` },
+      { label: 'WAN (relay): whole transaction', value: wan.total, unit: 'ms', textbook: `≈ 2 RTT + processing = ${2 * rtt + processingMs} ms` },
+    );
+    reproduced = near(wan.phases.wait, 2 * rtt + processingMs) && r.loopback.byAddress.total < rtt / 4;
+  }
+  const all = [r.loopback.byName, r.loopback.byAddress, ...(r.wan.byName ? [r.wan.byName] : []), wan];
+  return {
+    reproduced,
+    lines,
+    figures: [
+      timingWaterfall(all, 'One transaction per row, each from its own start (ms)', 'own'),
+      timingBars(r.wan.byName ?? wan, `Where the WAN transaction's time went (${rtt} ms RTT)`),
+      timingTable(all),
+    ],
+    measurements,
+    ...(r.wan.kind === 'relay'
+      ? { emulated: `the WAN is the fault relay on loopback (application level, not transparent to TCP): ${delayMs} ms each way plus a ${rtt} ms connect delay standing in for the handshake`, skipped: 'the delay line (real packets, real handshake, DNS across the link) needs root; run as root to measure it' }
+      : { emulated: `the WAN is the netlab delay line: two network namespaces joined through a userland packet pump holding each packet ${delayMs} ms each way` }),
+  };
+}
+
+export const lesson = defineLesson({
+  number: 2,
+  slug: 'latency-breakdown',
+  title: 'Where an HTTP transaction spends its time',
+  effect: 'DNS, connect, request, processing and response timed separately; on a WAN each of DNS, connect and first byte costs about one RTT',
+  needsRoot: 'part',
+  async run(ctx) {
+    return toLessonResult(await run(ctx.quick ? quickOptions : defaultOptions, ctx.progress));
+  },
+});
