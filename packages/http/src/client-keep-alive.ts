@@ -1,5 +1,7 @@
-// The client's side of persistence: does a response leave the connection
-// open, and for how long and how many more requests may it be used.
+// The client's side of persistence: the server's Keep-Alive hints, the
+// Connection tokens, and which requests may be sent twice.
+// (Whether a response leaves the connection open is the parser's
+// MessageHead.keepAlive, RFC 9112 §9.3, plus the request's own Connection: close.)
 
 /** The server's hints from `Keep-Alive: timeout=T, max=M` (RFC 2068 §19.7.1.1; hints, not promises). */
 export interface KeepAliveHint {
@@ -48,23 +50,6 @@ export function fieldTokens(headers: readonly (readonly [string, string])[], nam
     }
   }
   return out;
-}
-
-/**
- * Will the connection stay open after this response (RFC 9112 §9.3)?
- * `close` in Connection ends it; otherwise HTTP/1.1 persists by default and
- * HTTP/1.0 only when the server answered `Connection: keep-alive`. A
- * close-delimited body ends it regardless, and so does a request that asked
- * for close.
- *
- * @example
- * responseKeepsAlive({ version: '1.0', connection: ['keep-alive'], closeDelimited: false, requestAskedClose: false }) // true
- */
-export function responseKeepsAlive(r: { version: string; connection: readonly string[]; closeDelimited: boolean; requestAskedClose: boolean }): boolean {
-  if (r.closeDelimited || r.requestAskedClose) return false;
-  if (r.connection.includes('close')) return false;
-  if (r.version === '1.1') return true;
-  return r.version === '1.0' && r.connection.includes('keep-alive');
 }
 
 /**
