@@ -1,0 +1,126 @@
+// Lesson 03: the same small request on a new connection and on a reused one,
+// on loopback and across an emulated WAN: what the TCP handshake costs.
+import { fileURLToPath } from 'node:url';
+import { isRoot, median } from '@connlab/lab';
+import { DelayLine, FaultRelay, TimedConnection, openRemoteTimer } from '@connlab/netlab';
+import type { TimingResult } from '@connlab/netlab';
+import { startSmallServer } from './server.js';
+
+export interface Options {
+  delayMs: number;
+  /** Requests of each kind (new, reused) per path. */
+  requests: number;
+  wan: 'auto' | 'delay-line' | 'relay';
+}
+
+export const defaultOptions: Options = { delayMs: 20, requests: 9, wan: 'auto' };
+export const quickOptions: Options = { ...defaultOptions, requests: 5 };
+
+/** The runs of one path (loopback or WAN). */
+export interface PathResult {
+  fresh: TimingResult[];
+  reused: TimingResult[];
+  /** Median totals, ms. */
+  freshMs: number;
+  reusedMs: number;
+  /** (fresh − reused) / fresh: the handshake's share of a small transaction. */
+  handshakeShare: number;
+}
+
+export interface RunResult {
+  options: Options;
+  loopback: PathResult;
+  wan: PathResult & { kind: 'delay-line' | 'relay' };
+}
+
+type Ask = (connection: 'new' | 'reuse', label: string) => Promise<TimingResult>;
+
+export function summarizePath(fresh: TimingResult[], reused: TimingResult[]): PathResult {
+  const freshMs = median(fresh.map((t) => t.total));
+  const reusedMs = median(reused.map((t) => t.total));
+  return { fresh, reused, freshMs, reusedMs, handshakeShare: (freshMs - reusedMs) / freshMs };
+}
+
+async function measure(n: number, ask: Ask): Promise<PathResult> {
+  const fresh: TimingResult[] = [];
+  const reused: TimingResult[] = [];
+  // Alternate, so that a slow moment of the machine hits both kinds alike.
+  await ask('new', 'warm-up');
+  for (let i = 0; i < n; i++) {
+    fresh.push(await ask('new', 'new connection'));
+    // The 'new' request above left its connection open: this one reuses it.
+    reused.push(await ask('reuse', 'reused connection'));
+  }
+  return summarizePath(fresh, reused);
+}
+
+function localAsk(host: string, port: number): { ask: Ask; close: () => void } {
+  let conn: TimedConnection | undefined;
+  return {
+    ask: async (connection, label) => {
+      if (connection === 'new' || !conn) {
+        conn?.close();
+        conn = new TimedConnection({ host, port });
+      }
+      return (await conn.request({ path: '/', label })).timing;
+    },
+    close: () => conn?.close(),
+  };
+}
+
+async function loopback(o: Options): Promise<PathResult> {
+  const { server, port } = await startSmallServer('127.0.0.1');
+  const local = localAsk('127.0.0.1', port);
+  try {
+    return await measure(o.requests, local.ask);
+  } finally {
+    local.close();
+    await server.close({ graceMs: 100 });
+  }
+}
+
+async function overDelayLine(o: Options): Promise<PathResult> {
+  const line = await DelayLine.open({ delayMs: o.delayMs });
+  try {
+    const script = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './server.ts' : './server.js', import.meta.url));
+    const server = line.spawnNode('server', script, [line.server.address]);
+    const { port } = await server.nextMessage((m): m is { type: 'listening'; port: number } => (m as { type?: string }).type === 'listening', 30_000);
+    const timer = await openRemoteTimer(line);
+    try {
+      return await measure(o.requests, (connection, label) => timer.request({ host: line.server.address, port, connection, label }));
+    } finally {
+      await timer.close();
+    }
+  } finally {
+    await line.close();
+  }
+}
+
+async function overRelay(o: Options): Promise<PathResult> {
+  const { server, port } = await startSmallServer('127.0.0.1');
+  const relay = await FaultRelay.start({
+    target: { host: '127.0.0.1', port },
+    faults: [
+      { type: 'connect-delay', ms: 2 * o.delayMs },
+      { type: 'latency', direction: 'upstream', ms: o.delayMs },
+      { type: 'latency', direction: 'downstream', ms: o.delayMs },
+    ],
+  });
+  const local = localAsk('127.0.0.1', relay.port);
+  try {
+    return await measure(o.requests, local.ask);
+  } finally {
+    local.close();
+    await relay.close();
+    await server.close({ graceMs: 100 });
+  }
+}
+
+export async function run(o: Options = defaultOptions, progress: (what: string) => void = () => undefined): Promise<RunResult> {
+  progress('new vs reused connections on loopback');
+  const lo = await loopback(o);
+  const useLine = o.wan === 'delay-line' || (o.wan === 'auto' && isRoot() && process.platform === 'linux');
+  progress(useLine ? `new vs reused connections over the delay line (${o.delayMs} ms each way)` : 'new vs reused connections through the fault relay (no root: emulated in the application)');
+  const wan = useLine ? await overDelayLine(o) : await overRelay(o);
+  return { options: o, loopback: lo, wan: { ...wan, kind: useLine ? 'delay-line' : 'relay' } };
+}
