@@ -112,6 +112,8 @@ export class ClientConnection {
   closeReason: CloseReason | undefined;
   /** How long this connection may stay idle after its last response (ms). */
   idleLife = 0;
+  /** A response said the connection ends after it (Connection: close, HTTP/1.0 without keep-alive, close-delimited). */
+  announcedClose = false;
 
   private readonly parser: HttpParser;
   private readonly options: ConnectionOptions;
@@ -268,7 +270,10 @@ export class ClientConnection {
     this.served++;
     this.completed.push({ sink, response });
     if (!keepAlive) {
+      // RFC 9112 §9.6: read no further and close; requests pipelined behind this one go unanswered.
       this.closing = true;
+      this.announcedClose = true;
+      this.parser.pause();
     } else {
       this.knownPersistent = true;
       const hint = parseKeepAlive(getHeader(head.rawHeaders, 'keep-alive'));
@@ -306,7 +311,8 @@ export class ClientConnection {
     if (this.parser.isPaused) {
       const extra = this.parser.takeRemaining();
       this.parser.resume();
-      if (extra.length > 0) {
+      // After a response that ended the connection, whatever follows is ignored, not an error.
+      if (extra.length > 0 && !this.announcedClose) {
         const last = this.completed.pop();
         this.deliver();
         this.failExtraBytes(extra.length, last?.sink);
@@ -315,6 +321,10 @@ export class ClientConnection {
     }
     this.deliver();
     if (this.closed) return;
+    if (this.announcedClose) {
+      this.close('not-persistent');
+      return;
+    }
     if (this.inFlight.length === 0) {
       if (this.closing) {
         this.close(this.closeReason ?? (this.remaining !== undefined && this.remaining <= 0 ? 'max-reached' : 'not-persistent'));
@@ -405,6 +415,9 @@ export class ClientConnection {
       return new HttpClientError('HTTP_CLIENT_CONNECT', `${what}: cannot connect (${this.socketCode ?? 'closed'})`, { socketCode: this.socketCode ?? 'ECONNREFUSED' });
     }
     if (reason === 'client-closed') return new HttpClientError('HTTP_CLIENT_CLOSED', `${what}: the client was closed`);
+    if (reason === 'not-persistent') {
+      return new HttpClientError('HTTP_CLIENT_SOCKET', `${what}: connection #${this.id} ended with the response before it (Connection: close or no keep-alive), so request ${sink.indexOnConnection} on it was not answered`, { socketCode: 'closed by the server' });
+    }
     const how = this.socketCode ?? 'closed by the server';
     return new HttpClientError('HTTP_CLIENT_SOCKET', `${what}: connection #${this.id} ${this.socketCode ? `failed (${this.socketCode})` : 'was closed by the server'} before the response (request ${sink.indexOnConnection} on it, ${sink.servedBefore} answered before it was sent)`, { socketCode: how });
   }

@@ -25,6 +25,17 @@ describe('client retries', () => {
     expect(rs[3]!.timing.phases[0]!.phase).toBe('failed-attempt');
   });
 
+  it('stops at a Connection: close response and retries what was pipelined behind it, even if the server never closes', async () => {
+    // The server says close on its 2nd answer but leaves the socket open and ignores the rest.
+    const s = await kit.serve((req) => (req.index <= 2 ? { raw: ok(req.target, req.index === 2 ? ['Connection: close'] : []) } : { ignore: true }));
+    const c = kit.client({ connections: 1, pipelining: 4, responseTimeoutMs: 2000 });
+    await c.request({ origin: s.origin, path: '/warm' });
+    const rs = await Promise.all(['/a', '/b', '/c'].map((path) => c.request({ origin: s.origin, path })));
+    expect(rs.map((r) => r.text())).toEqual(['/a', '/b', '/c']);
+    expect(rs.map((r) => r.attempts)).toEqual([1, 2, 2]);
+    expect(rs[0]!.keepAlive).toBe(false);
+  });
+
   it('does not retry a POST: it fails with HTTP_CLIENT_NOT_RETRIED saying it may have been processed', async () => {
     // The server takes the POST and closes without answering: did it process it? The client cannot know.
     const s = await kit.serve((req) => (req.method === 'POST' ? { ignore: true, then: 'end', delayMs: 30 } : { raw: ok('x') }));
