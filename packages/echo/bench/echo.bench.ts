@@ -5,10 +5,11 @@
 //   npm run bench -w @connlab/echo                 # 1 GiB bulk, 256 MiB slow reader
 //   npm run bench -w @connlab/echo -- --quick      # 64 MiB bulk, 64 MiB slow reader
 //   ECHO_BENCH_MIB=256 npm run bench -w @connlab/echo
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { formatBytes, median, parseFlags, percentile, runMain, table } from '@connlab/lab';
 
@@ -25,9 +26,26 @@ interface Child { kind: ServerKind; port: number; process: ChildProcess }
 
 const MiB = 1 << 20;
 
+/**
+ * Pin a process (all its threads) to one CPU with taskset(1). Which core a
+ * process lands on, next to what else is running, changes its speed by 2× on
+ * a shared machine; pinning the client to CPU 0 and every server to CPU 1
+ * gives both servers the same seat. False when it cannot be done here.
+ */
+function pin(pid: number, cpu: number): boolean {
+  if (process.platform !== 'linux' || availableParallelism() < 2) return false;
+  try {
+    execFileSync('taskset', ['-a', '-cp', String(cpu), String(pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function startChild(kind: ServerKind): Promise<Child> {
   const child = fork(fileURLToPath(new URL('./server-child.ts', import.meta.url)), [kind], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const [message] = (await once(child, 'message')) as [{ type: string; port: number }];
+  if (child.pid !== undefined) pin(child.pid, 1);
   return { kind, port: message.port, process: child };
 }
 
@@ -179,28 +197,30 @@ runMain('echo-bench', async () => {
   const writeSize = 64 << 10;
 
   const kinds = ['pipe', 'connlab'] as const;
-  const children = Object.fromEntries(await Promise.all(kinds.map(async (k) => [k, await startChild(k)] as const))) as Record<(typeof kinds)[number], Child>;
+  const pinned = pin(process.pid, 0);
   const rtts: Record<string, number[][]> = { pipe: [], connlab: [] };
   const bulkMs: Record<string, number[]> = { pipe: [], connlab: [] };
   // Server CPU time per MiB echoed: steadier than wall time when other work shares the cores.
   const bulkCpu: Record<string, number[]> = { pipe: [], connlab: [] };
-  try {
-    for (let round = 0; round < flags.rounds; round++) {
-      // Alternate the order so drift on a shared machine hits both sides alike.
-      const order = round % 2 === 0 ? kinds : ([...kinds].reverse() as unknown as typeof kinds);
-      for (const k of order) {
-        const samples = await pingPong(children[k].port, pings);
-        const before = await ask<ChildReport>(children[k], 'report', 'report');
-        const ms = await bulk(children[k].port, bulkBytes, writeSize);
-        const after = await ask<ChildReport>(children[k], 'report', 'report');
+  for (let round = 0; round < flags.rounds; round++) {
+    // Alternate the order so drift on a shared machine hits both sides alike,
+    // and start fresh servers each round so no process keeps a lucky or unlucky seat.
+    const order = round % 2 === 0 ? kinds : ([...kinds].reverse() as unknown as typeof kinds);
+    for (const k of order) {
+      const child = await startChild(k);
+      try {
+        const samples = await pingPong(child.port, pings);
+        const before = await ask<ChildReport>(child, 'report', 'report');
+        const ms = await bulk(child.port, bulkBytes, writeSize);
+        const after = await ask<ChildReport>(child, 'report', 'report');
         rtts[k]!.push(samples);
         bulkMs[k]!.push(ms);
         bulkCpu[k]!.push((after.cpuMicros - before.cpuMicros) / (bulkBytes / MiB));
         process.stderr.write(`round ${round + 1}/${flags.rounds}: ${labels[k].padEnd(26)} RTT median ${us(median(samples))}, bulk ${formatBytes(bulkBytes)} at ${gbps(bulkBytes, ms)}, server CPU ${bulkCpu[k]!.at(-1)!.toFixed(0)} µs/MiB\n`);
+      } finally {
+        await stopChild(child);
       }
     }
-  } finally {
-    await Promise.all(Object.values(children).map(stopChild));
   }
 
   // Per round medians, then the median over rounds.
@@ -224,7 +244,7 @@ runMain('echo-bench', async () => {
     await stopChild(paced);
   }
 
-  console.log(`\n@connlab/echo vs plain echo — loopback, server in a child process, Node ${process.version}, median of ${flags.rounds} alternating rounds (ratios: median of per-round pairs)\n`);
+  console.log(`\n@connlab/echo vs plain echo — loopback, server in a child process, Node ${process.version}, median of ${flags.rounds} alternating rounds (ratios: median of per-round pairs)${pinned ? '; client pinned to CPU 0, servers to CPU 1' : ''}\n`);
   console.log(table(
     ['measure', labels.pipe, labels.connlab, 'ratio', 'target', 'met'],
     [

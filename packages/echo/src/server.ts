@@ -108,7 +108,7 @@ function remoteOf(socket: net.Socket): string {
 }
 
 class Connection {
-  readonly info: EchoConnectionInfo;
+  #info: EchoConnectionInfo | undefined;
   readonly openedAt = performance.now();
   peakWriteBacklog = 0;
   discarded = 0;
@@ -118,9 +118,17 @@ class Connection {
 
   constructor(
     readonly socket: net.Socket,
-    id: number,
-  ) {
-    this.info = { id, remote: remoteOf(socket) };
+    readonly id: number,
+  ) {}
+
+  /**
+   * Only the hooks need this, so the fast path never asks the kernel for the
+   * peer's address (getpeername(2)). When hooks are set it is captured at
+   * accept time, while the address can still be read.
+   */
+  get info(): EchoConnectionInfo {
+    this.#info ??= { id: this.id, remote: remoteOf(this.socket) };
+    return this.#info;
   }
 
   /** Write one echoed piece; false means the peer is behind and we must stop reading. */
@@ -226,8 +234,10 @@ export async function createEchoServer(options: EchoServerOptions = {}): Promise
   let closing: Promise<EchoCloseResult> | undefined;
   let onDrained: (() => void) | undefined;
 
+  const hooked = onConnection !== undefined || onChunk !== undefined || onPeerEnd !== undefined || onConnectionClose !== undefined;
   const server = net.createServer({ allowHalfOpen }, (socket) => {
     const conn = new Connection(socket, nextId++);
+    const info = hooked ? conn.info : undefined;
     total++;
     live.add(conn);
     if (readSize === undefined) attachLean(conn, onChunk);
@@ -258,7 +268,7 @@ export async function createEchoServer(options: EchoServerOptions = {}): Promise
       });
       if (live.size === 0) onDrained?.();
     });
-    onConnection?.(conn.info);
+    if (info) onConnection?.(info);
     if (closing) finish(conn);
   });
 
