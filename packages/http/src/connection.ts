@@ -66,6 +66,7 @@ const NOW = (): number => performance.now();
 // Shared by every bodiless request: a zero-length Buffer cannot be written to.
 const NO_BODY = Buffer.alloc(0);
 const NO_PARTS: Buffer[] = []; // shared, never pushed to
+const NO_OUTPUT: (string | Buffer)[] = []; // parts of a finished, flushed response
 
 const REQUEST = { type: 'request' } as const;
 
@@ -117,6 +118,7 @@ export class Connection implements DeadlineEntry, ResponseSink {
   private bodyParts: Buffer[] = NO_PARTS;
   private bodySize = 0;
   private inBatch = false;
+  private inData = false; // flushing at the end of a read: lastActivity is already now
   private flushQueued = false;
   private stopParsing = false; // a request that closes the connection was parsed
   private pausedForPipeline = false;
@@ -166,7 +168,10 @@ export class Connection implements DeadlineEntry, ResponseSink {
       return;
     }
     this.inBatch = false;
+    // Same event as the read: the time taken by onData is the response time too.
+    this.inData = true;
     this.flush();
+    this.inData = false;
   }
 
   /** @internal parser callback */
@@ -329,20 +334,25 @@ export class Connection implements DeadlineEntry, ResponseSink {
   /** Write every response that is ready, in request order, in one write. */
   private flush(): void {
     if (this.state === 'closed') return;
+    // Ready bytes: strings are concatenated (one latin1 write); Buffers force a corked writev.
+    let text = '';
     let out: (string | Buffer)[] | null = null;
-    let allStrings = true;
     let closing = false;
     let closeCause: CloseReason = 'connection-close';
     const queue = this.queue;
     while (queue.length > 0) {
       const res = queue[0]!;
-      if (res.parts.length > 0) {
-        out ??= [];
-        for (const p of res.parts) {
-          out.push(p);
-          if (typeof p !== 'string') allStrings = false;
+      const parts = res.parts;
+      if (parts.length > 0) {
+        for (const p of parts) {
+          if (out) out.push(p);
+          else if (typeof p === 'string') text += p;
+          else {
+            out = text === '' ? [p] : [text, p];
+            text = '';
+          }
         }
-        res.parts = [];
+        res.parts = res.finished ? NO_OUTPUT : [];
       }
       if (!res.finished) break;
       queue.shift();
@@ -354,10 +364,9 @@ export class Connection implements DeadlineEntry, ResponseSink {
         break;
       }
     }
-    if (out) {
-      this.lastActivity = NOW();
-      if (out.length === 1) this.socket.write(out[0]!, 'latin1');
-      else if (allStrings) this.socket.write(out.join(''), 'latin1');
+    if (out || text !== '') {
+      this.lastActivity = this.inData ? this.lastActivity : NOW();
+      if (!out) this.socket.write(text, 'latin1');
       else {
         this.socket.cork();
         for (const p of out) this.socket.write(p, 'latin1');

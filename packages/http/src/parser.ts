@@ -98,6 +98,13 @@ const EMPTY = Buffer.alloc(0);
 // Shared empty lists; never pushed to (a new list is made for every section).
 const NO_TRAILERS: string[] = [];
 const NO_SPECIAL: number[] = [];
+// Shared by every head without warnings, Connection tokens or transfer codings (most of them).
+const NO_LIST: string[] = Object.freeze([]) as unknown as string[];
+
+function warn(head: MessageHead, message: string): void {
+  if (head.warnings === NO_LIST) head.warnings = [];
+  head.warnings.push(message);
+}
 // 2^53: above this a chunk-size or Content-Length cannot be counted exactly.
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
@@ -144,6 +151,7 @@ export class HttpParser {
   // Framing-relevant fields of the current head: flat [kind, index into fields, offset].
   private special: number[] = NO_SPECIAL;
   private hostCount = 0;
+  private lastHost = '';
   private remaining = 0;
   private bodyBytes = 0;
   private methodQueue: string[] | null = null;
@@ -317,7 +325,11 @@ export class HttpParser {
   private findLF(buf: Buffer, pos: number, end: number): number {
     const from = pos + this.scanned;
     if (from >= end) return -1;
-    const lf = buf.indexOf(LF, from);
+    // Lines are short: a plain loop beats a call into C++; long ones go to indexOf.
+    const near = Math.min(end, from + 128);
+    let lf = from;
+    while (lf < near && buf[lf] !== LF) lf++;
+    if (lf === near) lf = near < end ? buf.indexOf(LF, near) : -1;
     if (lf === -1 || lf >= end) {
       this.scanned = end - pos;
       return -1;
@@ -453,8 +465,8 @@ export class HttpParser {
   private newHead(type: 'request' | 'response'): MessageHead {
     return {
       type, method: '', target: '', status: 0, reason: '', versionMajor: 1, versionMinor: 1,
-      rawHeaders: [], framing: 'none', contentLength: 0, transferCodings: [], connection: [],
-      keepAlive: true, upgrade: false, expectContinue: false, warnings: [],
+      rawHeaders: NO_TRAILERS, framing: 'none', contentLength: 0, transferCodings: NO_LIST, connection: NO_LIST,
+      keepAlive: true, upgrade: false, expectContinue: false, warnings: NO_LIST,
     };
   }
 
@@ -464,7 +476,7 @@ export class HttpParser {
     while (i < e && TCHAR[buf[i]!] === 1) i++;
     // The method check above guarantees i > s and buf[i] is SP unless the line ended.
     if (i === e) this.fail('HTTP_PARSE_INVALID_REQUEST_LINE', 'request-line has no request-target', i);
-    const method = buf.latin1Slice(s, i);
+    const method = knownMethod(buf, s, i) ?? buf.latin1Slice(s, i);
     const ts = i + 1;
     let te = ts;
     while (te < e && buf[te] !== SP) te++;
@@ -509,7 +521,7 @@ export class HttpParser {
     if (status < 100 || status > 599) this.fail('HTTP_PARSE_INVALID_STATUS_LINE', `status-code ${status} outside 100-599`, cs);
     const after = cs + 3;
     if (after === e) {
-      head.warnings.push('status-line without the SP before the reason-phrase');
+      warn(head, 'status-line without the SP before the reason-phrase');
     } else {
       if (buf[after] !== SP) this.fail('HTTP_PARSE_INVALID_STATUS_LINE', 'status-code not followed by SP', after);
       for (let i = after + 1; i < e; i++) {
@@ -647,7 +659,7 @@ export class HttpParser {
     for (let i = s; i < e; i++) if (FIELD_CHAR[buf[i]!] !== 1) this.fail('HTTP_PARSE_INVALID_HEADER_VALUE', `invalid byte 0x${buf[i]!.toString(16)} in folded line`, i);
     if (this.fields.length === 0) {
       // §2.2: consume a whitespace-preceded line after the status-line without processing it.
-      head.warnings.push('whitespace-preceded line after the status-line ignored');
+      warn(head, 'whitespace-preceded line after the status-line ignored');
       return;
     }
     // §5.2: a user agent replaces each obs-fold with SP.
@@ -657,7 +669,7 @@ export class HttpParser {
     while (ve > vs && isWhitespace(buf[ve - 1]!)) ve--;
     const last = this.fields.length - 1;
     if (ve > vs) this.fields[last] = this.fields[last] === '' ? buf.latin1Slice(vs, ve) : `${this.fields[last]!} ${buf.latin1Slice(vs, ve)}`;
-    head.warnings.push('obs-fold replaced with SP');
+    warn(head, 'obs-fold replaced with SP');
   }
 
   /** field-line = field-name ":" OWS field-value OWS (RFC 9112 §5). */
@@ -679,12 +691,28 @@ export class HttpParser {
     let ve = e;
     while (ve > vs && isWhitespace(buf[ve - 1]!)) ve--;
     const kind = this.state === S_HEADERS ? specialKind(buf, s, i) : 0;
-    this.fields.push(buf.latin1Slice(s, i), ve > vs ? buf.latin1Slice(vs, ve) : '');
+    const name = knownName(buf, s, i) ?? buf.latin1Slice(s, i);
+    let value = '';
+    let seenHost = false;
+    if (ve > vs) {
+      // Clients repeat the same Host on every request: reuse the last string (already checked).
+      const last = kind === K_HOST ? this.lastHost : '';
+      if (last.length === ve - vs && sameBytes(buf, vs, last)) {
+        value = last;
+        seenHost = true;
+      } else {
+        value = buf.latin1Slice(vs, ve);
+      }
+    }
+    this.fields.push(name, value);
     if (kind === 0) return;
     if (kind === K_HOST && this.type === 'request') {
       // RFC 9112 §3.2: exactly one Host, with a valid uri-host [ ":" port ].
       if (++this.hostCount > 1) this.fail('HTTP_PARSE_DUPLICATE_HOST', 'more than one Host field', s);
-      this.checkHost(buf, vs, ve, 'HTTP_PARSE_INVALID_HOST');
+      if (!seenHost) {
+        this.checkHost(buf, vs, ve, 'HTTP_PARSE_INVALID_HOST');
+        this.lastHost = value;
+      }
     }
     this.special.push(kind, this.fields.length - 2, this.bufBase + s);
   }
@@ -709,6 +737,7 @@ export class HttpParser {
           upgradeField = true;
           break;
         case K_CONNECTION:
+          if (head.connection === NO_LIST) head.connection = [];
           splitList(fields[f + 1]!, head.connection);
           break;
         case K_CONTENT_LENGTH:
@@ -764,16 +793,16 @@ export class HttpParser {
           const at = special[transferEncodings[0]! + 2]!;
           const chunked = this.transferCodings(head, transferEncodings, at, false);
           if (contentLengths.length > 0) {
-            head.warnings.push('Content-Length and Transfer-Encoding together: Transfer-Encoding used, connection not reusable');
+            warn(head, 'Content-Length and Transfer-Encoding together: Transfer-Encoding used, connection not reusable');
             head.keepAlive = false;
           }
           if (!v11) {
-            head.warnings.push('Transfer-Encoding in an HTTP/1.0 response: read until close');
+            warn(head, 'Transfer-Encoding in an HTTP/1.0 response: read until close');
             head.framing = 'close';
           } else if (chunked) {
             head.framing = 'chunked';
           } else {
-            head.warnings.push('Transfer-Encoding without final chunked: read until close');
+            warn(head, 'Transfer-Encoding without final chunked: read until close');
             head.framing = 'close';
           }
           head.contentLength = -1;
@@ -847,7 +876,7 @@ export class HttpParser {
         const name = trimOws(semi === -1 ? item : item.slice(0, semi));
         if (!isTokenString(name)) {
           if (strict) this.failAbs('HTTP_PARSE_INVALID_TRANSFER_ENCODING', `invalid transfer-coding "${item}"`, at);
-          head.warnings.push(`invalid transfer-coding "${item}"`);
+          warn(head, `invalid transfer-coding "${item}"`);
         }
         const lower = name.toLowerCase();
         if (semi !== -1) {
@@ -984,6 +1013,38 @@ function specialKind(buf: Buffer, s: number, e: number): number {
     case 17: return equalsLower(buf, s, 'transfer-encoding') ? K_TRANSFER_ENCODING : 0;
     default: return 0;
   }
+}
+
+// Exact spellings that are common enough to hand out without making a new string.
+const METHODS = ['GET', 'PUT', 'POST', 'HEAD', 'PATCH', 'DELETE', 'OPTIONS', 'CONNECT'];
+const NAMES = ['Host', 'host', 'Accept', 'accept', 'Cookie', 'cookie', 'Connection', 'connection', 'User-Agent', 'user-agent',
+  'Content-Type', 'content-type', 'Content-Length', 'content-length', 'Accept-Encoding', 'accept-encoding',
+  'Accept-Language', 'accept-language', 'Transfer-Encoding', 'transfer-encoding', 'Cache-Control', 'cache-control'];
+const byLength = (words: string[]): string[][] => {
+  const t: string[][] = [];
+  for (const w of words) (t[w.length] ??= []).push(w);
+  return t;
+};
+const METHODS_BY_LENGTH = byLength(METHODS);
+const NAMES_BY_LENGTH = byLength(NAMES);
+
+function sameBytes(buf: Buffer, s: number, word: string): boolean {
+  for (let i = 0; i < word.length; i++) if (buf[s + i] !== word.charCodeAt(i)) return false;
+  return true;
+}
+
+function known(table: string[][], buf: Buffer, s: number, e: number): string | undefined {
+  const candidates = table[e - s];
+  if (candidates) for (const w of candidates) if (sameBytes(buf, s, w)) return w;
+  return undefined;
+}
+
+function knownMethod(buf: Buffer, s: number, e: number): string | undefined {
+  return known(METHODS_BY_LENGTH, buf, s, e);
+}
+
+function knownName(buf: Buffer, s: number, e: number): string | undefined {
+  return known(NAMES_BY_LENGTH, buf, s, e);
 }
 
 function equalsLower(buf: Buffer, s: number, lower: string): boolean {

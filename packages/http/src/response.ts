@@ -40,6 +40,27 @@ const EMPTY = Buffer.alloc(0);
 // eslint-disable-next-line no-control-regex
 const NON_ASCII = /[^\x00-\x7f]/;
 
+// Handlers send the same few names and values over and over: remember the
+// ones already found valid (bounded, so random values cannot grow it).
+const VALID_NAMES = new Set<string>();
+const VALID_VALUES = new Set<string>();
+const CACHE_LIMIT = 512;
+function checked(cache: Set<string>, s: string, valid: (s: string) => boolean): boolean {
+  if (cache.has(s)) return true;
+  if (!valid(s)) return false;
+  if (s.length <= 128 && cache.size < CACHE_LIMIT) cache.add(s);
+  return true;
+}
+
+// The last body found to be ASCII (hello-world handlers send one constant).
+let lastAscii = '';
+function isAscii(s: string): boolean {
+  if (s === lastAscii) return true;
+  if (NON_ASCII.test(s)) return false;
+  if (s.length <= 4096) lastAscii = s;
+  return true;
+}
+
 /**
  * A response under construction. Content-Length is sent when the whole body is
  * given to `end()`; after `write()` the body is chunked (HTTP/1.1) or
@@ -184,8 +205,8 @@ export class HttpResponse {
 
   private addField(name: string, value: string | number): void {
     const v = typeof value === 'number' ? String(value) : value;
-    if (!isToken(name)) throw new HttpResponseError('HTTP_RESPONSE_INVALID_HEADER', `invalid header name ${JSON.stringify(name)}`);
-    if (!isFieldValue(v)) throw new HttpResponseError('HTTP_RESPONSE_INVALID_HEADER', `invalid value for header ${name}: control characters (CR, LF, NUL) are not allowed`);
+    if (!checked(VALID_NAMES, name, isToken)) throw new HttpResponseError('HTTP_RESPONSE_INVALID_HEADER', `invalid header name ${JSON.stringify(name)}`);
+    if (!checked(VALID_VALUES, v, isFieldValue)) throw new HttpResponseError('HTTP_RESPONSE_INVALID_HEADER', `invalid value for header ${name}: control characters (CR, LF, NUL) are not allowed`);
     this.fields.push(name, v.trim());
     if (name.length === 4 && name.toLowerCase() === 'date') this.hasDate = true;
   }
@@ -261,7 +282,7 @@ export class HttpResponse {
     head += this.sink.connectionHeaders(this);
     head += '\r\n';
     this.headersSent = true;
-    if (inline !== null && this.mode === MODE_LENGTH && this.declared === length && !NON_ASCII.test(inline)) {
+    if (inline !== null && this.mode === MODE_LENGTH && this.declared === length && isAscii(inline)) {
       this.parts.push(head + inline);
       this.sent = length;
       return;

@@ -74,6 +74,27 @@ export interface HttpServerEvents {
   sweep: [info: { timer: 'idle' | 'header' | 'linger'; expired: number; remaining: number }];
 }
 
+// The Date value, refreshed by a timer rather than computed per response.
+let dateValue = '';
+let dateTimer: NodeJS.Timeout | null = null;
+function refreshDate(): void {
+  dateValue = new Date().toUTCString(); // IMF-fixdate (RFC 9110 §5.6.7)
+}
+function currentDate(): string {
+  if (!dateTimer) {
+    refreshDate();
+    // Re-align to each second boundary so the value is never more than a few ms late.
+    const tick = (): void => {
+      refreshDate();
+      dateTimer = setTimeout(tick, 1000 - (Date.now() % 1000) + 1);
+      dateTimer.unref();
+    };
+    dateTimer = setTimeout(tick, 1000 - (Date.now() % 1000) + 1);
+    dateTimer.unref();
+  }
+  return dateValue;
+}
+
 function positiveInt(name: string, value: number | undefined, dflt: number, allowZero = false): number {
   if (value === undefined) return dflt;
   if (!Number.isInteger(value) || value < (allowZero ? 0 : 1)) throw new RangeError(`createServer option ${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${String(value)}`);
@@ -101,8 +122,6 @@ export class HttpServer extends EventEmitter<HttpServerEvents> implements Connec
   private nextId = 1;
   private readonly sendDate: boolean;
   private readonly noDelay: boolean;
-  private dateSecond = -1;
-  private dateValue = '';
   private closing: Promise<void> | null = null;
   private allClosed: (() => void) | null = null;
 
@@ -210,14 +229,7 @@ export class HttpServer extends EventEmitter<HttpServerEvents> implements Connec
   // --- ConnectionHost --------------------------------------------------------
 
   date(): string | null {
-    if (!this.sendDate) return null;
-    const now = Date.now();
-    const second = Math.floor(now / 1000);
-    if (second !== this.dateSecond) {
-      this.dateSecond = second;
-      this.dateValue = new Date(now).toUTCString(); // IMF-fixdate (RFC 9110 §5.6.7)
-    }
-    return this.dateValue;
+    return this.sendDate ? currentDate() : null;
   }
 
   connectionClosed(conn: Connection): void {
