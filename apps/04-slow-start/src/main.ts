@@ -1,0 +1,4 @@
+import { runLessonMain } from '@connlab/lab';
+import { lesson } from './lesson.js';
+
+runLessonMain(lesson);
