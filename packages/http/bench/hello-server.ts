@@ -35,7 +35,10 @@ async function start(): Promise<number> {
           last = at + 4;
         }
         tail = text.slice(last);
-        if (n > 0) socket.write(RESPONSE.repeat(n), 'latin1');
+        if (n === 0) return;
+        socket.write(RESPONSE.repeat(n), 'latin1');
+        // Honour Connection: close (the close scenario), so every request costs a connection here too.
+        if (/connection: close/i.test(text)) socket.end();
       });
       socket.on('error', () => undefined);
     });

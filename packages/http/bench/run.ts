@@ -183,7 +183,8 @@ const limit = fdLimit();
 const idleCount = Math.min(IDLE_CONNECTIONS, Math.floor((limit - 200) / 1));
 console.log(`load generator: ${HAVE_WRK ? 'wrk -t1' : 'autocannon (wrk not installed: apt-get install wrk)'}; ` +
   `${PIN ? 'server on core 0, load on core 1 (taskset)' : 'not pinned (taskset or a second core missing)'}; ` +
-  `best of ${ROUNDS} runs of ${SECONDS} s; node ${process.version}; ${os.availableParallelism()} cores`);
+  `best of ${ROUNDS} runs of ${SECONDS} s; node ${process.version}; ${os.availableParallelism()} cores; ` +
+  `load average ${os.loadavg()[0]!.toFixed(1)} at start (other work on the machine lowers every req/s; the CPU-per-request table is steadier)`);
 const best = await throughput();
 const rows = [['scenario', 'node:http req/s', '@connlab/http req/s', 'ratio', 'plain net req/s', 'net/node']];
 const cpuRows = [['server CPU µs per request', 'node:http', '@connlab/http', 'node/ours', 'plain net']];

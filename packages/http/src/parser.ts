@@ -487,7 +487,7 @@ export class HttpParser {
     const head = this.newHead('request');
     this.version(buf, vs, e, head);
     head.method = method;
-    head.target = buf.latin1Slice(ts, te);
+    head.target = te - ts === 1 && buf[ts] === 0x2f ? '/' : buf.latin1Slice(ts, te);
     this.head = head;
   }
 
