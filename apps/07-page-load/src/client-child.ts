@@ -1,6 +1,5 @@
 // The browser, started inside the delay line's client namespace: loads the
 // page each way and reports. argv: <host> <port> <JSON LoadOptions>.
-import { sendToParent } from '@connlab/netns';
 import { STRATEGIES } from './model.js';
 import { loadPage } from './strategies.js';
 import type { LoadOptions, PageLoad } from './strategies.js';
@@ -13,9 +12,9 @@ async function main(): Promise<void> {
   try {
     const loads: PageLoad[] = [];
     for (const strategy of STRATEGIES) loads.push(await loadPage({ host, port: Number(port) }, strategy, options));
-    sendToParent({ kind: 'loaded', loads } satisfies ClientChildMessage);
+    process.send?.({ kind: 'loaded', loads } satisfies ClientChildMessage);
   } catch (error) {
-    sendToParent({ kind: 'failed', message: error instanceof Error ? error.message : String(error) } satisfies ClientChildMessage);
+    process.send?.({ kind: 'failed', message: error instanceof Error ? error.message : String(error) } satisfies ClientChildMessage);
   }
   process.disconnect();
 }

@@ -8,7 +8,6 @@
 import { createServer } from '@connlab/http';
 import { isRoot } from '@connlab/lab';
 import { DelayLine, FaultRelay } from '@connlab/netlab';
-import { netnsUnavailableReason } from '@connlab/netns';
 import type { ClientChildMessage } from './client-child.js';
 import { STRATEGIES, roundTrips } from './model.js';
 import type { Strategy } from './model.js';
@@ -94,24 +93,35 @@ async function overFaultRelay(o: RunOptions): Promise<PageLoad[]> {
   }
 }
 
-/** Why the delay line cannot run here, or undefined when it can. */
+/** Why the delay line cannot run here (checked without trying), or undefined when it may. */
 export function delayLineUnavailable(): string | undefined {
+  if (process.platform !== 'linux') return `network namespaces are Linux-only (this is ${process.platform})`;
   if (!isRoot()) return 'not running as root (network namespaces need it)';
-  return netnsUnavailableReason();
+  return undefined;
+}
+
+/** NETNS_UNAVAILABLE (no `ip`, no namespaces in this kernel): fall back instead of failing. */
+function isUnavailable(error: unknown): error is Error {
+  return error instanceof Error && (error as { code?: unknown }).code === 'NETNS_UNAVAILABLE';
 }
 
 /** Load the page all four ways over the chosen link. */
 export async function run(options: Partial<RunOptions> = {}): Promise<RunResult> {
   const o: RunOptions = { ...defaultOptions, ...options };
-  const unavailable = o.link === 'fault-relay' ? 'the fault relay was asked for' : delayLineUnavailable();
+  let unavailable = o.link === 'fault-relay' ? 'the fault relay was asked for' : delayLineUnavailable();
   if (o.link === 'delay-line' && unavailable) throw new Error(`the delay line cannot run here: ${unavailable}`);
   if (!unavailable) {
-    return {
-      options: o,
-      link: 'delay-line',
-      emulated: `netlab's delay line: two network namespaces joined by a TUN link that holds each packet ${o.rttMs / 2} ms each way (RTT ${o.rttMs} ms); TCP handshakes, ACKs and slow start all see it`,
-      results: withModel(o, await overDelayLine(o)),
-    };
+    try {
+      return {
+        options: o,
+        link: 'delay-line',
+        emulated: `netlab's delay line: two network namespaces joined by a TUN link that holds each packet ${o.rttMs / 2} ms each way (RTT ${o.rttMs} ms); TCP handshakes, ACKs and slow start all see it`,
+        results: withModel(o, await overDelayLine(o)),
+      };
+    } catch (error) {
+      if (!isUnavailable(error) || o.link === 'delay-line') throw error;
+      unavailable = error.message;
+    }
   }
   return {
     options: o,

@@ -2,7 +2,6 @@
 // argv: <address> <images> <imageBytes>. Reports { kind: 'ready', port },
 // exits when the parent disconnects.
 import { createServer } from '@connlab/http';
-import { sendToParent } from '@connlab/netns';
 import { pageHandler } from './page.js';
 
 export type ServerChildMessage = { kind: 'ready'; port: number };
@@ -14,7 +13,7 @@ async function main(): Promise<void> {
   process.on('disconnect', () => {
     void server.close({ graceMs: 100 }).then(() => process.exit(0));
   });
-  sendToParent({ kind: 'ready', port } satisfies ServerChildMessage);
+  process.send?.({ kind: 'ready', port } satisfies ServerChildMessage);
 }
 
 void main();
