@@ -2,9 +2,9 @@
 // 20 ms-each-way link: where does the time go?
 import { fileURLToPath } from 'node:url';
 import { isRoot } from '@connlab/lab';
-import { DelayLine, FaultRelay, TimedConnection, openRemoteTimer } from '@connlab/netlab';
+import { DelayLine, FaultRelay, TimedConnection, openRemoteTimer, spawnLocalNode } from '@connlab/netlab';
+import type { NamespaceChild } from '@connlab/netns';
 import type { TimingResult } from '@connlab/netlab';
-import { startWebServer } from './web-server.js';
 
 export interface Options {
   /** One-way delay of the emulated WAN. */
@@ -54,23 +54,32 @@ async function fresh(options: ConstructorParameters<typeof TimedConnection>[0]):
   }
 }
 
+const serverScript = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './server-child.ts' : './server-child.js', import.meta.url));
+const isListening = (m: unknown): m is { type: 'listening'; port: number; dnsPort: number } => (m as { type?: string }).type === 'listening';
+
+/** The server in its own process on 127.0.0.1, so its work is not timed as the client's. */
+async function localServer(o: Options): Promise<{ child: NamespaceChild; port: number }> {
+  const child = spawnLocalNode(serverScript, ['127.0.0.1', String(o.processingMs)]);
+  const { port } = await child.nextMessage(isListening, 30_000);
+  return { child, port };
+}
+
 async function loopback(o: Options): Promise<RunResult['loopback']> {
-  const { server, port } = await startWebServer('127.0.0.1', o.processingMs);
+  const { child, port } = await localServer(o);
   try {
     const byName = await repeat(o.repeat, 'loopback, "localhost"', () => fresh({ host: 'localhost', port, family: 4 }));
     const byAddress = await repeat(o.repeat, 'loopback, 127.0.0.1', () => fresh({ host: '127.0.0.1', port }));
     return { byName, byAddress };
   } finally {
-    await server.close({ graceMs: 100 });
+    await child.kill('SIGKILL');
   }
 }
 
 async function overDelayLine(o: Options, progress: (what: string) => void): Promise<RunResult['wan']> {
   const line = await DelayLine.open({ delayMs: o.delayMs });
   try {
-    const script = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './server-child.ts' : './server-child.js', import.meta.url));
-    const server = line.spawnNode('server', script, [line.server.address, String(o.processingMs)]);
-    const { port, dnsPort } = await server.nextMessage((m): m is { type: 'listening'; port: number; dnsPort: number } => (m as { type?: string }).type === 'listening', 30_000);
+    const server = line.spawnNode('server', serverScript, [line.server.address, String(o.processingMs)]);
+    const { port, dnsPort } = await server.nextMessage(isListening, 30_000);
     const timer = await openRemoteTimer(line);
     try {
       progress(`timing requests across the delay line (${o.delayMs} ms each way)`);
@@ -88,7 +97,7 @@ async function overDelayLine(o: Options, progress: (what: string) => void): Prom
 }
 
 async function overRelay(o: Options): Promise<RunResult['wan']> {
-  const { server, port } = await startWebServer('127.0.0.1', o.processingMs);
+  const { child, port } = await localServer(o);
   const relay = await FaultRelay.start({
     target: { host: '127.0.0.1', port },
     faults: [
@@ -102,7 +111,7 @@ async function overRelay(o: Options): Promise<RunResult['wan']> {
     return { kind: 'relay', byAddress };
   } finally {
     await relay.close();
-    await server.close({ graceMs: 100 });
+    await child.kill('SIGKILL');
   }
 }
 

@@ -2,9 +2,9 @@
 // on loopback and across an emulated WAN: what the TCP handshake costs.
 import { fileURLToPath } from 'node:url';
 import { isRoot, median } from '@connlab/lab';
-import { DelayLine, FaultRelay, TimedConnection, openRemoteTimer } from '@connlab/netlab';
+import { DelayLine, FaultRelay, TimedConnection, openRemoteTimer, spawnLocalNode } from '@connlab/netlab';
+import type { NamespaceChild } from '@connlab/netns';
 import type { TimingResult } from '@connlab/netlab';
-import { startSmallServer } from './server.js';
 
 export interface Options {
   delayMs: number;
@@ -68,23 +68,32 @@ function localAsk(host: string, port: number): { ask: Ask; close: () => void } {
   };
 }
 
+const serverScript = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './server.ts' : './server.js', import.meta.url));
+const isListening = (m: unknown): m is { type: 'listening'; port: number } => (m as { type?: string }).type === 'listening';
+
+/** The server in its own process on 127.0.0.1, so its accept work is not timed as the client's connect. */
+async function localServer(): Promise<{ child: NamespaceChild; port: number }> {
+  const child = spawnLocalNode(serverScript, ['127.0.0.1']);
+  const { port } = await child.nextMessage(isListening, 30_000);
+  return { child, port };
+}
+
 async function loopback(o: Options): Promise<PathResult> {
-  const { server, port } = await startSmallServer('127.0.0.1');
+  const { child, port } = await localServer();
   const local = localAsk('127.0.0.1', port);
   try {
     return await measure(o.requests, local.ask);
   } finally {
     local.close();
-    await server.close({ graceMs: 100 });
+    await child.kill('SIGKILL');
   }
 }
 
 async function overDelayLine(o: Options): Promise<PathResult> {
   const line = await DelayLine.open({ delayMs: o.delayMs });
   try {
-    const script = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './server.ts' : './server.js', import.meta.url));
-    const server = line.spawnNode('server', script, [line.server.address]);
-    const { port } = await server.nextMessage((m): m is { type: 'listening'; port: number } => (m as { type?: string }).type === 'listening', 30_000);
+    const server = line.spawnNode('server', serverScript, [line.server.address]);
+    const { port } = await server.nextMessage(isListening, 30_000);
     const timer = await openRemoteTimer(line);
     try {
       return await measure(o.requests, (connection, label) => timer.request({ host: line.server.address, port, connection, label }));
@@ -97,7 +106,7 @@ async function overDelayLine(o: Options): Promise<PathResult> {
 }
 
 async function overRelay(o: Options): Promise<PathResult> {
-  const { server, port } = await startSmallServer('127.0.0.1');
+  const { child, port } = await localServer();
   const relay = await FaultRelay.start({
     target: { host: '127.0.0.1', port },
     faults: [
@@ -112,7 +121,7 @@ async function overRelay(o: Options): Promise<PathResult> {
   } finally {
     local.close();
     await relay.close();
-    await server.close({ graceMs: 100 });
+    await child.kill('SIGKILL');
   }
 }
 

@@ -14,8 +14,10 @@ export async function startSmallServer(host: string): Promise<{ server: HttpServ
   return { server, port };
 }
 
-// Started in the server namespace of a delay line: listen on argv[2] and say where.
+// Started as a child (in the delay line's server namespace, or beside the
+// measuring process on loopback): listen on argv[2] and say where.
 if (hasParent() && process.argv[2]) {
   const { port } = await startSmallServer(process.argv[2]);
   sendToParent({ type: 'listening', port });
+  process.on('disconnect', () => process.exit(0));
 }

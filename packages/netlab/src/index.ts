@@ -26,3 +26,4 @@ export { answerDnsQuery, serveDns } from './dns-server.js';
 export type { DnsServer } from './dns-server.js';
 export { openRemoteTimer } from './remote-timer.js';
 export type { RemoteRequest, RemoteTimer } from './remote-timer.js';
+export { spawnLocalNode } from './local-child.js';
