@@ -30,6 +30,20 @@ describe('connlab relay', () => {
     expect(relay.lines()).toContainEqual(expect.stringMatching(/^#1 open from 127\.0\.0\.1:\d+, connecting to 127\.0\.0\.1:\d+$/));
   });
 
+  it('paces bytes at --bandwidth, read as bytes per second for kB', async () => {
+    const server = track.inProcess(['echo', 'serve', '--port', '0']);
+    const { port } = await server.listening();
+    const relay = track.inProcess(['relay', '--to', `127.0.0.1:${port}`, '--bandwidth', '100kB']);
+    const via = await relay.listening();
+    expect(relay.lines()[1]).toBe(`forwarding to 127.0.0.1:${port}: bandwidth 100 kB/s = 800 kbit/s each way`);
+    // 20 000 bytes at 100 000 bytes/s take 200 ms each way; the two directions overlap.
+    // Read as bits instead, the same rate would take 1.6 s.
+    const relayed = await cli('echo', 'send', 'x'.repeat(20_000), '--port', String(via.port));
+    expect(relayed.code).toBe(0);
+    expect(elapsedMs(relayed.stdout)).toBeGreaterThanOrEqual(195);
+    expect(elapsedMs(relayed.stdout)).toBeLessThan(1400);
+  });
+
   it('resets both sides after --reset-after bytes: the client fails in one line', async () => {
     const server = track.inProcess(['http', 'serve', '--port', '0']);
     const { port } = await server.listening();

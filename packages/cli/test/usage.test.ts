@@ -1,7 +1,7 @@
 // Bad command lines: one line on stderr, nothing on stdout, exit code 2.
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { createProgram } from '../src/program.js';
+import { createProgram, describeFailure } from '../src/program.js';
 import { cli, spawnCli } from './helpers.js';
 
 const badLines: [string, string[], RegExp][] = [
@@ -66,5 +66,22 @@ describe('--help', () => {
     expect(stderr).toBe('');
     expect(stdout).toContain(`Usage: connlab${path.length ? ` ${path.join(' ')}` : ''}`);
     expect(stdout).toMatch(/Examples:\n {2}\$ connlab /);
+  });
+});
+
+describe('runtime failure lines', () => {
+  it('show an expected (coded) error as its message alone, on one line', () => {
+    const error = Object.assign(new Error('cannot connect to 127.0.0.1:9:\nECONNREFUSED'), { code: 'ECHO_CONNECT' });
+    expect(describeFailure(error)).toBe('cannot connect to 127.0.0.1:9: ECONNREFUSED');
+  });
+
+  it('mark an unexpected error as a bug and say how to see its stack', () => {
+    const before = process.env.CONNLAB_DEBUG;
+    delete process.env.CONNLAB_DEBUG;
+    try {
+      expect(describeFailure(new TypeError('x is not a function'))).toBe('x is not a function (unexpected TypeError; set CONNLAB_DEBUG=1 for the stack)');
+    } finally {
+      if (before !== undefined) process.env.CONNLAB_DEBUG = before;
+    }
   });
 });
