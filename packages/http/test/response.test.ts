@@ -1,0 +1,74 @@
+import { afterEach, expect, it } from 'vitest';
+import type { Handler } from '../src/connection.js';
+import { createServer } from '../src/server.js';
+import type { HttpServer } from '../src/server.js';
+import { connectRaw, destroyAll, header } from './raw-client.js';
+
+const servers: HttpServer[] = [];
+afterEach(async () => {
+  destroyAll();
+  await Promise.all(servers.map((s) => s.close({ graceMs: 100 })));
+  servers.length = 0;
+});
+
+async function exchange(handler: Handler, raw: string): Promise<string> {
+  const server = createServer(handler, { date: false });
+  servers.push(server);
+  const { port } = await server.listen(0);
+  const c = await connectRaw(port);
+  c.write(raw);
+  await c.waitResponses(1);
+  return c.received().toString('latin1');
+}
+
+const GET = 'GET / HTTP/1.1\r\nHost: t\r\n\r\n';
+
+it('writes header fields in the order set, repeated ones as separate lines', async () => {
+  const text = await exchange((_req, res) => {
+    res.setHeader('X-B', '2').setHeader('Set-Cookie', ['a=1', 'b=2']).appendHeader('X-A', 1);
+    res.setHeader('x-b', 'replaced').removeHeader('x-a');
+    res.end('ok');
+  }, GET);
+  expect(text).toBe('HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\nx-b: replaced\r\nContent-Length: 2\r\n\r\nok');
+});
+
+it('owns the framing and connection fields; honours Connection: close from the handler', async () => {
+  const text = await exchange(() => ({
+    headers: { 'Transfer-Encoding': 'gzip', 'Keep-Alive': 'timeout=99', Connection: 'close' },
+    body: 'x',
+  }), GET);
+  expect(text).toBe('HTTP/1.1 200 OK\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx');
+});
+
+it('sends a UTF-8 body with its byte length', async () => {
+  const text = await exchange(() => ({ body: 'héllo ✓' }), GET);
+  expect(text).toMatch(/Content-Length: 10\r\n\r\nh/);
+  expect(Buffer.from(text, 'latin1').subarray(-10).toString('utf8')).toBe('héllo ✓');
+});
+
+it('delimits an HTTP/1.1 body by closing when the handler asks for it', async () => {
+  const server = createServer((_req, res) => { res.closeDelimited(); res.write('a'); res.end('b'); }, { date: false });
+  servers.push(server);
+  const { port } = await server.listen(0);
+  const c = await connectRaw(port);
+  c.write(GET);
+  await c.closed;
+  expect(c.received().toString()).toBe('HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nab');
+});
+
+it('rejects statuses outside 200-599 and non-token header names with a 500', async () => {
+  const text = await exchange((req) => ({ status: req.target === '/' ? 99 : 200 }), GET);
+  expect(text).toMatch(/^HTTP\/1\.1 500 /);
+  const named = await exchange((_req, res) => { res.setHeader('Bad Name', 'x'); res.end(); }, GET);
+  expect(named).toMatch(/^HTTP\/1\.1 500 /);
+});
+
+it('sends Date unless told not to', async () => {
+  const server = createServer(() => ({ body: '' }));
+  servers.push(server);
+  const { port } = await server.listen(0);
+  const c = await connectRaw(port);
+  c.write(GET);
+  const [r] = await c.waitResponses(1);
+  expect(Date.parse(header(r!, 'date')!)).toBeGreaterThan(Date.now() - 5000);
+});
