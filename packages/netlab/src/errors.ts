@@ -1,11 +1,10 @@
 // Errors with stable codes: callers branch on `code`, people read `message`.
 
-/** Codes: NETLAB_TUN, NETLAB_UNSUPPORTED, NETLAB_DELAY_LINE, NETLAB_CHILD, NETLAB_RELAY, NETLAB_TIMING, NETLAB_HTTP. */
+/** Codes: NETLAB_TUN, NETLAB_UNSUPPORTED, NETLAB_DELAY_LINE, NETLAB_RELAY, NETLAB_TIMING, NETLAB_HTTP. */
 export type NetlabErrorCode =
   | 'NETLAB_TUN'
   | 'NETLAB_UNSUPPORTED'
   | 'NETLAB_DELAY_LINE'
-  | 'NETLAB_CHILD'
   | 'NETLAB_RELAY'
   | 'NETLAB_TIMING'
   | 'NETLAB_HTTP';
@@ -14,7 +13,7 @@ export type NetlabErrorCode =
  * Every error netlab throws on purpose.
  *
  * @example
- * try { await line.close(); } catch (e) { if (e instanceof NetlabError && e.code === 'NETLAB_CHILD') ... }
+ * try { await line.close(); } catch (e) { if (e instanceof NetlabError && e.code === 'NETLAB_DELAY_LINE') ... }
  */
 export class NetlabError extends Error {
   readonly code: NetlabErrorCode;
