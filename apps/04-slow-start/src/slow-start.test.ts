@@ -36,10 +36,14 @@ describe.skipIf(!root)(`slow start over the delay line (${root ? 'root' : 'skipp
     expect(r.congestion).toBe('cubic');
     expect(startingCwnd(cold!)).toBeLessThanOrEqual(12);
     const rounds = cwndPerRound(cold!.samples, 40);
-    expect(rounds.length).toBeGreaterThanOrEqual(4);
-    // Roughly doubling: after three rounds at least four times the start.
-    expect(rounds[3]!).toBeGreaterThanOrEqual(4 * rounds[0]!);
-    expect(Math.max(...cold!.samples.map((x) => x.cwnd))).toBeGreaterThan(200);
+    expect(rounds.length).toBeGreaterThanOrEqual(3);
+    // The first round of ACKs roughly doubles the window (10 → 20).
+    expect(rounds[1]!).toBeGreaterThanOrEqual(15);
+    expect(rounds[1]!).toBeLessThanOrEqual(30);
+    // No loss on the line: the window only grows, to hundreds of segments.
+    const windows = cold!.samples.map((x) => x.cwnd);
+    expect(windows.every((w, i) => i === 0 || w >= windows[i - 1]!)).toBe(true);
+    expect(Math.max(...windows)).toBeGreaterThan(200);
     expect(warm!.ms).toBeLessThan(cold!.ms);
     expect(startingCwnd(idleOn!)).toBeLessThanOrEqual(20);
     expect(idleOn!.cwndBefore).toBeGreaterThan(100);
