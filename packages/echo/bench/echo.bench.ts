@@ -3,7 +3,7 @@
 // the server's memory when a client sends a lot but reads slowly.
 //
 //   npm run bench -w @connlab/echo                 # 1 GiB bulk, 256 MiB slow reader
-//   npm run bench -w @connlab/echo -- --quick      # 64 MiB bulk, 64 MiB slow reader
+//   npm run bench -w @connlab/echo -- --quick      # 64 MiB bulk per round, 64 MiB slow reader
 //   ECHO_BENCH_MIB=256 npm run bench -w @connlab/echo
 import { execFileSync, fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -81,43 +81,43 @@ async function closeSocket(socket: net.Socket): Promise<void> {
   await closed;
 }
 
-/** Round-trip times (ms) of `count` 1-byte pings on one connection, after a warm-up. */
-async function pingPong(port: number, count: number, warmup = 1000): Promise<number[]> {
-  const socket = await connect(port);
-  socket.setNoDelay(true);
+/** Round-trip times (ms) of `count` 1-byte pings on an open connection. */
+function pingPong(socket: net.Socket, count: number): Promise<number[]> {
   const ping = Buffer.from([0x2a]);
   const samples: number[] = [];
-  await new Promise<void>((resolve) => {
+  return new Promise((resolve) => {
     let sentAt = 0;
-    let n = 0;
     const send = (): void => {
       sentAt = performance.now();
       socket.write(ping);
     };
-    socket.on('data', () => {
-      const rtt = performance.now() - sentAt;
-      if (n++ >= warmup) samples.push(rtt);
-      if (samples.length === count) resolve();
-      else send();
-    });
+    const onData = (): void => {
+      samples.push(performance.now() - sentAt);
+      if (samples.length < count) {
+        send();
+        return;
+      }
+      socket.off('data', onData);
+      resolve(samples);
+    };
+    socket.on('data', onData);
     send();
   });
-  socket.removeAllListeners('data');
-  await closeSocket(socket);
-  return samples;
 }
 
-/** Milliseconds to send `total` bytes in `writeSize` writes and get them all back. */
-async function bulk(port: number, total: number, writeSize: number): Promise<number> {
-  const socket = await connect(port);
+/** Milliseconds to send `total` bytes in `writeSize` writes on an open connection and get them all back. */
+function bulk(socket: net.Socket, total: number, writeSize: number): Promise<number> {
   const piece = Buffer.alloc(writeSize, 0x61);
   const started = performance.now();
   const done = new Promise<number>((resolve) => {
     let received = 0;
-    socket.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       received += chunk.length;
-      if (received >= total) resolve(performance.now() - started);
-    });
+      if (received < total) return;
+      socket.off('data', onData);
+      resolve(performance.now() - started);
+    };
+    socket.on('data', onData);
   });
   let sent = 0;
   const pump = (): void => {
@@ -130,9 +130,7 @@ async function bulk(port: number, total: number, writeSize: number): Promise<num
     }
   };
   pump();
-  const ms = await done;
-  await closeSocket(socket);
-  return ms;
+  return done;
 }
 
 /**
@@ -186,40 +184,59 @@ runMain('echo-bench', async () => {
     quick: { type: 'boolean', help: '64 MiB bulk, 5000 pings, 64 MiB slow reader' },
     mib: { type: 'int', min: 1, help: 'bulk transfer size in MiB (env ECHO_BENCH_MIB; default 1024)' },
     pings: { type: 'int', min: 100, help: 'round trips per latency run (default 20000)' },
-    rounds: { type: 'int', min: 1, max: 15, default: 5, help: 'alternating rounds; medians are reported' },
+    rounds: { type: 'int', min: 1, max: 15, default: 5, help: 'rounds of fresh servers taking turns in 8 slices; medians are reported' },
     slowMib: { type: 'int', min: 1, help: 'slow-reader transfer in MiB (default 256)' },
     slowRate: { type: 'int', min: 1, default: 64, help: 'slow reader speed in MiB/s' },
   }, { usage: 'npm run bench -w @connlab/echo --', summary: 'echo latency and throughput vs plain socket.pipe(socket), and memory under a slow reader' });
   const envMib = Number(process.env.ECHO_BENCH_MIB);
-  const bulkBytes = (flags.mib ?? (Number.isInteger(envMib) && envMib > 0 ? envMib : flags.quick ? 64 : 1024)) * MiB;
+  const writeSize = 64 << 10;
+  const slices = 8;
+  // Whole 64 KiB writes per slice, so no slice's echo spills into the next.
+  const sliceBytes = Math.max(1, Math.round(((flags.mib ?? (Number.isInteger(envMib) && envMib > 0 ? envMib : flags.quick ? 64 : 1024)) * MiB) / slices / writeSize)) * writeSize;
+  const bulkBytes = sliceBytes * slices;
   const pings = flags.pings ?? (flags.quick ? 5000 : 20_000);
   const slowBytes = (flags.slowMib ?? (flags.quick ? 64 : 256)) * MiB;
-  const writeSize = 64 << 10;
 
   const kinds = ['pipe', 'connlab'] as const;
   const pinned = pin(process.pid, 0);
   const rtts: Record<string, number[][]> = { pipe: [], connlab: [] };
   const bulkMs: Record<string, number[]> = { pipe: [], connlab: [] };
-  // Server CPU time per MiB echoed: steadier than wall time when other work shares the cores.
+  // Server CPU time per MiB echoed, from the server's own cpuUsage().
   const bulkCpu: Record<string, number[]> = { pipe: [], connlab: [] };
   for (let round = 0; round < flags.rounds; round++) {
-    // Alternate the order so drift on a shared machine hits both sides alike,
-    // and start fresh servers each round so no process keeps a lucky or unlucky seat.
-    const order = round % 2 === 0 ? kinds : ([...kinds].reverse() as unknown as typeof kinds);
-    for (const k of order) {
-      const child = await startChild(k);
-      try {
-        const samples = await pingPong(child.port, pings);
-        const before = await ask<ChildReport>(child, 'report', 'report');
-        const ms = await bulk(child.port, bulkBytes, writeSize);
-        const after = await ask<ChildReport>(child, 'report', 'report');
-        rtts[k]!.push(samples);
-        bulkMs[k]!.push(ms);
-        bulkCpu[k]!.push((after.cpuMicros - before.cpuMicros) / (bulkBytes / MiB));
-        process.stderr.write(`round ${round + 1}/${flags.rounds}: ${labels[k].padEnd(26)} RTT median ${us(median(samples))}, bulk ${formatBytes(bulkBytes)} at ${gbps(bulkBytes, ms)}, server CPU ${bulkCpu[k]!.at(-1)!.toFixed(0)} µs/MiB\n`);
-      } finally {
-        await stopChild(child);
+    // Fresh servers each round, so no process keeps a lucky or unlucky seat;
+    // within a round the two take turns in 8 slices, each on its own
+    // long-lived connection, so load that comes and goes hits both alike.
+    const children = { pipe: await startChild('pipe'), connlab: await startChild('connlab') };
+    try {
+      const pingSockets = { pipe: await connect(children.pipe.port), connlab: await connect(children.connlab.port) };
+      const bulkSockets = { pipe: await connect(children.pipe.port), connlab: await connect(children.connlab.port) };
+      for (const k of kinds) {
+        pingSockets[k].setNoDelay(true);
+        await pingPong(pingSockets[k], 500); // warm-up
       }
+      const samples: Record<string, number[]> = { pipe: [], connlab: [] };
+      const ms: Record<string, number> = { pipe: 0, connlab: 0 };
+      const cpu: Record<string, number> = { pipe: 0, connlab: 0 };
+      for (let slice = 0; slice < slices; slice++) {
+        const order = (round + slice) % 2 === 0 ? kinds : ([...kinds].reverse() as unknown as typeof kinds);
+        for (const k of order) {
+          samples[k]!.push(...(await pingPong(pingSockets[k], Math.ceil(pings / slices))));
+          const before = await ask<ChildReport>(children[k], 'report', 'report');
+          ms[k]! += await bulk(bulkSockets[k], sliceBytes, writeSize);
+          const after = await ask<ChildReport>(children[k], 'report', 'report');
+          cpu[k]! += after.cpuMicros - before.cpuMicros;
+        }
+      }
+      await Promise.all(kinds.flatMap((k) => [closeSocket(pingSockets[k]), closeSocket(bulkSockets[k])]));
+      for (const k of kinds) {
+        rtts[k]!.push(samples[k]!);
+        bulkMs[k]!.push(ms[k]!);
+        bulkCpu[k]!.push(cpu[k]! / (bulkBytes / MiB));
+        process.stderr.write(`round ${round + 1}/${flags.rounds}: ${labels[k].padEnd(26)} RTT median ${us(median(samples[k]!))}, bulk ${formatBytes(bulkBytes)} at ${gbps(bulkBytes, ms[k]!)}, server CPU ${bulkCpu[k]!.at(-1)!.toFixed(0)} µs/MiB\n`);
+      }
+    } finally {
+      await Promise.all(Object.values(children).map(stopChild));
     }
   }
 
@@ -227,8 +244,8 @@ runMain('echo-bench', async () => {
   const rttMedian = (k: string): number => median(rtts[k]!.map((s) => median(s)));
   const rttP99 = (k: string): number => median(rtts[k]!.map((s) => percentile(s, 99)));
   const bulkMedian = (k: string): number => median(bulkMs[k]!);
-  // Ratios are paired per round (both sides measured back to back) and then
-  // the median taken, so load from other processes that drifts between rounds cancels.
+  // Ratios are paired per round (both sides measured in the same minutes),
+  // then the median is taken over rounds.
   const paired = (f: (i: number) => number): number => median(Array.from({ length: flags.rounds }, (_, i) => f(i)));
   const latencyRatio = paired((i) => median(rtts.connlab![i]!) / median(rtts.pipe![i]!));
   const throughputRatio = paired((i) => bulkMs.pipe![i]! / bulkMs.connlab![i]!);
@@ -239,12 +256,14 @@ runMain('echo-bench', async () => {
   const pacedBytes = Math.min(bulkBytes, 16 * MiB);
   let pacedMs: number;
   try {
-    pacedMs = await bulk(paced.port, pacedBytes, writeSize);
+    const socket = await connect(paced.port);
+    pacedMs = await bulk(socket, pacedBytes, writeSize);
+    await closeSocket(socket);
   } finally {
     await stopChild(paced);
   }
 
-  console.log(`\n@connlab/echo vs plain echo — loopback, server in a child process, Node ${process.version}, median of ${flags.rounds} alternating rounds (ratios: median of per-round pairs)${pinned ? '; client pinned to CPU 0, servers to CPU 1' : ''}\n`);
+  console.log(`\n@connlab/echo vs plain echo — loopback, server in a child process, Node ${process.version}, median of ${flags.rounds} rounds of 8 interleaved slices (ratios: median of per-round pairs)${pinned ? '; client pinned to CPU 0, servers to CPU 1' : ''}\n`);
   console.log(table(
     ['measure', labels.pipe, labels.connlab, 'ratio', 'target', 'met'],
     [

@@ -41,6 +41,19 @@ export abstract class EchoError extends Error {
   abstract readonly code: string;
 }
 
+/** An operation on an endpoint failed with a kernel errno (ECONNREFUSED, EADDRINUSE, …). */
+export abstract class EchoErrnoError extends EchoError {
+  constructor(
+    readonly endpoint: EchoEndpoint,
+    /** The kernel's errno name, e.g. 'ECONNREFUSED'. */
+    readonly errno: string | undefined,
+    what: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${what} ${describeEndpoint(endpoint)}: ${withHint(errno)}`, options);
+  }
+}
+
 /**
  * Connecting failed, e.g. ECONNREFUSED because nothing listens on that port.
  *
@@ -50,15 +63,10 @@ export abstract class EchoError extends Error {
  * catch (e) { if (e instanceof EchoConnectError) console.log(e.errno); } // 'ECONNREFUSED'
  * ```
  */
-export class EchoConnectError extends EchoError {
+export class EchoConnectError extends EchoErrnoError {
   readonly code = 'ECHO_CONNECT';
-  constructor(
-    readonly endpoint: EchoEndpoint,
-    /** The kernel's errno name, e.g. 'ECONNREFUSED'. */
-    readonly errno: string | undefined,
-    options?: { cause?: unknown },
-  ) {
-    super(`cannot connect to ${describeEndpoint(endpoint)}: ${withHint(errno)}`, options);
+  constructor(endpoint: EchoEndpoint, errno: string | undefined, options?: { cause?: unknown }) {
+    super(endpoint, errno, 'cannot connect to', options);
     this.name = 'EchoConnectError';
   }
 }
@@ -71,14 +79,10 @@ export class EchoConnectError extends EchoError {
  * await createEchoServer({ port: taken }).catch((e: EchoListenError) => e.errno); // 'EADDRINUSE'
  * ```
  */
-export class EchoListenError extends EchoError {
+export class EchoListenError extends EchoErrnoError {
   readonly code = 'ECHO_LISTEN';
-  constructor(
-    readonly endpoint: EchoEndpoint,
-    readonly errno: string | undefined,
-    options?: { cause?: unknown },
-  ) {
-    super(`cannot listen on ${describeEndpoint(endpoint)}: ${withHint(errno)}`, options);
+  constructor(endpoint: EchoEndpoint, errno: string | undefined, options?: { cause?: unknown }) {
+    super(endpoint, errno, 'cannot listen on', options);
     this.name = 'EchoListenError';
   }
 }

@@ -16,6 +16,7 @@ export type { UdpEchoOptions, UdpEchoReply, UdpEchoServer, UdpEchoServerOptions,
 export {
   EchoClosedError,
   EchoConnectError,
+  EchoErrnoError,
   EchoError,
   EchoListenError,
   EchoOptionError,
