@@ -65,8 +65,8 @@ export interface ConnectionHost {
 const NOW = (): number => performance.now();
 // Shared by every bodiless request: a zero-length Buffer cannot be written to.
 const NO_BODY = Buffer.alloc(0);
-const NO_PARTS: Buffer[] = []; // shared, never pushed to
-const NO_OUTPUT: (string | Buffer)[] = []; // parts of a finished, flushed response
+const NO_PARTS = Object.freeze([]) as unknown as Buffer[]; // shared, never pushed to
+const NO_OUTPUT = Object.freeze([]) as unknown as (string | Buffer)[]; // parts already flushed
 
 const REQUEST = { type: 'request' } as const;
 
@@ -352,7 +352,7 @@ export class Connection implements DeadlineEntry, ResponseSink {
             text = '';
           }
         }
-        res.parts = res.finished ? NO_OUTPUT : [];
+        res.parts = NO_OUTPUT; // the response replaces it before pushing more
       }
       if (!res.finished) break;
       queue.shift();
@@ -468,7 +468,7 @@ export class Connection implements DeadlineEntry, ResponseSink {
     const body = Buffer.from(text);
     const res = new HttpResponse(this, new HttpRequest(ERROR_HEAD, this.id, this.requestsReceived + 1, this.remoteAddress, this.remotePort), true);
     const date = this.host.date();
-    res.parts.push(`${statusLine(status)}Content-Type: text/plain\r\n${date === null ? '' : `Date: ${date}\r\n`}Content-Length: ${body.length}\r\nConnection: close\r\n\r\n`, body);
+    res.parts = [`${statusLine(status)}Content-Type: text/plain\r\n${date === null ? '' : `Date: ${date}\r\n`}Content-Length: ${body.length}\r\nConnection: close\r\n\r\n`, body];
     res.headersSent = true;
     res.finished = true;
     this.queue.push(res);

@@ -96,7 +96,7 @@ const S_ERROR = 10;
 
 const EMPTY = Buffer.alloc(0);
 // Shared empty lists; never pushed to (a new list is made for every section).
-const NO_TRAILERS: string[] = [];
+const NO_TRAILERS = Object.freeze([]) as unknown as string[];
 const NO_SPECIAL: number[] = [];
 // Shared by every head without warnings, Connection tokens or transfer codings (most of them).
 const NO_LIST: string[] = Object.freeze([]) as unknown as string[];

@@ -3,6 +3,8 @@ import { Readable } from 'node:stream';
 import { getHeader, headerMap } from './headers.js';
 import type { MessageHead } from './parser.js';
 
+const NO_TRAILERS = Object.freeze([]) as unknown as string[]; // shared until the parser hands over real trailers
+
 /**
  * A parsed request. The body is either buffered (`body`, when it fitted in
  * the server's `bodyBufferSize`) or streamed (`stream`); {@link readBody}
@@ -17,7 +19,7 @@ export class HttpRequest {
   /** Header fields in order as a flat `[name, value, ...]` list; names as sent, values trimmed. */
   readonly rawHeaders: string[];
   /** Trailer fields (chunked requests), flat like rawHeaders; filled when the body is complete. */
-  trailers: string[] = [];
+  trailers: string[] = NO_TRAILERS;
   /** The whole body when buffered; null while it is streamed through `stream`. */
   body: Buffer | null = null;
   /** The body as a stream when it was larger than `bodyBufferSize`. */

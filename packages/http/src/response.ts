@@ -37,6 +37,9 @@ const MODE_CLOSE = 3; // body delimited by closing the connection
 const MODE_NO_BODY = 4;
 
 const EMPTY = Buffer.alloc(0);
+// Shared empty lists for responses that have not set a field / produced bytes yet; replaced, never pushed to.
+const NO_FIELDS: string[] = Object.freeze([]) as unknown as string[];
+const NOTHING: (string | Buffer)[] = Object.freeze([]) as unknown as (string | Buffer)[];
 // eslint-disable-next-line no-control-regex
 const NON_ASCII = /[^\x00-\x7f]/;
 
@@ -86,9 +89,9 @@ export class HttpResponse {
   /** The connection closes after this response (decided by the request, the server's policy or the framing). */
   close: boolean;
   /** Bytes waiting to be written by the connection, in order (strings are latin1 byte strings). */
-  parts: (string | Buffer)[] = [];
+  parts: (string | Buffer)[] = NOTHING;
   private readonly sink: ResponseSink;
-  private fields: string[] = []; // flat [name, value, ...]
+  private fields: string[] = NO_FIELDS; // flat [name, value, ...]
   private mode = MODE_NONE;
   private declared = -1;
   private sent = 0;
@@ -207,6 +210,7 @@ export class HttpResponse {
     const v = typeof value === 'number' ? String(value) : value;
     if (!checked(VALID_NAMES, name, isToken)) throw new HttpResponseError('HTTP_RESPONSE_INVALID_HEADER', `invalid header name ${JSON.stringify(name)}`);
     if (!checked(VALID_VALUES, v, isFieldValue)) throw new HttpResponseError('HTTP_RESPONSE_INVALID_HEADER', `invalid value for header ${name}: control characters (CR, LF, NUL) are not allowed`);
+    if (this.fields === NO_FIELDS) this.fields = [];
     this.fields.push(name, v.trim());
     if (name.length === 4 && name.toLowerCase() === 'date') this.hasDate = true;
   }
@@ -283,17 +287,16 @@ export class HttpResponse {
     head += '\r\n';
     this.headersSent = true;
     if (inline !== null && this.mode === MODE_LENGTH && this.declared === length && isAscii(inline)) {
-      this.parts.push(head + inline);
+      this.parts = [head + inline];
       this.sent = length;
       return;
     }
     if (inline !== null && this.mode === MODE_LENGTH) {
-      this.parts.push(head);
-      this.parts.push(Buffer.from(inline));
+      this.parts = [head, Buffer.from(inline)];
       this.sent = length;
       return;
     }
-    this.parts.push(head);
+    this.parts = [head];
   }
 
   private body(chunk: string | Uint8Array): void {
@@ -301,6 +304,7 @@ export class HttpResponse {
     const data = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
     if (data.length === 0) return;
     this.sent += data.length;
+    if (this.parts.length === 0) this.parts = [];
     if (this.mode === MODE_CHUNKED) {
       this.parts.push(`${data.length.toString(16)}\r\n`, data, '\r\n');
     } else {
@@ -310,7 +314,10 @@ export class HttpResponse {
 
   private finish(): void {
     this.finished = true;
-    if (this.mode === MODE_CHUNKED) this.parts.push('0\r\n\r\n');
+    if (this.mode === MODE_CHUNKED) {
+      if (this.parts.length === 0) this.parts = [];
+      this.parts.push('0\r\n\r\n');
+    }
     // A wrong handler-set Content-Length leaves the framing broken: close after it.
     if (this.mode === MODE_LENGTH && this.sent !== this.declared) this.close = true;
     this.sink.responseUpdated(this);
