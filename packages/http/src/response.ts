@@ -261,6 +261,12 @@ export class HttpResponse {
     if (status === 204 || status === 304) {
       // RFC 9110 §8.6: no Content-Length in 204; 304 has no body either.
       this.mode = MODE_NO_BODY;
+    } else if (this.req.method === 'CONNECT' && status < 300) {
+      // RFC 9110 §9.3.6: a 2xx to CONNECT carries neither Content-Length nor
+      // Transfer-Encoding; this server opens no tunnel, so whatever it sends is
+      // ended by closing the connection.
+      this.mode = MODE_CLOSE;
+      this.close = true;
     } else if (userLength >= 0) {
       head += `Content-Length: ${userLength}\r\n`;
       this.mode = MODE_LENGTH;

@@ -72,3 +72,13 @@ it('sends Date unless told not to', async () => {
   const [r] = await c.waitResponses(1);
   expect(Date.parse(header(r!, 'date')!)).toBeGreaterThan(Date.now() - 5000);
 });
+
+it('answers a 2xx to CONNECT without Content-Length or Transfer-Encoding, ended by the close', async () => {
+  const server = createServer(() => ({ body: 'no tunnel here' }), { date: false });
+  servers.push(server);
+  const { port } = await server.listen(0);
+  const c = await connectRaw(port);
+  c.write('CONNECT example.test:443 HTTP/1.1\r\nHost: example.test:443\r\n\r\n');
+  await c.closed;
+  expect(c.received().toString()).toBe('HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nno tunnel here');
+});
