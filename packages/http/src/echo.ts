@@ -7,6 +7,11 @@ import type { HttpRequest } from './request.js';
  * A JSON string the way Python's json.dumps writes it (ensure_ascii): the
  * short escapes for " \ \n \r \t \b \f and \u00XX (lower-case hex) for every
  * other byte outside 0x20-0x7E. Input strings are latin1, so no char is above 0xFF.
+ *
+ * @example
+ * ```ts
+ * jsonString('caf\xe9 "x"'); // '"caf\\u00e9 \\"x\\""'
+ * ```
  */
 export function jsonString(s: string): string {
   let out = '"';
@@ -51,6 +56,11 @@ function fieldMap(raw: readonly string[]): Map<string, string> {
  * The echo document for a request:
  * `{"method": "...", "url": "...", "version": "1.1", "headers": {...}, "trailers": {...}, "body": "..."}`
  * with the body's bytes mapped one-to-one to characters (latin1).
+ *
+ * @example
+ * ```ts
+ * createServer(async (req) => ({ body: echoDocument(req, await readBody(req)) }));
+ * ```
  */
 export function echoDocument(req: HttpRequest, body: Buffer): string {
   return `{"method": ${jsonString(req.method)}, "url": ${jsonString(req.target)}, "version": ${jsonString(req.version)}, ` +

@@ -3,6 +3,11 @@
 /**
  * Stable codes of {@link HttpParseError}, each with the status a server answers
  * it with (RFC 9110 §15). The code names the rule that was broken.
+ *
+ * @example
+ * ```ts
+ * PARSE_ERROR_STATUS.HTTP_PARSE_REQUEST_LINE_TOO_LONG; // 414
+ * ```
  */
 export const PARSE_ERROR_STATUS = {
   HTTP_PARSE_INVALID_METHOD: 400,
@@ -80,7 +85,15 @@ export class HttpParseError extends Error {
   }
 }
 
-/** A handler tried to send something that is not valid HTTP (bad header name/value, status). */
+/**
+ * A handler tried to send something that is not valid HTTP (bad header name/value, status).
+ * The server answers 500 instead.
+ *
+ * @example
+ * ```ts
+ * res.setHeader('X-Evil', 'a\r\nSet-Cookie: x'); // throws HttpResponseError HTTP_RESPONSE_INVALID_HEADER
+ * ```
+ */
 export class HttpResponseError extends Error {
   readonly code: 'HTTP_RESPONSE_INVALID_HEADER' | 'HTTP_RESPONSE_INVALID_STATUS' | 'HTTP_RESPONSE_ALREADY_SENT';
   constructor(code: HttpResponseError['code'], message: string) {
@@ -90,7 +103,14 @@ export class HttpResponseError extends Error {
   }
 }
 
-/** The server could not listen (address in use, bad host). Wraps the system error. */
+/**
+ * The server could not listen (address in use, bad host). Wraps the system error as `cause`.
+ *
+ * @example
+ * ```ts
+ * await server.listen(80).catch((e: HttpServerError) => console.error(e.code, e.message));
+ * ```
+ */
 export class HttpServerError extends Error {
   readonly code: 'HTTP_SERVER_LISTEN' | 'HTTP_SERVER_NOT_LISTENING';
   constructor(code: HttpServerError['code'], message: string, options?: { cause?: unknown }) {

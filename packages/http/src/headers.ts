@@ -41,7 +41,14 @@ export function headerMap(raw: readonly string[]): Map<string, string> {
   return map;
 }
 
-/** The flat list as `[name, value]` pairs. */
+/**
+ * The flat list as `[name, value]` pairs.
+ *
+ * @example
+ * ```ts
+ * headerPairs(['Host', 'a', 'Accept', '*']); // [['Host', 'a'], ['Accept', '*']]
+ * ```
+ */
 export function headerPairs(raw: readonly string[]): [string, string][] {
   const out: [string, string][] = [];
   for (let i = 0; i < raw.length; i += 2) out.push([raw[i]!, raw[i + 1]!]);

@@ -15,6 +15,14 @@ export interface ParserLimits {
   maxChunkLineSize: number;
 }
 
+/**
+ * The parser's default limits.
+ *
+ * @example
+ * ```ts
+ * createServer(handler, { maxHeaderSize: DEFAULT_LIMITS.maxHeaderSize * 2 });
+ * ```
+ */
 export const DEFAULT_LIMITS: Readonly<ParserLimits> = Object.freeze({
   maxRequestLineSize: 8192,
   maxHeaderSize: 16384,

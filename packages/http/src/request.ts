@@ -9,6 +9,11 @@ const NO_TRAILERS = Object.freeze([]) as unknown as string[]; // shared until th
  * A parsed request. The body is either buffered (`body`, when it fitted in
  * the server's `bodyBufferSize`) or streamed (`stream`); {@link readBody}
  * works for both.
+ *
+ * @example
+ * ```ts
+ * createServer((req) => ({ body: `${req.method} ${req.target} HTTP/${req.version} host=${req.header('host') ?? ''}\n` }));
+ * ```
  */
 export class HttpRequest {
   readonly method: string;

@@ -103,6 +103,13 @@ function positiveInt(name: string, value: number | undefined, dflt: number, allo
 
 /**
  * The server. Create it with {@link createServer}, then `await listen()`.
+ *
+ * @example
+ * ```ts
+ * const server = createServer(echoHandler, { maxRequestsPerConnection: 5 });
+ * await server.listen(0);
+ * setInterval(() => console.table(server.connections()), 1000).unref();
+ * ```
  */
 export class HttpServer extends EventEmitter<HttpServerEvents> implements ConnectionHost {
   readonly handler: Handler;

@@ -14,7 +14,14 @@ const REASONS: Record<number, string> = {
   504: 'Gateway Timeout', 505: 'HTTP Version Not Supported',
 };
 
-/** The reason phrase for a status code ('' when there is none; the phrase is optional, RFC 9112 §4). */
+/**
+ * The reason phrase for a status code ('' when there is none; the phrase is optional, RFC 9112 §4).
+ *
+ * @example
+ * ```ts
+ * reasonPhrase(431); // 'Request Header Fields Too Large'
+ * ```
+ */
 export function reasonPhrase(status: number): string {
   return REASONS[status] ?? '';
 }

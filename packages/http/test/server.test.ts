@@ -428,3 +428,17 @@ describe('the sweep', () => {
     expect(server.connections()).toEqual([]);
   });
 });
+
+describe('listening', () => {
+  it('reports a port in use as HTTP_SERVER_LISTEN naming host and port', async () => {
+    const { port } = await start(hello);
+    const second = createServer(hello);
+    servers.push(second);
+    await expect(second.listen(port, '127.0.0.1')).rejects.toMatchObject({ code: 'HTTP_SERVER_LISTEN', message: expect.stringContaining(`127.0.0.1:${port}`) as unknown });
+  });
+
+  it('rejects nonsense options with the option named', () => {
+    expect(() => createServer(hello, { keepAliveTimeoutMs: 0 })).toThrow(/keepAliveTimeoutMs/);
+    expect(() => createServer(hello, { maxHeaderSize: 1.5 })).toThrow(/maxHeaderSize/);
+  });
+});
