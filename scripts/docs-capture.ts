@@ -1,6 +1,6 @@
 // Regenerate the "What you will see" output in lesson docs from real runs.
 //
-//   npx tsx scripts/docs-capture.ts                      every built lesson
+//   npx tsx scripts/docs-capture.ts                      every lesson
 //   npx tsx scripts/docs-capture.ts --lesson 13 --lesson nagle
 //   npx tsx scripts/docs-capture.ts --lesson 5 --insert  first time: add the markers
 //
@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parseFlags, runMain } from '@connlab/lab';
 import { defaultCommand, fillBlocks, findCaptureBlocks, insertMarkers, provenance, runCommand } from '../apps/tour/src/capture.js';
 import type { CaptureRun } from '../apps/tour/src/capture.js';
-import { foldRepeated, lessonEntries, notBuiltYet, repoRoot, selectLessons } from '../apps/tour/src/registry.js';
+import { foldRepeated, lessonEntries, repoRoot, selectLessons } from '../apps/tour/src/registry.js';
 
 const spec = {
   lesson: { type: 'string', help: 'only these lessons: a number, id or name (repeat it, or a comma list)' },
@@ -33,10 +33,6 @@ runMain('docs-capture', async () => {
   const problems: string[] = [];
   for (const entry of entries) {
     const file = `docs/${entry.dir}.md`;
-    if (notBuiltYet(entry)) {
-      if (flags.lesson) problems.push(`${entry.dir}: no src/lesson.ts yet, nothing to run`);
-      continue;
-    }
     const path = join(repoRoot, file);
     if (!existsSync(path)) {
       problems.push(`${file} does not exist`);

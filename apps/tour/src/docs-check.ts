@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize, relative, sep } from 'node:path';
 import type { LessonEntry } from './registry.js';
-import { lessonEntries, notBuiltYet, readManifest } from './registry.js';
+import { lessonEntries, readManifest } from './registry.js';
 
 /** The sections of a lesson page, in order (docs/README.md explains them). */
 export const lessonSections: readonly { name: string; heading: RegExp }[] = [
@@ -70,16 +70,15 @@ export function markdownFiles(root: string): string[] {
 
 /**
  * Where each lesson app's page lives. A link to one of these that does not
- * resolve is left to checkLessonDocs, which reports the missing page once
- * (or lets it be while the lesson is still being written).
+ * resolve is left to checkLessonDocs, which reports the missing page once.
  */
 function lessonDocPaths(entries: readonly LessonEntry[]): Set<string> {
   return new Set(entries.map((e) => `docs/${e.dir}.md`));
 }
 
 /**
- * Every built lesson app (one with src/lesson.ts) has docs/<dir>.md; every
- * numbered doc has a lesson app of the same name; every lesson page has the
+ * Every lesson app (a package.json with "connlab": { "lesson": N }) has
+ * docs/<dir>.md; every numbered doc has a lesson app of the same name; every lesson page has the
  * eight sections in order, output under "What you will see", and well-formed
  * captured markers if it has any.
  */
@@ -89,7 +88,7 @@ export function checkLessonDocs(root: string): string[] {
   const docsDir = join(root, 'docs');
   const docs = existsSync(docsDir) ? readdirSync(docsDir).filter((f) => /^\d/.test(f) && f.endsWith('.md')) : [];
   for (const e of entries) {
-    if (!notBuiltYet(e) && !docs.includes(`${e.dir}.md`)) problems.push(`apps/${e.dir} has src/lesson.ts but no docs/${e.dir}.md`);
+    if (!docs.includes(`${e.dir}.md`)) problems.push(`apps/${e.dir} is lesson ${e.number} but has no docs/${e.dir}.md`);
   }
   for (const doc of docs) {
     const m = numberedDoc.exec(doc);
@@ -267,8 +266,8 @@ export function lessonTableRows(file: string, source: string): TableRow[] {
 /**
  * A lesson table (README.md, docs/README.md) lists every lesson app once, in
  * order, each row linking its app and its doc, and naming packages that exist:
- * every @connlab package the app depends on (the lab kit may be left out) and,
- * once the lesson is built, no others.
+ * every @connlab package the app depends on (the lab kit may be left out) and
+ * no others.
  */
 export function checkLessonTable(root: string, file: string): string[] {
   if (!existsSync(join(root, file))) return [`${file} is missing`];
@@ -285,19 +284,17 @@ export function checkLessonTable(root: string, file: string): string[] {
     const where = `${file}:${row.line}`;
     if (!row.links.includes(`apps/${e.dir}`)) problems.push(`${where}: lesson ${e.number} should link apps/${e.dir}`);
     if (!row.links.includes(`docs/${e.dir}.md`)) problems.push(`${where}: lesson ${e.number} should link docs/${e.dir}.md`);
+    const known = row.packages.filter((pkg) => readManifest(join(root, 'packages', pkg))?.name === `@connlab/${pkg}`);
     for (const pkg of row.packages) {
-      const manifest = readManifest(join(root, 'packages', pkg));
-      if (manifest?.name !== `@connlab/${pkg}`) problems.push(`${where}: @connlab/${pkg} is not a package under packages/`);
+      if (!known.includes(pkg)) problems.push(`${where}: @connlab/${pkg} is not a package under packages/`);
     }
     const deps = Object.keys(readManifest(e.path)?.dependencies ?? {}).filter((d) => d.startsWith('@connlab/') && d !== '@connlab/lab');
     for (const dep of deps) {
       if (!row.packages.includes(dep.slice('@connlab/'.length))) problems.push(`${where}: apps/${e.dir} depends on ${dep}; name it in the package column`);
     }
-    // Once a lesson is built its dependencies are known, so the row must not name more.
-    if (!notBuiltYet(e)) {
-      for (const pkg of row.packages) {
-        if (pkg !== 'lab' && !deps.includes(`@connlab/${pkg}`)) problems.push(`${where}: names @connlab/${pkg} but apps/${e.dir} does not depend on it`);
-      }
+    // A name that is not a package at all was reported above; say it once.
+    for (const pkg of known) {
+      if (pkg !== 'lab' && !deps.includes(`@connlab/${pkg}`)) problems.push(`${where}: names @connlab/${pkg} but apps/${e.dir} does not depend on it`);
     }
   }
   return problems;

@@ -8,7 +8,7 @@ import { checkCommands, checkLessonDocs, checkLessonPage, checkLessonTable, chec
 import { repoRoot } from './registry.js';
 
 describe('the docs of this repository', () => {
-  it('have a page for every built lesson app and an app for every numbered page, each page in the lesson shape', () => {
+  it('have a page for every lesson app and an app for every numbered page, each page in the lesson shape', () => {
     expect(checkLessonDocs(repoRoot)).toEqual([]);
   });
 
@@ -63,7 +63,7 @@ const app = (n: number, dir: string, deps: Record<string, string> = {}) => ({
   [`apps/${dir}/package.json`]: JSON.stringify({ name: `@connlab/lesson-${dir}`, description: `Lesson ${n}.`, connlab: { lesson: n }, dependencies: { '@connlab/lab': '*', ...deps }, scripts: { start: 'tsx src/main.ts' } }),
 });
 const pkg = (name: string, scripts: Record<string, string> = {}) => ({ [`packages/${name}/package.json`]: JSON.stringify({ name: `@connlab/${name}`, scripts }) });
-const built = (dir: string) => ({ [`apps/${dir}/src/lesson.ts`]: '', [`apps/${dir}/src/main.ts`]: '' });
+const sources = (dir: string) => ({ [`apps/${dir}/src/lesson.ts`]: '', [`apps/${dir}/src/main.ts`]: '' });
 
 describe('the docs check catches', () => {
   const roots: string[] = [];
@@ -76,10 +76,11 @@ describe('the docs check catches', () => {
     for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
   });
 
-  it('a built lesson without its doc, and a numbered doc without its app, but not a lesson still being written', () => {
-    const root = repo({ ...app(1, '01-echo'), ...built('01-echo'), ...app(2, '02-latency'), 'docs/03-ghost.md': page() });
+  it('a lesson app without its doc (with or without src/lesson.ts), and a numbered doc without its app', () => {
+    const root = repo({ ...app(1, '01-echo'), ...sources('01-echo'), ...app(2, '02-latency'), 'docs/03-ghost.md': page() });
     expect(checkLessonDocs(root)).toEqual([
-      'apps/01-echo has src/lesson.ts but no docs/01-echo.md',
+      'apps/01-echo is lesson 1 but has no docs/01-echo.md',
+      'apps/02-latency is lesson 2 but has no docs/02-latency.md',
       'docs/03-ghost.md has no lesson app apps/03-ghost (an app dir with "connlab": { "lesson": 3 })',
     ]);
   });
@@ -95,7 +96,7 @@ describe('the docs check catches', () => {
 
   it('commands pointing at missing files, scripts or workspaces', () => {
     const root = repo({
-      ...app(1, '01-echo'), ...built('01-echo'), ...pkg('http', { bench: 'tsx bench/x.ts' }),
+      ...app(1, '01-echo'), ...sources('01-echo'), ...pkg('http', { bench: 'tsx bench/x.ts' }),
       'README.md': [
         '```sh',
         'npm ci && npm start',
@@ -129,9 +130,9 @@ describe('the docs check catches', () => {
     ]);
   });
 
-  it('a lesson table that misses a lesson, links the wrong doc, names an unknown package, leaves out a dependency or names one a built lesson does not use', () => {
+  it('a lesson table that misses a lesson, links the wrong doc, names an unknown package, leaves out a dependency or names one the lesson does not use', () => {
     const root = repo({
-      ...app(1, '01-echo', { '@connlab/echo': '*' }), ...built('01-echo'), ...app(2, '02-latency'), ...app(3, '03-handshake'), ...pkg('echo'), ...pkg('netlab'),
+      ...app(1, '01-echo', { '@connlab/echo': '*' }), ...app(2, '02-latency'), ...app(3, '03-handshake'), ...pkg('echo'), ...pkg('netlab'),
       'README.md': [
         '| # | app | doc | package |',
         '|---|---|---|---|',
@@ -146,6 +147,7 @@ describe('the docs check catches', () => {
       'README.md:3: names @connlab/netlab but apps/01-echo does not depend on it',
       'README.md:4: lesson 3 should link docs/03-handshake.md',
       'README.md:4: @connlab/nope is not a package under packages/',
+      'README.md:4: names @connlab/netlab but apps/03-handshake does not depend on it',
     ]);
   });
 });

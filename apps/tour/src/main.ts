@@ -6,7 +6,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { parseFlags, runMain, table } from '@connlab/lab';
 import pc from 'picocolors';
 import { ProgressDisplay } from './progress.js';
-import { foldRepeated, lessonEntries, loadLesson, notBuiltYet, plannedTitle, repoRoot, selectLessons } from './registry.js';
+import { foldRepeated, lessonEntries, loadLesson, plannedTitle, repoRoot, selectLessons } from './registry.js';
 import { renderReport } from './report.js';
 import { oneLine, runTour, tourFailed } from './run.js';
 import type { TourRun } from './run.js';
@@ -32,15 +32,11 @@ const info = {
 async function list(entries: ReturnType<typeof lessonEntries>): Promise<void> {
   const rows: string[][] = [];
   for (const e of entries) {
-    if (notBuiltYet(e)) {
-      rows.push([String(e.number), e.dir, plannedTitle(e), '', pc.dim('not built yet')]);
-      continue;
-    }
     try {
       const lesson = await loadLesson(e);
       rows.push([String(e.number), e.dir, lesson.title, lesson.needsRoot === 'no' ? '' : lesson.needsRoot === 'all' ? 'root' : 'root for part', 'ready']);
     } catch (error) {
-      rows.push([String(e.number), e.dir, plannedTitle(e), '', pc.red(`cannot load: ${oneLine(error)}`)]);
+      rows.push([String(e.number), e.dir, plannedTitle(e), '', pc.red(oneLine(error))]);
     }
   }
   console.log(table(['#', 'id', 'title', 'needs', 'status'], rows).join('\n'));

@@ -19,10 +19,9 @@ const colour: Record<LessonStatus, (s: string) => string> = {
   'not-reproduced': pc.red,
   skipped: pc.yellow,
   failed: pc.red,
-  'not-built': pc.dim,
 };
 
-const mark: Record<LessonStatus, string> = { reproduced: '✔', 'not-reproduced': '✘', skipped: '–', failed: '✘', 'not-built': '·' };
+const mark: Record<LessonStatus, string> = { reproduced: '✔', 'not-reproduced': '✘', skipped: '–', failed: '✘' };
 
 /** The verdict coloured for the terminal. */
 export function colourStatus(status: LessonStatus, text = statusText[status]): string {

@@ -1,6 +1,6 @@
 import { UsageError } from '@connlab/lab';
 import { describe, expect, it } from 'vitest';
-import { foldRepeated, lessonEntries, loadLesson, notBuiltYet, plannedTitle, selectLessons } from './registry.js';
+import { foldRepeated, LessonLoadError, lessonEntries, loadLesson, plannedTitle, selectLessons } from './registry.js';
 
 describe('lessonEntries', () => {
   const entries = lessonEntries();
@@ -13,8 +13,8 @@ describe('lessonEntries', () => {
     }
   });
 
-  it('loads every built lesson by package name, with the number and slug of its directory', async () => {
-    for (const e of entries.filter((x) => !notBuiltYet(x))) {
+  it('loads every lesson by package name, with the number and slug of its directory', async () => {
+    for (const e of entries) {
       const lesson = await loadLesson(e);
       expect(`${String(lesson.number).padStart(2, '0')}-${lesson.slug}`, e.packageName).toBe(e.dir);
       expect(lesson.title.length).toBeGreaterThan(0);
@@ -22,7 +22,17 @@ describe('lessonEntries', () => {
     }
   });
 
-  it('takes a planned title from the package description', () => {
+  it('fails to load, with one line naming the package, a package that is missing or exports no lesson', async () => {
+    const missing = { number: 99, dir: '99-missing', packageName: '@connlab/lesson-99-missing', description: '', path: '/nonexistent/99-missing' };
+    const error: unknown = await loadLesson(missing).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LessonLoadError);
+    expect((error as LessonLoadError).message).toMatch(/^cannot load @connlab\/lesson-99-missing: \S[^\n]*$/);
+    expect((error as LessonLoadError).cause).toBeInstanceOf(Error);
+    // A real workspace package that is not a lesson: it imports, but has no `lesson` export.
+    await expect(loadLesson({ ...missing, packageName: '@connlab/lab' })).rejects.toThrow('cannot load @connlab/lab: the module does not export `lesson`');
+  });
+
+  it('takes the title shown before loading from the package description', () => {
     expect(plannedTitle({ number: 5, dir: '05-nagle', packageName: '', description: 'Lesson 05: Nagle and delayed ACK.', path: '' })).toBe('Nagle and delayed ACK');
     expect(plannedTitle({ number: 5, dir: '05-nagle', packageName: '', description: '', path: '' })).toBe('05-nagle');
   });

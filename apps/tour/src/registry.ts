@@ -1,6 +1,6 @@
 // Finds the lessons: every app whose package.json has `"connlab": { "lesson": N }`,
 // imported by its workspace package name so the tour sees what a user would.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '@connlab/lab';
@@ -14,7 +14,7 @@ export interface LessonEntry {
   /** Directory under apps/, also the lesson id: `05-nagle`. */
   dir: string;
   packageName: string;
-  /** The app's package.json description, used as the title until the lesson is built. */
+  /** The app's package.json description, the source of the title shown before (or without) the loaded lesson. */
   description: string;
   /** Absolute path of the app directory. */
   path: string;
@@ -55,23 +55,38 @@ export function lessonEntries(appsDir = join(repoRoot, 'apps')): LessonEntry[] {
   return entries.sort((a, b) => a.number - b.number);
 }
 
-// TRANSITIONAL: while lessons are being written some apps are only scaffolds.
-// When every app has its lesson, delete this function and the 'not-built' status
-// (run.ts, summary.ts, report.ts) and let a missing lesson be a plain failure.
-/** True when the app has no src/lesson.ts yet, so there is nothing to run. */
-export function notBuiltYet(entry: LessonEntry): boolean {
-  return !existsSync(join(entry.path, 'src', 'lesson.ts'));
-}
-
 /** The title to show before the lesson module is loaded: "Lesson 05: Nagle." → "Nagle". */
 export function plannedTitle(entry: LessonEntry): string {
   return entry.description.replace(/^Lesson \d+:\s*/, '').replace(/\.$/, '') || entry.dir;
 }
 
-/** Import an app's lesson by its package name, as a user of the workspace would. */
+/** A lesson app whose lesson cannot be imported, or whose module exports no `lesson`. */
+export class LessonLoadError extends Error {
+  readonly code = 'TOUR_LESSON_LOAD';
+  constructor(readonly packageName: string, reason: string, options?: ErrorOptions) {
+    super(`cannot load ${packageName}: ${reason}`, options);
+    this.name = 'LessonLoadError';
+  }
+}
+
+/**
+ * Import an app's lesson by its package name, as a user of the workspace would.
+ * Any failure (no such package, no src/lesson.ts, an error while importing, no
+ * `lesson` export) is a LessonLoadError whose one-line message names the package.
+ *
+ * @example
+ * await loadLesson(lessonEntries()[0]!); // the lesson 01 definition
+ */
 export async function loadLesson(entry: LessonEntry): Promise<Lesson> {
-  const mod = (await import(entry.packageName)) as { lesson?: Lesson };
-  if (!mod.lesson) throw new Error(`${entry.packageName} does not export a lesson`);
+  let mod: { lesson?: Lesson };
+  try {
+    mod = (await import(entry.packageName)) as { lesson?: Lesson };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const first = message.split('\n').map((l) => l.trim()).find(Boolean) ?? (error instanceof Error ? error.name : 'import failed');
+    throw new LessonLoadError(entry.packageName, first, { cause: error });
+  }
+  if (!mod.lesson) throw new LessonLoadError(entry.packageName, 'the module does not export `lesson`');
   return mod.lesson;
 }
 

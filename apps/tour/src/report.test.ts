@@ -33,8 +33,9 @@ describe('renderReport', () => {
 
   it('shows the summary with this machine beside the notes and every verdict', () => {
     expect(html).toContain('<td class="num">44.1 ms</td><td>100–200 ms (book), ~40 ms on Linux</td>');
-    for (const verdict of ['reproduced', 'NOT reproduced', 'skipped', 'failed', 'not built yet']) expect(html).toContain(`>${verdict}</span>`);
+    for (const verdict of ['reproduced', 'NOT reproduced', 'skipped', 'failed']) expect(html).toContain(`>${verdict}</span>`);
     expect(html).toContain('threw: connect ECONNREFUSED 127.0.0.1:40123 [ECONNREFUSED]');
+    expect(html).toContain('<strong>The lesson threw:</strong> cannot load @connlab/lesson-15-tcp-keepalive: ');
     expect(html).toContain('a 20 ms each-way delay line');
   });
 });
@@ -47,13 +48,14 @@ describe('summary', () => {
     const slowStart = rows.filter((r) => r.status === 'reproduced').slice(0, 2);
     expect(slowStart.map((r) => r.lesson)).toEqual(['04-slow-start', '']);
     expect(rows.find((r) => r.lesson === '07-page-load')?.measured).toMatch(/^skipped: the delay line needs root/);
-    expect(rows.find((r) => r.lesson === '15-tcp-keepalive')?.verdict).toBe('not built yet');
+    // A lesson that could not be loaded has no numbers: its row carries the error and the verdict failed.
+    expect(rows.find((r) => r.lesson === '15-tcp-keepalive')).toMatchObject({ measured: expect.stringMatching(/^threw: cannot load @connlab\/lesson-15-tcp-keepalive: /) as unknown, verdict: 'failed' });
     // A lesson with no textbook figure still shows its first measurement.
     expect(rows.find((r) => r.lesson === '16-keep-alive-vs-close')).toMatchObject({ measured: 'requests/s, keep-alive vs close', value: '4.20 ×' });
   });
 
   it('counts the verdicts and prints the same table for the terminal', () => {
-    expect(countsLine(run)).toBe('3 reproduced, 1 NOT reproduced, 1 skipped, 1 failed, 1 not built yet');
+    expect(countsLine(run)).toBe('3 reproduced, 1 NOT reproduced, 1 skipped, 2 failed');
     const text = summaryText(run).join('\n');
     expect(text).toContain('04-slow-start');
     expect(text).toContain('44.1 ms');

@@ -29,7 +29,6 @@ tr.first td { border-top: 1px solid #afb8c1; }
 .reproduced { background: #dafbe1; color: #116329; }
 .not-reproduced, .failed { background: #ffebe9; color: #a40e26; }
 .skipped { background: #fff8c5; color: #7d4e00; }
-.not-built { background: #eaeef2; color: var(--dim); }
 section.lesson { margin-top: 40px; padding-top: 20px; border-top: 2px solid var(--rule); }
 .note { background: var(--bg); border-left: 4px solid var(--rule); padding: 6px 10px; margin: 8px 0; }
 .note.emulated { border-color: #bf8700; }
@@ -80,7 +79,6 @@ function lessonSection(l: TourLesson, docHref: ReportOptions['docHref']): string
   if (r?.emulated) parts.push(`<p class="note emulated"><strong>Emulated:</strong> ${escapeXml(r.emulated)}</p>`);
   if (r?.skipped) parts.push(`<p class="note">${escapeXml(r.skipped)}</p>`);
   if (l.error) parts.push(`<p class="note error"><strong>The lesson threw:</strong> ${escapeXml(l.error)}</p>`);
-  if (l.status === 'not-built') parts.push('<p class="note">Not built yet: the app has no src/lesson.ts.</p>');
   for (const f of r?.figures ?? []) parts.push(`<figure class="${f.kind}">\n${renderFigureSvg(f, { width: 900 })}\n</figure>`);
   parts.push(measurements(l));
   if (r && r.lines.length > 0) parts.push(`<h3>What it printed</h3>\n<pre>${r.lines.map(escapeXml).join('\n')}</pre>`);

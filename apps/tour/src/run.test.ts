@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { defineLesson } from '@connlab/lab';
 import type { Lesson, LessonResult } from '@connlab/lab';
 import { describe, expect, it } from 'vitest';
+import { loadLesson } from './registry.js';
 import type { LessonEntry } from './registry.js';
 import { oneLine, runTour, statusOf, tourFailed } from './run.js';
 
@@ -17,13 +18,12 @@ function fake(number: number, slug: string, run: Lesson['run']): { entry: Lesson
   };
 }
 
-async function tour(fakes: ReturnType<typeof fake>[], timeoutMs = 5000, built = (_e: LessonEntry) => true) {
+async function tour(fakes: ReturnType<typeof fake>[], timeoutMs = 5000) {
   const byDir = new Map(fakes.map((f) => [f.entry.dir, f.lesson]));
   const events: string[] = [];
   const run = await runTour(fakes.map((f) => f.entry), {
     quick: true,
     timeoutMs,
-    isBuilt: built,
     load: (e) => Promise.resolve(byDir.get(e.dir)!),
     hooks: {
       onStart: (i, n, id) => events.push(`start ${i + 1}/${n} ${id}`),
@@ -82,10 +82,19 @@ describe('runTour', () => {
     expect(tourFailed(missed.run)).toBe(true);
   });
 
-  it('reports an app without a lesson as not built yet, without loading it, and does not fail the tour', async () => {
-    const { run } = await tour([fake(1, 'scaffold', () => Promise.reject(new Error('must not run')))], 1000, () => false);
-    expect(run.lessons[0]).toMatchObject({ id: '01-scaffold', status: 'not-built', title: 'scaffold' });
-    expect(tourFailed(run)).toBe(false);
+  it('records a lesson app whose lesson cannot be loaded as failed, with one line naming the package, and goes on', async () => {
+    // The real loader for the missing one: it imports by package name, and no such package exists.
+    const ok = fake(2, 'fine', () => Promise.resolve(result({})));
+    const missing: LessonEntry = { number: 1, dir: '01-missing', packageName: '@connlab/lesson-01-missing', description: 'Lesson 01: Missing lesson.', path: '/nonexistent/01-missing' };
+    const run = await runTour([missing, ok.entry], {
+      quick: true,
+      timeoutMs: 5000,
+      load: (e) => (e === ok.entry ? Promise.resolve(ok.lesson) : loadLesson(e)),
+    });
+    expect(run.lessons[0]).toMatchObject({ id: '01-missing', title: 'Missing lesson', status: 'failed' });
+    expect(run.lessons[0]!.error).toMatch(/^cannot load @connlab\/lesson-01-missing: \S[^\n]*\[TOUR_LESSON_LOAD\]$/);
+    expect(run.lessons[1]!.status).toBe('reproduced');
+    expect(tourFailed(run)).toBe(true);
   });
 
   it('charges an uncaught exception thrown from a lesson timer to that lesson and keeps going', async () => {

@@ -1,21 +1,20 @@
 // The tour loop: run the chosen lessons one after another and record what each
-// showed. A lesson that throws, hangs or returns nonsense is recorded as failed
+// showed. A lesson that cannot be loaded, throws, hangs or returns nonsense is recorded as failed
 // and the tour goes on; nothing a lesson does ends the tour.
 import { arch, cpus, release } from 'node:os';
 import { isRoot, nowMs } from '@connlab/lab';
 import type { Lesson, LessonResult } from '@connlab/lab';
 import type { LessonEntry } from './registry.js';
-import { loadLesson, notBuiltYet, plannedTitle } from './registry.js';
+import { loadLesson, plannedTitle } from './registry.js';
 
 /**
  * What became of one lesson in the tour.
  * - reproduced: it ran and showed its effect (parts may still have been skipped);
  * - not-reproduced: it ran and the measurement did not show the effect;
  * - skipped: it could not run here (e.g. needs root), with the reason;
- * - failed: it threw, timed out or returned something that is not a result;
- * - not-built: TRANSITIONAL, the app has no src/lesson.ts yet.
+ * - failed: it could not be loaded, threw, timed out or returned something that is not a result.
  */
-export type LessonStatus = 'reproduced' | 'not-reproduced' | 'skipped' | 'failed' | 'not-built';
+export type LessonStatus = 'reproduced' | 'not-reproduced' | 'skipped' | 'failed';
 
 export interface TourLesson {
   number: number;
@@ -61,8 +60,6 @@ export interface RunTourOptions {
   hooks?: TourHooks;
   /** Where lessons come from; tests pass their own. */
   load?: (entry: LessonEntry) => Promise<Lesson>;
-  /** TRANSITIONAL: whether the app has a lesson yet. */
-  isBuilt?: (entry: LessonEntry) => boolean;
   /**
    * Catch uncaught exceptions and unhandled rejections while the tour runs and
    * charge them to the lesson running at the time (a socket 'error' event nobody
@@ -168,7 +165,7 @@ export async function runTour(entries: readonly LessonEntry[], options: RunTourO
 }
 
 async function runAll(entries: readonly LessonEntry[], options: RunTourOptions, strays: StrayTrap | undefined): Promise<TourRun> {
-  const { hooks = {}, load = loadLesson, isBuilt = (e: LessonEntry) => !notBuiltYet(e) } = options;
+  const { hooks = {}, load = loadLesson } = options;
   const started = nowMs();
   const startedAt = new Date().toISOString();
   const lessons: TourLesson[] = [];
@@ -177,25 +174,21 @@ async function runAll(entries: readonly LessonEntry[], options: RunTourOptions, 
     hooks.onStart?.(index, entries.length, base.id, base.title);
     const t0 = nowMs();
     let record: TourLesson;
-    if (!isBuilt(entry)) {
-      record = { ...base, status: 'not-built', durationMs: 0 };
-    } else {
-      let lesson: Lesson | undefined;
-      try {
-        lesson = await load(entry);
-        const running = lesson.run({ quick: options.quick, progress: (what) => hooks.onProgress?.(what) });
-        const result: unknown = await settle(running, options.timeoutMs, base.id, strays);
-        if (!isLessonResult(result)) throw new TypeError(`${base.id} returned something that is not a lesson result`);
-        record = { ...base, title: lesson.title, effect: lesson.effect, needsRoot: lesson.needsRoot, status: statusOf(result), durationMs: nowMs() - t0, result };
-      } catch (error) {
-        record = {
-          ...base,
-          ...(lesson ? { title: lesson.title, effect: lesson.effect, needsRoot: lesson.needsRoot } : {}),
-          status: 'failed',
-          durationMs: nowMs() - t0,
-          error: oneLine(error),
-        };
-      }
+    let lesson: Lesson | undefined;
+    try {
+      lesson = await load(entry);
+      const running = lesson.run({ quick: options.quick, progress: (what) => hooks.onProgress?.(what) });
+      const result: unknown = await settle(running, options.timeoutMs, base.id, strays);
+      if (!isLessonResult(result)) throw new TypeError(`${base.id} returned something that is not a lesson result`);
+      record = { ...base, title: lesson.title, effect: lesson.effect, needsRoot: lesson.needsRoot, status: statusOf(result), durationMs: nowMs() - t0, result };
+    } catch (error) {
+      record = {
+        ...base,
+        ...(lesson ? { title: lesson.title, effect: lesson.effect, needsRoot: lesson.needsRoot } : {}),
+        status: 'failed',
+        durationMs: nowMs() - t0,
+        error: oneLine(error),
+      };
     }
     lessons.push(record);
     hooks.onEnd?.(record, index, entries.length);

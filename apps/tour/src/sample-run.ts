@@ -8,10 +8,11 @@ export const hostile = `<script>document.title="pwned"</script><img src=x onerro
 
 /**
  * A tour run covering bars, line, waterfall, histogram and table figures and
- * the statuses reproduced, not-reproduced, skipped, failed and not-built.
+ * the statuses reproduced, not-reproduced, skipped and failed (one lesson
+ * throwing, one that could not be loaded).
  *
  * @example
- * renderReport(sampleRun()); // a page with 6 lessons and 7 figures
+ * renderReport(sampleRun()); // a page with 7 lessons and 6 figures
  */
 export function sampleRun(): TourRun {
   const cwnd = Array.from({ length: 24 }, (_, i) => [i * 10, Math.min(10 * 2 ** Math.floor(i / 4), 320)] as [number, number]);
@@ -76,7 +77,10 @@ export function sampleRun(): TourRun {
         status: 'failed', durationMs: 120, error: 'connect ECONNREFUSED 127.0.0.1:40123 [ECONNREFUSED]',
         result: undefined,
       },
-      { number: 15, id: '15-tcp-keepalive', title: 'TCP keepalive vs a dead peer', status: 'not-built', durationMs: 0 },
+      {
+        number: 15, id: '15-tcp-keepalive', title: 'TCP keepalive vs a dead peer', status: 'failed', durationMs: 30,
+        error: "cannot load @connlab/lesson-15-tcp-keepalive: Cannot find module '/repo/apps/15-tcp-keepalive/src/lesson.ts' [TOUR_LESSON_LOAD]",
+      },
       {
         number: 16, id: '16-keep-alive-vs-close', title: 'Keep-alive vs close', effect: 'keep-alive serves more requests and leaves no TIME_WAIT', needsRoot: 'no',
         status: 'reproduced', durationMs: 8000,

@@ -20,13 +20,11 @@ export const statusText: Record<LessonStatus, string> = {
   'not-reproduced': 'NOT reproduced',
   skipped: 'skipped',
   failed: 'failed',
-  'not-built': 'not built yet',
 };
 
-/** Why there is no number to show: the skip reason, the error, or the transitional note. */
+/** Why there is no number to show: the skip reason or the error. */
 function reason(l: TourLesson): string {
   if (l.status === 'failed') return `threw: ${l.error ?? 'unknown error'}`;
-  if (l.status === 'not-built') return 'no src/lesson.ts in the app yet';
   return l.result?.skipped ?? (l.result?.measurements.length === 0 ? 'no measurements reported' : '');
 }
 
@@ -57,7 +55,7 @@ export function summaryRows(run: TourRun): SummaryRow[] {
 
 /** Counts per status, for the one-line verdict under the table. */
 export function statusCounts(run: TourRun): Record<LessonStatus, number> {
-  const counts: Record<LessonStatus, number> = { reproduced: 0, 'not-reproduced': 0, skipped: 0, failed: 0, 'not-built': 0 };
+  const counts: Record<LessonStatus, number> = { reproduced: 0, 'not-reproduced': 0, skipped: 0, failed: 0 };
   for (const l of run.lessons) counts[l.status] += 1;
   return counts;
 }
