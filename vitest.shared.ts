@@ -12,6 +12,9 @@ export function connlabProject(name: string): UserWorkspaceConfig {
       hookTimeout: 30_000,
       // Timing lessons measure the kernel; two CPU-heavy files at once on 2 cores skew them.
       fileParallelism: false,
+      // The JSON result lets `npm test` print one total over every package.
+      reporters: ['default', 'json'],
+      outputFile: { json: '.vitest/result.json' },
     },
   });
 }
