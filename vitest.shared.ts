@@ -1,9 +1,9 @@
 // One place for the test settings every package and app shares.
-import { defineProject } from 'vitest/config';
-import type { UserWorkspaceConfig } from 'vitest/config';
+import { defineConfig } from 'vitest/config';
+import type { ViteUserConfig } from 'vitest/config';
 
-export function connlabProject(name: string): UserWorkspaceConfig {
-  return defineProject({
+export function connlabProject(name: string): ViteUserConfig {
+  return defineConfig({
     test: {
       name,
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],

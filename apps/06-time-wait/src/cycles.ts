@@ -125,7 +125,10 @@ export async function runCycles(options: CyclesOptions): Promise<CyclesResult> {
           await exchange(socket);
           const done = closed(socket);
           if (options.mode === 'reset') socket.resetAndDestroy();
-          else socket.end(); // in server-close mode the server's FIN is already on its way
+          else if (options.mode === 'client-close') socket.end();
+          // server-close: wait for the server's FIN; Node answers it with ours
+          // (allowHalfOpen is false). Ending first here could cross the server's
+          // FIN on the wire: a simultaneous close, which leaves TIME_WAIT on both sides.
           await done;
         }
         result.succeeded += 1;
