@@ -1,8 +1,7 @@
 // Lesson 02: one HTTP transaction, phase by phase, on loopback and across a
 // 20 ms-each-way link: where does the time go?
 import { fileURLToPath } from 'node:url';
-import { isRoot } from '@connlab/lab';
-import { DelayLine, FaultRelay, TimedConnection, openRemoteTimer, spawnLocalNode } from '@connlab/netlab';
+import { DelayLine, FaultRelay, TimedConnection, openRemoteTimer, spawnLocalNode, delayLineUnavailable, wanLinkFaults } from '@connlab/netlab';
 import type { NamespaceChild } from '@connlab/netns';
 import type { TimingResult } from '@connlab/netlab';
 
@@ -100,11 +99,7 @@ async function overRelay(o: Options): Promise<RunResult['wan']> {
   const { child, port } = await localServer(o);
   const relay = await FaultRelay.start({
     target: { host: '127.0.0.1', port },
-    faults: [
-      { type: 'connect-delay', ms: 2 * o.delayMs },
-      { type: 'latency', direction: 'upstream', ms: o.delayMs },
-      { type: 'latency', direction: 'downstream', ms: o.delayMs },
-    ],
+    faults: wanLinkFaults(2 * o.delayMs),
   });
   try {
     const byAddress = await repeat(o.repeat, 'WAN (relay), 127.0.0.1', () => fresh({ host: '127.0.0.1', port: relay.port }));
@@ -118,7 +113,7 @@ async function overRelay(o: Options): Promise<RunResult['wan']> {
 export async function run(o: Options = defaultOptions, progress: (what: string) => void = () => undefined): Promise<RunResult> {
   progress('timing requests on loopback');
   const lo = await loopback(o);
-  const useLine = o.wan === 'delay-line' || (o.wan === 'auto' && isRoot() && process.platform === 'linux');
+  const useLine = o.wan === 'delay-line' || (o.wan === 'auto' && delayLineUnavailable() === undefined);
   if (!useLine) progress('timing requests through the fault relay (no root: emulated in the application)');
   const wan = useLine ? await overDelayLine(o, progress) : await overRelay(o);
   return { options: o, loopback: lo, wan };

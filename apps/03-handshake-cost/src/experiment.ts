@@ -1,8 +1,8 @@
 // Lesson 03: the same small request on a new connection and on a reused one,
 // on loopback and across an emulated WAN: what the TCP handshake costs.
 import { fileURLToPath } from 'node:url';
-import { isRoot, median } from '@connlab/lab';
-import { DelayLine, FaultRelay, TimedConnection, openRemoteTimer, spawnLocalNode } from '@connlab/netlab';
+import { median } from '@connlab/lab';
+import { DelayLine, FaultRelay, TimedConnection, openRemoteTimer, spawnLocalNode, delayLineUnavailable, wanLinkFaults } from '@connlab/netlab';
 import type { NamespaceChild } from '@connlab/netns';
 import type { TimingResult } from '@connlab/netlab';
 
@@ -109,11 +109,7 @@ async function overRelay(o: Options): Promise<PathResult> {
   const { child, port } = await localServer();
   const relay = await FaultRelay.start({
     target: { host: '127.0.0.1', port },
-    faults: [
-      { type: 'connect-delay', ms: 2 * o.delayMs },
-      { type: 'latency', direction: 'upstream', ms: o.delayMs },
-      { type: 'latency', direction: 'downstream', ms: o.delayMs },
-    ],
+    faults: wanLinkFaults(2 * o.delayMs),
   });
   const local = localAsk('127.0.0.1', relay.port);
   try {
@@ -128,7 +124,7 @@ async function overRelay(o: Options): Promise<PathResult> {
 export async function run(o: Options = defaultOptions, progress: (what: string) => void = () => undefined): Promise<RunResult> {
   progress('new vs reused connections on loopback');
   const lo = await loopback(o);
-  const useLine = o.wan === 'delay-line' || (o.wan === 'auto' && isRoot() && process.platform === 'linux');
+  const useLine = o.wan === 'delay-line' || (o.wan === 'auto' && delayLineUnavailable() === undefined);
   progress(useLine ? `new vs reused connections over the delay line (${o.delayMs} ms each way)` : 'new vs reused connections through the fault relay (no root: emulated in the application)');
   const wan = useLine ? await overDelayLine(o) : await overRelay(o);
   return { options: o, loopback: lo, wan: { ...wan, kind: useLine ? 'delay-line' : 'relay' } };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { delayLineUnavailable, run } from './experiment.js';
+import { delayLineUnavailable } from '@connlab/netlab';
+import { run } from './experiment.js';
 import type { RunResult } from './experiment.js';
 import { agreesWithModel, toLessonResult } from './lesson.js';
 import { roundTrips } from './model.js';

@@ -6,8 +6,7 @@
 // loopback, which delays the byte stream by RTT/2 each way and holds each new
 // connection for one RTT as a stand-in for the handshake.
 import { createServer } from '@connlab/http';
-import { isRoot } from '@connlab/lab';
-import { DelayLine, FaultRelay } from '@connlab/netlab';
+import { DelayLine, FaultRelay, delayLineUnavailable, wanLinkFaults } from '@connlab/netlab';
 import type { ClientChildMessage } from './client-child.js';
 import { STRATEGIES, roundTrips } from './model.js';
 import type { Strategy } from './model.js';
@@ -74,14 +73,9 @@ async function overDelayLine(o: RunOptions): Promise<PageLoad[]> {
 async function overFaultRelay(o: RunOptions): Promise<PageLoad[]> {
   const server = createServer(pageHandler(o), { keepAliveTimeoutMs: 60_000 });
   const { port } = await server.listen(0, '127.0.0.1');
-  const half = o.rttMs / 2;
   const relay = await FaultRelay.start({
     target: { host: '127.0.0.1', port },
-    faults: [
-      { type: 'latency', direction: 'upstream', ms: half },
-      { type: 'latency', direction: 'downstream', ms: half },
-      { type: 'connect-delay', ms: o.rttMs },
-    ],
+    faults: wanLinkFaults(o.rttMs),
   });
   try {
     const loads: PageLoad[] = [];
@@ -91,13 +85,6 @@ async function overFaultRelay(o: RunOptions): Promise<PageLoad[]> {
     await relay.close();
     await server.close({ graceMs: 100 });
   }
-}
-
-/** Why the delay line cannot run here (checked without trying), or undefined when it may. */
-export function delayLineUnavailable(): string | undefined {
-  if (process.platform !== 'linux') return `network namespaces are Linux-only (this is ${process.platform})`;
-  if (!isRoot()) return 'not running as root (network namespaces need it)';
-  return undefined;
 }
 
 /** NETNS_UNAVAILABLE (no `ip`, no namespaces in this kernel): fall back instead of failing. */

@@ -70,6 +70,20 @@ function tsxLoader(): string {
  *   await line.close();
  * }
  */
+/**
+ * Why the delay line cannot run here (checked without trying: Linux and root
+ * are needed for network namespaces and TUN devices), or undefined when it may.
+ *
+ * @example
+ * const why = delayLineUnavailable();
+ * if (why) console.log(`using the fault relay: ${why}`);
+ */
+export function delayLineUnavailable(): string | undefined {
+  if (process.platform !== 'linux') return `network namespaces are Linux-only (this is ${process.platform})`;
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return 'not running as root (network namespaces need it)';
+  return undefined;
+}
+
 export class DelayLine {
   private readonly replies: ((line: string) => void)[] = [];
   private closed = false;

@@ -92,3 +92,20 @@ export function validateFault(input: unknown): FaultSpec {
   }
   return spec as FaultSpec;
 }
+
+/**
+ * The relay's stand-in for a WAN link with round trip `rttMs`: half the RTT
+ * each way, and one RTT before the upstream connect (where the handshake
+ * would be). The relay splits the connection, so this is application-level
+ * emulation, not a transparent link.
+ *
+ * @example
+ * const relay = await FaultRelay.start({ target: { host: '127.0.0.1', port }, faults: wanLinkFaults(40) });
+ */
+export function wanLinkFaults(rttMs: number): FaultSpec[] {
+  return [
+    { type: 'connect-delay', ms: rttMs },
+    { type: 'latency', direction: 'upstream', ms: rttMs / 2 },
+    { type: 'latency', direction: 'downstream', ms: rttMs / 2 },
+  ];
+}
