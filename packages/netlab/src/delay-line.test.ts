@@ -106,8 +106,11 @@ describe.skipIf(!root)(`delay line teardown (${root ? 'root' : `skipped: ${reaso
     const r = await runCrashChild('kill');
     expect(r.signal).toBe('SIGKILL');
     expect(await waitGone(r.pump)).toBe(true);
-    const removed = await sweepStaleNamespaces();
-    for (const ns of r.namespaces) expect(removed).toContain(ns);
-    expect(await listNamespaces()).not.toEqual(expect.arrayContaining(r.namespaces));
+    expect(r.namespaces.length).toBeGreaterThan(0);
+    await sweepStaleNamespaces();
+    // Another test process that opens a lab at the same moment sweeps stale
+    // namespaces too, so it may have removed these first; either way none may remain.
+    const left = await listNamespaces();
+    for (const ns of r.namespaces) expect(left).not.toContain(ns);
   }, 60_000);
 });
