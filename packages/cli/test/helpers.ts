@@ -131,11 +131,4 @@ export function useCleanup(): {
   };
 }
 
-/** A port nothing listens on: bind one, note it, close it. */
-export async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+export { closedPort } from '@connlab/lab';

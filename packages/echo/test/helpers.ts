@@ -19,14 +19,7 @@ export function sha256(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** A port on 127.0.0.1 where nothing listens (bound by the kernel, then released). */
-export async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+export { closedPort } from '@connlab/lab';
 
 /** Why IPv6 loopback cannot be used here, or undefined when ::1 accepts a listener. */
 export async function ipv6Unavailable(): Promise<string | undefined> {

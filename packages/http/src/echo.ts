@@ -1,5 +1,6 @@
 // The echo handler: the conformance contract of the HTTP echo app.
 import type { Handler } from './connection.js';
+import { headerMap } from './headers.js';
 import { readBody } from './request.js';
 import type { HttpRequest } from './request.js';
 
@@ -41,17 +42,6 @@ function jsonObject(map: ReadonlyMap<string, string>): string {
   return `{${items.join(', ')}}`;
 }
 
-/** Lower-cased names, values joined with ", " in order received. A Map keeps names like "123" in place. */
-function fieldMap(raw: readonly string[]): Map<string, string> {
-  const map = new Map<string, string>();
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
-    const prev = map.get(name);
-    map.set(name, prev === undefined ? raw[i + 1]! : `${prev}, ${raw[i + 1]!}`);
-  }
-  return map;
-}
-
 /**
  * The echo document for a request:
  * `{"method": "...", "url": "...", "version": "1.1", "headers": {...}, "trailers": {...}, "body": "..."}`
@@ -64,7 +54,7 @@ function fieldMap(raw: readonly string[]): Map<string, string> {
  */
 export function echoDocument(req: HttpRequest, body: Buffer): string {
   return `{"method": ${jsonString(req.method)}, "url": ${jsonString(req.target)}, "version": ${jsonString(req.version)}, ` +
-    `"headers": ${jsonObject(fieldMap(req.rawHeaders))}, "trailers": ${jsonObject(fieldMap(req.trailers))}, ` +
+    `"headers": ${jsonObject(headerMap(req.rawHeaders))}, "trailers": ${jsonObject(headerMap(req.trailers))}, ` +
     `"body": ${jsonString(body.toString('latin1'))}}`;
 }
 

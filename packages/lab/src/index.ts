@@ -11,3 +11,4 @@ export { escapeXml, niceTicks, renderFigureSvg, svgPalette } from './svg.js';
 export type { SvgOptions } from './svg.js';
 export { Wire, WireError, escapeLines } from './wire.js';
 export type { WireEvent, WireOptions } from './wire.js';
+export { closedPort } from './ports.js';
