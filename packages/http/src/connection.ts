@@ -3,6 +3,7 @@
 import type { Socket } from 'node:net';
 import type { DeadlineEntry, DeadlineList, DeadlineOwner } from './deadline-list.js';
 import { HttpParseError } from './errors.js';
+import { HandleIo } from './handle-io.js';
 import { HttpParser } from './parser.js';
 import type { MessageHead } from './parser.js';
 import { BodyStream, HttpRequest } from './request.js';
@@ -50,6 +51,8 @@ export interface ConnectionHost {
   readonly maxRequests: number;
   readonly bodyBufferSize: number;
   readonly maxPipelined: number;
+  /** Read and write through the socket's handle where possible (see handle-io.ts). */
+  readonly handleIo: boolean;
   readonly draining: boolean;
   readonly idleList: DeadlineList<Connection>;
   readonly headerList: DeadlineList<Connection>;
@@ -113,6 +116,8 @@ export class Connection implements DeadlineEntry, ResponseSink {
 
   private readonly host: ConnectionHost;
   private readonly parser: HttpParser;
+  /** Direct handle I/O, or null for the stream API ('data', write(), pause()). */
+  private readonly io: HandleIo | null;
   private readonly queue: HttpResponse[] = [];
   private current: HttpResponse | null = null; // response of the request being parsed
   private bodyParts: Buffer[] = NO_PARTS;
@@ -137,11 +142,17 @@ export class Connection implements DeadlineEntry, ResponseSink {
     // shared functions: no closures per connection (idle connections stay small).
     this.parser = new HttpParser(REQUEST, this, host.limits);
     (socket as OwnedSocket)[kConnection] = this;
-    socket.on('data', onSocketData);
+    this.io = host.handleIo ? HandleIo.attach(socket, this) : null;
+    if (!this.io) socket.on('data', onSocketData);
     socket.on('end', onSocketEnd);
     socket.on('error', onSocketError);
     socket.on('close', onSocketClose);
     host.idleList.add(this, this.startedAt);
+  }
+
+  /** Whether this connection reads and writes through its socket's handle instead of the stream API. */
+  get handleIo(): boolean {
+    return this.io !== null;
   }
 
   /** Responses parsed but not yet fully written. */
@@ -151,8 +162,8 @@ export class Connection implements DeadlineEntry, ResponseSink {
 
   // --- input -----------------------------------------------------------------
 
-  /** @internal socket 'data' */
-  onData(chunk: Buffer): void {
+  /** @internal socket 'data', or a handle read (then `chunk` is reused after this returns) */
+  onData(chunk: Buffer, length = chunk.length): void {
     this.lastActivity = NOW();
     if (this.state === 'closing' || this.state === 'closed' || this.stopParsing) return; // drain and discard
     if (this.state === 'idle') {
@@ -161,7 +172,7 @@ export class Connection implements DeadlineEntry, ResponseSink {
     }
     this.inBatch = true;
     try {
-      this.parser.execute(chunk);
+      this.parser.execute(chunk, length);
     } catch (error) {
       this.inBatch = false;
       this.parseFailed(error);
@@ -197,7 +208,7 @@ export class Connection implements DeadlineEntry, ResponseSink {
     host.requestStarted(req);
     // RFC 9110 §10.1.1: answer 100 Continue when nothing is queued ahead of it.
     if (head.expectContinue && head.framing !== 'none' && this.queue.length === 1 && req.version !== '1.0') {
-      this.socket.write('HTTP/1.1 100 Continue\r\n\r\n');
+      this.send('HTTP/1.1 100 Continue\r\n\r\n');
     }
     if (head.framing === 'length' && head.contentLength > host.bodyBufferSize) this.startStream(res);
   }
@@ -216,14 +227,16 @@ export class Connection implements DeadlineEntry, ResponseSink {
   }
 
   /** @internal parser callback */
-  onBody(chunk: Buffer): void {
+  onBody(view: Buffer): void {
     const res = this.current!;
     const stream = res.req.stream;
+    // A handle read buffer is reused by the next read: keep a copy.
+    const chunk = this.io ? Buffer.from(view) : view;
     if (stream) {
       if (!stream.push(chunk)) {
         this.pausedForBody = true;
         this.parser.pause();
-        this.socket.pause();
+        this.pauseReading();
       }
       return;
     }
@@ -240,9 +253,16 @@ export class Connection implements DeadlineEntry, ResponseSink {
     res.req.trailers = trailers;
     if (res.req.stream) {
       res.req.stream.push(null);
+      if (this.pausedForBody) {
+        // Paused on the body's last chunk: an ended stream never asks for more,
+        // and the bytes after it belong to the next request.
+        this.pausedForBody = false;
+        queueMicrotask(() => this.resumeInput());
+      }
     } else {
       const parts = this.bodyParts;
-      res.req.body = parts.length === 0 ? NO_BODY : parts.length === 1 ? Buffer.from(parts[0]!) : Buffer.concat(parts);
+      // A single view of a stream read is copied so the body does not pin the whole read.
+      res.req.body = parts.length === 0 ? NO_BODY : parts.length > 1 ? Buffer.concat(parts) : this.io ? parts[0]! : Buffer.from(parts[0]!);
       this.bodyParts = NO_PARTS;
       this.invoke(res);
     }
@@ -253,7 +273,7 @@ export class Connection implements DeadlineEntry, ResponseSink {
     } else if (this.queue.length >= this.host.maxPipelined) {
       this.pausedForPipeline = true;
       this.parser.pause();
-      this.socket.pause();
+      this.pauseReading();
     }
   }
 
@@ -317,7 +337,7 @@ export class Connection implements DeadlineEntry, ResponseSink {
   }
 
   writableNeedDrain(): boolean {
-    return this.socket.writableNeedDrain;
+    return this.io ? this.io.needDrain : this.socket.writableNeedDrain;
   }
 
   responseUpdated(res: HttpResponse): void {
@@ -366,18 +386,15 @@ export class Connection implements DeadlineEntry, ResponseSink {
     }
     if (out || text !== '') {
       this.lastActivity = this.inData ? this.lastActivity : NOW();
-      if (!out) this.socket.write(text, 'latin1');
-      else {
-        this.socket.cork();
-        for (const p of out) this.socket.write(p, 'latin1');
-        this.socket.uncork();
-      }
+      if (!out) this.send(text);
+      else this.sendParts(out);
       // A client that pipelines without reading must not make us buffer without bound.
-      if (this.socket.writableNeedDrain && !this.pausedForDrain && !closing) {
+      if (!this.pausedForDrain && !closing && this.writableNeedDrain()) {
         this.pausedForDrain = true;
         this.parser.pause();
-        this.socket.pause();
-        this.socket.once('drain', onSocketDrain);
+        this.pauseReading();
+        if (this.io) this.io.awaitDrain();
+        else this.socket.once('drain', onSocketDrain);
       }
     }
     if (closing) {
@@ -393,7 +410,32 @@ export class Connection implements DeadlineEntry, ResponseSink {
     if (queue.length === 0 && this.state === 'active') this.becomeIdle();
   }
 
-  /** @internal socket 'drain' after a pause for backpressure */
+  private send(text: string): void {
+    if (this.io) this.io.write(text);
+    else this.socket.write(text, 'latin1');
+  }
+
+  private sendParts(parts: (string | Buffer)[]): void {
+    if (this.io) {
+      this.io.writev(parts);
+      return;
+    }
+    this.socket.cork();
+    for (const p of parts) this.socket.write(p, 'latin1');
+    this.socket.uncork();
+  }
+
+  private pauseReading(): void {
+    if (this.io) this.io.pause();
+    else this.socket.pause();
+  }
+
+  private resumeReading(): void {
+    if (this.io) this.io.resume();
+    this.socket.resume(); // also in handle mode: lets the stream deliver 'end'
+  }
+
+  /** @internal socket 'drain' (or the handle's write queue emptied) after a pause for backpressure */
   onDrain(): void {
     this.pausedForDrain = false;
     this.resumeInput();
@@ -402,7 +444,7 @@ export class Connection implements DeadlineEntry, ResponseSink {
   /** Read again once no pause reason is left; parse again unless parsing has stopped for good. */
   private resumeInput(): void {
     if (this.pausedForPipeline || this.pausedForBody || this.pausedForDrain || this.state === 'closed') return;
-    this.socket.resume();
+    this.resumeReading();
     if (this.stopParsing || this.state === 'closing') return;
     this.inBatch = true;
     try {
@@ -532,7 +574,7 @@ export class Connection implements DeadlineEntry, ResponseSink {
     this.host.idleList.remove(this);
     this.host.headerList.remove(this);
     this.socket.end();
-    this.socket.resume();
+    this.resumeReading();
     if (this.socket.readableEnded) {
       this.socket.destroySoon();
       return;

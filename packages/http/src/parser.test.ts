@@ -298,6 +298,25 @@ describe('the parser object', () => {
     expect(() => cut.finish()).toThrow(expect.objectContaining({ code: 'HTTP_PARSE_INCOMPLETE' }) as Error);
   });
 
+  it('parses only the first `length` bytes of a reused buffer, and keeps copies across calls', () => {
+    const heads: string[] = [];
+    const bodies: string[] = [];
+    const parser = new HttpParser({ type: 'request' }, {
+      onHead: (h) => heads.push(`${h.method} ${h.target} ${h.rawHeaders.join('=')}`),
+      onBody: (chunk) => bodies.push(chunk.toString('latin1')),
+    });
+    // One buffer, refilled for each "read", with stale bytes after `length` (as a handle read buffer).
+    const shared = Buffer.alloc(64, '#');
+    const reads = ['POST /a HTTP/1.1\r\nHo', 'st: h\r\nContent-Len', 'gth: 3\r\n\r\nxyzGET /b HTTP/1.1\r\nHost: g\r\n\r\n'];
+    for (const r of reads) {
+      shared.fill('#');
+      const n = shared.write(r, 'latin1');
+      parser.execute(shared, n);
+    }
+    expect(heads).toEqual(['POST /a Host=h=Content-Length=3', 'GET /b Host=g']);
+    expect(bodies).toEqual(['xyz']);
+  });
+
   it('reports chunk extensions as received', () => {
     const ext: [number, string][] = [];
     const parser = new HttpParser({ type: 'request' }, { onChunkHeader: (size, e) => ext.push([size, e]) });

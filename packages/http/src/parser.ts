@@ -226,24 +226,25 @@ export class HttpParser {
   }
 
   /**
-   * Parse a chunk. The parser owns the bytes from now on (it may keep views
-   * of them). Throws {@link HttpParseError} on invalid input.
+   * Parse the first `length` bytes of `chunk` (all of it by default). What the
+   * parser keeps between calls it copies; `onBody` views point into `chunk`.
+   * Throws {@link HttpParseError} on invalid input.
    */
-  execute(chunk: Buffer): void {
+  execute(chunk: Buffer, length = chunk.length): void {
     if (this.error) throw this.error;
     if (this.paused || this.state === S_UPGRADED) {
-      if (chunk.length > 0) this.append(chunk);
+      if (length > 0) this.append(chunk, length);
       return;
     }
     try {
       if (this.storeEnd === this.storeStart) {
-        if (chunk.length === 0) return;
+        if (length === 0) return;
         this.bufBase = this.absPos;
-        const pos = this.run(chunk, 0, chunk.length);
+        const pos = this.run(chunk, 0, length);
         this.absPos = this.bufBase + pos;
-        if (pos < chunk.length) this.keep(chunk, pos, chunk.length);
+        if (pos < length) this.keep(chunk, pos, length);
       } else {
-        if (chunk.length > 0) this.append(chunk);
+        if (length > 0) this.append(chunk, length);
         const store = this.store;
         this.bufBase = this.absPos - this.storeStart;
         const pos = this.run(store, this.storeStart, this.storeEnd);
@@ -296,21 +297,21 @@ export class HttpParser {
     this.storeEnd = n;
   }
 
-  private append(chunk: Buffer): void {
+  private append(chunk: Buffer, length: number): void {
     if (this.storeEnd === this.storeStart) {
-      this.keep(chunk, 0, chunk.length);
+      this.keep(chunk, 0, length);
       return;
     }
     const have = this.storeEnd - this.storeStart;
-    if (this.storeEnd + chunk.length > this.store.length) {
-      const next = Buffer.allocUnsafe(Math.max((have + chunk.length) * 2, 256));
+    if (this.storeEnd + length > this.store.length) {
+      const next = Buffer.allocUnsafe(Math.max((have + length) * 2, 256));
       this.store.copy(next, 0, this.storeStart, this.storeEnd);
       this.store = next;
       this.storeStart = 0;
       this.storeEnd = have;
     }
-    chunk.copy(this.store, this.storeEnd);
-    this.storeEnd += chunk.length;
+    chunk.copy(this.store, this.storeEnd, 0, length);
+    this.storeEnd += length;
   }
 
   private fail(code: HttpParseErrorCode, message: string, at: number): never {

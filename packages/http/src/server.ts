@@ -6,6 +6,7 @@ import { Connection } from './connection.js';
 import type { CloseReason, ConnectionHost, ConnectionState, Handler } from './connection.js';
 import { DeadlineList } from './deadline-list.js';
 import { HttpServerError } from './errors.js';
+import { handleIoAvailable } from './handle-io.js';
 import type { HttpParseError } from './errors.js';
 import { resolveLimits } from './limits.js';
 import type { ParserLimits } from './limits.js';
@@ -30,6 +31,12 @@ export interface ServerOptions extends Partial<ParserLimits> {
   date?: boolean;
   /** TCP_NODELAY on accepted sockets (responses are written whole, so Nagle only adds delay). Default true. */
   noDelay?: boolean;
+  /**
+   * 'handle' (default): read and write each socket through its libuv handle,
+   * skipping the Readable/Writable machinery, where this Node allows it (see
+   * `socketIo` on the server for what was chosen). 'stream': the stream API only.
+   */
+  socketIo?: 'handle' | 'stream';
 }
 
 /** One row of `server.connections()`: the notes' keep-alive record, live. */
@@ -54,6 +61,8 @@ export interface ConnectionInfo {
   timer: 'idle' | 'header' | 'linger' | null;
   /** Why it is closing or closed (null while open). */
   closeReason: CloseReason | null;
+  /** How its bytes move: through the socket's libuv handle, or through the stream API. */
+  socketIo: 'handle' | 'stream';
 }
 
 /** Events of {@link HttpServer}, for lessons to observe. */
@@ -120,6 +129,8 @@ export class HttpServer extends EventEmitter<HttpServerEvents> implements Connec
   readonly lingerMs: number;
   readonly bodyBufferSize: number;
   readonly maxPipelined: number;
+  /** How sockets are read and written: 'handle' when asked for and this Node allows it, else 'stream'. */
+  readonly socketIo: 'handle' | 'stream';
   readonly idleList: DeadlineList<Connection>;
   readonly headerList: DeadlineList<Connection>;
   readonly lingerList: DeadlineList<Connection>;
@@ -135,7 +146,7 @@ export class HttpServer extends EventEmitter<HttpServerEvents> implements Connec
   constructor(handler: Handler, options: ServerOptions = {}) {
     super();
     this.handler = handler;
-    const { keepAliveTimeoutMs, headersTimeoutMs, maxRequestsPerConnection, lingerMs, bodyBufferSize, maxPipelinedRequests, date, noDelay, ...limits } = options;
+    const { keepAliveTimeoutMs, headersTimeoutMs, maxRequestsPerConnection, lingerMs, bodyBufferSize, maxPipelinedRequests, date, noDelay, socketIo, ...limits } = options;
     this.limits = resolveLimits(limits);
     this.keepAliveTimeoutMs = positiveInt('keepAliveTimeoutMs', keepAliveTimeoutMs, 5000);
     this.headersTimeoutMs = positiveInt('headersTimeoutMs', headersTimeoutMs, 10_000);
@@ -145,6 +156,9 @@ export class HttpServer extends EventEmitter<HttpServerEvents> implements Connec
     this.maxPipelined = positiveInt('maxPipelinedRequests', maxPipelinedRequests, 64);
     this.sendDate = date ?? true;
     this.noDelay = noDelay ?? true;
+    // Checked at run time too: JavaScript callers get no type check.
+    if (socketIo !== undefined && !(['handle', 'stream'] as unknown[]).includes(socketIo)) throw new RangeError(`createServer option socketIo must be 'handle' or 'stream', got ${String(socketIo)}`);
+    this.socketIo = (socketIo ?? 'handle') === 'handle' && handleIoAvailable ? 'handle' : 'stream';
     const clock = (): number => performance.now();
     const swept = (timer: 'idle' | 'header' | 'linger') => (expired: number): void => {
       if (this.listenerCount('sweep') > 0) this.emit('sweep', { timer, expired, remaining: this.live.size });
@@ -235,6 +249,10 @@ export class HttpServer extends EventEmitter<HttpServerEvents> implements Connec
 
   // --- ConnectionHost --------------------------------------------------------
 
+  get handleIo(): boolean {
+    return this.socketIo === 'handle';
+  }
+
   date(): string | null {
     return this.sendDate ? currentDate() : null;
   }
@@ -291,6 +309,7 @@ export class HttpServer extends EventEmitter<HttpServerEvents> implements Connec
       deadline: list ? Math.round(performance.timeOrigin + c.dlDeadline) : null,
       timer: list ? (list.name as 'idle' | 'header' | 'linger') : null,
       closeReason: c.closeReason,
+      socketIo: c.handleIo ? 'handle' : 'stream',
     };
   }
 }

@@ -1,0 +1,122 @@
+// The handle path (src/handle-io.ts): one read buffer shared by every
+// connection, direct writes, and the fallback to the stream API.
+import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createServer } from '../src/server.js';
+import type { HttpServer } from '../src/server.js';
+import type { CloseReason } from '../src/connection.js';
+import { readBody } from '../src/request.js';
+import { connectRaw, destroyAll, sleep, waitFor } from './raw-client.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const servers: HttpServer[] = [];
+afterEach(async () => {
+  destroyAll();
+  await Promise.all(servers.map((s) => s.close({ graceMs: 100 })));
+  servers.length = 0;
+});
+
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+/** A body as one chunk (if not empty) and the last-chunk. */
+const chunked = (b: Buffer): Buffer[] => (b.length === 0 ? [] : [Buffer.from(`${b.length.toString(16)}\r\n`), b, Buffer.from('\r\n')]).concat(Buffer.from('0\r\n\r\n'));
+
+describe('handle I/O', () => {
+  it('is what this Node uses by default, per server and per connection; socketIo: "stream" turns it off', async () => {
+    const hello = (): { body: string } => ({ body: 'hi' });
+    const fast = createServer(hello);
+    const slow = createServer(hello, { socketIo: 'stream' });
+    servers.push(fast, slow);
+    expect(fast.socketIo).toBe('handle');
+    expect(slow.socketIo).toBe('stream');
+    for (const server of [fast, slow]) {
+      const { port } = await server.listen(0, '127.0.0.1');
+      const c = await connectRaw(port);
+      c.write('GET / HTTP/1.1\r\nHost: t\r\n\r\n');
+      expect((await c.waitResponses(1))[0]!.body.toString()).toBe('hi');
+      expect(server.connections().map((r) => r.socketIo)).toEqual([server.socketIo]);
+    }
+    // @ts-expect-error: not one of the two ways
+    expect(() => createServer(hello, { socketIo: 'fast' })).toThrow(/socketIo/);
+  });
+
+  it('keeps every body intact while many connections share the read buffer (bodies over many reads, buffered and streamed, pipelined)', async () => {
+    const server = createServer(async (req) => ({ body: `${req.target} ${sha(await readBody(req))}` }), { bodyBufferSize: 16 * 1024 });
+    servers.push(server);
+    const { port } = await server.listen(0, '127.0.0.1');
+    const sizes = [0, 1, 900, 15_000, 70_000, 300_000]; // around and above bodyBufferSize, so both body paths run
+    const clients = await Promise.all(Array.from({ length: 6 }, () => connectRaw(port)));
+    const expected: string[][] = [];
+    const wire: Buffer[] = [];
+    clients.forEach((_, k) => {
+      const bodies = sizes.map((_, i) => randomBytes(sizes[(k + i) % sizes.length]!));
+      expected.push(bodies.map((b, i) => `/${k}/${i} ${sha(b)}`));
+      // Half the requests chunked, so the parser's framing differs between neighbours.
+      wire.push(Buffer.concat(bodies.flatMap((b, i) => (i % 2 === 0
+        ? [Buffer.from(`POST /${k}/${i} HTTP/1.1\r\nHost: t\r\nContent-Length: ${b.length}\r\n\r\n`), b]
+        : [Buffer.from(`POST /${k}/${i} HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n`), ...chunked(b)]))));
+    });
+    // Interleave the connections' bytes in uneven slices so reads alternate between them.
+    const offsets = clients.map(() => 0);
+    for (let round = 0; offsets.some((o, k) => o < wire[k]!.length); round++) {
+      clients.forEach((c, k) => {
+        const slice = 1 + ((round * 7919 + k * 104_729) % 40_000);
+        if (offsets[k]! < wire[k]!.length) c.write(wire[k]!.subarray(offsets[k], offsets[k]! + slice));
+        offsets[k] = Math.min(wire[k]!.length, offsets[k]! + slice);
+      });
+      await new Promise((r) => setImmediate(r));
+    }
+    const got = await Promise.all(clients.map((c) => c.waitResponses(sizes.length, [], 20_000)));
+    expect(got.map((responses) => responses.map((r) => r.body.toString()))).toEqual(expected);
+  });
+
+  it('writes a response larger than the socket buffers in order to a slow reader, and keeps serving', async () => {
+    const big = randomBytes(8 * 1024 * 1024);
+    const server = createServer((req) => ({ body: req.target === '/big' ? big : 'small' }));
+    servers.push(server);
+    const { port } = await server.listen(0, '127.0.0.1');
+    const c = await connectRaw(port);
+    c.socket.pause();
+    c.write('GET /big HTTP/1.1\r\nHost: t\r\n\r\nGET /after HTTP/1.1\r\nHost: t\r\n\r\n');
+    await sleep(200); // the kernel's buffers fill; the rest waits in libuv's write queue
+    c.socket.resume();
+    // Count bytes rather than re-parse on every chunk; parse once at the end.
+    const bytes = (): number => c.chunks.reduce((sum, ch) => sum + ch.data.length, 0);
+    await waitFor(() => bytes() >= big.length + 100, 15_000);
+    const [first, second] = await c.waitResponses(2, [], 5000);
+    expect(sha(first!.body)).toBe(sha(big));
+    expect(second!.body.toString()).toBe('small');
+  });
+
+  it('survives a client that resets while a large response is still queued', async () => {
+    const reasons: CloseReason[] = [];
+    const server = createServer((req) => ({ body: req.target === '/big' ? Buffer.alloc(16 * 1024 * 1024, 1) : 'ok' }));
+    server.on('connectionClose', (_info, reason) => reasons.push(reason));
+    servers.push(server);
+    const { port } = await server.listen(0, '127.0.0.1');
+    const rude = net.connect(port, '127.0.0.1');
+    rude.on('error', () => undefined);
+    await new Promise((r) => rude.once('connect', r));
+    rude.pause();
+    rude.write('GET /big HTTP/1.1\r\nHost: t\r\n\r\n');
+    await sleep(150);
+    rude.resetAndDestroy(); // RST: the server's queued write fails
+    await waitFor(() => reasons.length === 1);
+    expect(reasons[0]).toBe('error');
+    const polite = await connectRaw(port);
+    polite.write('GET / HTTP/1.1\r\nHost: t\r\n\r\n');
+    expect((await polite.waitResponses(1))[0]!.body.toString()).toBe('ok');
+  });
+
+  it('is not used, and prints no warning, when node runs with --pending-deprecation', () => {
+    const script = `import { createServer } from ${JSON.stringify(path.join(here, '../src/index.ts'))};
+      const s = createServer(() => ({ body: 'x' }));
+      console.log(s.socketIo);`;
+    const r = spawnSync(process.execPath, ['--pending-deprecation', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.stdout.trim()).toBe('stream');
+    expect(r.stderr).not.toMatch(/DEP0111|process\.binding/);
+  });
+});
