@@ -157,7 +157,7 @@ export class HttpServer extends EventEmitter<HttpServerEvents> implements Connec
     this.sendDate = date ?? true;
     this.noDelay = noDelay ?? true;
     // Checked at run time too: JavaScript callers get no type check.
-    if (socketIo !== undefined && !(['handle', 'stream'] as unknown[]).includes(socketIo)) throw new RangeError(`createServer option socketIo must be 'handle' or 'stream', got ${String(socketIo)}`);
+    if (socketIo !== undefined && !(['handle', 'stream'] as unknown[]).includes(socketIo)) throw new RangeError(`createServer option socketIo must be 'handle' or 'stream', got ${JSON.stringify(socketIo)}`);
     this.socketIo = (socketIo ?? 'handle') === 'handle' && handleIoAvailable ? 'handle' : 'stream';
     const clock = (): number => performance.now();
     const swept = (timer: 'idle' | 'header' | 'linger') => (expired: number): void => {
