@@ -615,7 +615,19 @@ export class HttpParser {
   private fieldLine(buf: Buffer, pos: number, end: number): number {
     const max = this.limits.maxHeaderSize;
     const what = this.state === S_HEADERS ? 'header' : 'trailer';
-    const lf = this.findLF(buf, pos, end);
+    // One pass for the usual line: field bytes up to a CRLF are found and
+    // validated together, so field() need not look at the value again.
+    let clean = false;
+    let lf = -1;
+    if (this.scanned === 0) {
+      let k = pos;
+      while (k < end && FIELD_CHAR[buf[k]!] === 1) k++;
+      if (k + 1 < end && buf[k] === CR && buf[k + 1] === LF) {
+        lf = k + 1;
+        clean = true;
+      }
+    }
+    if (!clean) lf = this.findLF(buf, pos, end);
     if (lf === -1) {
       // Not the empty line that ends the section: the line's end is at least end+1.
       const nonEmpty = end - pos >= 2 || buf[pos] !== CR;
@@ -641,7 +653,7 @@ export class HttpParser {
     if (isWhitespace(first)) {
       this.foldedLine(buf, pos, e);
     } else {
-      this.field(buf, pos, e, what);
+      this.field(buf, pos, e, what, clean);
     }
     return lf + 1;
   }
@@ -674,7 +686,7 @@ export class HttpParser {
   }
 
   /** field-line = field-name ":" OWS field-value OWS (RFC 9112 §5). */
-  private field(buf: Buffer, s: number, e: number, what: string): void {
+  private field(buf: Buffer, s: number, e: number, what: string, clean: boolean): void {
     let i = s;
     while (i < e && TCHAR[buf[i]!] === 1) i++;
     if (i === e) this.fail('HTTP_PARSE_INVALID_HEADER_NAME', `${what} line without a colon`, i);
@@ -685,8 +697,10 @@ export class HttpParser {
     }
     if (i === s) this.fail('HTTP_PARSE_INVALID_HEADER_NAME', `empty ${what} field name`, i);
     let vs = i + 1;
-    for (let k = vs; k < e; k++) {
-      if (FIELD_CHAR[buf[k]!] !== 1) this.fail('HTTP_PARSE_INVALID_HEADER_VALUE', `invalid byte 0x${buf[k]!.toString(16)} in ${what} field value`, k);
+    if (!clean) {
+      for (let k = vs; k < e; k++) {
+        if (FIELD_CHAR[buf[k]!] !== 1) this.fail('HTTP_PARSE_INVALID_HEADER_VALUE', `invalid byte 0x${buf[k]!.toString(16)} in ${what} field value`, k);
+      }
     }
     while (vs < e && isWhitespace(buf[vs]!)) vs++;
     let ve = e;
