@@ -48,7 +48,7 @@ async function start(): Promise<number> {
   const server = createServer((_req, res) => {
     res.writeHead(200, HEADERS);
     res.end(BODY);
-  }, { keepAliveTimeoutMs: idleMs });
+  }, { keepAliveTimeoutMs: idleMs, socketIo: process.env.BENCH_SOCKET_IO === 'stream' ? 'stream' : 'handle' });
   return (await server.listen(0, '127.0.0.1')).port;
 }
 

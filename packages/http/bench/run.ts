@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { PARSER_CASES, parserBench } from './parser.js';
+import { handleIoAvailable } from '../src/handle-io.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -185,6 +186,9 @@ console.log(`load generator: ${HAVE_WRK ? 'wrk -t1' : 'autocannon (wrk not insta
   `${PIN ? 'server on core 0, load on core 1 (taskset)' : 'not pinned (taskset or a second core missing)'}; ` +
   `best of ${ROUNDS} runs of ${SECONDS} s; node ${process.version}; ${os.availableParallelism()} cores; ` +
   `load average ${os.loadavg()[0]!.toFixed(1)} at start (other work on the machine lowers every req/s; the CPU-per-request table is steadier)`);
+// BENCH_SOCKET_IO=stream measures the server on the stream API, for comparison.
+const socketIo = process.env.BENCH_SOCKET_IO === 'stream' || !handleIoAvailable ? 'stream' : 'handle';
+console.log(`@connlab/http socket I/O: ${socketIo}${socketIo === 'handle' ? ' (BENCH_SOCKET_IO=stream for the stream API)' : ''}`);
 const best = await throughput();
 const rows = [['scenario', 'node:http req/s', '@connlab/http req/s', 'ratio', 'plain net req/s', 'net/node']];
 const cpuRows = [['server CPU µs per request', 'node:http', '@connlab/http', 'node/ours', 'plain net']];
@@ -196,6 +200,12 @@ for (const { name, label } of SCENARIOS) {
 console.log(`\n${pad(rows)}\n\n${pad(cpuRows)}`);
 const errs = SCENARIOS.flatMap(({ name }) => (['node', 'connlab', 'net'] as Kind[]).filter((k) => best[name][k].errors).map((k) => `${name}/${k}: ${best[name][k].errors}`));
 if (errs.length) console.log(`errors reported by the load generator: ${errs.join(' | ')}`);
+const floor = best['keep-alive'].net.rps / best['keep-alive'].node.rps;
+if (floor < 1.6) {
+  // Seen on this VM: node:http speeds up while every lighter server slows down (README, Benchmark).
+  console.log(`note: the parser-less net server reached only ${floor.toFixed(2)}× node:http on keep-alive in this run; ` +
+    'the host is in a state that compresses every ratio, so compare against that column');
+}
 
 const scaled = idleCount < IDLE_CONNECTIONS ? ` (scaled down from ${IDLE_CONNECTIONS}: ulimit -n is ${limit})` : '';
 const mem = await idleMemory(idleCount);
