@@ -9,8 +9,7 @@
 // Each side waits for the other: one delayed-ACK timeout per request.
 // TCP_NODELAY sends the body at once; so does one write of the whole request.
 import net from 'node:net';
-import type { AddressInfo } from 'node:net';
-import { median, nowMs, percentile } from '@connlab/lab';
+import { listenLoopback, median, nowMs, percentile } from '@connlab/lab';
 import { getNoDelay, setNoDelay } from '@connlab/tcp-options';
 
 /** How the client sends each request. */
@@ -69,11 +68,8 @@ function request(bodyBytes: number): { header: Buffer; body: Buffer } {
 
 const RESPONSE = Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
 
-async function startServer(): Promise<Server> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+function startServer(): Promise<Server> {
+  return listenLoopback((socket) => {
     let buffered = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {
       buffered = Buffer.concat([buffered, chunk]);
@@ -88,14 +84,6 @@ async function startServer(): Promise<Server> {
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
 }
 
 function readResponse(socket: net.Socket): Promise<void> {

@@ -6,11 +6,9 @@
 // one connection. The unanswered GETs are sent again on a new connection; the
 // POST, which lands in the server's closing window, is not, because the client
 // cannot tell whether it was processed.
-import { once } from 'node:events';
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { HttpClient, HttpClientError, HttpParser } from '@connlab/http';
 import type { MessageHead, TimingPhase } from '@connlab/http';
+import { listenLoopback } from '@connlab/lab';
 
 export interface RunOptions {
   /** Requests the server answers per connection before closing. */
@@ -72,12 +70,9 @@ interface Server {
 /** A server that answers `closeAfter` requests per connection and then goes away without a word. */
 async function startEarlyCloser(closeAfter: number, closeDelayMs: number): Promise<Server> {
   const log: ServerRecord[] = [];
-  const sockets = new Set<net.Socket>();
   let accepted = 0;
-  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+  const server = await listenLoopback((socket) => {
     socket.setNoDelay(true);
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
     const connection = ++accepted;
     let index = 0;
@@ -111,18 +106,8 @@ async function startEarlyCloser(closeAfter: number, closeDelayMs: number): Promi
         socket.destroy();
       }
     });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    port: (server.address() as AddressInfo).port,
-    log,
-    accepted: () => accepted,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  }, { allowHalfOpen: true });
+  return { port: server.port, log, accepted: () => accepted, close: server.close };
 }
 
 /** Pipeline `gets` GETs and a POST at a server that closes after `closeAfter`. */

@@ -10,7 +10,7 @@
 // only then closes, every byte of the answer arrives.
 import { once } from 'node:events';
 import net from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { listenLoopback } from '@connlab/lab';
 
 /** How the server ends the connection after writing its answer. */
 export type CloseMode = 'abrupt' | 'graceful';
@@ -74,10 +74,7 @@ interface ServerSide {
  */
 async function startServer(mode: CloseMode, response: Buffer, lingerMs: number): Promise<ServerSide> {
   let drained = 0;
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+  const server = await listenLoopback((socket) => {
     socket.on('error', () => undefined); // the abrupt path resets on purpose
     let answered = false;
     socket.on('data', (chunk: Buffer) => {
@@ -100,17 +97,8 @@ async function startServer(mode: CloseMode, response: Buffer, lingerMs: number):
         });
       });
     });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    port: (server.address() as AddressInfo).port,
-    drained: () => drained,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  }, { allowHalfOpen: true });
+  return { port: server.port, drained: () => drained, close: server.close };
 }
 
 /** Run one combination of server close mode and client read mode. */

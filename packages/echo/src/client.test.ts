@@ -1,4 +1,5 @@
-import net from 'node:net';
+import type net from 'node:net';
+import { listenLoopback } from '@connlab/lab';
 import { describe, expect, it } from 'vitest';
 import { closedPort, useCleanup } from '../test/helpers.js';
 import { EchoSession, echo, openEchoSession } from './client.js';
@@ -16,18 +17,12 @@ async function startServer(readSize?: number): Promise<EchoServer> {
 
 /** A TCP server that behaves badly on purpose: it runs `onData` instead of echoing. */
 async function rawServer(onData: (socket: net.Socket, chunk: Buffer) => void): Promise<number> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
+  const server = await listenLoopback((socket) => {
     socket.on('data', (chunk: Buffer) => onData(socket, chunk));
     socket.on('error', () => undefined);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanup(async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise((resolve) => server.close(resolve));
-  });
-  return (server.address() as net.AddressInfo).port;
+  cleanup(server.close);
+  return server.port;
 }
 
 describe('echo', () => {

@@ -1,9 +1,8 @@
 // Fixtures for the client tests: a scripted origin that answers with exactly
 // the bytes a test chooses, and a relay that delays the server's bytes (and
 // its FIN or RST) to open the window of the keep-alive race.
-import { once } from 'node:events';
 import net from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { listenLoopback } from '@connlab/lab';
 import { afterEach } from 'vitest';
 import { HttpClient } from '../src/client.js';
 import type { ClientOptions } from '../src/client.js';
@@ -57,14 +56,12 @@ export function ok(body: string, extra: string[] = []): string {
  */
 export async function scriptedServer(script: (req: SeenRequest) => Reply, options: { idleMs?: number } = {}): Promise<ScriptedServer> {
   const requests: SeenRequest[] = [];
-  const sockets = new Set<net.Socket>();
   let accepted = 0;
   let peak = 0;
   let closedIdle = 0;
-  const server = net.createServer((socket) => {
+  const server = await listenLoopback((socket) => {
     socket.setNoDelay(true);
-    sockets.add(socket);
-    peak = Math.max(peak, sockets.size);
+    peak = Math.max(peak, server.sockets.size); // this socket is already counted
     const connection = ++accepted;
     let index = 0;
     let done = false;
@@ -82,7 +79,7 @@ export async function scriptedServer(script: (req: SeenRequest) => Reply, option
         socket.destroy(); // nothing unread: the kernel sends a FIN
       }, options.idleMs);
     };
-    socket.on('close', () => { clearTimeout(idleTimer); sockets.delete(socket); });
+    socket.on('close', () => clearTimeout(idleTimer));
     socket.on('error', () => undefined);
     let head: { method: string; target: string; headers: string[] } | undefined;
     let body: Buffer[] = [];
@@ -117,20 +114,14 @@ export async function scriptedServer(script: (req: SeenRequest) => Reply, option
       }
     });
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
   return {
-    port,
-    origin: `http://127.0.0.1:${port}`,
+    port: server.port,
+    origin: `http://127.0.0.1:${server.port}`,
     requests,
     connections: () => accepted,
     peakConnections: () => peak,
     closedIdle: () => closedIdle,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: server.close,
   };
 }
 
@@ -140,14 +131,14 @@ export async function scriptedServer(script: (req: SeenRequest) => Reply, option
  * round trip. It widens the keep-alive race to `delayMs`.
  */
 export async function delayRelay(targetPort: number, delayMs: number): Promise<{ port: number; origin: string; close: () => Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer({ allowHalfOpen: true }, (client) => {
+  // listenLoopback tracks the accepted side; the upstream sockets the relay opens are tracked here.
+  const upstreams = new Set<net.Socket>();
+  const relay = await listenLoopback((client) => {
     const upstream = net.connect({ port: targetPort, host: '127.0.0.1', allowHalfOpen: true });
-    for (const s of [client, upstream]) {
-      s.setNoDelay(true);
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-    }
+    upstreams.add(upstream);
+    upstream.on('close', () => upstreams.delete(upstream));
+    client.setNoDelay(true);
+    upstream.setNoDelay(true);
     const later = (fn: () => void): void => { setTimeout(fn, delayMs); };
     client.on('data', (c: Buffer) => { if (!upstream.destroyed) upstream.write(c); });
     client.on('end', () => upstream.end());
@@ -156,16 +147,13 @@ export async function delayRelay(targetPort: number, delayMs: number): Promise<{
     upstream.on('data', (c: Buffer) => later(() => { if (!client.destroyed) client.write(c); }));
     upstream.on('end', () => later(() => { if (!client.destroyed) client.end(); }));
     upstream.on('error', () => later(() => { if (!client.destroyed) client.resetAndDestroy(); }));
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
+  }, { allowHalfOpen: true });
   return {
-    port,
-    origin: `http://127.0.0.1:${port}`,
+    port: relay.port,
+    origin: `http://127.0.0.1:${relay.port}`,
     close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of upstreams) s.destroy();
+      await relay.close();
     },
   };
 }

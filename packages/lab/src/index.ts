@@ -11,4 +11,5 @@ export { escapeXml, niceTicks, renderFigureSvg, svgPalette } from './svg.js';
 export type { SvgOptions } from './svg.js';
 export { Wire, WireError, escapeLines } from './wire.js';
 export type { WireEvent, WireOptions } from './wire.js';
-export { closedPort } from './ports.js';
+export { ListenError, closedPort, listenLoopback } from './ports.js';
+export type { LoopbackOptions, LoopbackServer } from './ports.js';

@@ -1,6 +1,44 @@
+import { once } from 'node:events';
 import net from 'node:net';
-import { describe, expect, it } from 'vitest';
-import { closedPort } from './ports.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ListenError, closedPort, listenLoopback } from './ports.js';
+import type { LoopbackServer } from './ports.js';
+
+const servers: LoopbackServer[] = [];
+const clients: net.Socket[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.destroy();
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+async function listen(onSocket: (socket: net.Socket) => void, options?: { allowHalfOpen?: boolean }): Promise<LoopbackServer> {
+  const server = await listenLoopback(onSocket, options);
+  servers.push(server);
+  return server;
+}
+
+async function connect(port: number, allowHalfOpen = false): Promise<net.Socket> {
+  const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen });
+  clients.push(socket);
+  socket.on('error', () => undefined);
+  await once(socket, 'connect');
+  return socket;
+}
+
+/** Resolves with the next socket the server accepts. */
+function nextAccepted(): { onSocket: (socket: net.Socket) => void; accepted: () => Promise<net.Socket> } {
+  const queue: net.Socket[] = [];
+  let waiter: ((s: net.Socket) => void) | undefined;
+  return {
+    onSocket: (socket) => {
+      if (waiter) { waiter(socket); waiter = undefined; } else queue.push(socket);
+    },
+    accepted: () => {
+      const first = queue.shift();
+      return first ? Promise.resolve(first) : new Promise((resolve) => { waiter = resolve; });
+    },
+  };
+}
 
 describe('closedPort', () => {
   it('gives a port where a connect is refused', async () => {
@@ -12,5 +50,98 @@ describe('closedPort', () => {
       socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code));
     });
     expect(code).toBe('ECONNREFUSED');
+  });
+});
+
+describe('listenLoopback', () => {
+  it('listens on 127.0.0.1 at a kernel-chosen port and hands each connection to onSocket', async () => {
+    const server = await listen((socket) => socket.end('hi'));
+    expect(server.port).toBeGreaterThan(0);
+    expect(server.server.address()).toMatchObject({ address: '127.0.0.1', port: server.port });
+    const client = await connect(server.port);
+    const chunks: Buffer[] = [];
+    client.on('data', (c: Buffer) => chunks.push(c));
+    await once(client, 'end');
+    expect(Buffer.concat(chunks).toString()).toBe('hi');
+  });
+
+  it('tracks an accepted socket (already when onSocket runs) and forgets it once it closes', async () => {
+    const sizes: number[] = [];
+    const next = nextAccepted();
+    const server = await listen((socket) => {
+      sizes.push(server.sockets.size);
+      next.onSocket(socket);
+    });
+    const client = await connect(server.port);
+    const accepted = await next.accepted();
+    expect(sizes).toEqual([1]);
+    expect(server.sockets.has(accepted)).toBe(true);
+    client.destroy();
+    await once(accepted, 'close');
+    expect(server.sockets.size).toBe(0);
+  });
+
+  it('close() destroys live connections, then closes the server, and may be called twice', async () => {
+    const next = nextAccepted();
+    const server = await listen(next.onSocket);
+    const a = await connect(server.port);
+    const b = await connect(server.port);
+    await next.accepted();
+    await next.accepted();
+    expect(server.sockets.size).toBe(2);
+    const aClosed = once(a, 'close');
+    const bClosed = once(b, 'close');
+    // A plain server.close() would wait for these idle keep-alive style clients forever.
+    const first = server.close();
+    const second = server.close();
+    expect(second).toBe(first);
+    await first;
+    await Promise.all([aClosed, bClosed]);
+    expect(server.server.listening).toBe(false);
+    await server.close(); // a third time, after it is closed, still resolves
+    const refused = await new Promise<string | undefined>((resolve) => {
+      const socket = net.connect(server.port, '127.0.0.1');
+      socket.once('connect', () => { socket.destroy(); resolve('connected'); });
+      socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code));
+    });
+    expect(refused).toBe('ECONNREFUSED');
+  });
+
+  it('honours allowHalfOpen: the server can still write a while after the client FIN only when asked', async () => {
+    async function afterClientFin(allowHalfOpen: boolean): Promise<{ got: string; writableLater: boolean }> {
+      let writableLater = false;
+      const server = await listen((socket) => {
+        socket.on('error', () => undefined);
+        socket.resume();
+        socket.once('end', () => {
+          // Without allowHalfOpen net answers the FIN with its own at once; by now the socket is ended.
+          setTimeout(() => {
+            writableLater = socket.writable;
+            if (socket.writable) socket.end('late answer');
+          }, 20);
+        });
+      }, { allowHalfOpen });
+      const client = await connect(server.port, true);
+      const chunks: Buffer[] = [];
+      client.on('data', (c: Buffer) => chunks.push(c));
+      const ended = once(client, 'end');
+      client.end();
+      await ended;
+      await new Promise((resolve) => setTimeout(resolve, 60)); // let the server's timer run in both cases
+      return { got: Buffer.concat(chunks).toString(), writableLater };
+    }
+    expect(await afterClientFin(true)).toEqual({ got: 'late answer', writableLater: true });
+    expect(await afterClientFin(false)).toEqual({ got: '', writableLater: false });
+  });
+
+  it('rejects with a ListenError naming host:port when the port is taken', async () => {
+    const taken = await listen(() => undefined);
+    const error = await listenLoopback(() => undefined, { port: taken.port }).then(
+      (s) => { servers.push(s); return undefined; },
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ListenError);
+    expect(error).toMatchObject({ code: 'LAB_LISTEN', systemCode: 'EADDRINUSE' });
+    expect((error as ListenError).message).toContain(`127.0.0.1:${taken.port}`);
   });
 });

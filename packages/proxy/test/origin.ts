@@ -1,8 +1,6 @@
 // A tiny raw origin server for the proxy tests: HTTP/1.0 keep-alive rules as
 // old servers applied them, written on net so a test controls every byte.
-import { once } from 'node:events';
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { listenLoopback } from '@connlab/lab';
 
 export interface OriginRequest {
   head: string;
@@ -45,10 +43,7 @@ function parseHead(head: string): Map<string, string> {
  */
 export async function startOrigin(options: OriginOptions = {}): Promise<Origin> {
   const requests: OriginRequest[] = [];
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+  const server = await listenLoopback((socket) => {
     socket.on('error', () => undefined);
     let buf = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {
@@ -82,14 +77,5 @@ export async function startOrigin(options: OriginOptions = {}): Promise<Origin> 
       }
     });
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    port: (server.address() as AddressInfo).port,
-    requests,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { port: server.port, requests, close: server.close };
 }
