@@ -386,8 +386,10 @@ export class Connection implements DeadlineEntry, ResponseSink {
     }
     if (out || text !== '') {
       this.lastActivity = this.inData ? this.lastActivity : NOW();
-      if (!out) this.send(text);
-      else this.sendParts(out);
+      if (out) this.sendParts(out);
+      // Answers to a read go out with the other connections' at the end of the poll phase.
+      else if (this.io && this.inData && !closing) this.io.writeSoon(text);
+      else this.send(text);
       // A client that pipelines without reading must not make us buffer without bound.
       if (!this.pausedForDrain && !closing && this.writableNeedDrain()) {
         this.pausedForDrain = true;
@@ -573,6 +575,7 @@ export class Connection implements DeadlineEntry, ResponseSink {
     this.stopParsing = true;
     this.host.idleList.remove(this);
     this.host.headerList.remove(this);
+    this.io?.flushHeld(); // the FIN follows every byte
     this.socket.end();
     this.resumeReading();
     if (this.socket.readableEnded) {

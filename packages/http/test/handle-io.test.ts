@@ -11,6 +11,8 @@ import type { HttpServer } from '../src/server.js';
 import type { CloseReason } from '../src/connection.js';
 import { readBody } from '../src/request.js';
 import { connectRaw, destroyAll, sleep, waitFor } from './raw-client.js';
+import { listenLoopback } from '@connlab/lab';
+import { HandleIo, handleIoAvailable } from '../src/handle-io.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const servers: HttpServer[] = [];
@@ -118,5 +120,79 @@ describe('handle I/O', () => {
     const r = spawnSync(process.execPath, ['--pending-deprecation', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
     expect(r.stdout.trim()).toBe('stream');
     expect(r.stderr).not.toMatch(/DEP0111|process\.binding/);
+  });
+
+  it.runIf(handleIoAvailable)('holds writeSoon() bytes until the poll phase ends; a write, a writev or a close sends them first, in order', async () => {
+    let accepted: net.Socket | undefined;
+    const lb = await listenLoopback((socket) => { accepted = socket; }, { allowHalfOpen: true });
+    try {
+      const client = net.connect(lb.port, '127.0.0.1');
+      let got = '';
+      client.on('data', (d: Buffer) => { got += d.toString('latin1'); });
+      const ended = new Promise((r) => client.once('end', r));
+      await waitFor(() => accepted !== undefined);
+      const io = HandleIo.attach(accepted!, { onData: () => undefined, onDrain: () => undefined });
+      expect(io).not.toBeNull();
+      const turn = (): Promise<void> => new Promise((r) => setImmediate(r)); // runs after the hold's own setImmediate
+
+      io!.writeSoon('a');
+      io!.writeSoon('b');
+      expect(io!.queued).toBe(2); // held, not written yet
+      await turn();
+      expect(io!.queued).toBe(0);
+
+      io!.writeSoon('c');
+      io!.write('d'); // carries the held 'c' ahead of it
+      expect(io!.queued).toBe(0);
+      io!.writeSoon('e');
+      io!.writev(['f', Buffer.from('g')]);
+      expect(io!.queued).toBe(0);
+
+      // Too much to hold: written at once (whatever the kernel did not take is libuv's, not held).
+      const big = 'x'.repeat(20 * 1024);
+      io!.writeSoon(big);
+      expect(io!.queued).toBeLessThan(big.length);
+
+      io!.writeSoon('h');
+      io!.flushHeld();
+      accepted!.end(); // the FIN after every byte
+      await ended;
+      expect(got).toBe(`abcdefg${big}h`);
+    } finally {
+      await lb.close();
+    }
+  });
+
+  it('answers a request that arrives together with the client\'s FIN before sending its own FIN', async () => {
+    const server = createServer(() => ({ body: 'last words' }));
+    servers.push(server);
+    const { port } = await server.listen(0, '127.0.0.1');
+    for (let i = 0; i < 5; i++) {
+      const c = await connectRaw(port, { halfOpen: true });
+      c.socket.end('GET / HTTP/1.1\r\nHost: t\r\n\r\n'); // request and FIN leave in one go
+      await c.ended;
+      expect(c.responses().map((r) => r.body.toString())).toEqual(['last words']);
+    }
+  });
+
+  it('sends a held response before the FIN when server.close() runs later in the same poll phase', async () => {
+    const server = createServer((req) => {
+      if (req.target === '/close') void server.close({ graceMs: 1000 });
+      return { body: `answer to ${req.target}` };
+    });
+    servers.push(server);
+    const { port } = await server.listen(0, '127.0.0.1');
+    const a = await connectRaw(port);
+    const b = await connectRaw(port);
+    a.write('GET /a HTTP/1.1\r\nHost: t\r\n\r\n');
+    b.write('GET /close HTTP/1.1\r\nHost: t\r\n\r\n');
+    // Keep this (the server's) event loop busy until both requests wait in the
+    // kernel, so one poll phase reads them both: /a's answer is held, then
+    // /close's handler closes the server, which ends the now idle connection a.
+    const until = Date.now() + 50;
+    while (Date.now() < until) { /* busy */ }
+    await a.ended;
+    expect(a.responses().map((r) => r.body.toString())).toEqual(['answer to /a']);
+    expect((await b.waitResponses(1))[0]!.body.toString()).toBe('answer to /close');
   });
 });
