@@ -96,7 +96,7 @@ export interface RunResult {
   snapshots: Snapshot[];
   closed: Closed[];
   /** Sweep events: one per connection a timer list expired. */
-  sweeps: { at: number; timer: 'idle' | 'header' | 'linger' }[];
+  sweeps: { at: number; timer: 'idle' | 'header' | 'linger'; expired: number }[];
   clients: ClientLife[];
 }
 
@@ -133,7 +133,7 @@ export async function run(options: RunOptions = defaultOptions): Promise<RunResu
       deadlineAt: lastDeadline.get(info.id) ?? toRun(info.deadline),
     });
   });
-  server.on('sweep', ({ timer }) => { sweeps.push({ at: now(), timer }); });
+  server.on('sweep', ({ timer, expired }) => { sweeps.push({ at: now(), timer, expired }); });
   // Follow every deadline change, so a close can be compared with the deadline that caused it.
   server.on('response', ({ connectionId }) => {
     queueMicrotask(() => {

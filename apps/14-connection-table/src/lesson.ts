@@ -131,7 +131,7 @@ export function toLessonResult(r: RunResult): LessonResult {
       ];
     })),
     '',
-    `Timer firings (the server's 'sweep' events): ${r.sweeps.map((s) => `${s.timer} at ${formatMs(s.at)}`).join(', ') || 'none'}.`,
+    `Timer firings (the server's 'sweep' events): ${r.sweeps.map((s) => `${s.timer} at ${formatMs(s.at)}${s.expired > 1 ? ` (${s.expired} connections)` : ''}`).join(', ') || 'none'}.`,
     '',
     ...Object.entries(v).map(([claim, ok]) => `${ok ? '✓' : '✗'} ${claim}`),
   ];

@@ -139,7 +139,9 @@ describe('createEchoServer', () => {
     }
 
     const result = await closing;
-    expect(await sending).toBe('stopped'); // the server's FIN ended our sending too
+    // Our sending settles either way: stopped by the server's FIN closing the session, or
+    // finished because the closing server read and dropped the rest (which one depends on load).
+    await sending;
     const back = Buffer.concat(received);
     expect(back.length).toBe(server.stats.bytesOut);
     expect(back.equals(data.subarray(0, back.length))).toBe(true);
