@@ -59,6 +59,8 @@ export interface ConnectionHost {
   readonly lingerList: DeadlineList<Connection>;
   date(): string | null;
   connectionClosed(conn: Connection): void;
+  /** The server's FIN has left: shutdown(SHUT_WR) ran after every queued byte. */
+  connectionEnded(conn: Connection): void;
   requestStarted(req: HttpRequest): void;
   responseSent(conn: Connection, res: HttpResponse): void;
   clientError(conn: Connection, error: HttpParseError): void;
@@ -86,6 +88,9 @@ function onSocketError(this: OwnedSocket): void {
 }
 function onSocketDrain(this: OwnedSocket): void {
   this[kConnection].onDrain();
+}
+function onSocketFinish(this: OwnedSocket): void {
+  this[kConnection].onFinish();
 }
 function onSocketClose(this: OwnedSocket): void {
   this[kConnection].onClose();
@@ -576,6 +581,7 @@ export class Connection implements DeadlineEntry, ResponseSink {
     this.host.idleList.remove(this);
     this.host.headerList.remove(this);
     this.io?.flushHeld(); // the FIN follows every byte
+    this.socket.once('finish', onSocketFinish); // net.Socket's 'finish' comes once shutdown() has run
     this.socket.end();
     this.resumeReading();
     if (this.socket.readableEnded) {
@@ -606,6 +612,11 @@ export class Connection implements DeadlineEntry, ResponseSink {
       return;
     }
     this.beginClose('client-close');
+  }
+
+  /** @internal socket 'finish' after beginClose(): our FIN is out */
+  onFinish(): void {
+    if (this.state === 'closing') this.host.connectionEnded(this);
   }
 
   /** @internal socket 'error' */

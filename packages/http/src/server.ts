@@ -69,6 +69,12 @@ export interface ConnectionInfo {
 export interface HttpServerEvents {
   /** A connection was accepted. */
   connectionOpen: [info: ConnectionInfo];
+  /**
+   * The server sent its FIN (half-close), with the reason: every response is out,
+   * and the connection now lingers, reading and dropping input, until the client
+   * closes too or the linger expires. `connectionClose` follows.
+   */
+  connectionEnd: [info: ConnectionInfo, reason: CloseReason];
   /** A connection ended, with the reason. */
   connectionClose: [info: ConnectionInfo, reason: CloseReason];
   /** A request head was parsed (the handler runs when its body is complete, or streams). */
@@ -255,6 +261,10 @@ export class HttpServer extends EventEmitter<HttpServerEvents> implements Connec
 
   date(): string | null {
     return this.sendDate ? currentDate() : null;
+  }
+
+  connectionEnded(conn: Connection): void {
+    if (this.listenerCount('connectionEnd') > 0) this.emit('connectionEnd', this.info(conn, performance.now()), conn.closeReason ?? 'client-close');
   }
 
   connectionClosed(conn: Connection): void {

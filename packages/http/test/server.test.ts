@@ -359,6 +359,20 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
       expect(reasons).toEqual(['connection-close']);
     });
 
+    it('emits connectionEnd when its FIN leaves and connectionClose only when the linger ends', async () => {
+      const { server, port } = await start(hello, { keepAliveTimeoutMs: 150, lingerMs: 600 });
+      const events: { event: string; reason: CloseReason; at: number; state: string }[] = [];
+      server.on('connectionEnd', (info, reason) => events.push({ event: 'end', reason, at: performance.now(), state: info.state }));
+      server.on('connectionClose', (info, reason) => events.push({ event: 'close', reason, at: performance.now(), state: info.state }));
+      const c = await connectRaw(port, { halfOpen: true }); // keeps its side open after our FIN
+      c.write(GET('/'));
+      await c.waitResponses(1);
+      await c.ended;
+      await waitFor(() => events.length === 2, 3000);
+      expect(events.map((e) => `${e.event} ${e.reason} ${e.state}`)).toEqual(['end idle-timeout closing', 'close idle-timeout closed']);
+      expect(events[1]!.at - events[0]!.at).toBeGreaterThan(400); // the linger (600 ms) lies between them
+    });
+
     it('answers requests sent before the client half-closed', async () => {
       const { port } = await start(async (req) => { await sleep(30); return { body: req.target }; });
       const c = await connectRaw(port);
