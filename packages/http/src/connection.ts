@@ -392,8 +392,8 @@ export class Connection implements DeadlineEntry, ResponseSink {
     if (out || text !== '') {
       this.lastActivity = this.inData ? this.lastActivity : NOW();
       if (out) this.sendParts(out);
-      // Answers to a read go out with the other connections' at the end of the poll phase.
-      else if (this.io && this.inData && !closing) this.io.writeSoon(text);
+      // Held for this loop iteration's check phase, to leave with the other connections' responses.
+      else if (this.io && !closing) this.io.writeSoon(text);
       else this.send(text);
       // A client that pipelines without reading must not make us buffer without bound.
       if (!this.pausedForDrain && !closing && this.writableNeedDrain()) {

@@ -17,13 +17,14 @@
 //   net.Socket's own; libuv keeps them in order, and a later `socket.end()`
 //   shuts down only after they are flushed;
 // - pause and resume are readStop / readStart;
-// - responses made while handling a read may be held until the end of the
-//   event loop's poll phase (writeSoon) and then written, one write per
-//   connection, all together: Redis's "write replies before sleeping". The
-//   client side of a busy loopback pair is then woken once per round instead of
-//   once per response, which on these VMs is the most expensive part of a
-//   write (bench in the README). A close, or any other write, first sends what
-//   is held, so bytes never pass each other and a FIN never overtakes them.
+// - a finished response may be held (writeSoon) until the check phase of the
+//   current loop iteration, after every read libuv delivered in the poll phase,
+//   and then written, one write per connection, all together: Redis's "write
+//   replies before sleeping". A client reading many connections is then woken
+//   once per round instead of once per response, which on these VMs is the
+//   most expensive part of a write (bench in the README). A close, or any other
+//   write, first sends what is held, so bytes never pass each other and a FIN
+//   never overtakes them.
 //
 // Anything unexpected (another runtime, a changed binding, process.binding
 // refused by the permission model, --pending-deprecation asking for a warning
@@ -69,7 +70,7 @@ const kIo = Symbol('connlab.handleIo');
 
 // Node's Writable buffers up to 16 KiB before write() says "wait for drain"; same here.
 const HIGH_WATER_MARK = 16 * 1024;
-// At most this much is held per connection for the end of the poll phase.
+// At most this much is held per connection until the check phase.
 const HOLD_LIMIT = HIGH_WATER_MARK;
 
 function pendingDeprecationRequested(): boolean {
@@ -127,9 +128,8 @@ function onWriteDone(this: WriteReq, status: number): void {
   this.io.writeDone(status);
 }
 
-// Connections holding bytes for the end of this poll phase, and whether the
-// setImmediate that writes them is scheduled (check phase: after every read
-// libuv delivered in this loop iteration).
+// Connections holding bytes, and whether the setImmediate that writes them is
+// scheduled (check phase: after every read libuv delivered in this iteration).
 const holding: HandleIo[] = [];
 let flushScheduled = false;
 
@@ -154,7 +154,7 @@ export class HandleIo {
   // A write that completes at once never binds its WriteWrap to a native
   // request, so the same one serves the next write; an asynchronous one keeps it.
   private spareReq: WriteReq | null = null;
-  private held = ''; // latin1 bytes for the end of the poll phase (writeSoon)
+  private held = ''; // latin1 bytes for this iteration's check phase (writeSoon)
 
   private constructor(socket: Socket, handle: RawHandle, owner: HandleIoOwner) {
     this.socket = socket;
@@ -187,9 +187,10 @@ export class HandleIo {
   }
 
   /**
-   * Write a latin1 string at the end of the event loop's poll phase, together
-   * with the other connections' held responses. Written at once instead when
-   * the kernel is not keeping up with this socket or too much is held.
+   * Write a latin1 string in this loop iteration's check phase (one
+   * setImmediate for every connection), together with the other connections'
+   * held responses. Written at once instead when the kernel is not keeping up
+   * with this socket or too much is held.
    */
   writeSoon(text: string): void {
     if (this.asyncWrites !== 0 || this.held.length + text.length > HOLD_LIMIT) {

@@ -122,7 +122,7 @@ describe('handle I/O', () => {
     expect(r.stderr).not.toMatch(/DEP0111|process\.binding/);
   });
 
-  it.runIf(handleIoAvailable)('holds writeSoon() bytes until the poll phase ends; a write, a writev or a close sends them first, in order', async () => {
+  it.runIf(handleIoAvailable)('holds writeSoon() bytes until the check phase; a write, a writev or a close sends them first, in order', async () => {
     let accepted: net.Socket | undefined;
     const lb = await listenLoopback((socket) => { accepted = socket; }, { allowHalfOpen: true });
     try {
