@@ -32,6 +32,7 @@ export type CloseReason =
   | 'client-close' // the client closed its side
   | 'connection-close' // the request asked for it: Connection: close, or HTTP/1.0 without keep-alive
   | 'undelimited-response' // a response without a length, ended by the close
+  | 'length-mismatch' // a handler-set Content-Length the body did not match: the framing is broken
   | 'parse-error' // malformed request, answered 4xx/5xx
   | 'handler-error' // handler failed after the head was sent
   | 'server-close' // server.close(): idle connection, or in-flight finished
@@ -385,7 +386,7 @@ export class Connection implements DeadlineEntry, ResponseSink {
       this.host.responseSent(this, res);
       if (res.close) {
         closing = true;
-        closeCause = res.req.keepAlive ? 'undelimited-response' : 'connection-close';
+        closeCause = res.lengthMismatch ? 'length-mismatch' : res.req.keepAlive ? 'undelimited-response' : 'connection-close';
         break;
       }
     }

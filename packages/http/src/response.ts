@@ -129,6 +129,8 @@ export class HttpResponse {
   finished = false;
   /** The connection closes after this response (decided by the request, the server's policy or the framing). */
   close: boolean;
+  /** The body does not match the handler-set Content-Length (so the connection closes after it). */
+  lengthMismatch = false;
   /** Bytes waiting to be written by the connection, in order (strings are latin1 byte strings). */
   parts: (string | Buffer)[] = NOTHING;
   private readonly sink: ResponseSink;
@@ -313,7 +315,7 @@ export class HttpResponse {
       this.mode = MODE_LENGTH;
       this.declared = userLength;
       // Known to be wrong already: the framing breaks, so this response closes the connection.
-      if (length >= 0 && length !== userLength && !isHead) this.close = true;
+      if (length >= 0 && length !== userLength && !isHead) this.close = this.lengthMismatch = true;
     } else if (length >= 0 && !this.forceClose) {
       head += lengthLine(length);
       this.mode = MODE_LENGTH;
@@ -366,7 +368,7 @@ export class HttpResponse {
       this.parts.push('0\r\n\r\n');
     }
     // A wrong handler-set Content-Length leaves the framing broken: close after it.
-    if (this.mode === MODE_LENGTH && this.sent !== this.declared) this.close = true;
+    if (this.mode === MODE_LENGTH && this.sent !== this.declared) this.close = this.lengthMismatch = true;
     this.sink.responseUpdated(this);
   }
 }

@@ -233,6 +233,28 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
       expect(c.received().toString()).not.toMatch(/Set-Cookie/);
     });
 
+    it('closes after a body longer than its handler-set Content-Length, and after a close-delimited body, each with its own reason', async () => {
+      const { port, reasons } = await start((req, res) => {
+        if (req.target === '/long') {
+          res.writeHead(200, { 'Content-Length': '2' });
+          res.end('too long');
+          return;
+        }
+        res.closeDelimited();
+        res.write('no length: the FIN ends it');
+        res.end();
+      });
+      for (const target of ['/long', '/undelimited']) {
+        const c = await connectRaw(port);
+        c.write(GET(target) + GET('/never-answered'));
+        await c.closed;
+        expect(c.received().toString()).toMatch(/Connection: close\r\n/);
+        expect(c.received().toString().match(/HTTP\/1\.1 200 /g)).toHaveLength(1); // nothing after the broken framing
+      }
+      await waitFor(() => reasons.length === 2);
+      expect(reasons).toEqual(['length-mismatch', 'undelimited-response']);
+    });
+
     it('closes after a response whose handler-set Content-Length is wrong', async () => {
       const { port, reasons } = await start(() => ({ headers: { 'Content-Length': '10' }, body: 'short' }));
       const c = await connectRaw(port);
@@ -240,7 +262,7 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
       await c.closed;
       await waitFor(() => reasons.length > 0);
       expect(c.received().toString()).toMatch(/Content-Length: 10\r\nConnection: close\r\n\r\nshort$/);
-      expect(reasons).toEqual(['undelimited-response']);
+      expect(reasons).toEqual(['length-mismatch']);
     });
   });
 
