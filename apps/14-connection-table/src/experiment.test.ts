@@ -34,7 +34,6 @@ describe("the server's connection table", () => {
     // Three idle connections expire; a timer that fires late under load may take two in one sweep.
     const idleSweeps = r.sweeps.filter((s) => s.timer === 'idle');
     expect(idleSweeps.reduce((sum, s) => sum + s.expired, 0)).toBe(3);
-    expect(idleSweeps.length).toBeGreaterThanOrEqual(1);
   });
 
   it('closes the half-sent head with a 408 from the header timer', () => {

@@ -70,7 +70,9 @@ const kIo = Symbol('connlab.handleIo');
 
 // Node's Writable buffers up to 16 KiB before write() says "wait for drain"; same here.
 const HIGH_WATER_MARK = 16 * 1024;
-// At most this much is held per connection until the check phase.
+// Held bytes per connection stay below the high-water mark: holding alone must
+// never ask the connection to wait for drain, because a write that completes at
+// once (the usual fate of held bytes) calls no onDrain.
 const HOLD_LIMIT = HIGH_WATER_MARK;
 
 function pendingDeprecationRequested(): boolean {
@@ -193,7 +195,7 @@ export class HandleIo {
    * with this socket or too much is held.
    */
   writeSoon(text: string): void {
-    if (this.asyncWrites !== 0 || this.held.length + text.length > HOLD_LIMIT) {
+    if (this.asyncWrites !== 0 || this.held.length + text.length >= HOLD_LIMIT) {
       this.write(text);
       return;
     }
