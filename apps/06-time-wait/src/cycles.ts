@@ -147,8 +147,10 @@ export async function runCycles(options: CyclesOptions): Promise<CyclesResult> {
     await Promise.race([Promise.all(serverClosed), sleep(2000)]);
     const elapsedMs = performance.now() - start;
     const table = await listTcpSockets();
-    const remaining = table.filter((e) => timeWaitHolder(e, port) !== undefined).map((e) => e.timerRemainingMs);
-    return { ...result, portsUsed: ports.size, elapsedMs, timeWait: await countTimeWait(port, table), timeWaitRemainingMs: Math.max(0, ...remaining) };
+    // Match whole connections, not just the server's port number: port 0 may
+    // hand this server a number that other clients' TIME_WAIT sockets still use.
+    const remaining = table.filter((e) => timeWaitHolder(e, port, ports) !== undefined).map((e) => e.timerRemainingMs);
+    return { ...result, portsUsed: ports.size, elapsedMs, timeWait: await countTimeWait(port, table, ports), timeWaitRemainingMs: Math.max(0, ...remaining) };
   } finally {
     shared?.destroy();
     for (const s of serverSockets) s.destroy();

@@ -1,5 +1,6 @@
 import { netnsUnavailableReason } from '@connlab/netns';
 import { describe, expect, it } from 'vitest';
+import { runCycles } from './cycles.js';
 import { runHost, runNamespace } from './experiment.js';
 import { toLessonResult } from './lesson.js';
 
@@ -27,6 +28,17 @@ describe('lesson 06: TIME_WAIT and port exhaustion', () => {
     const lesson = toLessonResult({ host, skipped: 'skipped: port exhaustion in a 10-port namespace: needs root' });
     expect(lesson.reproduced).toBe(true);
     expect(lesson.skipped).toMatch(/needs root/);
+  });
+
+  it.skipIf(!linux)('counts only its own connections when the server port number still has TIME_WAIT sockets of earlier ones', async () => {
+    // Port 0 can hand a new server a number that earlier connections' TIME_WAIT
+    // sockets still carry; here the same number is taken on purpose.
+    const earlier = await runCycles({ mode: 'client-close', cycles: 3 });
+    expect(earlier.timeWait.client).toBe(3);
+    const again = await runCycles({ mode: 'keep-alive', cycles: 5, serverPort: earlier.timeWait.port });
+    expect(again.timeWait.port).toBe(earlier.timeWait.port);
+    expect(again.portsUsed).toBe(1);
+    expect(again.timeWait.total).toBe(1);
   });
 
   it.skipIf(reason !== undefined)('runs out of 10 ports at connect 11, unless reuse, a server-side close or RST frees them', async () => {

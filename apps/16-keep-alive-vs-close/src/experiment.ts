@@ -81,6 +81,8 @@ const LAST = Buffer.from(`GET / HTTP/1.1\r\nHost: ${HOST}\r\nConnection: close\r
 /** A raw connection that sends one request at a time and resolves when the response is complete. */
 class Requester {
   readonly socket: net.Socket;
+  /** The client's local port, known once connected (0 before). */
+  localPort = 0;
   private waiting: (() => void) | null = null;
   private failed: Error | null = null;
   private readonly parser: HttpParser;
@@ -88,6 +90,8 @@ class Requester {
   constructor(port: number) {
     this.socket = net.connect({ port, host: HOST });
     this.socket.setNoDelay(true);
+    // Read at connect: net answers localPort from the live handle only.
+    this.socket.once('connect', () => { this.localPort = this.socket.localPort ?? 0; });
     this.parser = new HttpParser({ type: 'response' }, { onComplete: () => this.done() });
     this.socket.on('data', (chunk: Buffer) => {
       try {
@@ -134,38 +138,50 @@ class Requester {
   }
 }
 
+/** How one way ran: its time, connections, and the local ports its clients used. */
+interface WayRun { ms: number; connections: number; clientPorts: number[] }
+
 /** `requests` requests on `concurrency` persistent connections; each connection's last request says close. */
-async function keepAliveWay(port: number, options: RunOptions): Promise<{ ms: number; connections: number }> {
+async function keepAliveWay(port: number, options: RunOptions): Promise<WayRun> {
   const per = Math.ceil(options.requests / options.concurrency);
+  const clientPorts: number[] = [];
   const t = performance.now();
   await Promise.all(Array.from({ length: options.concurrency }, async (_, i) => {
     const n = Math.min(per, options.requests - i * per);
     if (n <= 0) return;
     const r = new Requester(port);
     for (let k = 0; k < n; k++) await r.request(k === n - 1 ? LAST : KEEP);
+    clientPorts.push(r.localPort);
     await r.closed();
   }));
-  return { ms: performance.now() - t, connections: Math.min(options.concurrency, options.requests) };
+  return { ms: performance.now() - t, connections: Math.min(options.concurrency, options.requests), clientPorts };
 }
 
 /** `requests` requests, each on a new connection with Connection: close (the server closes first). */
-async function closeWay(port: number, options: RunOptions): Promise<{ ms: number; connections: number }> {
+async function closeWay(port: number, options: RunOptions): Promise<WayRun> {
   let next = 0;
+  const clientPorts: number[] = [];
   const t = performance.now();
   await Promise.all(Array.from({ length: options.concurrency }, async () => {
     while (next < options.requests) {
       next++;
       const r = new Requester(port);
       await r.request(LAST);
+      clientPorts.push(r.localPort);
       await r.closed();
     }
   }));
-  return { ms: performance.now() - t, connections: options.requests };
+  return { ms: performance.now() - t, connections: options.requests, clientPorts };
 }
 
-async function timeWaitOf(port: number): Promise<TimeWaitCount | null> {
+/**
+ * The TIME_WAIT sockets of this run's own connections: matched by server port
+ * and client port, so the warm-up's and other programs' sockets on the same
+ * port number do not count.
+ */
+async function timeWaitOf(port: number, clientPorts: readonly number[]): Promise<TimeWaitCount | null> {
   try {
-    return await countTimeWait(port, { families: [4] });
+    return await countTimeWait(port, { families: [4] }, clientPorts);
   } catch {
     return null;
   }
@@ -249,21 +265,18 @@ export async function run(options: RunOptions = defaultOptions): Promise<RunResu
   const overall = setTimeout(() => { void server.stop(); }, options.timeoutMs);
   try {
     const { keepAlivePort, closePort } = await server.next('ready', 15_000);
-    // Warm both paths (JIT, first accept) so neither way pays for start-up; the warm-up counts are subtracted.
+    // Warm both paths (JIT, first accept) so neither way pays for start-up; the warm-up's accept counts are subtracted.
     const warm = { ...options, requests: 50 };
     await keepAliveWay(keepAlivePort, warm);
     await closeWay(closePort, warm);
     const base = await server.stats(5000);
-    const twBase = { ka: await timeWaitOf(keepAlivePort), close: await timeWaitOf(closePort) };
 
     const ka = await keepAliveWay(keepAlivePort, options);
     const cl = await closeWay(closePort, options);
     const after = await server.stats(5000);
-    const diff = (now: TimeWaitCount | null, then: TimeWaitCount | null): TimeWaitCount | null =>
-      now && then ? { port: now.port, client: now.client - then.client, server: now.server - then.server, total: now.total - then.total } : null;
     const ways: WayResult[] = [
-      { way: 'keep-alive', requests: options.requests, ms: ka.ms, perSecond: options.requests / (ka.ms / 1000), connections: ka.connections, accepted: after.accepted.keepAlive - base.accepted.keepAlive, timeWait: diff(await timeWaitOf(keepAlivePort), twBase.ka) },
-      { way: 'close', requests: options.requests, ms: cl.ms, perSecond: options.requests / (cl.ms / 1000), connections: cl.connections, accepted: after.accepted.close - base.accepted.close, timeWait: diff(await timeWaitOf(closePort), twBase.close) },
+      { way: 'keep-alive', requests: options.requests, ms: ka.ms, perSecond: options.requests / (ka.ms / 1000), connections: ka.connections, accepted: after.accepted.keepAlive - base.accepted.keepAlive, timeWait: await timeWaitOf(keepAlivePort, ka.clientPorts) },
+      { way: 'close', requests: options.requests, ms: cl.ms, perSecond: options.requests / (cl.ms / 1000), connections: cl.connections, accepted: after.accepted.close - base.accepted.close, timeWait: await timeWaitOf(closePort, cl.clientPorts) },
     ];
 
     const before = await server.stats(5000);

@@ -50,15 +50,21 @@ export interface TimeWaitCount {
  * port: the side that closed first (sent the first FIN) ends in TIME_WAIT.
  * Returns undefined for sockets not in TIME-WAIT or unrelated to the port.
  *
+ * A port number alone can match strangers: a TIME_WAIT left by an earlier
+ * server on the same number, or by a client whose ephemeral port the new
+ * server was given. Pass `clientPorts` (the local ports your clients used)
+ * to count only your own connections.
+ *
  * @example
  * ```ts
  * timeWaitHolder(entry, 8080); // 'client'
+ * timeWaitHolder(entry, 8080, new Set([51000])); // only the connection from port 51000
  * ```
  */
-export function timeWaitHolder(entry: TcpSocketEntry, serverPort: number): 'client' | 'server' | undefined {
+export function timeWaitHolder(entry: TcpSocketEntry, serverPort: number, clientPorts?: ReadonlySet<number>): 'client' | 'server' | undefined {
   if (entry.stateName !== 'TIME-WAIT') return undefined;
-  if (entry.localPort === serverPort) return 'server';
-  if (entry.remotePort === serverPort) return 'client';
+  if (entry.localPort === serverPort && (!clientPorts || clientPorts.has(entry.remotePort))) return 'server';
+  if (entry.remotePort === serverPort && (!clientPorts || clientPorts.has(entry.localPort))) return 'client';
   return undefined;
 }
 
@@ -70,17 +76,21 @@ function isList(from: readonly TcpSocketEntry[] | ListOptions | undefined): from
  * Count the TIME_WAIT sockets of connections to `port` by holder, from a
  * socket list or (default) a fresh read of this namespace's tables. Both
  * ends of a loopback connection are in the same table, so both sides count.
+ * With `clientPorts`, only connections from those local ports count (see
+ * {@link timeWaitHolder}).
  *
  * @example
  * ```ts
  * await countTimeWait(8080); // { port: 8080, client: 200, server: 0, total: 200 }
+ * await countTimeWait(8080, undefined, myClientPorts); // only my connections
  * ```
  */
-export async function countTimeWait(port: number, from?: readonly TcpSocketEntry[] | ListOptions): Promise<TimeWaitCount> {
+export async function countTimeWait(port: number, from?: readonly TcpSocketEntry[] | ListOptions, clientPorts?: Iterable<number>): Promise<TimeWaitCount> {
   const sockets: readonly TcpSocketEntry[] = isList(from) ? from : await listTcpSockets(from);
+  const only = clientPorts === undefined ? undefined : new Set(clientPorts);
   const count: TimeWaitCount = { port, client: 0, server: 0, total: 0 };
   for (const s of sockets) {
-    const holder = timeWaitHolder(s, port);
+    const holder = timeWaitHolder(s, port, only);
     if (!holder) continue;
     count[holder] += 1;
     count.total += 1;

@@ -84,6 +84,16 @@ describe('counting', () => {
     expect(timeWaitHolder(tw, 1)).toBeUndefined();
     expect(timeWaitHolder(sample[2]!, 8080)).toBeUndefined();
   });
+
+  it('with client ports, names only connections from those ports', async () => {
+    const tw = sample[1]!; // 36231 -> 56222
+    expect(timeWaitHolder(tw, 56222, new Set([36231]))).toBe('client');
+    expect(timeWaitHolder(tw, 56222, new Set([40000]))).toBeUndefined();
+    expect(timeWaitHolder(tw, 36231, new Set([56222]))).toBe('server');
+    expect(timeWaitHolder(tw, 36231, new Set())).toBeUndefined();
+    expect(await countTimeWait(56222, sample, [36231])).toEqual({ port: 56222, client: 1, server: 0, total: 1 });
+    expect(await countTimeWait(56222, sample, [1])).toEqual({ port: 56222, client: 0, server: 0, total: 0 });
+  });
 });
 
 describe.skipIf(!linux)('the live tables (Linux)', () => {
@@ -123,26 +133,32 @@ describe.skipIf(!linux)('the live tables (Linux)', () => {
     const serverClosesPort = await listen('127.0.0.1', (socket) => socket.end());
     const resetPort = await listen('127.0.0.1');
 
+    // Other tests' TIME_WAIT sockets may share a port number with these
+    // servers, so count by whole connection: server port plus client ports.
+    const clientPorts = { clientCloses: [] as number[], serverCloses: [] as number[], reset: [] as number[] };
     for (let i = 0; i < 3; i++) {
       const c = await connect(clientClosesPort, '127.0.0.1');
+      clientPorts.clientCloses.push(c.localPort!);
       const done = closed(c);
       c.end();
       await done;
     }
     for (let i = 0; i < 3; i++) {
       const c = await connect(serverClosesPort, '127.0.0.1');
+      clientPorts.serverCloses.push(c.localPort!);
       await closed(c);
     }
     for (let i = 0; i < 3; i++) {
       const c = await connect(resetPort, '127.0.0.1');
+      clientPorts.reset.push(c.localPort!);
       c.resetAndDestroy();
       await closed(c);
     }
     // The server side of the last connections may still be processing its FIN.
     await new Promise((resolve) => setTimeout(resolve, 50));
     const table = await listTcpSockets();
-    expect(await countTimeWait(clientClosesPort, table)).toEqual({ port: clientClosesPort, client: 3, server: 0, total: 3 });
-    expect(await countTimeWait(serverClosesPort, table)).toEqual({ port: serverClosesPort, client: 0, server: 3, total: 3 });
-    expect(await countTimeWait(resetPort)).toEqual({ port: resetPort, client: 0, server: 0, total: 0 });
+    expect(await countTimeWait(clientClosesPort, table, clientPorts.clientCloses)).toEqual({ port: clientClosesPort, client: 3, server: 0, total: 3 });
+    expect(await countTimeWait(serverClosesPort, table, clientPorts.serverCloses)).toEqual({ port: serverClosesPort, client: 0, server: 3, total: 3 });
+    expect(await countTimeWait(resetPort, undefined, clientPorts.reset)).toEqual({ port: resetPort, client: 0, server: 0, total: 0 });
   });
 });
