@@ -122,12 +122,13 @@ async function afterServerGone(server: HttpServer, options: RunOptions): Promise
 
 async function timeWaitOf(serverPort: number, clientPort: number): Promise<TimeWaitSeen> {
   try {
-    const sockets = (await listTcpSockets({ families: [4] })).filter((s) =>
-      (s.localPort === serverPort && s.remotePort === clientPort) || (s.localPort === clientPort && s.remotePort === serverPort));
-    const server = sockets.filter((s) => timeWaitHolder(s, serverPort) === 'server');
+    // Only this connection: server port and client port both match.
+    const ours = new Set([clientPort]);
+    const sockets = await listTcpSockets({ families: [4] });
+    const server = sockets.filter((s) => timeWaitHolder(s, serverPort, ours) === 'server');
     return {
       server: server.length,
-      client: sockets.filter((s) => timeWaitHolder(s, serverPort) === 'client').length,
+      client: sockets.filter((s) => timeWaitHolder(s, serverPort, ours) === 'client').length,
       remainingMs: server[0]?.timerRemainingMs ?? null,
       available: true,
     };

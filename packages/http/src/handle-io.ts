@@ -70,10 +70,6 @@ const kIo = Symbol('connlab.handleIo');
 
 // Node's Writable buffers up to 16 KiB before write() says "wait for drain"; same here.
 const HIGH_WATER_MARK = 16 * 1024;
-// Held bytes per connection stay below the high-water mark: holding alone must
-// never ask the connection to wait for drain, because a write that completes at
-// once (the usual fate of held bytes) calls no onDrain.
-const HOLD_LIMIT = HIGH_WATER_MARK;
 
 function pendingDeprecationRequested(): boolean {
   return process.execArgv.includes('--pending-deprecation')
@@ -195,7 +191,10 @@ export class HandleIo {
    * with this socket or too much is held.
    */
   writeSoon(text: string): void {
-    if (this.asyncWrites !== 0 || this.held.length + text.length >= HOLD_LIMIT) {
+    // Held bytes stay below the high-water mark: holding alone must never ask the
+    // connection to wait for drain, because a write that completes at once (the
+    // usual fate of held bytes) calls no onDrain.
+    if (this.asyncWrites !== 0 || this.held.length + text.length >= HIGH_WATER_MARK) {
       this.write(text);
       return;
     }
