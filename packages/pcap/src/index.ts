@@ -9,3 +9,7 @@ export { formatTrace, tcpdumpFields, traceLineJson } from './format.js';
 export type { FormatOptions, TraceLineJson } from './format.js';
 export { LiveCapture, startCapture } from './live.js';
 export type { CaptureOptions, CaptureResult } from './live.js';
+export { runCaptured, CapturedRunError } from './captured-run.js';
+export type { CapturedRun, CapturedRunOptions } from './captured-run.js';
+export { ensureTcpdump, readWithTcpdump } from './tcpdump.js';
+export type { TcpdumpAvailability, TcpdumpLine } from './tcpdump.js';
