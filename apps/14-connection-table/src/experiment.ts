@@ -10,7 +10,7 @@
 // and the table is printed at a few instants while the sweep closes the idle ones.
 import { sleep, Wire } from '@connlab/lab';
 import { createServer, parseMessages } from '@connlab/http';
-import type { CloseReason, ConnectionInfo } from '@connlab/http';
+import type { CloseReason, ConnectionInfo, TimerName } from '@connlab/http';
 
 export type ClientName = 'steady' | 'burst' | 'silent' | 'slow-head' | 'late';
 
@@ -96,7 +96,7 @@ export interface RunResult {
   snapshots: Snapshot[];
   closed: Closed[];
   /** Sweep events: one per connection a timer list expired. */
-  sweeps: { at: number; timer: 'idle' | 'header' | 'linger'; expired: number }[];
+  sweeps: { at: number; timer: TimerName; expired: number }[];
   clients: ClientLife[];
 }
 
