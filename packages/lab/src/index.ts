@@ -12,4 +12,5 @@ export type { SvgOptions } from './svg.js';
 export { Wire, WireError, escapeLines } from './wire.js';
 export type { WireEvent, WireOptions } from './wire.js';
 export { ListenError, closedPort, listenLoopback } from './ports.js';
+export { sleep } from './sleep.js';
 export type { LoopbackOptions, LoopbackServer } from './ports.js';

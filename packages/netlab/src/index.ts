@@ -7,7 +7,7 @@ export type { DelayLineOptions, LineEnd, Side } from './delay-line.js';
 export type { DirectionStats, PumpStats } from './pump.js';
 export { measureLineRtt, measureLineThroughput } from './line-probe.js';
 export type { LineRtt, LineThroughput } from './line-probe.js';
-export { closeTun, openTun } from './tun.js';
+export { openTun } from './tun.js';
 export type { Tun } from './tun.js';
 export { DIRECTIONS, validateFault, wanLinkFaults } from './faults.js';
 export type { Direction, Fault, FaultSpec, FaultType } from './faults.js';

@@ -97,10 +97,6 @@ export function openTun(name: string): Tun {
   return { name, fd };
 }
 
-export function closeTun(tun: Tun): void {
-  load().close(tun.fd);
-}
-
 /** Read one packet into `buf`; returns its length, or 0 when nothing is waiting. */
 export function readPacket(tun: Tun, buf: Buffer): number {
   const n = load().read(tun.fd, buf, buf.length);

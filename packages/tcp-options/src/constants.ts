@@ -77,11 +77,6 @@ export function optionConstant(option: OptionName, platform: NodeJS.Platform = p
   return constant;
 }
 
-/** Is `option` available on `platform`? */
-export function isOptionSupported(option: OptionName, platform: NodeJS.Platform = process.platform): boolean {
-  return tables[platform]?.[option] !== undefined;
-}
-
 // Kernel limits, include/net/tcp.h: MAX_TCP_KEEPIDLE 32767 s, MAX_TCP_KEEPINTVL 32767 s, MAX_TCP_KEEPCNT 127.
 export const MAX_TCP_KEEPIDLE_S = 32767;
 export const MAX_TCP_KEEPINTVL_S = 32767;

@@ -1,4 +1,4 @@
-export { isOptionSupported, optionConstant } from './constants.js';
+export { optionConstant } from './constants.js';
 export type { OptionConstant, OptionName } from './constants.js';
 export { getCongestion, setCongestion } from './congestion.js';
 export { systemDefaults } from './defaults.js';

@@ -1,15 +1,15 @@
-// The report as a learner sees it: rendered by headless Chromium (Debian's
+// The tour's report as a learner (and docs/report.png) sees it: rendered by headless Chromium (Debian's
 // chromium driven by playwright-core), checked for content and for pixels.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { renderReport } from '@connlab/tour/report';
+import { sampleRun } from '@connlab/tour/sample-run';
+import { summaryRows } from '@connlab/tour/summary';
 import { ensureChromium, withPage } from './chromium.js';
 import { pixelStats } from './pixels.js';
-import { renderReport } from './report.js';
-import { sampleRun } from './sample-run.js';
-import { summaryRows } from './summary.js';
 
 // Installs chromium with apt when running as root in CI (or when CONNLAB_INSTALL_CHROMIUM=1).
 const browser = ensureChromium();

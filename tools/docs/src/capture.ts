@@ -1,66 +1,19 @@
-// Keeps "What you will see" true: runs a lesson (by default its main.ts with
-// --quick) and puts the real output, ANSI stripped, between the
-// `<!-- captured:begin -->` and `<!-- captured:end -->` markers of its doc.
-// scripts/docs-capture.ts is the command-line front end.
+// Keeps the output shown in the docs true: runs what a page's captured block
+// names (markers.ts has the syntax) and puts the real output, ANSI stripped,
+// between its markers. capture.ts at the workspace root is the command-line
+// front end.
 import { spawn } from 'node:child_process';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { isRoot } from '@connlab/lab';
-import { capturedBegin, capturedEnd, lessonSections } from './docs-check.js';
-
-/** A captured block in a doc: the marker lines (0-based) and the command it holds. */
-export interface CaptureBlock {
-  begin: number;
-  end: number;
-  /** The command written in the begin marker, if any. */
-  command?: string;
-}
-
-/** Refused input: a bad marker or command. Messages name the file and line. */
-export class CaptureError extends Error {
-  readonly code = 'DOCS_CAPTURE';
-  constructor(message: string) {
-    super(message);
-    this.name = 'CaptureError';
-  }
-}
-
-/**
- * Only these commands may be written in a marker: tsx on a file of a lesson
- * app, with plain flags. The doc is input; it must not be able to run anything else.
- */
-const allowedCommand = /^npx tsx apps\/\d{2}-[a-z0-9-]+\/src\/[a-z0-9-]+\.ts(?: [A-Za-z0-9=.,:/_-]+)*$/;
+import { lessonSections } from './check.js';
+import { allowedCommand, capturedBegin, capturedEnd, CaptureError } from './markers.js';
+import type { CaptureBlock } from './markers.js';
 
 /** The command a lesson's output is captured from when the marker names none. */
 export function defaultCommand(dir: string): string {
   return `npx tsx apps/${dir}/src/main.ts --quick`;
-}
-
-/**
- * Find the captured blocks of a doc.
- *
- * @example
- * findCaptureBlocks('<!-- captured:begin -->\nold\n<!-- captured:end -->', 'docs/x.md'); // [{ begin: 0, end: 2 }]
- */
-export function findCaptureBlocks(source: string, file: string): CaptureBlock[] {
-  const blocks: CaptureBlock[] = [];
-  let open: CaptureBlock | undefined;
-  source.split('\n').forEach((raw, i) => {
-    const line = raw.trim();
-    if (line.startsWith(capturedBegin)) {
-      if (open) throw new CaptureError(`${file}:${i + 1}: captured:begin inside another captured block`);
-      const command = line.slice(capturedBegin.length).replace(/-->$/, '').trim();
-      if (command && !allowedCommand.test(command)) throw new CaptureError(`${file}:${i + 1}: the marker's command must look like "npx tsx apps/NN-slug/src/main.ts --flag", got "${command}"`);
-      open = { begin: i, end: -1, ...(command ? { command } : {}) };
-    } else if (line === capturedEnd) {
-      if (!open) throw new CaptureError(`${file}:${i + 1}: captured:end without a captured:begin`);
-      blocks.push({ ...open, end: i });
-      open = undefined;
-    }
-  });
-  if (open) throw new CaptureError(`${file}:${open.begin + 1}: captured:begin is never closed`);
-  return blocks;
 }
 
 /**
@@ -87,6 +40,8 @@ export interface CaptureRun {
   command: string;
   /** stdout and stderr in the order they arrived, ANSI stripped, trailing blanks trimmed. */
   output: string;
+  /** A session's terminals, each shown as its own block (then `output` is unused). */
+  terminals?: readonly string[];
   exitCode: number | null;
   signal: NodeJS.Signals | null;
 }
@@ -119,12 +74,13 @@ export function runCommand(root: string, command: string, timeoutMs = 10 * 60_00
 /** The line under a captured block saying how and where it was made. */
 export function provenance(id: string, date = new Date()): string {
   const where = `${process.platform === 'linux' ? 'Linux' : process.platform} ${release()}, Node ${process.version}, ${isRoot() ? 'as root' : 'not as root'}`;
-  return `<sub>Captured ${date.toISOString().slice(0, 10)} by \`npx tsx scripts/docs-capture.ts --lesson ${id}\` (${where}).</sub>`;
+  return `<sub>Captured ${date.toISOString().slice(0, 10)} by \`npx tsx tools/docs/capture.ts --lesson ${id}\` (${where}).</sub>`;
 }
 
 /**
  * Put each run's output into its block, as a fenced block that starts with the
- * command, followed by the provenance line. Blocks and runs pair up in order.
+ * command, followed by the provenance line (when there is one); a session's
+ * terminals each get a plain fenced block. Blocks and runs pair up in order.
  */
 export function fillBlocks(source: string, blocks: readonly CaptureBlock[], runs: readonly CaptureRun[], note: string): string {
   const lines = source.split('\n');
@@ -132,8 +88,14 @@ export function fillBlocks(source: string, blocks: readonly CaptureBlock[], runs
   for (let i = blocks.length - 1; i >= 0; i--) {
     const block = blocks[i]!;
     const run = runs[i]!;
-    const fence = run.output.includes('```') ? '~~~~' : '```';
-    lines.splice(block.begin + 1, block.end - block.begin - 1, `${fence}text`, `$ ${run.command}`, run.output, fence, note);
+    const fenced = (text: string, info = '') => {
+      const fence = text.includes('```') ? '~~~~' : '```';
+      return [`${fence}${info}`, text, fence];
+    };
+    const body = run.terminals
+      ? run.terminals.flatMap((t, j) => [...(j ? [''] : []), ...fenced(t.trimEnd())])
+      : fenced(`$ ${run.command}\n${run.output}`, 'text');
+    lines.splice(block.begin + 1, block.end - block.begin - 1, ...body, ...(note ? [note] : []));
   }
   return lines.join('\n');
 }

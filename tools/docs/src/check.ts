@@ -5,8 +5,9 @@
 // problems, one line each, naming the file; an empty list means all is well.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize, relative, sep } from 'node:path';
-import type { LessonEntry } from './registry.js';
-import { lessonEntries, readManifest } from './registry.js';
+import { lessonEntries, readManifest } from '@connlab/tour/registry';
+import type { LessonEntry } from '@connlab/tour/registry';
+import { CaptureError, findCaptureBlocks } from './markers.js';
 
 /** The sections of a lesson page, in order (docs/README.md explains them). */
 export const lessonSections: readonly { name: string; heading: RegExp }[] = [
@@ -20,8 +21,8 @@ export const lessonSections: readonly { name: string; heading: RegExp }[] = [
   { name: 'Next', heading: /^next\b/ },
 ];
 
-export const capturedBegin = '<!-- captured:begin';
-export const capturedEnd = '<!-- captured:end -->';
+/** The folders of the root package.json's workspaces. */
+const workspaceGroups = ['packages', 'apps', 'tools'];
 
 const numberedDoc = /^(\d{2})-[a-z0-9]+(?:-[a-z0-9]+)*\.md$/;
 
@@ -61,7 +62,7 @@ export function splitMarkdown(source: string): MarkdownParts {
 export function markdownFiles(root: string): string[] {
   const files = ['README.md'];
   if (existsSync(join(root, 'docs'))) files.push(...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`));
-  for (const group of ['packages', 'apps']) {
+  for (const group of workspaceGroups) {
     if (!existsSync(join(root, group))) continue;
     for (const dir of readdirSync(join(root, group))) if (existsSync(join(root, group, dir, 'README.md'))) files.push(`${group}/${dir}/README.md`);
   }
@@ -79,8 +80,7 @@ function lessonDocPaths(entries: readonly LessonEntry[]): Set<string> {
 /**
  * Every lesson app (a package.json with "connlab": { "lesson": N }) has
  * docs/<dir>.md; every numbered doc has a lesson app of the same name; every lesson page has the
- * eight sections in order, output under "What you will see", and well-formed
- * captured markers if it has any.
+ * eight sections in order and output under "What you will see".
  */
 export function checkLessonDocs(root: string): string[] {
   const problems: string[] = [];
@@ -108,7 +108,7 @@ export function checkLessonDocs(root: string): string[] {
   return problems;
 }
 
-/** One lesson page: sections present and in order, output shown, markers paired. */
+/** One lesson page: sections present and in order, output shown. */
 export function checkLessonPage(file: string, source: string): string[] {
   const problems: string[] = [];
   const { prose } = splitMarkdown(source);
@@ -129,17 +129,6 @@ export function checkLessonPage(file: string, source: string): string[] {
     const body = lines.slice(seeLine, nextHeading === -1 ? undefined : nextHeading);
     if (!body.some((l) => /^\s*(`{3,}|~{3,})/.test(l))) problems.push(`${file}:${seeLine}: "What you will see" shows no output (no code block)`);
   }
-  let open: number | undefined;
-  lines.forEach((l, i) => {
-    if (l.trim().startsWith(capturedBegin)) {
-      if (open !== undefined) problems.push(`${file}:${i + 1}: captured:begin inside another captured block (opened on line ${open})`);
-      open = i + 1;
-    } else if (l.trim() === capturedEnd) {
-      if (open === undefined) problems.push(`${file}:${i + 1}: captured:end without a captured:begin`);
-      open = undefined;
-    }
-  });
-  if (open !== undefined) problems.push(`${file}:${open}: captured:begin is never closed by ${capturedEnd}`);
   return problems;
 }
 
@@ -162,7 +151,7 @@ function workspaces(root: string): Workspace[] {
     }
   };
   add('.');
-  for (const group of ['packages', 'apps']) {
+  for (const group of workspaceGroups) {
     if (!existsSync(join(root, group))) continue;
     for (const dir of readdirSync(join(root, group))) add(`${group}/${dir}`);
   }
@@ -300,13 +289,25 @@ export function checkLessonTable(root: string, file: string): string[] {
   return problems;
 }
 
-/** Every check over the repository at `root`. */
-export function checkDocs(root: string): string[] {
-  return [
-    ...checkLessonDocs(root),
-    ...checkCommands(root),
-    ...checkLinks(root),
-    ...checkLessonTable(root, 'README.md'),
-    ...checkLessonTable(root, 'docs/README.md'),
-  ];
+/**
+ * Every page marks captured output one way (markers.ts): begin and end paired,
+ * each begin naming nothing, a command the capture may run, or a session. A
+ * marker of another kind (`<!-- something:begin -->`) is reported too.
+ */
+export function checkCaptureMarkers(root: string): string[] {
+  const problems: string[] = [];
+  for (const file of markdownFiles(root)) {
+    const source = readFileSync(join(root, file), 'utf8');
+    try {
+      findCaptureBlocks(source, file);
+    } catch (error) {
+      if (!(error instanceof CaptureError)) throw error;
+      problems.push(error.message);
+    }
+    for (const { line, text } of splitMarkdown(source).prose) {
+      const kind = /^\s*<!--\s*([\w-]+):(?:begin|end)\b/.exec(text)?.[1];
+      if (kind && kind !== 'captured') problems.push(`${file}:${line}: "${kind}:" markers; captured output is marked <!-- captured:begin … --> … <!-- captured:end -->`);
+    }
+  }
+  return problems;
 }

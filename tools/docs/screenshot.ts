@@ -1,17 +1,17 @@
 // Photograph the lab report for the docs (docs/report.png), in headless Chromium.
 //
 //   npm start -- --quick                  writes report/index.html
-//   npx tsx scripts/docs-screenshot.ts    writes docs/report.png from it
+//   npx tsx tools/docs/screenshot.ts      writes docs/report.png from it
 //
 // The picture is the top of the page (header, summary table, first lesson),
-// which is what the README shows; the test in apps/tour checks the whole page.
+// which is what the README shows; src/report.chromium.test.ts checks the whole page.
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseFlags, runMain } from '@connlab/lab';
-import { ensureChromium, withPage } from '../apps/tour/src/chromium.js';
-import { pixelStats } from '../apps/tour/src/pixels.js';
-import { repoRoot } from '../apps/tour/src/registry.js';
+import { repoRoot } from '@connlab/tour/registry';
+import { ensureChromium, withPage } from './src/chromium.js';
+import { pixelStats } from './src/pixels.js';
 
 class ScreenshotError extends Error {
   readonly code = 'DOCS_SCREENSHOT';
@@ -23,7 +23,7 @@ runMain('docs-screenshot', async () => {
     out: { type: 'string', default: join(repoRoot, 'docs', 'report.png'), help: 'where to write the PNG' },
     width: { type: 'int', default: 1100, min: 400, max: 3000, help: 'viewport width in CSS pixels' },
     height: { type: 'int', default: 1400, min: 300, max: 20_000, help: 'how much of the top of the page to keep' },
-  }, { usage: 'npx tsx scripts/docs-screenshot.ts', summary: 'Screenshot the top of report/index.html into docs/report.png.' });
+  }, { usage: 'npx tsx tools/docs/screenshot.ts', summary: 'Screenshot the top of report/index.html into docs/report.png.' });
   const report = resolve(flags.report);
   if (!existsSync(report)) throw new ScreenshotError(`${report} does not exist; run npm start first`);
   const browser = ensureChromium();

@@ -4,8 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkCommands, checkLessonDocs, checkLessonPage, checkLessonTable, checkLinks, splitMarkdown } from './docs-check.js';
-import { repoRoot } from './registry.js';
+import { repoRoot } from '@connlab/tour/registry';
+import { checkCaptureMarkers, checkCommands, checkLessonDocs, checkLessonPage, checkLessonTable, checkLinks, splitMarkdown } from './check.js';
 
 describe('the docs of this repository', () => {
   it('have a page for every lesson app and an app for every numbered page, each page in the lesson shape', () => {
@@ -18,6 +18,10 @@ describe('the docs of this repository', () => {
 
   it('link only to files that exist', () => {
     expect(checkLinks(repoRoot)).toEqual([]);
+  });
+
+  it('mark captured output one way on every page, the CLI page included', () => {
+    expect(checkCaptureMarkers(repoRoot)).toEqual([]);
   });
 
   it.each(['README.md', 'docs/README.md'])('%s lists every lesson app with its doc and packages', (file) => {
@@ -85,13 +89,25 @@ describe('the docs check catches', () => {
     ]);
   });
 
-  it('a lesson page missing a section, out of order, without output, or with unpaired markers', () => {
+  it('a lesson page missing a section, out of order, or without output', () => {
     expect(checkLessonPage('d.md', page())).toEqual([]);
     expect(checkLessonPage('d.md', page().replace('## Try this\n', ''))).toEqual(['d.md: no "Try this" section']);
     expect(checkLessonPage('d.md', page().replace('## Why\n', '').replace('## Next', '## Next\n## Why'))).toEqual(['d.md:23: "Why" should come before "What goes wrong"']);
     const noOutput = page().replace(/<!-- captured:begin -->[\s\S]*<!-- captured:end -->/, 'prose only');
     expect(checkLessonPage('d.md', noOutput)).toEqual(['d.md:13: "What you will see" shows no output (no code block)']);
-    expect(checkLessonPage('d.md', page('<!-- captured:begin -->'))).toEqual(['d.md:24: captured:begin is never closed by <!-- captured:end -->']);
+  });
+
+  it('unpaired or unknown captured markers, and markers of another syntax, on any page', () => {
+    const root = repo({
+      'docs/01-echo.md': page('<!-- captured:begin -->'),
+      'docs/cli.md': '<!-- cli-session:begin echo -->\nx\n<!-- cli-session:end -->\n<!-- captured:begin rm -rf / -->\n<!-- captured:end -->\n```\n<!-- other:begin --> shown as an example\n```',
+    });
+    expect(checkCaptureMarkers(root)).toEqual([
+      'docs/01-echo.md:24: captured:begin is never closed',
+      'docs/cli.md:4: the marker must name a command like "npx tsx apps/NN-slug/src/main.ts --flag" or a session like "session echo", got "rm -rf /"',
+      'docs/cli.md:1: "cli-session:" markers; captured output is marked <!-- captured:begin … --> … <!-- captured:end -->',
+      'docs/cli.md:3: "cli-session:" markers; captured output is marked <!-- captured:begin … --> … <!-- captured:end -->',
+    ]);
   });
 
   it('commands pointing at missing files, scripts or workspaces', () => {

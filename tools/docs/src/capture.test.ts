@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CaptureError, defaultCommand, fillBlocks, findCaptureBlocks, insertMarkers, runCommand } from './capture.js';
-import { lessonEntries, repoRoot } from './registry.js';
+import { lessonEntries, repoRoot } from '@connlab/tour/registry';
+import { defaultCommand, fillBlocks, insertMarkers, runCommand } from './capture.js';
+import { CaptureError, findCaptureBlocks } from './markers.js';
 
 const doc = `# 13 · Close
 
@@ -21,9 +22,15 @@ describe('captured blocks', () => {
     expect(findCaptureBlocks(source, 'd.md')).toEqual([{ begin: 0, end: 2 }, { begin: 3, end: 4, command: 'npx tsx apps/01-echo/src/server.ts --port 0' }]);
   });
 
+  it('reads a session marker, and leaves markers shown inside a code block alone', () => {
+    const source = '```\n<!-- captured:begin -->\n```\n<!-- captured:begin session echo -->\n```\nout\n```\n<!-- captured:end -->';
+    expect(findCaptureBlocks(source, 'd.md')).toEqual([{ begin: 3, end: 7, session: 'echo' }]);
+  });
+
   it.each([
-    ['<!-- captured:begin rm -rf / -->\n<!-- captured:end -->', /d\.md:1: the marker's command must look like/],
-    ['<!-- captured:begin npx tsx apps/01-echo/src/main.ts; rm x -->\n<!-- captured:end -->', /must look like/],
+    ['<!-- captured:begin rm -rf / -->\n<!-- captured:end -->', /d\.md:1: the marker must name a command like/],
+    ['<!-- captured:begin npx tsx apps/01-echo/src/main.ts; rm x -->\n<!-- captured:end -->', /must name a command/],
+    ['<!-- captured:begin session ../x -->\n<!-- captured:end -->', /must name a command/],
     ['<!-- captured:begin -->\n<!-- captured:begin -->', /d\.md:2: captured:begin inside another/],
     ['<!-- captured:end -->', /d\.md:1: captured:end without/],
     ['<!-- captured:begin -->', /d\.md:1: captured:begin is never closed/],
@@ -47,6 +54,14 @@ describe('captured blocks', () => {
     expect(fillBlocks(once, findCaptureBlocks(once, 'd.md'), [run], '<sub>note</sub>')).toBe(once);
   });
 
+  it('gives each terminal of a session its own block and no provenance line when the note is empty', () => {
+    const source = '<!-- captured:begin session echo -->\nold\n<!-- captured:end -->';
+    const run = { command: 'session echo', output: '', terminals: ['$ connlab echo serve\n', '$ connlab echo send hi'], exitCode: 0, signal: null };
+    expect(fillBlocks(source, findCaptureBlocks(source, 'd.md'), [run], '')).toBe(
+      '<!-- captured:begin session echo -->\n```\n$ connlab echo serve\n```\n\n```\n$ connlab echo send hi\n```\n<!-- captured:end -->',
+    );
+  });
+
   it('fences output that itself contains a code fence with tildes', () => {
     const source = '<!-- captured:begin -->\n<!-- captured:end -->';
     const filled = fillBlocks(source, findCaptureBlocks(source, 'd.md'), [{ command: 'c', output: '```', exitCode: 0, signal: null }], '');
@@ -56,7 +71,7 @@ describe('captured blocks', () => {
 
 describe('runCommand', () => {
   it('refuses anything but tsx on a lesson app file', async () => {
-    await expect(runCommand(repoRoot, 'npx tsx scripts/docs-capture.ts')).rejects.toThrow(/refusing to run/);
+    await expect(runCommand(repoRoot, 'npx tsx tools/docs/capture.ts')).rejects.toThrow(/refusing to run/);
   });
 
   it('captures a real lesson run without colour codes', async () => {

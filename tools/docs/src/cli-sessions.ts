@@ -1,22 +1,21 @@
-// Regenerate the terminal sessions in docs/cli.md from real runs of the CLI.
-//
-//   cd packages/cli && npx tsx docs-capture.ts            rewrite every block
-//   cd packages/cli && npx tsx docs-capture.ts --dry-run  print the sessions only
-//
-// docs/cli.md marks each session with <!-- cli-session:begin NAME --> … <!-- cli-session:end -->.
+// The terminal sessions of docs/cli.md, run for real: a page block
+// `<!-- captured:begin session NAME -->` is filled from sessions[NAME].
 // Sessions run the real bin, one process per command as in a shell, on
 // 127.0.0.1 with ports from the kernel: the commands shown are the ones that
 // produced the output, and Ctrl-C is a real SIGINT.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
+import { sleep } from '@connlab/lab';
+import { repoRoot } from '@connlab/tour/registry';
+import { CaptureError } from './markers.js';
+import type { CaptureRun } from './capture.js';
 
-const docPath = new URL('../../docs/cli.md', import.meta.url);
-const here = fileURLToPath(new URL('.', import.meta.url));
-const mainTs = fileURLToPath(new URL('src/main.ts', import.meta.url));
+// The bin as the workspace runs it (packages/cli's "bin"), started by path: this tool runs it, it does not import it.
+const cliDir = join(repoRoot, 'packages', 'cli');
+const mainTs = join(cliDir, 'src', 'main.ts');
 
 /** Quote a word the way a shell would need it. */
 function shellWord(word: string): string {
@@ -28,12 +27,10 @@ async function until<T>(what: string, check: () => T | undefined, ms = 15_000): 
   for (;;) {
     const value = check();
     if (value !== undefined) return value;
-    if (performance.now() > deadline) throw new Error(`docs-capture: timed out waiting for ${what}`);
+    if (performance.now() > deadline) throw new CaptureError(`session: timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
-
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** One terminal window: the commands typed into it and everything they printed, in order. */
 class Terminal {
@@ -42,7 +39,7 @@ class Terminal {
   /** The real bin, as `npx connlab` runs it (node --import tsx src/main.ts). */
   private spawn(argv: readonly string[]): ChildProcess {
     this.text += `$ connlab ${argv.map(shellWord).join(' ')}\n`;
-    const child = spawn(process.execPath, ['--import', 'tsx', mainTs, ...argv], { cwd: here, env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, ['--import', 'tsx', mainTs, ...argv], { cwd: cliDir, env: { ...process.env, NO_COLOR: '1' } });
     const write = (t: Buffer): void => { this.text += stripVTControlCharacters(t.toString('utf8')); };
     child.stdout.on('data', write);
     child.stderr.on('data', write);
@@ -75,7 +72,7 @@ class Terminal {
         this.text += '^C\n';
         child.kill('SIGINT');
         const code = await exited;
-        if (code !== 0) throw new Error(`docs-capture: ${argv.join(' ')} exited ${code} after Ctrl-C`);
+        if (code !== 0) throw new CaptureError(`session: connlab ${argv.join(' ')} exited ${code} after Ctrl-C`);
       },
     };
   }
@@ -89,7 +86,7 @@ class Terminal {
 const message = 'This is a Message, to be sent for a test.';
 
 /** Each session returns one or more terminals' text, shown as separate blocks. */
-const sessions: Record<string, () => Promise<string[]>> = {
+export const sessions: Record<string, () => Promise<string[]>> = {
   async echo() {
     const server = new Terminal();
     const client = new Terminal();
@@ -159,7 +156,7 @@ const sessions: Record<string, () => Promise<string[]>> = {
     const { port, stop } = await server.start('http', 'serve', '--port', '0');
     await client.run('http', 'get', `http://127.0.0.1:${port}/`, '--repeat', '2');
     client.text = '';
-    await pause(100);
+    await sleep(100);
     await client.run('sockets', '--port', String(port));
     await client.run('sockets', '--state', 'listen', '--port', String(port));
     await stop();
@@ -194,26 +191,15 @@ const sessions: Record<string, () => Promise<string[]>> = {
   },
 };
 
-function fence(text: string): string {
-  return ['```', text.trimEnd(), '```'].join('\n');
+/**
+ * Run one session; its terminals become the block's fenced blocks.
+ *
+ * @example
+ * const run = await runSession('echo'); // run.terminals: [server, client]
+ */
+export async function runSession(name: string): Promise<CaptureRun> {
+  const session = Object.hasOwn(sessions, name) ? sessions[name] : undefined;
+  if (!session) throw new CaptureError(`no session "${name}"; the sessions are ${Object.keys(sessions).join(', ')}`);
+  const terminals = await session();
+  return { command: `session ${name}`, output: terminals.join('\n'), terminals, exitCode: 0, signal: null };
 }
-
-async function main(): Promise<void> {
-  const dryRun = process.argv.includes('--dry-run');
-  let doc = readFileSync(docPath, 'utf8');
-  const pattern = /<!-- cli-session:begin ([\w-]+) -->\n[\s\S]*?<!-- cli-session:end -->/g;
-  const names = [...doc.matchAll(pattern)].map((m) => m[1]!);
-  const unknown = names.filter((n) => !(n in sessions));
-  if (unknown.length) throw new Error(`docs-capture: docs/cli.md names unknown sessions: ${unknown.join(', ')}`);
-  const output = new Map<string, string>();
-  for (const name of names) {
-    process.stderr.write(`docs-capture: ${name}\n`);
-    const blocks = await sessions[name]!();
-    output.set(name, blocks.map(fence).join('\n\n'));
-  }
-  doc = doc.replace(pattern, (_all, name: string) => `<!-- cli-session:begin ${name} -->\n${output.get(name)!}\n<!-- cli-session:end -->`);
-  if (dryRun) process.stdout.write(doc);
-  else writeFileSync(docPath, doc);
-}
-
-await main();
