@@ -9,7 +9,7 @@ export interface ServerSpec {
 
 export type ServerMessage =
   | { type: 'listening'; port: number }
-  /** The server is about to stop running JavaScript (no accept()) until `at` + the block. */
+  /** The server is about to stop running JavaScript (no accept()) until its resume file exists. */
   | { type: 'blocking'; at: number }
   /** Date.now() of every accept, and the bytes read from all connections. */
   | { type: 'report'; acceptedAt: number[]; bytes: number };

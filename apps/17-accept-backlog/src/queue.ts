@@ -3,10 +3,14 @@
 // times what each client sees. Runs in this process on the host's loopback,
 // or inside a private namespace (ns-child.ts) where sysctls may be changed.
 import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import net from 'node:net';
 import { promisify } from 'node:util';
 import { counterDelta, listTcpSockets, readNetCounters } from '@connlab/inspect';
 import type { NetCounters } from '@connlab/inspect';
+import { sleep } from '@connlab/lab';
 import { spawnLocalNode } from '@connlab/netlab';
 import type { NamespaceChild } from '@connlab/netns';
 import { getTcpInfo } from '@connlab/tcp-options';
@@ -53,7 +57,6 @@ export function synRetransmitTimes(linearTimeouts: number, count: number): numbe
 
 /** tcp_syn_linear_timeouts of this namespace, or 0 on kernels before 6.5 that lack it. */
 export async function linearTimeouts(): Promise<number> {
-  const { readFile } = await import('node:fs/promises');
   return readFile('/proc/sys/net/ipv4/tcp_syn_linear_timeouts', 'utf8').then((t) => Number(t.trim()), () => 0);
 }
 
@@ -107,17 +110,27 @@ export async function listenQueue(port: number): Promise<ListenQueue> {
 interface Server {
   child: NamespaceChild;
   port: number;
+  dir: string;
 }
 
 async function startServer(spec: ServerSpec): Promise<Server> {
+  const dir = await mkdtemp(join(tmpdir(), 'connlab-17-'));
   const child = spawnLocalNode(new URL('./server.ts', import.meta.url), [JSON.stringify(spec)]);
   const { port } = await child.nextMessage(isMessage('listening'), 15_000);
-  return { child, port };
+  return { child, port, dir };
 }
 
-async function block(server: Server, ms: number): Promise<number> {
-  server.child.send({ type: 'block', ms });
-  return (await server.child.nextMessage(isMessage('blocking'), 5_000)).at;
+async function stopServer(server: Server): Promise<void> {
+  await server.child.kill();
+  await rm(server.dir, { recursive: true, force: true });
+}
+
+/** Make the server stop calling accept(); resolves with a function that lets it go on, and the time it stopped. */
+async function block(server: Server): Promise<{ at: number; resume: () => Promise<number> }> {
+  const file = join(server.dir, 'resume');
+  server.child.send({ type: 'block', file });
+  const { at } = await server.child.nextMessage(isMessage('blocking'), 5_000);
+  return { at, resume: () => writeFile(file, '').then(() => Date.now()) };
 }
 
 async function report(server: Server, timeoutMs: number) {
@@ -125,18 +138,21 @@ async function report(server: Server, timeoutMs: number) {
   return server.child.nextMessage(isMessage('report'), timeoutMs);
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 export interface OverflowOptions {
   /** listen({ backlog }): the accept queue then holds backlog + 1. */
   backlog: number;
   /** Connections made after the queue is full. */
   extra: number;
-  /** How long the server stays stuck, ms. */
-  blockMs: number;
+  /**
+   * When the server calls accept() again, ms after the late clients' SYNs.
+   * Between two SYN retransmissions, so each late client connects at a known one.
+   */
+  resumeAfterMs: number;
 }
 
 export interface OverflowResult extends OverflowOptions {
+  /** How long the server was stuck in all, ms. */
+  stuckMs: number;
   /** The queue once backlog + 1 connections waited in it. */
   queue: ListenQueue;
   /** The connections that fit: connect() returned at once. */
@@ -145,24 +161,26 @@ export interface OverflowResult extends OverflowOptions {
   waitedMs: number[];
   /** The connections that found the queue full. */
   late: ConnectRecord[];
+  /** Every client, early then late: connect() called, returned, and accept()ed, ms after the server got stuck. */
+  timeline: { startMs: number; connectedMs: number; acceptedMs: number }[];
   /** ListenOverflows and ListenDrops (TcpExt) over the whole run. */
   overflows: number;
   drops: number;
   /** ListenOverflows 300 ms after the late SYNs: one per SYN dropped so far. */
   overflowsAtFirst: number;
   linearTimeouts: number;
-  /** When the late connects should complete: the first SYN retransmission after the server unblocks. */
+  /** When the late connects should complete: the first SYN retransmission after the server resumes. */
   predicted: { connectMs: number; retransmits: number };
   accepted: number;
 }
 
 /**
- * Fill the accept queue of a server stuck for `blockMs`, then connect `extra`
- * more; measure everything the lesson prints.
+ * Fill the accept queue of a stuck server, connect `extra` more, let the
+ * server resume; measure everything the lesson prints.
  *
  * @example
  * ```ts
- * const r = await runOverflow({ backlog: 4, extra: 3, blockMs: 1500 });
+ * const r = await runOverflow({ backlog: 4, extra: 3, resumeAfterMs: 1500 });
  * r.queue.queued;        // 5
  * r.late[0]?.connectMs;  // ≈ 2000 with tcp_syn_linear_timeouts = 4
  * ```
@@ -173,9 +191,11 @@ export async function runOverflow(options: OverflowOptions): Promise<OverflowRes
   try {
     const linear = await linearTimeouts();
     const before = await readNetCounters();
-    const blockedAt = await block(server, options.blockMs);
+    const stuck = await block(server);
     const early: { record: ConnectRecord; at: number }[] = [];
+    const startedAt: number[] = [];
     for (let i = 0; i <= options.backlog; i++) {
+      startedAt.push(Date.now());
       const c = await connectTimed(server.port);
       sockets.push(c.socket);
       early.push({ record: c.record, at: Date.now() });
@@ -183,21 +203,29 @@ export async function runOverflow(options: OverflowOptions): Promise<OverflowRes
     const queue = await listenQueue(server.port);
     const lateStart = Date.now();
     const pending = Array.from({ length: options.extra }, () => connectTimed(server.port));
+    for (let i = 0; i < options.extra; i++) startedAt.push(lateStart);
     await sleep(300);
     const overflowsAtFirst = counterDelta(before, await readNetCounters(), 'TcpExt.ListenOverflows');
+    await sleep(lateStart + options.resumeAfterMs - Date.now());
+    const resumedAt = await stuck.resume();
     const late = await Promise.all(pending);
     sockets.push(...late.map((c) => c.socket));
     const after: NetCounters = await readNetCounters();
     const { acceptedAt } = await report(server, 10_000);
-    const unblockIn = blockedAt + options.blockMs - lateStart;
     const times = synRetransmitTimes(linear, 12);
-    const k = times.findIndex((t) => t >= unblockIn);
+    const k = times.findIndex((t) => t >= resumedAt - lateStart);
     return {
       ...options,
+      stuckMs: resumedAt - stuck.at,
       queue,
       early: early.map((e) => e.record),
       waitedMs: early.map((e, i) => (acceptedAt[i] ?? Number.NaN) - e.at),
       late: late.map((c) => c.record),
+      timeline: startedAt.map((start, i) => ({
+        startMs: start - stuck.at,
+        connectedMs: (i <= options.backlog ? early[i]!.at : start + late[i - options.backlog - 1]!.record.connectMs) - stuck.at,
+        acceptedMs: (acceptedAt[i] ?? Number.NaN) - stuck.at,
+      })),
       overflows: counterDelta(before, after, 'TcpExt.ListenOverflows'),
       drops: counterDelta(before, after, 'TcpExt.ListenDrops'),
       overflowsAtFirst,
@@ -207,13 +235,14 @@ export async function runOverflow(options: OverflowOptions): Promise<OverflowRes
     };
   } finally {
     for (const s of sockets) s.destroy();
-    await server.child.kill();
+    await stopServer(server);
   }
 }
 
 export interface AbortOptions {
   backlog: number;
-  blockMs: number;
+  /** When the server calls accept() again, ms after the late client's request. */
+  resumeAfterMs: number;
 }
 
 export interface AbortResult extends AbortOptions {
@@ -224,7 +253,7 @@ export interface AbortResult extends AbortOptions {
   /** What the late client saw after it sent its request. */
   error?: string;
   errorAfterMs?: number;
-  /** The server accepted it and read its request (after it unblocked), ms after the request was written. */
+  /** The server accepted it and read its request (after it resumed), ms after the request was written. */
   servedAfterMs?: number;
   overflows: number;
 }
@@ -240,13 +269,12 @@ export interface AbortResult extends AbortOptions {
  * namespace, and this function reads (not sets) it.
  */
 export async function runAbort(options: AbortOptions): Promise<AbortResult> {
-  const { readFile } = await import('node:fs/promises');
   const abortOnOverflow = Number((await readFile('/proc/sys/net/ipv4/tcp_abort_on_overflow', 'utf8')).trim());
   const server = await startServer({ backlog: options.backlog, deferAcceptS: 30 });
   const sockets: net.Socket[] = [];
   try {
     const before = await readNetCounters();
-    await block(server, options.blockMs);
+    const stuck = await block(server);
     const late = await connectTimed(server.port);
     sockets.push(late.socket);
     for (let i = 0; i <= options.backlog; i++) {
@@ -262,20 +290,31 @@ export async function runAbort(options: AbortOptions): Promise<AbortResult> {
       late.socket.once('error', (e: NodeJS.ErrnoException) => resolve({ code: e.code ?? e.message, afterMs: performance.now() - wrote }));
     });
     late.socket.write(request);
-    const seen = await Promise.race([error, sleep(options.blockMs + 2500).then(() => undefined)]);
-    const { acceptedAt, bytes } = await report(server, 10_000);
+    const expected = options.backlog + 1 + request.length;
+    // Once the server runs again, ask what it has read until the late request is in (or 3 s pass).
+    const served = (async () => {
+      await sleep(options.resumeAfterMs);
+      await stuck.resume();
+      for (const deadline = performance.now() + 3000; ;) {
+        const r = await report(server, 10_000);
+        if (r.bytes >= expected || performance.now() > deadline) return r;
+        await sleep(100);
+      }
+    })();
+    const seen = await Promise.race([error, served.then(() => undefined)]);
+    const { acceptedAt, bytes } = await served;
     const after = await readNetCounters();
-    const served = bytes >= options.backlog + 1 + request.length && acceptedAt.length === options.backlog + 2;
+    const wasServed = bytes >= expected && acceptedAt.length === options.backlog + 2;
     return {
       ...options,
       abortOnOverflow,
       lateConnectMs: late.record.connectMs,
       ...(seen ? { error: seen.code, errorAfterMs: seen.afterMs } : {}),
-      ...(served ? { servedAfterMs: Math.max(...acceptedAt) - wroteAt } : {}),
+      ...(wasServed ? { servedAfterMs: Math.max(...acceptedAt) - wroteAt } : {}),
       overflows: counterDelta(before, after, 'TcpExt.ListenOverflows'),
     };
   } finally {
     for (const s of sockets) s.destroy();
-    await server.child.kill();
+    await stopServer(server);
   }
 }

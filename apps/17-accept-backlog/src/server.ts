@@ -1,10 +1,12 @@
 // The server of the lesson, in its own process: it listens with the backlog it
-// is given, and on request stops running JavaScript for a while, as a server
-// stuck in synchronous work would. While it is stuck it cannot call accept(),
-// but the kernel keeps completing handshakes into the accept queue.
+// is given, and on request stops running JavaScript, as a server stuck in
+// synchronous work would, until a file appears (the parent's signal: no
+// message can reach a blocked event loop). While it is stuck it cannot call
+// accept(), but the kernel keeps completing handshakes into the accept queue.
 //
 // argv[2]: JSON ServerSpec. Messages in: block, report. Messages out:
 // listening, blocking, report. Exits when the parent goes away.
+import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { sendToParent } from '@connlab/netns';
 import { setDeferAccept } from '@connlab/tcp-options';
@@ -28,12 +30,20 @@ server.listen({ port: 0, host: '127.0.0.1', backlog: spec.backlog }, () => {
   sendToParent({ type: 'listening', port } satisfies ServerMessage);
 });
 
-process.on('message', (message: { type?: string; ms?: number }) => {
-  if (message.type === 'block') {
+/** The longest the server stays stuck if the parent never says resume. */
+const MAX_BLOCK_MS = 60_000;
+
+function blockUntil(file: string): void {
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + MAX_BLOCK_MS;
+  while (!existsSync(file) && Date.now() < deadline) Atomics.wait(cell, 0, 0, 5);
+}
+
+process.on('message', (message: { type?: string; file?: string }) => {
+  if (message.type === 'block' && message.file) {
+    const file = message.file;
     // Tell the parent first, and block only once the message has left.
-    process.send?.({ type: 'blocking', at: Date.now() } satisfies ServerMessage, () => {
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, message.ms ?? 0);
-    });
+    process.send?.({ type: 'blocking', at: Date.now() } satisfies ServerMessage, () => blockUntil(file));
   } else if (message.type === 'report') {
     sendToParent(accepted);
   }

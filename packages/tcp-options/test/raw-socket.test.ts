@@ -4,7 +4,7 @@ import { BindError, rawListen, setDeferAccept } from '../src/index.js';
 
 const linux = process.platform === 'linux';
 
-function listening(server: net.Server, options: net.ListenOptions): Promise<number> {
+function listening(server: net.Server, options: net.ListenOptions | { fd: number }): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options, () => resolve((server.address() as net.AddressInfo).port));
