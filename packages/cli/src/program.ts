@@ -9,6 +9,7 @@ import { registerHttp } from './commands/http.js';
 import { registerRelay } from './commands/relay.js';
 import { registerSockets } from './commands/sockets.js';
 import { registerTcpInfo } from './commands/tcp-info.js';
+import { registerTrace } from './commands/trace.js';
 import { requireSubcommand, subcommandTerm } from './help.js';
 import type { CliIo } from './io.js';
 
@@ -44,7 +45,7 @@ function oneLine(message: string): string {
  */
 export function createProgram(io: CliIo): Command {
   const program = new Command('connlab')
-    .description('Measure TCP and HTTP connection management on this machine: echo, HTTP, a fault relay, sockets, TCP_INFO.')
+    .description('Measure TCP and HTTP connection management on this machine: echo, HTTP, a fault relay, sockets, TCP_INFO, packet traces.')
     .version(version(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help for a command')
     .exitOverride()
@@ -62,6 +63,7 @@ export function createProgram(io: CliIo): Command {
   registerRelay(program, io);
   registerSockets(program, io);
   registerTcpInfo(program, io);
+  registerTrace(program, io);
   program.addHelpText('after', `
 Every command has its own --help with examples, e.g. connlab http get --help.
 Servers print their address on the first line and stop cleanly on Ctrl-C.
@@ -70,7 +72,8 @@ Examples:
   $ connlab echo serve --port 2048 --read-size 16
   $ connlab http get http://127.0.0.1:8080/ --timing --repeat 3
   $ connlab relay --to 127.0.0.1:8080 --listen 9090 --latency 50
-  $ connlab sockets --state time-wait`);
+  $ connlab sockets --state time-wait
+  $ connlab trace capture/05-nagle.pcap`);
   return program;
 }
 

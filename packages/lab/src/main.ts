@@ -3,7 +3,7 @@ import type { Lesson, LessonContext, LessonResult } from './lesson.js';
 import { parseFlags, runMain } from './flags.js';
 import type { FlagSpec, FlagValues } from './flags.js';
 import { formatLessonResult } from './text.js';
-import { lessonId } from './lesson.js';
+import { lessonId, verdictOf } from './lesson.js';
 
 /** A lesson's own command-line flags (for its Try-this commands), beside --quick and --json. */
 export interface LessonFlags<S extends Record<string, FlagSpec>> {
@@ -14,8 +14,8 @@ export interface LessonFlags<S extends Record<string, FlagSpec>> {
 
 /**
  * Run one lesson from the command line with `--quick` and `--json` (and the
- * lesson's own flags, if given), print what it measured, and exit 1 if the
- * effect was not reproduced.
+ * lesson's own flags, if given), print what it measured, and exit 1 when a
+ * check that ran failed.
  */
 export function runLessonMain<S extends Record<string, FlagSpec>>(lesson: Lesson, argv: readonly string[] = process.argv.slice(2), own?: LessonFlags<S>): void {
   const id = lessonId(lesson);
@@ -30,8 +30,9 @@ export function runLessonMain<S extends Record<string, FlagSpec>>(lesson: Lesson
       progress: (what) => { if (!flags.json) process.stderr.write(`… ${what}\n`); },
     };
     const result = await (own ? own.run(ctx, flags as FlagValues<S>) : lesson.run(ctx));
-    if (flags.json) console.log(JSON.stringify({ lesson: id, ...result }, null, 2));
+    const verdict = verdictOf(result);
+    if (flags.json) console.log(JSON.stringify({ lesson: id, verdict, ...result }, null, 2));
     else console.log(formatLessonResult(lesson, result).join('\n'));
-    if (!result.reproduced && !result.skipped) process.exitCode = 1;
+    if (verdict === 'not-reproduced') process.exitCode = 1;
   });
 }

@@ -1,0 +1,15 @@
+export { annotate } from './annotate.js';
+export type { AnnotateOptions, Role, SegmentKind, TraceLine } from './annotate.js';
+export { decodeTcp, flagLetters, tcpSegments } from './decode.js';
+export type { TcpFlags, TcpOptions, TcpSegment } from './decode.js';
+export { CaptureError, PcapFormatError, PcapLinkTypeError, PcapTruncatedError } from './errors.js';
+export { LINKTYPE, decodePcap, encodePcap, readPcapFile, writePcapFile } from './file.js';
+export type { CapturedPacket, PcapFile } from './file.js';
+export { formatTrace, tcpdumpFields, traceLineJson } from './format.js';
+export type { FormatOptions, TraceLineJson } from './format.js';
+export { LiveCapture, startCapture } from './live.js';
+export type { CaptureOptions, CaptureResult } from './live.js';
+export { runCaptured, CapturedRunError } from './captured-run.js';
+export type { CapturedRun, CapturedRunOptions } from './captured-run.js';
+export { ensureTcpdump, readWithTcpdump } from './tcpdump.js';
+export type { TcpdumpAvailability, TcpdumpLine } from './tcpdump.js';
