@@ -1,16 +1,9 @@
 // Lesson 17: the kernel completes handshakes into the accept queue before the
 // server calls accept(); once the queue is full, SYNs are dropped and clients wait for retransmissions.
-import { defineLesson, formatMs, table } from '@connlab/lab';
-import type { LessonResult, Measurement, WaterfallFigure } from '@connlab/lab';
+import { check, defineLesson, formatMs, table } from '@connlab/lab';
+import type { Check, LessonResult, Measurement, WaterfallFigure } from '@connlab/lab';
 import { CLASSIC_SCHEDULE_S, NOTES_BACKLOG, run, synRetransmitTimes } from './experiment.js';
 import type { AbortResult, OverflowResult, RunOptions, RunResult } from './experiment.js';
-
-/** A named comparison computed from this run's measurements (the lesson verdict contract). */
-export interface Check {
-  label: string;
-  passed: boolean;
-  measured: string;
-}
 
 const range = (values: readonly number[], format: (v: number) => string = formatMs) => {
   const lo = Math.min(...values);
@@ -26,27 +19,27 @@ export function overflowChecks(r: OverflowResult, where: string): Check[] {
   const lateMs = r.late.map((c) => c.connectMs);
   const retransmits = r.late.map((c) => c.synRetransmits);
   const checks: Check[] = [
-    {
-      label: `${where}: connect() returned before accept() for the ${r.backlog + 1} queued clients`,
-      passed: Math.max(...r.early.map((c) => c.connectMs)) < 100 && Math.min(...r.waitedMs) >= r.resumeAfterMs / 2,
-      measured: `connect ${range(r.early.map((c) => c.connectMs))}, then ${range(r.waitedMs)} in the queue`,
-    },
-    {
-      label: `${where}: the LISTEN socket's Recv-Q reached backlog + 1 = ${r.backlog + 1}`,
-      passed: r.queue.queued === r.backlog + 1,
-      measured: `Recv-Q ${r.queue.queued}, Send-Q ${r.queue.limit ?? '?'}`,
-    },
-    {
-      label: `${where}: ListenOverflows grew by ≥ ${r.extra} × ${r.predicted.retransmits} dropped SYNs`,
-      passed: r.overflows >= r.extra * r.predicted.retransmits && r.drops >= r.overflows,
-      measured: `ListenOverflows +${r.overflows}, ListenDrops +${r.drops}`,
-    },
-    {
-      label: `${where}: the ${r.extra} late clients connected at SYN retransmission #${r.predicted.retransmits} (${formatMs(r.predicted.connectMs)})`,
-      passed: r.late.every((c) => !c.error && c.synRetransmits === r.predicted.retransmits
+    check(
+      `${where}: connect() returned before accept() for the ${r.backlog + 1} queued clients`,
+      Math.max(...r.early.map((c) => c.connectMs)) < 100 && Math.min(...r.waitedMs) >= r.resumeAfterMs / 2,
+      `connect ${range(r.early.map((c) => c.connectMs))}, then ${range(r.waitedMs)} in the queue`,
+    ),
+    check(
+      `${where}: the LISTEN socket's Recv-Q reached backlog + 1 = ${r.backlog + 1}`,
+      r.queue.queued === r.backlog + 1,
+      `Recv-Q ${r.queue.queued}, Send-Q ${r.queue.limit ?? '?'}`,
+    ),
+    check(
+      `${where}: ListenOverflows grew by ≥ ${r.extra} × ${r.predicted.retransmits} dropped SYNs`,
+      r.overflows >= r.extra * r.predicted.retransmits && r.drops >= r.overflows,
+      `ListenOverflows +${r.overflows}, ListenDrops +${r.drops}`,
+    ),
+    check(
+      `${where}: the ${r.extra} late clients connected at SYN retransmission #${r.predicted.retransmits} (${formatMs(r.predicted.connectMs)})`,
+      r.late.every((c) => !c.error && c.synRetransmits === r.predicted.retransmits
         && c.connectMs >= r.predicted.connectMs - SCHEDULE_TOLERANCE_MS.early && c.connectMs <= r.predicted.connectMs + SCHEDULE_TOLERANCE_MS.late),
-      measured: `${range(lateMs)}, ${range(retransmits, String)} retransmitted SYNs`,
-    },
+      `${range(lateMs)}, ${range(retransmits, String)} retransmitted SYNs`,
+    ),
   ];
   return checks;
 }
@@ -56,16 +49,16 @@ export function abortChecks(results: readonly AbortResult[]): Check[] {
   const off = results.find((r) => r.abortOnOverflow === 0);
   const on = results.find((r) => r.abortOnOverflow === 1);
   return [
-    {
-      label: 'tcp_abort_on_overflow=0: the completing ACK is dropped, the client retransmits and is served once there is room',
-      passed: off !== undefined && off.error === undefined && off.servedAfterMs !== undefined && off.servedAfterMs >= off.resumeAfterMs / 2,
-      measured: off?.servedAfterMs === undefined ? `not served${off?.error ? `: ${off.error}` : ''}` : `served ${formatMs(off.servedAfterMs)} after its request, no error`,
-    },
-    {
-      label: 'tcp_abort_on_overflow=1: the client gets a reset at once',
-      passed: on?.error === 'ECONNRESET' && (on.errorAfterMs ?? Infinity) < 200,
-      measured: on?.error ? `${on.error} after ${formatMs(on.errorAfterMs ?? Number.NaN)}` : 'no error',
-    },
+    check(
+      'tcp_abort_on_overflow=0: the completing ACK is dropped, the client retransmits and is served once there is room',
+      off !== undefined && off.error === undefined && off.servedAfterMs !== undefined && off.servedAfterMs >= off.resumeAfterMs / 2,
+      off?.servedAfterMs === undefined ? `not served${off?.error ? `: ${off.error}` : ''}` : `served ${formatMs(off.servedAfterMs)} after its request, no error`,
+    ),
+    check(
+      'tcp_abort_on_overflow=1: the client gets a reset at once',
+      on?.error === 'ECONNRESET' && (on.errorAfterMs ?? Infinity) < 200,
+      on?.error ? `${on.error} after ${formatMs(on.errorAfterMs ?? Number.NaN)}` : 'no error',
+    ),
   ];
 }
 
@@ -113,7 +106,7 @@ function abortLines(results: readonly AbortResult[]): string[] {
 }
 
 /** Turn the measurements into the lesson's printout and its checks. */
-export function toLessonResult(result: RunResult): LessonResult & { checks: Check[] } {
+export function toLessonResult(result: RunResult): LessonResult {
   const { host, namespace } = result;
   const lines = overflowLines(host, 'Loopback');
   const checks = overflowChecks(host, 'loopback');
@@ -121,7 +114,6 @@ export function toLessonResult(result: RunResult): LessonResult & { checks: Chec
     lines.push('', ...overflowLines(namespace.classic, 'Private namespace'), '', ...abortLines(namespace.abort));
     checks.push(...overflowChecks(namespace.classic, 'namespace, exponential backoff'), ...abortChecks(namespace.abort));
   }
-  lines.push('', ...checks.map((c) => `${c.passed ? '✓' : '✗'} ${c.label}: ${c.measured}`));
   const late = host.late[0];
   const measurements: Measurement[] = [
     { label: `accept queue of listen({ backlog: ${host.backlog} }), LISTEN Recv-Q`, value: host.queue.queued, unit: '', textbook: `listen(${NOTES_BACKLOG}) in the notes: the queue holds about that many (Linux: backlog + 1)` },
@@ -132,7 +124,6 @@ export function toLessonResult(result: RunResult): LessonResult & { checks: Chec
   const classicLate = namespace?.classic.late[0];
   if (classicLate) measurements.push({ label: 'connect() once full, tcp_syn_linear_timeouts=0', value: classicLate.connectMs, unit: 'ms', textbook: `SYN retransmitted at ${CLASSIC_SCHEDULE_S.join(', ')} s` });
   return {
-    reproduced: checks.every((c) => c.passed),
     checks,
     lines,
     figures: [timelineFigure(host)],
