@@ -67,7 +67,7 @@ export interface LessonContext {
 }
 
 export interface Lesson {
-  /** The concept number in CONCEPTS.md, also the app and doc prefix. */
+  /** The lesson number on the learning path (docs/README.md), also the app and doc prefix. */
   number: number;
   /** kebab-case: apps/NN-slug and docs/NN-slug.md. */
   slug: string;
