@@ -1,6 +1,6 @@
 // Lesson 05: Nagle's algorithm + delayed ACK stall write-write-read; TCP_NODELAY or one write fixes it.
-import { bucketize, defineLesson, formatMs, table } from '@connlab/lab';
-import type { HistogramFigure, LessonResult } from '@connlab/lab';
+import { bucketize, check, defineLesson, formatMs, table } from '@connlab/lab';
+import type { Check, HistogramFigure, LessonResult } from '@connlab/lab';
 import { STALL_MS, modeLabels, run } from './experiment.js';
 import type { ModeResult, RunOptions, RunResult } from './experiment.js';
 
@@ -10,13 +10,15 @@ function byMode(result: RunResult, mode: ModeResult['mode']): ModeResult | undef
   return result.modes.find((m) => m.mode === mode);
 }
 
-/** Did the run show a stall with Nagle and none with the two fixes? */
-export function reproduced(result: RunResult): boolean {
-  const nagle = byMode(result, 'nagle');
-  const nodelay = byMode(result, 'nodelay');
-  const oneWrite = byMode(result, 'one-write');
-  return nagle !== undefined && nodelay !== undefined && oneWrite !== undefined
-    && nagle.medianMs > STALL_MS && nodelay.medianMs < 10 && oneWrite.medianMs < 10;
+/** Did the run show a stall with Nagle and none with the two fixes? One check per mode that ran. */
+export function nagleChecks(result: RunResult): Check[] {
+  const median = (mode: ModeResult['mode']): number => byMode(result, mode)?.medianMs ?? Number.NaN;
+  const nagle = median('nagle');
+  return [
+    check(`Nagle on: median request > ${STALL_MS} ms (waits for the delayed ACK)`, nagle > STALL_MS, formatMs(nagle)),
+    ...(['nodelay', 'one-write'] as const).map((mode) =>
+      check(`${modeLabels[mode]}: median request < 10 ms`, median(mode) < 10, formatMs(median(mode)))),
+  ];
 }
 
 function histogram(result: RunResult): HistogramFigure {
@@ -52,7 +54,7 @@ export function toLessonResult(result: RunResult): LessonResult {
     );
   }
   return {
-    reproduced: reproduced(result),
+    checks: nagleChecks(result),
     lines,
     figures: [histogram(result)],
     measurements: result.modes.map((m) => ({

@@ -1,3 +1,4 @@
+import { verdictOf } from '@connlab/lab';
 import { describe, expect, it } from 'vitest';
 import { run } from './experiment.js';
 import { lesson, toLessonResult } from './lesson.js';
@@ -13,13 +14,14 @@ describe('lesson 05: Nagle + delayed ACK', () => {
     expect(nagle!.medianMs).toBeLessThan(250);
     expect(nodelay!.medianMs).toBeLessThan(10);
     expect(oneWrite!.medianMs).toBeLessThan(10);
-    expect(toLessonResult(result).reproduced).toBe(true);
+    expect(verdictOf(toLessonResult(result))).toBe('reproduced');
   });
 
   it('reports the effect as not reproduced when there is no stall', () => {
     const flat = (mode: 'nagle' | 'nodelay' | 'one-write') => ({ mode, noDelay: mode === 'nodelay', latenciesMs: [0.1, 0.1], medianMs: 0.1, p90Ms: 0.1, stalled: 0, fastBeforeFirstStall: 2 });
     const result = toLessonResult({ options: { requests: 2, bodyBytes: 100 }, modes: [flat('nagle'), flat('nodelay'), flat('one-write')] });
-    expect(result.reproduced).toBe(false);
+    expect(verdictOf(result)).toBe('not-reproduced');
+    expect(result.checks.filter((c) => !c.passed).map((c) => c.label)).toEqual([expect.stringMatching(/^Nagle on/)]);
     expect(result.figures[0]).toMatchObject({ kind: 'histogram' });
   });
 

@@ -1,3 +1,4 @@
+import { verdictOf } from '@connlab/lab';
 import { describe, expect, it } from 'vitest';
 import { quickOptions, run } from './experiment.js';
 import type { RunResult } from './experiment.js';
@@ -51,9 +52,9 @@ describe('keep-alive timeout semantics', () => {
   });
 
   it('reports reproduced from the timings, and not for a timer counted from the first response', () => {
-    expect(toLessonResult(r).reproduced).toBe(true);
+    expect(verdictOf(toLessonResult(r))).toBe('reproduced');
     const first = r.exchanges[0]!;
     const fromFirst: RunResult = { ...r, exchanges: [first], finAt: first.respondedAt + T };
-    expect(toLessonResult(fromFirst).reproduced).toBe(false);
+    expect(verdictOf(toLessonResult(fromFirst))).toBe('not-reproduced');
   });
 });

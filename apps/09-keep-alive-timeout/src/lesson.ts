@@ -1,5 +1,5 @@
 // Lesson 09: the keep-alive timer restarts after every response.
-import { defineLesson, formatMs, table } from '@connlab/lab';
+import { check, defineLesson, formatMs, table } from '@connlab/lab';
 import type { LessonResult, WaterfallFigure } from '@connlab/lab';
 import { defaultOptions, quickOptions, run } from './experiment.js';
 import type { LateRequest, RunResult } from './experiment.js';
@@ -89,7 +89,7 @@ export function toLessonResult(r: RunResult): LessonResult {
   const lastSentAfterFirst = t ? (r.exchanges[r.exchanges.length - 1]?.sentAt ?? 0) - t.firstResponseAt : Number.NaN;
   const notFromFirst = allAnswered && lastSentAfterFirst > T;
   const lateLost = r.afterFin.responseBytes === 0 && r.afterGone.responseBytes === 0;
-  const twOk = !r.timeWait.available || (r.timeWait.server >= 1 && r.timeWait.client === 0);
+  const twOk = r.timeWait.server >= 1 && r.timeWait.client === 0;
 
   const rows = r.exchanges.map((e, i) => [
     i + 1,
@@ -117,7 +117,17 @@ export function toLessonResult(r: RunResult): LessonResult {
     ...r.transcript,
   ];
   return {
-    reproduced: allAnswered && fromLast && notFromFirst && lateLost && twOk,
+    checks: [
+      check('every request answered', allAnswered, `${r.exchanges.length} of ${r.options.requests}`),
+      check(`server FIN one timeout after the LAST response (≥ deadline − 2 ms, ≤ ${formatMs(T + lateSlackMs(T))})`, fromLast,
+        t ? `${formatMs(t.finAfterLast)} after the last response, ${formatMs(t.finAfterDeadline)} after the deadline` : 'no FIN'),
+      check(`a request sent > ${formatMs(T)} after response 1 was answered (timer restarts)`, notFromFirst, formatMs(lastSentAfterFirst)),
+      check('requests written after the FIN get no response', lateLost, `${[r.afterFin, r.afterGone].filter((l) => l.responseBytes > 0).length} of 2 answered`),
+      ...(r.timeWait.available
+        ? [check('TIME_WAIT on the server (the active closer), none on the client', twOk, `server ${r.timeWait.server}, client ${r.timeWait.client}`)]
+        : []),
+    ],
+    ...(r.timeWait.available ? {} : { skipped: 'skipped: counting TIME_WAIT needs a readable /proc/net/tcp (Linux)' }),
     lines,
     figures: t ? [waterfall(r, t)] : [],
     measurements: [

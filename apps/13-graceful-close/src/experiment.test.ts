@@ -1,3 +1,4 @@
+import { verdictOf } from '@connlab/lab';
 import { describe, expect, it } from 'vitest';
 import { runCase } from './experiment.js';
 import { toLessonResult } from './lesson.js';
@@ -28,13 +29,13 @@ describe('graceful close vs RST', () => {
         { ...base, close: 'graceful', read: 'after-sending', receivedBytes: 100, clientError: undefined, complete: true },
       ],
     });
-    expect(lost.reproduced).toBe(true);
+    expect(verdictOf(lost)).toBe('reproduced');
     const notLost = toLessonResult({
       cases: [
         { ...base, close: 'abrupt', read: 'after-sending', receivedBytes: 100, clientError: 'ECONNRESET', complete: true },
         { ...base, close: 'graceful', read: 'after-sending', receivedBytes: 100, clientError: undefined, complete: true },
       ],
     });
-    expect(notLost.reproduced).toBe(false);
+    expect(verdictOf(notLost)).toBe('not-reproduced');
   });
 });

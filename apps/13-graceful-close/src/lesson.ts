@@ -1,5 +1,5 @@
 // Lesson 13: closing input while the peer still sends loses the answer; half-close + drain keeps it.
-import { defineLesson, formatBytes, table } from '@connlab/lab';
+import { check, defineLesson, formatBytes, table } from '@connlab/lab';
 import type { LessonResult } from '@connlab/lab';
 import { run } from './experiment.js';
 import type { CaseResult, RunOptions, RunResult } from './experiment.js';
@@ -39,7 +39,12 @@ export function toLessonResult(result: RunResult): LessonResult {
   ];
   const mean = (cs: readonly CaseResult[]) => cs.reduce((s, c) => s + c.receivedBytes, 0) / Math.max(cs.length, 1);
   return {
-    reproduced: lostSome && gracefulComplete,
+    checks: [
+      check('abrupt close, client reads after sending: the RST loses some of the answer', lostSome,
+        `worst run ${worst(abruptAfter)?.receivedBytes ?? 0} of ${expected} B, ${abruptAfter.filter((c) => !c.complete).length} of ${abruptAfter.length} runs incomplete`),
+      check('graceful close: every byte arrives, no error, in every run', gracefulComplete,
+        `worst run ${worst(gracefulAll)?.receivedBytes ?? 0} of ${expected} B, ${gracefulAll.filter((c) => c.clientError).length} of ${gracefulAll.length} runs with an error`),
+    ],
     lines,
     figures: [{
       kind: 'bars',
