@@ -1,6 +1,6 @@
-export { defineLesson, isRoot, lessonId, rootSkipReason } from './lesson.js';
+export { capturePath, defineLesson, isRoot, lessonId, rootSkipReason } from './lesson.js';
 export type { Lesson, LessonContext, LessonResult, Measurement } from './lesson.js';
-export type { BarsFigure, Figure, HistogramFigure, LineFigure, TableFigure, WaterfallFigure } from './figures.js';
+export type { BarsFigure, Figure, HistogramFigure, LadderFigure, LineFigure, TableFigure, WaterfallFigure } from './figures.js';
 export { UsageError, helpText, parseFlags, runMain } from './flags.js';
 export type { CommandInfo, FlagSpec, FlagValues } from './flags.js';
 export { bucketize, mean, median, nowMs, percentile, summarize } from './stats.js';

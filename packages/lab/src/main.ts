@@ -1,4 +1,5 @@
 // The shared entry point for a lesson app's main.ts.
+import { mkdirSync } from 'node:fs';
 import type { Lesson } from './lesson.js';
 import { parseFlags, runMain } from './flags.js';
 import { formatLessonResult } from './text.js';
@@ -14,9 +15,12 @@ export function runLessonMain(lesson: Lesson, argv: readonly string[] = process.
     const flags = parseFlags(argv, {
       quick: { type: 'boolean', help: 'smaller counts and shorter waits' },
       json: { type: 'boolean', help: 'print the result as JSON' },
+      capture: { type: 'string', help: `lessons that capture packets write DIR/${id}.pcap` },
     }, { usage: `npx tsx apps/${id}/src/main.ts`, summary: `${lesson.title}: ${lesson.effect}` });
+    if (flags.capture !== undefined) mkdirSync(flags.capture, { recursive: true });
     const result = await lesson.run({
       quick: flags.quick,
+      ...(flags.capture === undefined ? {} : { captureDir: flags.capture }),
       progress: (what) => { if (!flags.json) process.stderr.write(`… ${what}\n`); },
     });
     if (flags.json) console.log(JSON.stringify({ lesson: id, ...result }, null, 2));

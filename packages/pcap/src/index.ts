@@ -13,3 +13,5 @@ export { runCaptured, CapturedRunError } from './captured-run.js';
 export type { CapturedRun, CapturedRunOptions } from './captured-run.js';
 export { ensureTcpdump, readWithTcpdump } from './tcpdump.js';
 export type { TcpdumpAvailability, TcpdumpLine } from './tcpdump.js';
+export { connectionOf, ladderFigure } from './ladder.js';
+export type { LadderOptions } from './ladder.js';
