@@ -25,7 +25,7 @@ export default tseslint.config(
   },
   {
     // Tool configs are loaded by their tools through a default export.
-    files: ['**/vitest.config.ts', 'eslint.config.js'],
+    files: ['**/vitest.config.ts', 'eslint.config.js', '.dependency-cruiser.mjs'],
     rules: { 'no-restricted-syntax': 'off' },
   },
   {

@@ -9,7 +9,7 @@ const totals = { passed: 0, failed: 0, skipped: 0 };
 const missing = [];
 const skippedTests = [];
 
-for (const group of ['packages', 'apps']) {
+for (const group of ['packages', 'apps', 'tools']) {
   for (const dir of readdirSync(join(root, group)).sort()) {
     const manifest = join(root, group, dir, 'package.json');
     if (!existsSync(manifest)) continue;

@@ -42,5 +42,5 @@ it('rejects a bad flag with a one-line usage error and exit code 2', async () =>
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const code = await new Promise((r) => child.once('exit', r));
   expect(code).toBe(2);
-  expect(err.trim()).toMatch(/^http-echo: --port must be a number/);
+  expect(err.trim()).toMatch(/^connlab: option '--port <port>' argument 'nope' is invalid/);
 });

@@ -1,4 +1,5 @@
 export { createProgram, describeFailure, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, runCli } from './program.js';
+export { runCliProcess } from './process.js';
 export type { CliIo } from './io.js';
 export { parseByteCount, parseDuration, parseHeader, parseHostPort, parseHttpUrl, parseListenPort, parsePort, parseRate, wholeNumber } from './parsers.js';
 export type { HostPort } from './parsers.js';

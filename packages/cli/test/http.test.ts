@@ -52,7 +52,7 @@ describe('connlab http', () => {
   });
 
   it('serve --keep-alive-timeout closes an idle connection and logs why', async () => {
-    const server = serve('--keep-alive-timeout', '0.3');
+    const server = serve('--keep-alive-timeout', '300');
     const { port } = await server.listening();
     // A client that stays connected after its response, so only the server's idle timer can end it.
     const socket = track.socket(net.connect(port, '127.0.0.1'));

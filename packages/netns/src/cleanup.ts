@@ -4,8 +4,11 @@
 // sweepStaleNamespaces() removes those the next time anyone creates a lab.
 import type { ChildProcess } from 'node:child_process';
 import { runCommandSync } from './command.js';
+import type { LabHost } from './host.js';
 
-const liveNamespaces = new Set<string>();
+// Each namespace with the host it lives in (rootless: a user namespace's holder).
+const liveNamespaces = new Map<string, LabHost>();
+const liveHosts = new Set<LabHost>();
 const liveChildren = new Set<ChildProcess>();
 const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 let installed = false;
@@ -36,12 +39,23 @@ function uninstall(): void {
 }
 
 function maybeUninstall(): void {
-  if (liveNamespaces.size === 0 && liveChildren.size === 0) uninstall();
+  if (liveNamespaces.size === 0 && liveChildren.size === 0 && liveHosts.size === 0) uninstall();
 }
 
-export function trackNamespace(name: string): void {
-  liveNamespaces.add(name);
+export function trackNamespace(name: string, host: LabHost): void {
+  liveNamespaces.set(name, host);
   install();
+}
+
+/** A rootless lab's holder: ended on every exit path, which frees its namespaces. */
+export function trackHost(host: LabHost): void {
+  liveHosts.add(host);
+  install();
+}
+
+export function untrackHost(host: LabHost): void {
+  liveHosts.delete(host);
+  maybeUninstall();
 }
 
 export function untrackNamespace(name: string): void {
@@ -64,11 +78,13 @@ export function cleanupAllSync(): void {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
   liveChildren.clear();
-  for (const name of liveNamespaces) runCommandSync('ip', ['netns', 'delete', name]);
+  for (const [name, host] of liveNamespaces) runCommandSync(...host.command('ip', ['netns', 'delete', name]));
   liveNamespaces.clear();
+  for (const host of liveHosts) host.closeSync();
+  liveHosts.clear();
 }
 
 /** Namespaces this process has created and not yet deleted (for tests and diagnostics). */
 export function trackedNamespaces(): string[] {
-  return [...liveNamespaces];
+  return [...liveNamespaces.keys()];
 }

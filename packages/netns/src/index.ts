@@ -1,4 +1,5 @@
-export { netnsUnavailableReason } from './availability.js';
+export { netnsAvailability, netnsUnavailableReason } from './availability.js';
+export type { NetnsAvailability, NetnsMode } from './availability.js';
 export { NamespaceChild } from './child.js';
 export type { ChildExit } from './child.js';
 export { hasParent, nextFromParent, sendToParent } from './child-side.js';

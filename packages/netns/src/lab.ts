@@ -1,7 +1,9 @@
 // withNamespaces(): build namespaces + veth links + sysctls, run a function, tear everything down.
 import { runCommand } from './command.js';
-import { trackNamespace, untrackNamespace } from './cleanup.js';
-import { netnsUnavailableReason } from './availability.js';
+import { trackHost, trackNamespace, untrackHost, untrackNamespace } from './cleanup.js';
+import { netnsAvailability } from './availability.js';
+import { openRootlessHost, rootHost } from './host.js';
+import type { LabHost } from './host.js';
 import { NetnsSpecError, NetnsUnavailableError } from './errors.js';
 import { namespaceName, sweepStaleNamespaces } from './names.js';
 import { Namespace } from './namespace.js';
@@ -43,6 +45,10 @@ export interface Link {
 
 /** What the function passed to {@link withNamespaces} receives. */
 export interface NetnsLab {
+  /** `root`: namespaces on the host; `rootless`: inside a user namespace this process created. */
+  readonly mode: LabHost['mode'];
+  /** Rootless: pid of the process that holds the user namespace (the lab ends with it). */
+  readonly holderPid: number | undefined;
   /** The namespace with this label; throws NetnsSpecError for an unknown label. */
   ns(label: string): Namespace;
   /** The link between two labels, oriented so that `a` is in `from`; throws if there is none. */
@@ -86,17 +92,28 @@ function end(namespace: Namespace, device: string, cidr: string): LinkEnd {
 
 /**
  * Create the namespaces, links and sysctls of `spec` and return a lab that
- * you must `close()`. Throws NetnsUnavailableError (one-line reason) without root.
+ * you must `close()`. Throws NetnsUnavailableError (one-line reason) when
+ * neither root nor rootless mode is available (see netnsAvailability).
  */
 export async function openNamespaces(spec: NetnsSpec): Promise<OpenNetnsLab> {
-  const reason = netnsUnavailableReason();
-  if (reason) throw new NetnsUnavailableError(reason);
+  const availability = netnsAvailability();
+  if (availability.mode === 'unavailable') throw new NetnsUnavailableError(availability.reason ?? 'network namespaces are unavailable');
   validate(spec);
-  await sweepStaleNamespaces().catch(() => []);
+  let host: LabHost = rootHost;
+  if (availability.mode === 'root') {
+    await sweepStaleNamespaces().catch(() => []);
+  } else {
+    // Rootless namespaces live in the holder's private /run: nothing to sweep, and no names shared with other labs.
+    host = await openRootlessHost();
+    trackHost(host);
+  }
+  const run = (args: readonly string[]): ReturnType<typeof runCommand> => runCommand(...host.command('ip', args));
 
   const byLabel = new Map<string, Namespace>();
   const links: Link[] = [];
   const lab: OpenNetnsLab = {
+    mode: host.mode,
+    holderPid: host.pid,
     ns(label) {
       const ns = byLabel.get(label);
       if (!ns) throw new NetnsSpecError(`no namespace labelled "${label}" (have ${[...byLabel.keys()].join(', ')})`);
@@ -118,18 +135,20 @@ export async function openNamespaces(spec: NetnsSpec): Promise<OpenNetnsLab> {
       byLabel.clear();
       await Promise.all(all.map((ns) => ns.killChildren()));
       for (const ns of all) {
-        await runCommand('ip', ['netns', 'delete', ns.name]).catch(() => undefined);
+        await run(['netns', 'delete', ns.name]).catch(() => undefined);
         untrackNamespace(ns.name);
       }
+      host.closeSync();
+      untrackHost(host);
     },
   };
 
   try {
     for (const label of spec.namespaces) {
       const name = namespaceName(label);
-      await runCommand('ip', ['netns', 'add', name]);
-      trackNamespace(name);
-      const ns = new Namespace(label, name);
+      await run(['netns', 'add', name]);
+      trackNamespace(name, host);
+      const ns = new Namespace(label, name, host);
       byLabel.set(label, ns);
       await ns.setLink('lo', 'up');
     }
@@ -142,7 +161,7 @@ export async function openNamespaces(spec: NetnsSpec): Promise<OpenNetnsLab> {
       const devA = `v${i}-${lb}`.slice(0, 15);
       const devB = `v${i}-${la}`.slice(0, 15);
       // Both ends are created directly inside their namespaces: nothing appears on the host.
-      await runCommand('ip', ['link', 'add', devA, 'netns', nsA.name, 'type', 'veth', 'peer', 'name', devB, 'netns', nsB.name]);
+      await run(['link', 'add', devA, 'netns', nsA.name, 'type', 'veth', 'peer', 'name', devB, 'netns', nsB.name]);
       await nsA.ip(['addr', 'add', cidrA, 'dev', devA]);
       await nsB.ip(['addr', 'add', cidrB, 'dev', devB]);
       await nsA.setLink(devA, 'up');
@@ -162,7 +181,8 @@ export async function openNamespaces(spec: NetnsSpec): Promise<OpenNetnsLab> {
 /**
  * Run `fn` with throwaway namespaces joined by veth pairs, then delete them:
  * after a normal return, a thrown error, process.exit, SIGINT or SIGTERM.
- * Without root it throws NetnsUnavailableError, whose message is one line.
+ * Without root it uses a user namespace (rootless mode) when the kernel allows
+ * one; otherwise it throws NetnsUnavailableError, whose message is one line.
  *
  * @example
  * ```ts

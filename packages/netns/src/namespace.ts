@@ -7,6 +7,8 @@ import { NamespaceChild } from './child.js';
 import { runCommand } from './command.js';
 import type { CommandOptions, CommandOutput } from './command.js';
 import { trackChild } from './cleanup.js';
+import { rootHost } from './host.js';
+import type { LabHost } from './host.js';
 
 export interface SpawnOptions {
   /** Extra environment variables (merged over process.env). */
@@ -43,7 +45,14 @@ export class Namespace {
     readonly label: string,
     /** The real name, as `ip netns list` shows it, e.g. `cl-4242-1-client`. */
     readonly name: string,
+    /** Where commands run: the host as root, the lab's user namespace rootless. */
+    private readonly host: LabHost = rootHost,
   ) {}
+
+  /** `root`, or `rootless` when the namespace lives in a user namespace this process created. */
+  get mode(): LabHost['mode'] {
+    return this.host.mode;
+  }
 
   /**
    * Run a command inside the namespace (`ip netns exec NAME file args…`) and
@@ -55,12 +64,12 @@ export class Namespace {
    * ```
    */
   exec(file: string, args: readonly string[] = [], options?: CommandOptions): Promise<CommandOutput> {
-    return runCommand('ip', ['netns', 'exec', this.name, file, ...args], options);
+    return runCommand(...this.host.command('ip', ['netns', 'exec', this.name, file, ...args]), options);
   }
 
   /** Run `ip -n NAME args…` (e.g. `['link', 'set', 'v0-server', 'down']`). */
   ip(args: readonly string[]): Promise<CommandOutput> {
-    return runCommand('ip', ['-n', this.name, ...args]);
+    return runCommand(...this.host.command('ip', ['-n', this.name, ...args]));
   }
 
   /**
@@ -87,9 +96,11 @@ export class Namespace {
    * killed when the lab ends, or on SIGINT/SIGTERM/exit of this process.
    */
   spawn(file: string, args: readonly string[] = [], options: SpawnOptions & { stdio?: StdioOptions } = {}): ChildProcess {
-    // `ip netns exec` setns()es and then execs the program, so the pid and
-    // inherited file descriptors (including Node's IPC channel) are the program's own.
-    const child = spawn('ip', ['netns', 'exec', this.name, file, ...args], {
+    // `ip netns exec` (and nsenter before it, rootless) setns() and then exec
+    // the program, so the pid and inherited file descriptors (including
+    // Node's IPC channel) are the program's own.
+    const [command, commandArgs] = this.host.command('ip', ['netns', 'exec', this.name, file, ...args]);
+    const child = spawn(command, commandArgs, {
       stdio: options.stdio ?? ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...options.env },
       ...(options.cwd ? { cwd: options.cwd } : {}),

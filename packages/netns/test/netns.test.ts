@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   NetnsSpecError,
   listNamespaces,
+  netnsAvailability,
   netnsUnavailableReason,
   sweepStaleNamespaces,
   trackedNamespaces,
@@ -22,17 +23,46 @@ const tsx = createRequire(import.meta.url).resolve('tsx');
 const isListening = (m: unknown): m is { type: 'listening'; port: number } => (m as { type?: string }).type === 'listening';
 const isEchoed = (m: unknown): m is { type: 'echoed'; echoed: string } => (m as { type?: string }).type === 'echoed';
 
+const { mode } = netnsAvailability();
+const rootMode = it.skipIf(mode !== 'root');
+const rootlessMode = it.skipIf(mode !== 'rootless');
+
+// Root: our namespaces on the host's list. Rootless they are never on it (they
+// live in the holder's private /run), so what this process still tracks.
 async function ours(): Promise<string[]> {
+  if (mode === 'rootless') return trackedNamespaces();
   return (await listNamespaces()).filter((n) => n.startsWith(`cl-${process.pid}-`));
 }
 
-function startHolder(): Promise<{ child: ReturnType<typeof spawn>; names: string[] }> {
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitGone(pid: number, ms = 5_000): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {
+    if (!alive(pid)) return true;
+  }
+  return !alive(pid);
+}
+
+interface Held {
+  child: ReturnType<typeof spawn>;
+  names: string[];
+  holderPid: number | null;
+}
+
+function startHolder(): Promise<Held> {
   const child = spawn(process.execPath, ['--import', tsx, fileURLToPath(new URL('./fixtures/lab-holder.ts', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       out += chunk;
-      if (out.includes('\n')) resolve({ child, names: JSON.parse(out.split('\n')[0]!) as string[] });
+      if (out.includes('\n')) resolve({ child, ...(JSON.parse(out.split('\n')[0]!) as Omit<Held, 'child'>) });
     });
     child.once('exit', (code) => reject(new Error(`lab holder exited early with ${String(code)}`)));
   });
@@ -47,6 +77,7 @@ describe('withNamespaces', () => {
     const echoed = await withNamespaces(
       { namespaces: ['client', 'server'], links: [{ between: ['client', 'server'] }] },
       async (lab) => {
+        expect(lab.mode).toBe(mode);
         const link = lab.link('client', 'server');
         expect(link.a.address).toBe('10.203.0.1');
         expect(link.b.address).toBe('10.203.0.2');
@@ -83,8 +114,10 @@ describe('withNamespaces', () => {
   rootOnly('deletes its namespaces and kills its children when the function throws', async () => {
     let names: string[] = [];
     let childPid: number | undefined;
+    let holderPid: number | undefined;
     await expect(withNamespaces({ namespaces: ['x', 'y'], links: [{ between: ['x', 'y'] }] }, async (lab) => {
       names = lab.namespaces.map((ns) => ns.name);
+      holderPid = lab.holderPid;
       const server = lab.ns('x').spawnNode(peer, ['server', '0.0.0.0']);
       await server.nextMessage(isListening, 15_000);
       childPid = server.process.pid;
@@ -95,9 +128,10 @@ describe('withNamespaces', () => {
     expect(await ours()).toEqual([]);
     expect(trackedNamespaces()).toEqual([]);
     expect(() => process.kill(childPid!, 0)).toThrow();
+    if (mode === 'rootless') expect(await waitGone(holderPid!)).toBe(true);
   });
 
-  rootOnly('cleans up when the process gets SIGTERM', async () => {
+  rootMode('cleans up when the process gets SIGTERM', async () => {
     const { child, names } = await startHolder();
     expect(await listNamespaces()).toEqual(expect.arrayContaining(names));
     const done = exited(child);
@@ -107,7 +141,7 @@ describe('withNamespaces', () => {
     for (const name of names) expect(left).not.toContain(name);
   });
 
-  rootOnly('sweeps namespaces left behind by a SIGKILLed process on the next run', async () => {
+  rootMode('sweeps namespaces left behind by a SIGKILLed process on the next run', async () => {
     const { child, names } = await startHolder();
     const done = exited(child);
     child.kill('SIGKILL');
@@ -119,17 +153,52 @@ describe('withNamespaces', () => {
     for (const name of names) expect(left).not.toContain(name);
   });
 
+  rootlessMode('ends the user namespace holder, and with it the namespaces, when the process gets SIGTERM', async () => {
+    const { child, holderPid } = await startHolder();
+    expect(holderPid).toBeTypeOf('number');
+    expect(alive(holderPid!)).toBe(true);
+    const done = exited(child);
+    child.kill('SIGTERM');
+    await done;
+    expect(await waitGone(holderPid!)).toBe(true);
+  });
+
+  rootlessMode('leaves nothing behind when the process is SIGKILLed: the holder sees its stdin close and exits', async () => {
+    const { child, holderPid } = await startHolder();
+    const done = exited(child);
+    child.kill('SIGKILL');
+    await done;
+    expect(await waitGone(holderPid!)).toBe(true);
+  });
+
   it('rejects a spec that links an unknown namespace, before touching the system', async () => {
     const attempt = withNamespaces({ namespaces: ['a'], links: [{ between: ['a', 'ghost'] }] }, () => Promise.resolve());
     await expect(attempt).rejects.toSatisfy((e) => (reason ? (e as { code: string }).code === 'NETNS_UNAVAILABLE' : e instanceof NetnsSpecError && /ghost/.test(e.message)));
   });
 
-  it.skipIf(process.platform !== 'linux' || process.getuid?.() !== 0)('refuses without root in one line with a stable code', async () => {
-    const script = fileURLToPath(new URL('./fixtures/try-without-root.ts', import.meta.url));
-    const { stdout } = await run(process.execPath, ['--import', tsx, script], { uid: 65534, gid: 65534, env: { ...process.env, HOME: '/tmp' } });
-    const result = JSON.parse(stdout) as { code: string; message: string };
+  const asNobody = it.skipIf(process.platform !== 'linux' || process.getuid?.() !== 0);
+  const tryWithoutRoot = fileURLToPath(new URL('./fixtures/try-without-root.ts', import.meta.url));
+  interface Tried { availability: { mode: string; reason?: string; enable?: string }; ran?: string; code?: string; message?: string }
+
+  asNobody('as an ordinary user, runs rootless when user namespaces are allowed, or refuses in one line naming why', async () => {
+    const { stdout } = await run(process.execPath, ['--import', tsx, tryWithoutRoot], { uid: 65534, gid: 65534, env: { ...process.env, HOME: '/tmp' } });
+    const result = JSON.parse(stdout) as Tried;
+    if (result.availability.mode === 'rootless') {
+      expect(result.ran).toBe('rootless');
+    } else {
+      expect(result.availability.mode).toBe('unavailable');
+      expect(result.code).toBe('NETNS_UNAVAILABLE');
+      expect(result.message).toBe(result.availability.reason);
+      expect(result.message).not.toContain('\n');
+    }
+  });
+
+  it('refuses in one line with a stable code when namespaces are switched off', async () => {
+    const { stdout } = await run(process.execPath, ['--import', tsx, tryWithoutRoot], { env: { ...process.env, CONNLAB_NETNS: 'off' } });
+    const result = JSON.parse(stdout) as Tried;
+    expect(result.availability.mode).toBe('unavailable');
     expect(result.code).toBe('NETNS_UNAVAILABLE');
-    expect(result.message).toMatch(/root/);
+    expect(result.message).toMatch(/CONNLAB_NETNS=off|Linux-only|iproute2/);
     expect(result.message).not.toContain('\n');
   });
 });

@@ -100,7 +100,7 @@ export const sessions: Record<string, () => Promise<string[]>> = {
   async http() {
     const server = new Terminal();
     const client = new Terminal();
-    const { port, stop } = await server.start('http', 'serve', '--port', '0', '--keep-alive-timeout', '2', '--max-requests', '3');
+    const { port, stop } = await server.start('http', 'serve', '--port', '0', '--keep-alive-timeout', '2000', '--max-requests', '3');
     const url = `http://127.0.0.1:${port}/`;
     await client.run('http', 'get', url);
     await client.run('http', 'get', `${url}hello`, '--timing', '--repeat', '3');
@@ -111,7 +111,7 @@ export const sessions: Record<string, () => Promise<string[]>> = {
 
   async idle() {
     const server = new Terminal();
-    const { port, stop } = await server.start('http', 'serve', '--port', '0', '--keep-alive-timeout', '1');
+    const { port, stop } = await server.start('http', 'serve', '--port', '0', '--keep-alive-timeout', '1000');
     // A client that keeps its connection open after one response (what a browser does),
     // so the server's idle timer is what ends it.
     const socket = net.connect(port, '127.0.0.1');

@@ -7,7 +7,7 @@ import { formatMs, median } from '@connlab/lab';
 import { examples, requireSubcommand } from '../help.js';
 import type { CliIo } from '../io.js';
 import { hostPort, plural, say } from '../io.js';
-import { parseDuration, parseHeader, parseHttpUrl, parseListenPort, wholeNumber } from '../parsers.js';
+import { parseHeader, parseHttpUrl, parseListenPort, wholeNumber } from '../parsers.js';
 import { SHUTDOWN_GRACE_MS, serveUntilStopped } from '../serve.js';
 import { connectionNote, phaseBars, phaseLegend } from './http-timing.js';
 
@@ -25,7 +25,7 @@ const helloHandler: Handler = (req) => ({
 
 async function serve(io: CliIo, options: ServeOptions): Promise<void> {
   const server = createServer(options.echo ? echoHandler : helloHandler, {
-    keepAliveTimeoutMs: Math.max(1, Math.round(options.keepAliveTimeout * 1000)),
+    keepAliveTimeoutMs: options.keepAliveTimeout,
     maxRequestsPerConnection: options.maxRequests,
   });
   // Method and target by connection and index, to print beside the status.
@@ -106,12 +106,12 @@ export function registerHttp(program: Command, io: CliIo): void {
     .option('--echo', 'answer with a JSON echo of the request (method, target, headers, body)')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .addOption(new Option('--port <port>', 'port to listen on; 0 lets the kernel pick one').default(HTTP_DEFAULT_PORT).argParser(parseListenPort))
-    .addOption(new Option('--keep-alive-timeout <s>', 'close a connection idle this long after its last response').default(5).argParser(parseDuration))
+    .addOption(new Option('--keep-alive-timeout <ms>', 'close a connection idle this long after its last response').default(5000).argParser(wholeNumber(1)))
     .addOption(new Option('--max-requests <n>', 'responses per connection, the last says Connection: close (0 = no limit)').default(1000).argParser(wholeNumber(0)))
     .action((options: ServeOptions) => serve(io, options));
   examples(serveCmd, [
     'connlab http serve --echo',
-    'connlab http serve --port 0 --keep-alive-timeout 2 --max-requests 3',
+    'connlab http serve --port 0 --keep-alive-timeout 2000 --max-requests 3',
   ], ['Close reasons: idle-timeout, max-requests, client-close, connection-close, server-close, forced, error, ...',
     'Ctrl-C stops accepting, finishes in-flight requests, closes idle connections, then exits 0.']);
 
