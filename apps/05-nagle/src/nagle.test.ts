@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { run } from './experiment.js';
-import { lesson, toLessonResult } from './lesson.js';
+import { lesson, toLessonResult, wireReproduced } from './lesson.js';
 
 describe('lesson 05: Nagle + delayed ACK', () => {
   it('stalls write-write-read with Nagle on, and not with TCP_NODELAY or one write', async () => {
@@ -21,6 +21,14 @@ describe('lesson 05: Nagle + delayed ACK', () => {
     const result = toLessonResult({ options: { requests: 2, bodyBytes: 100 }, modes: [flat('nagle'), flat('nodelay'), flat('one-write')] });
     expect(result.reproduced).toBe(false);
     expect(result.figures[0]).toMatchObject({ kind: 'histogram' });
+  });
+
+  it('fails the packet check without held ACKs, with short ones, or with bodies held under TCP_NODELAY', () => {
+    const found = { heldMs: [41, 43], medianHeldMs: 42, released: { nagle: 2, nodelay: 0 }, excerpt: [] };
+    expect(wireReproduced(found)).toBe(true);
+    expect(wireReproduced({ ...found, heldMs: [], medianHeldMs: Number.NaN })).toBe(false);
+    expect(wireReproduced({ ...found, heldMs: [5], medianHeldMs: 5 })).toBe(false);
+    expect(wireReproduced({ ...found, released: { nagle: 2, nodelay: 1 } })).toBe(false);
   });
 
   it('is a lesson the tour can run', () => {
