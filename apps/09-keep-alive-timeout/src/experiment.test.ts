@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { quickOptions, run } from './experiment.js';
 import type { RunResult } from './experiment.js';
-import { lateSlackMs, timing, toLessonResult } from './lesson.js';
+import { lateSlackMs, timing, toLessonResult, wireReproduced } from './lesson.js';
 
 const T = quickOptions.timeoutMs;
 
@@ -55,5 +55,13 @@ describe('keep-alive timeout semantics', () => {
     const first = r.exchanges[0]!;
     const fromFirst: RunResult = { ...r, exchanges: [first], finAt: first.respondedAt + T };
     expect(toLessonResult(fromFirst).reproduced).toBe(false);
+  });
+
+  it('fails the packet check for a FIN before the timeout, long after it, or never', () => {
+    const found = { lines: [], excerpt: [], finAfterLastMs: T + 1 };
+    expect(wireReproduced(found, T)).toBe(true);
+    expect(wireReproduced({ ...found, finAfterLastMs: T / 2 }, T)).toBe(false);
+    expect(wireReproduced({ ...found, finAfterLastMs: T + lateSlackMs(T) + 1 }, T)).toBe(false);
+    expect(wireReproduced({ ...found, finAfterLastMs: Number.NaN }, T)).toBe(false);
   });
 });

@@ -1,7 +1,9 @@
 // Lesson 09: the keep-alive timer restarts after every response.
-import { defineLesson, formatMs, table } from '@connlab/lab';
-import type { LessonResult, WaterfallFigure } from '@connlab/lab';
-import { defaultOptions, quickOptions, run } from './experiment.js';
+import { capturePath, defineLesson, formatMs, table } from '@connlab/lab';
+import type { Figure, LessonResult, WaterfallFigure } from '@connlab/lab';
+import { connectionOf, describeEvidence, formatTrace, ladderFigure, runCaptured, wireEvidence } from '@connlab/pcap';
+import type { TraceLine, WireEvidence } from '@connlab/pcap';
+import { defaultOptions, quickOptions } from './experiment.js';
 import type { LateRequest, RunResult } from './experiment.js';
 
 /** The numbers the lesson is about, derived from one run. */
@@ -77,8 +79,35 @@ function waterfall(r: RunResult, t: Timing): WaterfallFigure {
   return { kind: 'waterfall', title: `One keep-alive connection, timeout ${formatMs(r.options.timeoutMs)}, requests ${formatMs(r.options.gapMs)} apart`, unit: 'ms', rows };
 }
 
-/** Turn the timed connection into the lesson's printout. */
-export function toLessonResult(r: RunResult): LessonResult {
+/** The timed connection on the wire: the server's FIN and how long after the last response it left. */
+export interface WireFindings {
+  lines: TraceLine[];
+  /** Server FIN − the last response segment, both as captured; NaN without a FIN. */
+  finAfterLastMs: number;
+  /** From the last response to the end of the connection. */
+  excerpt: TraceLine[];
+}
+
+export function wireFindings(r: RunResult, evidence: WireEvidence): WireFindings | undefined {
+  if (!evidence.captured) return undefined;
+  const lines = connectionOf(evidence.lines, r.clientPort);
+  const fin = lines.find((l) => l.from === 'server' && l.segment.flags.fin);
+  const lastResponse = fin ? lines.slice(0, lines.indexOf(fin)).findLast((l) => l.from === 'server' && l.segment.payloadLength > 0) : undefined;
+  return {
+    lines,
+    finAfterLastMs: fin && lastResponse ? fin.timeMs - lastResponse.timeMs : Number.NaN,
+    excerpt: lastResponse ? lines.slice(lines.indexOf(lastResponse), lines.indexOf(lastResponse) + 10) : [],
+  };
+}
+
+/** The FIN on the wire came one timeout after the last response: not before it, not much after. */
+export function wireReproduced(w: WireFindings, timeoutMs: number): boolean {
+  return w.finAfterLastMs >= timeoutMs - 5 && w.finAfterLastMs <= timeoutMs + lateSlackMs(timeoutMs);
+}
+
+/** Turn the timed connection (and, when captured, its packets) into the lesson's printout. */
+export function toLessonResult(r: RunResult, evidence: WireEvidence = { captured: false, uncaptured: 'not captured' }): LessonResult {
+  const wire = wireFindings(r, evidence);
   const t = timing(r);
   const T = r.options.timeoutMs;
   const allAnswered = r.exchanges.length === r.options.requests;
@@ -115,12 +144,25 @@ export function toLessonResult(r: RunResult): LessonResult {
     '',
     'The wire (timed connection):',
     ...r.transcript,
+    '',
+    describeEvidence(evidence),
   ];
+  if (wire) {
+    lines.push(
+      Number.isFinite(wire.finAfterLastMs)
+        ? `On the wire the server's FIN left ${formatMs(wire.finAfterLastMs)} after its last response segment (timeout ${formatMs(T)}).`
+        : 'No FIN from the server was captured.',
+      ...formatTrace(wire.excerpt, { names: 'roles' }).map((l) => `  ${l}`),
+    );
+  }
+  const figures: Figure[] = t ? [waterfall(r, t)] : [];
+  if (wire?.lines.length) figures.push(ladderFigure(`The timed connection on the wire, timeout ${formatMs(T)}`, wire.lines, { highlight: (l) => l.from === 'server' && l.segment.flags.fin }));
   return {
-    reproduced: allAnswered && fromLast && notFromFirst && lateLost && twOk,
+    reproduced: allAnswered && fromLast && notFromFirst && lateLost && twOk && (wire === undefined || wireReproduced(wire, T)),
     lines,
-    figures: t ? [waterfall(r, t)] : [],
+    figures,
     measurements: [
+      ...(wire ? [{ label: 'server FIN after the last response, on the wire', value: wire.finAfterLastMs, unit: 'ms', textbook: 'keepalive_timeout after the last response (the notes\' tcpdump: 180 s)' }] : []),
       { label: 'server FIN after the LAST response', value: t?.finAfterLast ?? Number.NaN, unit: 'ms', textbook: 'keepalive_timeout after the last response (180 s in the notes)' },
       { label: "server FIN after the server's idle deadline", value: t?.finAfterDeadline ?? Number.NaN, unit: 'ms', textbook: 'the deadline moves to response + timeout' },
       { label: 'server FIN after the first response', value: t?.finAfterFirst ?? Number.NaN, unit: 'ms', textbook: '3 requests 120 s apart outlived a 180 s timeout' },
@@ -143,6 +185,9 @@ export const lesson = defineLesson({
   async run(ctx) {
     const options = ctx.quick ? quickOptions : defaultOptions;
     ctx.progress(`${options.requests} requests ${options.gapMs} ms apart on one connection, keep-alive timeout ${options.timeoutMs} ms`);
-    return toLessonResult(await run(options));
+    // Inside a lab namespace when there is one, so its loopback carries only this run's packets.
+    const pcapPath = capturePath(ctx, { number: 9, slug: 'keep-alive-timeout' });
+    const captured = await runCaptured<RunResult>(new URL('./experiment.ts', import.meta.url), 'run', options, pcapPath ? { pcapPath } : {});
+    return toLessonResult(captured.result, wireEvidence(captured));
   },
 });
