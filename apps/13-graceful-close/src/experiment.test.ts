@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runCase } from './experiment.js';
-import { toLessonResult } from './lesson.js';
+import { toLessonResult, wireReproduced } from './lesson.js';
 
 describe('graceful close vs RST', () => {
   it('an abrupt close loses the unread answer of a client that reads after sending, with ECONNRESET or EPIPE', async () => {
@@ -21,7 +21,7 @@ describe('graceful close vs RST', () => {
   });
 
   it('the lesson reports the effect from the measurement, and not when nothing was lost', () => {
-    const base = { expectedBytes: 100, uploadedBytes: 1, drainedBytes: 0, ms: 1 };
+    const base = { clientPort: 1, expectedBytes: 100, uploadedBytes: 1, drainedBytes: 0, ms: 1 };
     const lost = toLessonResult({
       cases: [
         { ...base, close: 'abrupt', read: 'after-sending', receivedBytes: 0, clientError: 'ECONNRESET', complete: false },
@@ -36,5 +36,13 @@ describe('graceful close vs RST', () => {
       ],
     });
     expect(notLost.reproduced).toBe(false);
+  });
+
+  it('fails the packet check when an abrupt close sent no RST, or a graceful one did', () => {
+    const found = { abruptReset: 2, abrupt: 2, gracefulReset: 0, excerpt: [], gracefulExcerpt: [] };
+    expect(wireReproduced(found)).toBe(true);
+    expect(wireReproduced({ ...found, abruptReset: 1 })).toBe(false);
+    expect(wireReproduced({ ...found, gracefulReset: 1 })).toBe(false);
+    expect(wireReproduced({ ...found, abrupt: 0, abruptReset: 0 })).toBe(false);
   });
 });
