@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { EchoConnectionSummary, EchoSession } from '@connlab/echo';
 import { createEchoServer, openEchoSession } from '@connlab/echo';
-import { nowMs } from '@connlab/lab';
+import { nowMs, sleep } from '@connlab/lab';
 import { notesMessage, notesReadSize, quote } from './notes.js';
 
 export interface ExperimentOptions {
@@ -77,10 +77,6 @@ export interface ExperimentResult {
 
 function sha256(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**

@@ -1,6 +1,6 @@
 // Lesson 02: HTTP transaction latency = DNS + connect + request + processing + response.
-import { defineLesson, formatMs } from '@connlab/lab';
-import type { LessonResult, Measurement } from '@connlab/lab';
+import { check, defineLesson, formatMs } from '@connlab/lab';
+import type { Check, LessonResult, Measurement } from '@connlab/lab';
 import { PHASE_LABELS, TIMING_PHASES, timingBars, timingTable, timingWaterfall } from '@connlab/netlab';
 import type { TimingResult } from '@connlab/netlab';
 import { defaultOptions, quickOptions, run } from './experiment.js';
@@ -10,9 +10,9 @@ function phaseLine(t: TimingResult): string {
   return `${t.label}: ${TIMING_PHASES.filter((p) => t.phases[p] > 0).map((p) => `${PHASE_LABELS[p]} ${formatMs(t.phases[p])}`).join(' + ')} = ${formatMs(t.total)}`;
 }
 
-/** True when `value` is within `tolerance` (a fraction) of `expected`. */
-function near(value: number, expected: number, tolerance = 0.25): boolean {
-  return Math.abs(value - expected) <= expected * tolerance;
+/** A check that `value` is within `tolerance` (a fraction) of `expected`. */
+function near(label: string, value: number, expected: number, emulated: boolean, tolerance = 0.25): Check {
+  return check(`${label} ≈ ${formatMs(expected)} ± ${tolerance * 100} %`, Math.abs(value - expected) <= expected * tolerance, formatMs(value), { emulated });
 }
 
 export function toLessonResult(r: RunResult): LessonResult {
@@ -33,7 +33,8 @@ export function toLessonResult(r: RunResult): LessonResult {
     { label: 'loopback: whole transaction', value: r.loopback.byAddress.total, unit: 'ms', textbook: 'processing dominates when the network is "free"' },
     { label: 'loopback: name lookup of "localhost"', value: r.loopback.byName.phases.dns, unit: 'ms', textbook: 'from /etc/hosts through the resolver; 0 for a literal address' },
   ];
-  let reproduced: boolean;
+  const fast = (): Check => check(`loopback transaction < RTT/4 = ${formatMs(rtt / 4)}`, r.loopback.byAddress.total < rtt / 4, formatMs(r.loopback.byAddress.total));
+  let checks: Check[];
   if (r.wan.kind === 'delay-line') {
     const dns = r.wan.byName?.phases.dns ?? Number.NaN;
     if (r.wan.kernelRttMs !== undefined) lines.push(`The kernel measured an RTT of ${formatMs(r.wan.kernelRttMs)} on the WAN connection.`);
@@ -47,7 +48,12 @@ export function toLessonResult(r: RunResult): LessonResult {
       { label: 'WAN: request written → first byte', value: wan.phases.wait, unit: 'ms', textbook: `≈ 1 RTT + processing = ${rtt + processingMs} ms` },
       { label: 'WAN: whole transaction by address', value: wan.total, unit: 'ms', textbook: `≈ 2 RTT + processing = ${2 * rtt + processingMs} ms` },
     );
-    reproduced = near(dns, rtt) && near(wan.phases.connect, rtt) && near(wan.phases.wait, rtt + processingMs) && r.loopback.byAddress.total < rtt / 4;
+    checks = [
+      near('WAN DNS lookup', dns, rtt, false),
+      near('WAN TCP connect', wan.phases.connect, rtt, false),
+      near('WAN request → first byte', wan.phases.wait, rtt + processingMs, false),
+      fast(),
+    ];
   } else {
     lines.push(
       'No root, so no delay line: the fault relay holds each new connection for one RTT (its connect delay) and each',
@@ -58,11 +64,11 @@ export function toLessonResult(r: RunResult): LessonResult {
       { label: 'WAN (relay): request written → first byte', value: wan.phases.wait, unit: 'ms', textbook: `emulated handshake + 1 RTT + processing = ${2 * rtt + processingMs} ms` },
       { label: 'WAN (relay): whole transaction', value: wan.total, unit: 'ms', textbook: `≈ 2 RTT + processing = ${2 * rtt + processingMs} ms` },
     );
-    reproduced = near(wan.phases.wait, 2 * rtt + processingMs) && r.loopback.byAddress.total < rtt / 4;
+    checks = [near('WAN (relay) request → first byte', wan.phases.wait, 2 * rtt + processingMs, true), fast()];
   }
   const all = [r.loopback.byName, r.loopback.byAddress, ...(r.wan.byName ? [r.wan.byName] : []), wan];
   return {
-    reproduced,
+    checks,
     lines,
     figures: [
       timingWaterfall(all, 'One transaction per row, each from its own start (ms)', 'own'),

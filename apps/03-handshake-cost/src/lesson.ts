@@ -1,5 +1,5 @@
 // Lesson 03: with a small request, the TCP handshake can be half the transaction.
-import { defineLesson, formatMs } from '@connlab/lab';
+import { check, defineLesson, formatMs } from '@connlab/lab';
 import type { LessonResult } from '@connlab/lab';
 import { timingTable, timingWaterfall } from '@connlab/netlab';
 import type { TimingResult } from '@connlab/netlab';
@@ -37,7 +37,10 @@ export function toLessonResult(r: RunResult): LessonResult {
   ];
   return {
     // Book: about half. Loopback: the handshake is small change next to the WAN's (under a quarter of it).
-    reproduced: wan.handshakeShare > 0.35 && wan.handshakeShare < 0.65 && handshakeLo < handshakeWan / 4,
+    checks: [
+      check(`${wanName}: handshake share of a small transaction 35–65 %`, wan.handshakeShare > 0.35 && wan.handshakeShare < 0.65, percent(wan.handshakeShare), { emulated: relay }),
+      check(`loopback handshake < ¼ of the ${wanName} one`, handshakeLo < handshakeWan / 4, `${formatMs(handshakeLo)} vs ${formatMs(handshakeWan)}`, { emulated: relay }),
+    ],
     lines,
     figures: [
       {

@@ -1,5 +1,5 @@
 // Lesson 04: a new connection's congestion window starts small and doubles per RTT.
-import { defineLesson, formatMs, isRoot, rootSkipReason } from '@connlab/lab';
+import { check, defineLesson, formatMs, isRoot, rootSkipReason } from '@connlab/lab';
 import type { LessonResult, LineFigure } from '@connlab/lab';
 import { cwndPerRound, defaultOptions, quickOptions, run, startingCwnd } from './experiment.js';
 import type { RunResult, Transfer } from './experiment.js';
@@ -51,7 +51,13 @@ export function toLessonResult(r: RunResult): LessonResult {
     series: r.transfers.map((t) => ({ name: t.name, points: downsample(t.samples) })),
   };
   return {
-    reproduced: startingCwnd(cold) <= INITIAL_WINDOW + 2 && growth >= 8 && warm.ms < 0.6 * cold.ms && startingCwnd(idleOn) <= 2 * INITIAL_WINDOW && startingCwnd(idleOff) >= idleOff.cwndBefore / 2,
+    checks: [
+      check(`cold: initial window ≤ ${INITIAL_WINDOW + 2} segments`, startingCwnd(cold) <= INITIAL_WINDOW + 2, `${startingCwnd(cold)} segments`),
+      check('cold: window grows ≥ 8×', growth >= 8, `${growth.toFixed(1)}×`),
+      check('warm transfer < 0.6 × cold', warm.ms < 0.6 * cold.ms, `${formatMs(warm.ms)} vs ${formatMs(cold.ms)}`),
+      check(`after idle, slow_start_after_idle=1: window ≤ ${2 * INITIAL_WINDOW}`, startingCwnd(idleOn) <= 2 * INITIAL_WINDOW, `${startingCwnd(idleOn)} segments`),
+      check('after idle, slow_start_after_idle=0: window kept (≥ half)', startingCwnd(idleOff) >= idleOff.cwndBefore / 2, `${startingCwnd(idleOff)} of ${idleOff.cwndBefore} segments`),
+    ],
     lines,
     figures: [
       line,
@@ -85,7 +91,7 @@ export function modelLessonResult(bytes: number, rttMs: number): LessonResult {
   const cold = slowStartModel(bytes, rttMs);
   const warm = slowStartModel(bytes, rttMs, cold.finalCwnd);
   return {
-    reproduced: false,
+    checks: [],
     skipped: rootSkipReason('measuring the congestion window over the delay line'),
     emulated: 'MODEL, not a measurement: a window that starts at 10 segments and doubles every round trip, with no loss',
     lines: [

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { verdictOf } from '@connlab/lab';
 import { netnsUnavailableReason } from '@connlab/netns';
 import { ensureTcpdump, missingFromTcpdump, readWithTcpdump } from '@connlab/pcap';
 import { lesson } from './lesson.js';
@@ -17,7 +18,8 @@ describe.skipIf(noNetns !== undefined)('lesson 05 on the wire', () => {
 
   it('measures the ACK delay from packets and writes 05-nagle.pcap, which tcpdump reads as printed', async () => {
     const result = await lesson.run({ quick: true, progress: () => undefined, captureDir: dir });
-    expect(result.reproduced).toBe(true);
+    expect(result.checks.filter((c) => !c.passed)).toEqual([]);
+    expect(verdictOf(result)).toBe('reproduced');
     const held = result.measurements.find((m) => m.label.startsWith('ACK held by the server on the wire'));
     expect(held!.value).toBeGreaterThanOrEqual(30);
     expect(result.figures.map((f) => f.kind)).toContain('ladder');

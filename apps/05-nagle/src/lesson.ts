@@ -1,7 +1,7 @@
 // Lesson 05: Nagle's algorithm + delayed ACK stall write-write-read; TCP_NODELAY or one write fixes it.
-import { bucketize, capturePath, defineLesson, formatMs, median, table } from '@connlab/lab';
-import type { Figure, HistogramFigure, LessonResult } from '@connlab/lab';
-import { connectionOf, describeEvidence, formatTrace, ladderFigure, runCaptured, wireEvidence } from '@connlab/pcap';
+import { bucketize, capturePath, check, defineLesson, formatMs, median, table } from '@connlab/lab';
+import type { Check, Figure, HistogramFigure, LessonResult } from '@connlab/lab';
+import { connectionOf, describeEvidence, formatTrace, ladderFigure, runCaptured, skippedCapture, wireEvidence } from '@connlab/pcap';
 import type { TraceLine, WireEvidence } from '@connlab/pcap';
 import { STALL_MS, modeLabels } from './experiment.js';
 import type { ModeResult, RunOptions, RunResult } from './experiment.js';
@@ -12,13 +12,15 @@ function byMode(result: RunResult, mode: ModeResult['mode']): ModeResult | undef
   return result.modes.find((m) => m.mode === mode);
 }
 
-/** Did the run show a stall with Nagle and none with the two fixes? */
-export function reproduced(result: RunResult): boolean {
-  const nagle = byMode(result, 'nagle');
-  const nodelay = byMode(result, 'nodelay');
-  const oneWrite = byMode(result, 'one-write');
-  return nagle !== undefined && nodelay !== undefined && oneWrite !== undefined
-    && nagle.medianMs > STALL_MS && nodelay.medianMs < 10 && oneWrite.medianMs < 10;
+/** Did the run show a stall with Nagle and none with the two fixes? One check per mode that ran. */
+export function nagleChecks(result: RunResult): Check[] {
+  const median = (mode: ModeResult['mode']): number => byMode(result, mode)?.medianMs ?? Number.NaN;
+  const nagle = median('nagle');
+  return [
+    check(`Nagle on: median request > ${STALL_MS} ms (waits for the delayed ACK)`, nagle > STALL_MS, formatMs(nagle)),
+    ...(['nodelay', 'one-write'] as const).map((mode) =>
+      check(`${modeLabels[mode]}: median request < 10 ms`, median(mode) < 10, formatMs(median(mode)))),
+  ];
 }
 
 function histogram(result: RunResult): HistogramFigure {
@@ -44,8 +46,8 @@ export interface WireFindings {
 }
 
 /** Read the effect off the packets: how long the server held its ACKs, and what Nagle held back. */
-export function wireFindings(result: RunResult, evidence: WireEvidence): WireFindings | undefined {
-  if (!evidence.captured) return undefined;
+export function wireFindings(result: RunResult, evidence: WireEvidence | undefined): WireFindings | undefined {
+  if (!evidence?.captured) return undefined;
   const nagle = byMode(result, 'nagle');
   const nodelay = byMode(result, 'nodelay');
   const nagleLines = nagle ? connectionOf(evidence.lines, nagle.clientPort) : [];
@@ -63,12 +65,18 @@ export function wireFindings(result: RunResult, evidence: WireEvidence): WireFin
   };
 }
 
-/** The packet checks: an ACK held at least most of Linux's 40 ms minimum, and bodies held for it only with Nagle on. */
-export function wireReproduced(w: WireFindings): boolean {
-  return w.heldMs.length > 0 && w.medianHeldMs >= 30 && w.medianHeldMs <= 250 && w.released.nagle > 0 && w.released.nodelay === 0;
+/** The packet checks: ACKs held most of Linux's 40 ms minimum or more, and bodies held for them only with Nagle on. */
+export function wireChecks(w: WireFindings): Check[] {
+  return [
+    check('on the wire, Nagle on: the server holds its ACK, median ≥ 30 ms and ≤ 250 ms (Linux minimum 40 ms)',
+      w.heldMs.length > 0 && w.medianHeldMs >= 30 && w.medianHeldMs <= 250, `${formatMs(w.medianHeldMs)}, ${w.heldMs.length} held ACKs`),
+    check('on the wire: bodies wait for that ACK with Nagle on, never with TCP_NODELAY',
+      w.released.nagle > 0 && w.released.nodelay === 0, `Nagle on ${w.released.nagle}, TCP_NODELAY ${w.released.nodelay}`),
+  ];
 }
 
-function wireLines(w: WireFindings | undefined, evidence: WireEvidence): string[] {
+function wireLines(w: WireFindings | undefined, evidence: WireEvidence | undefined): string[] {
+  if (!evidence) return [];
   const lines = ['', describeEvidence(evidence)];
   if (!w) return lines;
   lines.push(
@@ -81,7 +89,7 @@ function wireLines(w: WireFindings | undefined, evidence: WireEvidence): string[
 }
 
 /** Turn the measured modes (and, when captured, their packets) into the lesson's printout. */
-export function toLessonResult(result: RunResult, evidence: WireEvidence = { captured: false, uncaptured: 'not captured' }): LessonResult {
+export function toLessonResult(result: RunResult, evidence?: WireEvidence): LessonResult {
   const wire = wireFindings(result, evidence);
   const nagle = byMode(result, 'nagle');
   const rows = result.modes.map((m) => [
@@ -106,7 +114,8 @@ export function toLessonResult(result: RunResult, evidence: WireEvidence = { cap
   const figures: Figure[] = [histogram(result)];
   if (wire?.excerpt.length) figures.push(ladderFigure('One stalled request on the wire, Nagle on', wire.excerpt, { highlight: (l) => l.kind === 'delayed-ack' || l.kind === 'nagle-release' }));
   return {
-    reproduced: reproduced(result) && (wire === undefined || wireReproduced(wire)),
+    checks: [...nagleChecks(result), ...(wire ? wireChecks(wire) : [])],
+    ...(evidence?.captured === false ? { skipped: skippedCapture(evidence) } : {}),
     lines,
     figures,
     measurements: [...result.modes.map((m) => ({

@@ -5,6 +5,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { countTimeWait, listTcpSockets, timeWaitHolder } from '@connlab/inspect';
 import type { TimeWaitCount } from '@connlab/inspect';
+import { sleep } from '@connlab/lab';
 
 /**
  * - `client-close`: the client ends first (FIN from the client)
@@ -46,7 +47,6 @@ export interface CyclesResult {
   timeWaitRemainingMs: number;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function connect(port: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {

@@ -1,6 +1,6 @@
 // Lesson 06: TIME_WAIT sits with whoever closes first; a small port range runs out at connect 11.
-import { defineLesson, formatMs, table } from '@connlab/lab';
-import type { BarsFigure, LessonResult, Measurement } from '@connlab/lab';
+import { check, defineLesson, formatMs, table } from '@connlab/lab';
+import type { BarsFigure, Check, LessonResult, Measurement } from '@connlab/lab';
 import { BOOK, TIME_WAIT_S, run } from './experiment.js';
 import type { CloseMode, CyclesResult, NamespacePart, RunOptions, RunResult } from './experiment.js';
 
@@ -15,23 +15,32 @@ function hostRun(result: RunResult, mode: CloseMode): CyclesResult | undefined {
   return result.host.runs.find((r) => r.mode === mode);
 }
 
-/** The host part showed who holds TIME_WAIT, that RST leaves none and keep-alive leaves one. */
-export function hostOk(result: RunResult): boolean {
-  const n = (mode: CloseMode) => hostRun(result, mode);
-  const client = n('client-close');
-  const server = n('server-close');
-  const reset = n('reset');
-  const keepAlive = n('keep-alive');
-  if (!client || !server || !reset || !keepAlive) return false;
-  return client.timeWait.client >= 0.9 * client.succeeded && client.timeWait.server === 0
-    && server.timeWait.server >= 0.9 * server.succeeded && server.timeWait.client === 0
-    && reset.timeWait.total === 0 && keepAlive.timeWait.total <= 1;
+/** The host part: who holds TIME_WAIT, that RST leaves none and keep-alive leaves one. */
+export function hostChecks(result: RunResult): Check[] {
+  const tw = (mode: CloseMode): string => {
+    const r = hostRun(result, mode);
+    return r ? `client ${r.timeWait.client}, server ${r.timeWait.server} after ${r.succeeded}` : 'did not run';
+  };
+  const client = hostRun(result, 'client-close');
+  const server = hostRun(result, 'server-close');
+  const reset = hostRun(result, 'reset');
+  const keepAlive = hostRun(result, 'keep-alive');
+  return [
+    check('client closes first: ≥ 90 % of connections leave TIME_WAIT on the client, none on the server',
+      client !== undefined && client.timeWait.client >= 0.9 * client.succeeded && client.timeWait.server === 0, tw('client-close')),
+    check('server closes first: ≥ 90 % leave TIME_WAIT on the server, none on the client',
+      server !== undefined && server.timeWait.server >= 0.9 * server.succeeded && server.timeWait.client === 0, tw('server-close')),
+    check('RST close: no TIME_WAIT', reset !== undefined && reset.timeWait.total === 0, tw('reset')),
+    check('keep-alive: at most one TIME_WAIT', keepAlive !== undefined && keepAlive.timeWait.total <= 1, tw('keep-alive')),
+  ];
 }
 
-/** The namespace part ran out of ports at cycle 11 with EADDRNOTAVAIL. */
-export function exhaustionOk(part: NamespacePart | undefined): boolean {
+/** The namespace part ran out of ports at cycle 11 with EADDRNOTAVAIL (no check when it did not run). */
+export function exhaustionChecks(part: NamespacePart | undefined): Check[] {
   const first = part?.steps[0]?.result;
-  return first?.failedAt === 11 && first.error === 'EADDRNOTAVAIL';
+  if (!first) return [];
+  return [check('10 ports, tcp_tw_reuse=0: connect 11 fails with EADDRNOTAVAIL', first.failedAt === 11 && first.error === 'EADDRNOTAVAIL',
+    first.failedAt === undefined ? `all ${first.succeeded} connected` : `connect ${first.failedAt}: ${first.error ?? '?'}`)];
 }
 
 function rate(r: CyclesResult): string {
@@ -113,7 +122,7 @@ export function toLessonResult(result: RunResult): LessonResult {
     measurements.push({ label: 'first failing connect with 10 ports, tcp_tw_reuse=0', value: exhaust.failedAt, unit: '', textbook: 'port exhaustion once every port is in TIME_WAIT' });
   }
   return {
-    reproduced: hostOk(result) && (result.skipped !== undefined || exhaustionOk(result.namespace)),
+    checks: [...hostChecks(result), ...exhaustionChecks(result.namespace)],
     lines,
     figures: [timeWaitBars(result)],
     measurements,

@@ -1,3 +1,4 @@
+import { verdictOf } from '@connlab/lab';
 import { describe, expect, it } from 'vitest';
 import { run } from './experiment.js';
 import type { CaseName, RunResult } from './experiment.js';
@@ -50,8 +51,8 @@ describe('HTTP/1.0 keep-alive on the wire', () => {
   });
 
   it('reports reproduced from the measurement, and not when the server ignored max', () => {
-    expect(toLessonResult(result).reproduced).toBe(true);
+    expect(verdictOf(toLessonResult(result))).toBe('reproduced');
     const ignoredMax: RunResult = { ...result, options: { ...result.options, maxRequests: 4 } };
-    expect(toLessonResult(ignoredMax).reproduced).toBe(false);
+    expect(verdictOf(toLessonResult(ignoredMax))).toBe('not-reproduced');
   });
 });

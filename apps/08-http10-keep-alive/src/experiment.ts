@@ -4,7 +4,7 @@
 // `Connection: Keep-Alive` (RFC 2068 §19.7.1, RFC 9112 §9.3); the server
 // agrees by echoing `Connection: keep-alive`, and may add the hints
 // `Keep-Alive: timeout=T, max=M`. HTTP/1.1 is persistent without asking.
-import { Wire } from '@connlab/lab';
+import { sleep, Wire } from '@connlab/lab';
 import { createServer, getHeader, parseMessages } from '@connlab/http';
 import type { CloseReason, HttpServer } from '@connlab/http';
 
@@ -117,7 +117,7 @@ async function converse(server: HttpServer, name: CaseName, requests: readonly s
     wire.destroy();
     // The server records the reason once its side is fully closed.
     const deadline = performance.now() + options.waitMs;
-    while (!reasons.has(localPort) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    while (!reasons.has(localPort) && performance.now() < deadline) await sleep(5);
     server.off('connectionClose', onClose);
   }
   return {

@@ -1,5 +1,5 @@
 // Lesson 08: HTTP/1.0 keep-alive is asked for by the client and echoed by the server.
-import { defineLesson } from '@connlab/lab';
+import { check, defineLesson } from '@connlab/lab';
 import type { LessonResult } from '@connlab/lab';
 import { defaultOptions, run } from './experiment.js';
 import type { CaseName, CaseResult, RunOptions, RunResult } from './experiment.js';
@@ -68,7 +68,13 @@ export function toLessonResult(result: RunResult): LessonResult {
   );
 
   return {
-    reproduced: plainClosed && kaEchoed && kaMax && forgotClosed && h11Open,
+    checks: [
+      check('HTTP/1.0 without Keep-Alive: one response, then the server closes', plainClosed, `${plain?.exchanges.length ?? 0} response(s), closed by ${plain ? who(plain) : '—'}`),
+      check('Connection: Keep-Alive echoed with a Keep-Alive: timeout, max field', kaEchoed, kaFirst ? `"${kaFirst.connection}", "${kaFirst.keepAlive}"` : 'no response'),
+      check(`server closes after exactly ${max} responses, the last saying Connection: close`, kaMax, `${ka?.exchanges.length ?? 0} responses, last "${ka?.exchanges.at(-1)?.connection ?? ''}"`),
+      check('request 2 without Keep-Alive ends a 1.0 connection', forgotClosed, `${forgot?.exchanges.length ?? 0} responses, closed by ${forgot ? who(forgot) : '—'}`),
+      check('HTTP/1.1 stays open with no Connection header', h11Open, `${h11?.exchanges.length ?? 0} responses, closed by ${h11 ? who(h11) : '—'}`),
+    ],
     lines,
     figures: [{
       kind: 'table',

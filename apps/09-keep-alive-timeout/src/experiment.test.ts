@@ -1,7 +1,8 @@
+import { verdictOf } from '@connlab/lab';
 import { describe, expect, it } from 'vitest';
 import { quickOptions, run } from './experiment.js';
 import type { RunResult } from './experiment.js';
-import { lateSlackMs, timing, toLessonResult, wireReproduced } from './lesson.js';
+import { lateSlackMs, timing, toLessonResult, wireCheck } from './lesson.js';
 
 const T = quickOptions.timeoutMs;
 
@@ -51,17 +52,17 @@ describe('keep-alive timeout semantics', () => {
   });
 
   it('reports reproduced from the timings, and not for a timer counted from the first response', () => {
-    expect(toLessonResult(r).reproduced).toBe(true);
+    expect(verdictOf(toLessonResult(r))).toBe('reproduced');
     const first = r.exchanges[0]!;
     const fromFirst: RunResult = { ...r, exchanges: [first], finAt: first.respondedAt + T };
-    expect(toLessonResult(fromFirst).reproduced).toBe(false);
+    expect(verdictOf(toLessonResult(fromFirst))).toBe('not-reproduced');
   });
 
   it('fails the packet check for a FIN before the timeout, long after it, or never', () => {
     const found = { lines: [], excerpt: [], finAfterLastMs: T + 1 };
-    expect(wireReproduced(found, T)).toBe(true);
-    expect(wireReproduced({ ...found, finAfterLastMs: T / 2 }, T)).toBe(false);
-    expect(wireReproduced({ ...found, finAfterLastMs: T + lateSlackMs(T) + 1 }, T)).toBe(false);
-    expect(wireReproduced({ ...found, finAfterLastMs: Number.NaN }, T)).toBe(false);
+    expect(wireCheck(found, T).passed).toBe(true);
+    expect(wireCheck({ ...found, finAfterLastMs: T / 2 }, T).passed).toBe(false);
+    expect(wireCheck({ ...found, finAfterLastMs: T + lateSlackMs(T) + 1 }, T).passed).toBe(false);
+    expect(wireCheck({ ...found, finAfterLastMs: Number.NaN }, T).passed).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 // Lesson 09: the keep-alive timer restarts after every response.
-import { capturePath, defineLesson, formatMs, table } from '@connlab/lab';
-import type { Figure, LessonResult, WaterfallFigure } from '@connlab/lab';
-import { connectionOf, describeEvidence, formatTrace, ladderFigure, runCaptured, wireEvidence } from '@connlab/pcap';
+import { capturePath, check, defineLesson, formatMs, table } from '@connlab/lab';
+import type { Check, Figure, LessonResult, WaterfallFigure } from '@connlab/lab';
+import { connectionOf, describeEvidence, formatTrace, ladderFigure, runCaptured, skippedCapture, wireEvidence } from '@connlab/pcap';
 import type { TraceLine, WireEvidence } from '@connlab/pcap';
 import { defaultOptions, quickOptions } from './experiment.js';
 import type { LateRequest, RunResult } from './experiment.js';
@@ -88,8 +88,8 @@ export interface WireFindings {
   excerpt: TraceLine[];
 }
 
-export function wireFindings(r: RunResult, evidence: WireEvidence): WireFindings | undefined {
-  if (!evidence.captured) return undefined;
+export function wireFindings(r: RunResult, evidence: WireEvidence | undefined): WireFindings | undefined {
+  if (!evidence?.captured) return undefined;
   const lines = connectionOf(evidence.lines, r.clientPort);
   const fin = lines.find((l) => l.from === 'server' && l.segment.flags.fin);
   const lastResponse = fin ? lines.slice(0, lines.indexOf(fin)).findLast((l) => l.from === 'server' && l.segment.payloadLength > 0) : undefined;
@@ -101,12 +101,13 @@ export function wireFindings(r: RunResult, evidence: WireEvidence): WireFindings
 }
 
 /** The FIN on the wire came one timeout after the last response: not before it, not much after. */
-export function wireReproduced(w: WireFindings, timeoutMs: number): boolean {
-  return w.finAfterLastMs >= timeoutMs - 5 && w.finAfterLastMs <= timeoutMs + lateSlackMs(timeoutMs);
+export function wireCheck(w: WireFindings, timeoutMs: number): Check {
+  return check(`on the wire: server FIN one timeout after the last response segment (≥ ${formatMs(timeoutMs - 5)}, ≤ ${formatMs(timeoutMs + lateSlackMs(timeoutMs))})`,
+    w.finAfterLastMs >= timeoutMs - 5 && w.finAfterLastMs <= timeoutMs + lateSlackMs(timeoutMs), formatMs(w.finAfterLastMs));
 }
 
 /** Turn the timed connection (and, when captured, its packets) into the lesson's printout. */
-export function toLessonResult(r: RunResult, evidence: WireEvidence = { captured: false, uncaptured: 'not captured' }): LessonResult {
+export function toLessonResult(r: RunResult, evidence?: WireEvidence): LessonResult {
   const wire = wireFindings(r, evidence);
   const t = timing(r);
   const T = r.options.timeoutMs;
@@ -118,7 +119,7 @@ export function toLessonResult(r: RunResult, evidence: WireEvidence = { captured
   const lastSentAfterFirst = t ? (r.exchanges[r.exchanges.length - 1]?.sentAt ?? 0) - t.firstResponseAt : Number.NaN;
   const notFromFirst = allAnswered && lastSentAfterFirst > T;
   const lateLost = r.afterFin.responseBytes === 0 && r.afterGone.responseBytes === 0;
-  const twOk = !r.timeWait.available || (r.timeWait.server >= 1 && r.timeWait.client === 0);
+  const twOk = r.timeWait.server >= 1 && r.timeWait.client === 0;
 
   const rows = r.exchanges.map((e, i) => [
     i + 1,
@@ -144,8 +145,7 @@ export function toLessonResult(r: RunResult, evidence: WireEvidence = { captured
     '',
     'The wire (timed connection):',
     ...r.transcript,
-    '',
-    describeEvidence(evidence),
+    ...(evidence ? ['', describeEvidence(evidence)] : []),
   ];
   if (wire) {
     lines.push(
@@ -156,9 +156,24 @@ export function toLessonResult(r: RunResult, evidence: WireEvidence = { captured
     );
   }
   const figures: Figure[] = t ? [waterfall(r, t)] : [];
+  const skipped = [
+    ...(r.timeWait.available ? [] : ['skipped: counting TIME_WAIT needs a readable /proc/net/tcp (Linux)']),
+    ...(evidence?.captured === false ? [skippedCapture(evidence)] : []),
+  ];
   if (wire?.lines.length) figures.push(ladderFigure(`The timed connection on the wire, timeout ${formatMs(T)}`, wire.lines, { highlight: (l) => l.from === 'server' && l.segment.flags.fin }));
   return {
-    reproduced: allAnswered && fromLast && notFromFirst && lateLost && twOk && (wire === undefined || wireReproduced(wire, T)),
+    checks: [
+      check('every request answered', allAnswered, `${r.exchanges.length} of ${r.options.requests}`),
+      check(`server FIN one timeout after the LAST response (≥ deadline − 2 ms, ≤ ${formatMs(T + lateSlackMs(T))})`, fromLast,
+        t ? `${formatMs(t.finAfterLast)} after the last response, ${formatMs(t.finAfterDeadline)} after the deadline` : 'no FIN'),
+      check(`a request sent > ${formatMs(T)} after response 1 was answered (timer restarts)`, notFromFirst, formatMs(lastSentAfterFirst)),
+      check('requests written after the FIN get no response', lateLost, `${[r.afterFin, r.afterGone].filter((l) => l.responseBytes > 0).length} of 2 answered`),
+      ...(wire ? [wireCheck(wire, T)] : []),
+      ...(r.timeWait.available
+        ? [check('TIME_WAIT on the server (the active closer), none on the client', twOk, `server ${r.timeWait.server}, client ${r.timeWait.client}`)]
+        : []),
+    ],
+    ...(skipped.length ? { skipped: skipped.join('; ') } : {}),
     lines,
     figures,
     measurements: [

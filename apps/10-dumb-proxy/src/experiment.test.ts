@@ -1,3 +1,4 @@
+import { verdictOf } from '@connlab/lab';
 import { describe, expect, it } from 'vitest';
 import { run } from './experiment.js';
 import { toLessonResult, verdicts } from './lesson.js';
@@ -24,7 +25,7 @@ describe('the dumb-proxy hang', () => {
     expect(pcRelay?.clientConnections).toBe(2);
     expect(pcSmart?.clientConnections).toBe(1);
     expect(verdicts(result)).toEqual({ hang: true, smartFixes: true, pcRelay: true, pcSmart: true });
-    expect(toLessonResult(result).reproduced).toBe(true);
+    expect(verdictOf(toLessonResult(result))).toBe('reproduced');
     expect(elapsed).toBeLessThan(10_000);
   });
 
@@ -33,6 +34,6 @@ describe('the dumb-proxy hang', () => {
     const relay = result.cases[0]!;
     relay.requests[1] = { path: '/logo.gif', ok: true, ms: 5, status: 200 };
     expect(verdicts(result).hang).toBe(false);
-    expect(toLessonResult(result).reproduced).toBe(false);
+    expect(verdictOf(toLessonResult(result))).toBe('not-reproduced');
   });
 });

@@ -1,5 +1,5 @@
 // Lesson 10: a blind relay hangs a kept-alive connection; a proxy that strips Connection does not.
-import { defineLesson, formatMs, table } from '@connlab/lab';
+import { check, defineLesson, formatMs, table } from '@connlab/lab';
 import type { LessonResult } from '@connlab/lab';
 import { defaultOptions, quickOptions, run } from './experiment.js';
 import type { CaseResult, RequestOutcome, RunResult } from './experiment.js';
@@ -74,7 +74,12 @@ export function toLessonResult(result: RunResult): LessonResult {
   const ms = (c: CaseResult | undefined, i: number) => c?.requests[i]?.ms ?? 0;
   const byCase = (p: string, a: string) => result.cases.find((c) => c.proxy === p && c.askWith === a);
   return {
-    reproduced: v.hang && v.smartFixes && v.pcRelay && v.pcSmart,
+    checks: [
+      check('blind relay, Connection: Keep-Alive: request 2 hangs until the client gives up', v.hang, outcome(byCase('blind relay', 'Connection')?.requests[1])),
+      check('smart proxy, Connection: Keep-Alive: both answered, request 2 on the same connection', v.smartFixes, outcome(byCase('smart proxy', 'Connection')?.requests[1])),
+      check('blind relay, Proxy-Connection: both answered on 2 connections', v.pcRelay, `${byCase('blind relay', 'Proxy-Connection')?.clientConnections ?? 0} connections`),
+      check('smart proxy, Proxy-Connection: 1 connection, Connection: keep-alive upstream', v.pcSmart, `${byCase('smart proxy', 'Proxy-Connection')?.clientConnections ?? 0} connections`),
+    ],
     lines,
     figures: [{
       kind: 'bars',

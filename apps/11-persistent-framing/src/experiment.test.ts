@@ -1,3 +1,4 @@
+import { verdictOf } from '@connlab/lab';
 import { describe, expect, it } from 'vitest';
 import { SHORT_BODY, SHORT_DECLARED, UTF8_TEXT, run } from './experiment.js';
 import type { CaseName, RunResult } from './experiment.js';
@@ -52,8 +53,8 @@ describe('persistent HTTP/1.1 and framing', () => {
 
   it('reports reproduced from the bytes, and not when an undelimited response left the connection open', () => {
     expect(Object.values(verdicts(r)).every(Boolean)).toBe(true);
-    expect(toLessonResult(r).reproduced).toBe(true);
+    expect(verdictOf(toLessonResult(r))).toBe('reproduced');
     const open: RunResult = { cases: r.cases.map((c) => (c.name === 'no-length-http11' ? { ...c, serverFin: false } : c)) };
-    expect(toLessonResult(open).reproduced).toBe(false);
+    expect(verdictOf(toLessonResult(open))).toBe('not-reproduced');
   });
 });

@@ -5,7 +5,7 @@
 // without either is delimited by the close, so it ends the connection. A
 // Content-Length that does not match the bytes sent breaks the framing of
 // everything after it; a client notices only if it looks.
-import { Wire } from '@connlab/lab';
+import { sleep, Wire } from '@connlab/lab';
 import { createServer, getHeader, parseMessages } from '@connlab/http';
 import type { BodyFraming, CloseReason, Handler, HttpServer } from '@connlab/http';
 
@@ -148,7 +148,7 @@ async function converse(server: HttpServer, name: CaseName, requests: string[], 
     await wire.waitClose(options.waitMs);
     wire.destroy();
     const deadline = performance.now() + options.waitMs;
-    while (!reasons.has(port) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    while (!reasons.has(port) && performance.now() < deadline) await sleep(5);
     server.off('connectionClose', onClose);
   }
   // The trusting client: every framing field believed, the next response read from where this one "ended".

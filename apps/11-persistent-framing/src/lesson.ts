@@ -1,5 +1,5 @@
 // Lesson 11: HTTP/1.1 persists by default, and only while every message says where it ends.
-import { defineLesson } from '@connlab/lab';
+import { check, defineLesson } from '@connlab/lab';
 import type { LessonResult } from '@connlab/lab';
 import { SHORT_DECLARED, UTF8_TEXT, defaultOptions, run } from './experiment.js';
 import type { CaseName, CaseResult, RunOptions, RunResult } from './experiment.js';
@@ -33,6 +33,16 @@ export function verdicts(r: RunResult): Record<CaseName, boolean> {
     'body-too-short': !!short && short.parseError?.code === 'HTTP_PARSE_INCOMPLETE' && short.bytesAfterHead < SHORT_DECLARED,
   };
 }
+
+/** What each case must show, in the words of its check. */
+const expected: Record<CaseName, string> = {
+  'persistent-then-close': 'two framed responses on one connection, then Connection: close and a FIN',
+  'no-length-http11': 'the FIN ends the response; the next request goes unanswered',
+  'no-length-http10-keep-alive': 'close-delimited, keep-alive refused',
+  'body-too-long': 'extra bytes arrive and the next response fails to parse',
+  'body-smuggled': 'the extra bytes read as a second response',
+  'body-too-short': 'the FIN arrives mid-body (incomplete)',
+};
 
 function nextResponse(c: CaseResult): string {
   const second = c.responses[c.requestsSent];
@@ -69,7 +79,8 @@ export function toLessonResult(r: RunResult): LessonResult {
     'A careful client detects the too-small lengths as bytes arriving when no request is outstanding, and must then close the connection.',
   );
   return {
-    reproduced: Object.values(v).every(Boolean),
+    checks: r.cases.map((x) => check(`${titles[x.name]}: ${expected[x.name]}`, v[x.name],
+      `${Math.min(x.responses.length, x.requestsSent)}/${x.requestsSent} answered, ${x.serverFin ? 'server FIN' : 'no server FIN'}${x.parseError ? `, ${x.parseError.code}` : ''}${x.unsolicitedBytes ? `, ${x.unsolicitedBytes} B unsolicited` : ''}`)),
     lines: lines.filter((l, i) => l !== '' || lines[i - 1] !== ''),
     figures: [{
       kind: 'table',

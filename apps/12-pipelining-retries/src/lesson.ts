@@ -1,5 +1,5 @@
 // Lesson 12: pipelined requests at a server that closes early: retry the GETs, never the POST.
-import { defineLesson, table } from '@connlab/lab';
+import { check, defineLesson, table } from '@connlab/lab';
 import type { LessonResult } from '@connlab/lab';
 import { defaultOptions, run } from './experiment.js';
 import type { RequestReport, RunOptions, RunResult } from './experiment.js';
@@ -46,7 +46,12 @@ export function toLessonResult(result: RunResult): LessonResult {
   lines.push(`Connections the server accepted: ${result.connectionsOpened}. The POST was sent only when no other request was in flight (never pipelined behind GETs).`);
   const rel = (t: number) => t - result.t0;
   return {
-    reproduced: retried.length > 0 && answered.length > 0 && retried.every((r) => r.attempts === 2) && post?.outcome === 'refused-retry',
+    checks: [
+      check('some GETs answered on the first connection', answered.length > 0, `${answered.length} of ${gets.length}`),
+      check('the unanswered GETs retried once on a new connection and answered', retried.length > 0 && retried.every((r) => r.attempts === 2),
+        `${retried.length} retried, tries ${retried.map((r) => r.attempts).join(', ') || '—'}`),
+      check('the POST is not retried', post?.outcome === 'refused-retry', post ? `${post.outcome}, ${post.attempts} ${post.attempts === 1 ? 'try' : 'tries'}` : 'no POST sent'),
+    ],
     lines: lines.filter((l, i, all) => l !== '' || all[i - 1] !== ''),
     figures: [{
       kind: 'waterfall',

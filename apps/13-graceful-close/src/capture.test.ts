@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { verdictOf } from '@connlab/lab';
 import { netnsUnavailableReason } from '@connlab/netns';
 import { ensureTcpdump, missingFromTcpdump, readWithTcpdump } from '@connlab/pcap';
 import { lesson } from './lesson.js';
@@ -17,7 +18,8 @@ describe.skipIf(noNetns !== undefined)('lesson 13 on the wire', () => {
 
   it('finds the server RST of every abrupt close and none for a graceful one, in a pcap tcpdump reads as printed', async () => {
     const result = await lesson.run({ quick: true, progress: () => undefined, captureDir: dir });
-    expect(result.reproduced).toBe(true);
+    expect(result.checks.filter((c) => !c.passed)).toEqual([]);
+    expect(verdictOf(result)).toBe('reproduced');
     const resets = result.measurements.find((m) => m.label === 'abrupt runs whose server sent an RST, on the wire')!;
     expect(`${resets.value} ${resets.unit}`).toBe('2 of 2');
     const printed = result.lines.filter((l) => l.includes('Flags ['));

@@ -1,6 +1,7 @@
+import { verdictOf } from '@connlab/lab';
 import { describe, expect, it } from 'vitest';
 import { runCase } from './experiment.js';
-import { toLessonResult, wireReproduced } from './lesson.js';
+import { toLessonResult, wireCheck } from './lesson.js';
 
 describe('graceful close vs RST', () => {
   it('an abrupt close loses the unread answer of a client that reads after sending, with ECONNRESET or EPIPE', async () => {
@@ -28,21 +29,21 @@ describe('graceful close vs RST', () => {
         { ...base, close: 'graceful', read: 'after-sending', receivedBytes: 100, clientError: undefined, complete: true },
       ],
     });
-    expect(lost.reproduced).toBe(true);
+    expect(verdictOf(lost)).toBe('reproduced');
     const notLost = toLessonResult({
       cases: [
         { ...base, close: 'abrupt', read: 'after-sending', receivedBytes: 100, clientError: 'ECONNRESET', complete: true },
         { ...base, close: 'graceful', read: 'after-sending', receivedBytes: 100, clientError: undefined, complete: true },
       ],
     });
-    expect(notLost.reproduced).toBe(false);
+    expect(verdictOf(notLost)).toBe('not-reproduced');
   });
 
   it('fails the packet check when an abrupt close sent no RST, or a graceful one did', () => {
     const found = { abruptReset: 2, abrupt: 2, gracefulReset: 0, excerpt: [], gracefulExcerpt: [] };
-    expect(wireReproduced(found)).toBe(true);
-    expect(wireReproduced({ ...found, abruptReset: 1 })).toBe(false);
-    expect(wireReproduced({ ...found, gracefulReset: 1 })).toBe(false);
-    expect(wireReproduced({ ...found, abrupt: 0, abruptReset: 0 })).toBe(false);
+    expect(wireCheck(found).passed).toBe(true);
+    expect(wireCheck({ ...found, abruptReset: 1 }).passed).toBe(false);
+    expect(wireCheck({ ...found, gracefulReset: 1 }).passed).toBe(false);
+    expect(wireCheck({ ...found, abrupt: 0, abruptReset: 0 }).passed).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 // Lesson 13: closing input while the peer still sends loses the answer; half-close + drain keeps it.
-import { capturePath, defineLesson, formatBytes, table } from '@connlab/lab';
-import type { Figure, LessonResult } from '@connlab/lab';
-import { connectionOf, describeEvidence, formatTrace, ladderFigure, runCaptured, wireEvidence } from '@connlab/pcap';
+import { capturePath, check, defineLesson, formatBytes, table } from '@connlab/lab';
+import type { Check, Figure, LessonResult } from '@connlab/lab';
+import { connectionOf, describeEvidence, formatTrace, ladderFigure, runCaptured, skippedCapture, wireEvidence } from '@connlab/pcap';
 import type { TraceLine, WireEvidence } from '@connlab/pcap';
 import type { CaseResult, RunOptions, RunResult } from './experiment.js';
 
@@ -24,8 +24,8 @@ export interface WireFindings {
 
 const serverRst = (lines: readonly TraceLine[]) => lines.find((l) => l.from === 'server' && l.kind === 'rst');
 
-export function wireFindings(result: RunResult, evidence: WireEvidence): WireFindings | undefined {
-  if (!evidence.captured) return undefined;
+export function wireFindings(result: RunResult, evidence: WireEvidence | undefined): WireFindings | undefined {
+  if (!evidence?.captured) return undefined;
   const linesOf = (c: CaseResult) => connectionOf(evidence.lines, c.clientPort);
   const abrupt = result.cases.filter((c) => c.close === 'abrupt');
   const graceful = result.cases.filter((c) => c.close === 'graceful');
@@ -45,11 +45,13 @@ export function wireFindings(result: RunResult, evidence: WireEvidence): WireFin
 }
 
 /** Every abrupt close reset on the wire, and no graceful one did. */
-export function wireReproduced(w: WireFindings): boolean {
-  return w.abrupt > 0 && w.abruptReset === w.abrupt && w.gracefulReset === 0;
+export function wireCheck(w: WireFindings): Check {
+  return check('on the wire: an RST from the server in every abrupt run, none in a graceful one',
+    w.abrupt > 0 && w.abruptReset === w.abrupt && w.gracefulReset === 0, `abrupt ${w.abruptReset} of ${w.abrupt}, graceful ${w.gracefulReset}`);
 }
 
-function wireLines(w: WireFindings | undefined, evidence: WireEvidence): string[] {
+function wireLines(w: WireFindings | undefined, evidence: WireEvidence | undefined): string[] {
+  if (!evidence) return [];
   const lines = ['', describeEvidence(evidence)];
   if (!w) return lines;
   lines.push(`On the wire: the server sent an RST in ${w.abruptReset} of ${w.abrupt} abrupt runs and in ${w.gracefulReset} graceful ones.`);
@@ -59,7 +61,7 @@ function wireLines(w: WireFindings | undefined, evidence: WireEvidence): string[
 }
 
 /** Turn the measured cases (and, when captured, their packets) into the lesson's printout. */
-export function toLessonResult(result: RunResult, evidence: WireEvidence = { captured: false, uncaptured: 'not captured' }): LessonResult {
+export function toLessonResult(result: RunResult, evidence?: WireEvidence): LessonResult {
   const wire = wireFindings(result, evidence);
   const pick = (close: string, read: string) => result.cases.filter((c) => c.close === close && c.read === read);
   const abruptAfter = pick('abrupt', 'after-sending');
@@ -92,7 +94,14 @@ export function toLessonResult(result: RunResult, evidence: WireEvidence = { cap
   lines.push(...wireLines(wire, evidence));
   const ladder: Figure[] = wire?.excerpt.length ? [ladderFigure('The end of an abrupt close on the wire: the RST', wire.excerpt, { highlight: (l) => l.kind === 'rst' })] : [];
   return {
-    reproduced: lostSome && gracefulComplete && (wire === undefined || wireReproduced(wire)),
+    checks: [
+      check('abrupt close, client reads after sending: the RST loses some of the answer', lostSome,
+        `worst run ${worst(abruptAfter)?.receivedBytes ?? 0} of ${expected} B, ${abruptAfter.filter((c) => !c.complete).length} of ${abruptAfter.length} runs incomplete`),
+      check('graceful close: every byte arrives, no error, in every run', gracefulComplete,
+        `worst run ${worst(gracefulAll)?.receivedBytes ?? 0} of ${expected} B, ${gracefulAll.filter((c) => c.clientError).length} of ${gracefulAll.length} runs with an error`),
+      ...(wire ? [wireCheck(wire)] : []),
+    ],
+    ...(evidence?.captured === false ? { skipped: skippedCapture(evidence) } : {}),
     lines,
     figures: [...ladder, {
       kind: 'bars',

@@ -8,9 +8,9 @@
 // deadline and one timer fires for the earliest, so a sweep touches only the
 // connections that expire. Here five clients with different habits connect
 // and the table is printed at a few instants while the sweep closes the idle ones.
-import { Wire } from '@connlab/lab';
+import { sleep, Wire } from '@connlab/lab';
 import { createServer, parseMessages } from '@connlab/http';
-import type { CloseReason, ConnectionInfo } from '@connlab/http';
+import type { CloseReason, ConnectionInfo, TimerName } from '@connlab/http';
 
 export type ClientName = 'steady' | 'burst' | 'silent' | 'slow-head' | 'late';
 
@@ -96,13 +96,12 @@ export interface RunResult {
   snapshots: Snapshot[];
   closed: Closed[];
   /** Sweep events: one per connection a timer list expired. */
-  sweeps: { at: number; timer: 'idle' | 'header' | 'linger'; expired: number }[];
+  sweeps: { at: number; timer: TimerName; expired: number }[];
   clients: ClientLife[];
 }
 
 const HOST = '127.0.0.1';
 const REQUEST = `GET / HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function responsesIn(wire: Wire): { count: number; lastStatus: number | null } {
   const { messages } = parseMessages({ type: 'response' }, [wire.received()]);

@@ -1,6 +1,6 @@
 // Lesson 14: the server's connection table and the sweep that closes idle connections.
-import { defineLesson, formatMs, table } from '@connlab/lab';
-import type { LessonResult, WaterfallFigure } from '@connlab/lab';
+import { check, defineLesson, formatMs, table } from '@connlab/lab';
+import type { Check, LessonResult, WaterfallFigure } from '@connlab/lab';
 import { clientHabits, defaultOptions, quickOptions, run } from './experiment.js';
 import type { ClientLife, ClientName, Closed, RunResult, TableRow } from './experiment.js';
 
@@ -36,7 +36,7 @@ export function sweepTimings(r: RunResult): SweepTiming[] {
 }
 
 /** Each claim of the lesson, judged from the run. */
-export function verdicts(r: RunResult): Record<string, boolean> {
+export function verdicts(r: RunResult): Check[] {
   const T = r.options.keepAliveTimeoutMs;
   const timings = sweepTimings(r);
   const closedAs = (client: ClientName) => r.closed.find((c) => c.client === client);
@@ -59,13 +59,21 @@ export function verdicts(r: RunResult): Record<string, boolean> {
     return r.snapshots.every((s) => s.at <= fin + 5 || !s.rows.some((row) => row.client === client))
       && r.snapshots.some((s) => s.rows.some((row) => row.client === client));
   });
-  return {
-    'the table counts the requests each connection served': countsMatch && (r.snapshots[0]?.rows.find((x) => x.client === 'burst')?.requestsServed ?? 0) === 3,
-    'the steady client is never swept': !!steadyRow && closedAs('steady')?.reason !== 'idle-timeout' && (steadyRow.requestsServed) >= 3,
-    'idle connections are closed at their deadline': sweptOnTime,
-    'a closed connection leaves the table': tableFollows,
-    'a half-sent head is closed by the header timer with 408': closedAs('slow-head')?.reason === 'header-timeout' && life('slow-head')?.lastStatus === 408,
-  };
+  const burstServed = r.snapshots[0]?.rows.find((x) => x.client === 'burst')?.requestsServed ?? 0;
+  const late = SWEPT.map((client) => {
+    const t = timings.find((x) => x.client === client);
+    return `${client} ${t ? `${t.reason}, ${formatMs(t.lateByMs)} after` : 'not closed'}`;
+  }).join('; ');
+  return [
+    check('the table counts the requests each connection served', countsMatch && burstServed === 3,
+      `burst ${burstServed} in the first snapshot; counts ${countsMatch ? 'match' : 'do NOT match'} the clients'`),
+    check('the steady client is never swept', !!steadyRow && closedAs('steady')?.reason !== 'idle-timeout' && steadyRow.requestsServed >= 3,
+      `${steadyRow?.requestsServed ?? 0} served, closed as ${closedAs('steady')?.reason ?? '—'}`),
+    check(`idle connections are closed at their deadline (−5 ms … +${formatMs(sweepSlackMs(T))})`, sweptOnTime, late),
+    check('a closed connection leaves the table', tableFollows, tableFollows ? 'gone from every later snapshot' : 'still listed after its FIN (or never listed)'),
+    check('a half-sent head is closed by the header timer with 408', closedAs('slow-head')?.reason === 'header-timeout' && life('slow-head')?.lastStatus === 408,
+      `${closedAs('slow-head')?.reason ?? 'not closed'}, status ${life('slow-head')?.lastStatus ?? '—'}`),
+  ];
 }
 
 function rowCells(at: number, row: TableRow): (string | number)[] {
@@ -104,7 +112,6 @@ function lifetimes(r: RunResult): WaterfallFigure {
 
 /** Turn the run into the lesson's printout. */
 export function toLessonResult(r: RunResult): LessonResult {
-  const v = verdicts(r);
   const T = r.options.keepAliveTimeoutMs;
   const timings = sweepTimings(r);
   const swept = timings.filter((t) => t.reason === 'idle-timeout');
@@ -132,13 +139,11 @@ export function toLessonResult(r: RunResult): LessonResult {
     })),
     '',
     `Timer firings (the server's 'sweep' events): ${r.sweeps.map((s) => `${s.timer} at ${formatMs(s.at)}${s.expired > 1 ? ` (${s.expired} connections)` : ''}`).join(', ') || 'none'}.`,
-    '',
-    ...Object.entries(v).map(([claim, ok]) => `${ok ? '✓' : '✗'} ${claim}`),
   ];
 
   const tableRows = r.snapshots.flatMap((s) => s.rows.map((row) => rowCells(s.at, row)));
   return {
-    reproduced: Object.values(v).every(Boolean),
+    checks: verdicts(r),
     lines,
     figures: [
       { kind: 'table', title: 'The connection table over time', columns: ['t', 'client', 'id', 'state', 'served', 'idle', 'timer', 'expires in'], rows: tableRows },

@@ -1,6 +1,6 @@
 // Lesson 15: TCP keepalive detects a dead peer after idle + interval × count; HTTP keep-alive is something else.
-import { defineLesson, formatMs, table } from '@connlab/lab';
-import type { Figure, LessonResult, LineFigure, Measurement, TableFigure } from '@connlab/lab';
+import { check, defineLesson, formatMs, table } from '@connlab/lab';
+import type { Check, Figure, LessonResult, LineFigure, Measurement, TableFigure } from '@connlab/lab';
 import type { KeepAliveState } from '@connlab/tcp-options';
 import { run } from './experiment.js';
 import type { RunOptions, RunResult, ScenarioResult } from './experiment.js';
@@ -26,15 +26,19 @@ function readBackRows(result: RunResult): (string | number)[][] {
 }
 
 /** Is the read-back right: our values exactly, Node's forced interval/count visible? */
-export function readBackOk(result: RunResult): boolean {
+export function readBackCheck(result: RunResult): Check {
   const { connlab, nodeBuiltIn } = result.readBack;
-  return connlab.enable && connlab.idleMs === 1000 && connlab.intervalMs === 1000 && connlab.count === 3 && nodeBuiltIn.count !== connlab.count;
+  return check('read back: @connlab/tcp-options set 1 s / 1 s / 3; Node\'s setKeepAlive forced another count',
+    connlab.enable && connlab.idleMs === 1000 && connlab.intervalMs === 1000 && connlab.count === 3 && nodeBuiltIn.count !== connlab.count,
+    `ours ${connlab.enable ? 'on' : 'off'} ${seconds(connlab.idleMs)} / ${seconds(connlab.intervalMs)} / ${connlab.count}; Node's count ${nodeBuiltIn.count}`);
 }
 
-/** Was the dead peer detected by keepalive, with ETIMEDOUT, in the generous 3–8 s window? */
-export function tunedOk(result: RunResult): boolean {
+/** Was the dead peer detected by keepalive, with ETIMEDOUT, in the generous 3–8 s window? No check when that part was skipped. */
+export function tunedChecks(result: RunResult): Check[] {
   const tuned = result.scenarios.find((s) => s.scenario === 'tuned');
-  return tuned !== undefined && tuned.code === 'ETIMEDOUT' && tuned.detectedAfterMs > 3000 && tuned.detectedAfterMs < 8000;
+  if (!tuned && result.skipped !== undefined) return [];
+  return [check('tuned keepalive: dead peer detected with ETIMEDOUT after 3–8 s', tuned !== undefined && tuned.code === 'ETIMEDOUT' && tuned.detectedAfterMs > 3000 && tuned.detectedAfterMs < 8000,
+    tuned ? `${tuned.code || 'no error'} after ${formatMs(tuned.detectedAfterMs)}` : 'did not run')];
 }
 
 function probesFigure(result: RunResult): LineFigure {
@@ -109,7 +113,7 @@ export function toLessonResult(result: RunResult): LessonResult {
   if (tuned) figures.push(probeTable(tuned));
   if (result.scenarios.length > 0) figures.push(probesFigure(result));
   return {
-    reproduced: readBackOk(result) && (result.skipped !== undefined || tunedOk(result)),
+    checks: [readBackCheck(result), ...tunedChecks(result)],
     lines,
     figures,
     measurements,

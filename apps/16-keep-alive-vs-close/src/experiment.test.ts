@@ -1,3 +1,4 @@
+import { verdictOf } from '@connlab/lab';
 import { describe, expect, it } from 'vitest';
 import { quickOptions, run } from './experiment.js';
 import type { RunResult } from './experiment.js';
@@ -38,8 +39,8 @@ describe('keep-alive vs a new connection per request', () => {
   });
 
   it('reports reproduced from the measurement, and not when both ways leave as many TIME_WAIT sockets', () => {
-    expect(toLessonResult(r).reproduced).toBe(true);
+    expect(verdictOf(toLessonResult(r))).toBe('reproduced');
     const same: RunResult = { ...r, ways: r.ways.map((w) => ({ ...w, accepted: 300, timeWait: { port: 1, client: 0, server: 300, total: 300 } })) };
-    expect(toLessonResult(same).reproduced).toBe(false);
+    expect(verdictOf(toLessonResult(same))).toBe('not-reproduced');
   });
 });

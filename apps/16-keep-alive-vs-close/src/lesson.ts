@@ -1,5 +1,5 @@
 // Lesson 16: keep-alive saves connections, accept/close work and TIME_WAIT, but idle connections cost memory.
-import { defineLesson, formatBytes, formatMs, table } from '@connlab/lab';
+import { check, defineLesson, formatBytes, formatMs, table } from '@connlab/lab';
 import type { LessonResult } from '@connlab/lab';
 import { defaultOptions, quickOptions, run } from './experiment.js';
 import type { RunResult, Way, WayResult } from './experiment.js';
@@ -65,7 +65,12 @@ export function toLessonResult(r: RunResult): LessonResult {
     '  Not counted above: the kernel socket for each (struct sock, buffers) and one file descriptor each.',
   ];
   return {
-    reproduced: faster && fewerTw && costs,
+    checks: [
+      check('keep-alive serves more requests per second', faster, c ? `${c.speedup.toFixed(2)}× (${Math.round(ka?.perSecond ?? 0)} vs ${Math.round(cl?.perSecond ?? 0)} req/s)` : 'a way did not run'),
+      check(c?.timeWaitRatio != null ? 'new-connection way leaves ≥ 10× the TIME_WAIT sockets' : 'new-connection way makes ≥ 10× the accept() calls', fewerTw,
+        c ? `${(c.timeWaitRatio ?? c.acceptRatio).toFixed(0)}×` : 'a way did not run'),
+      check('idle keep-alive connections cost server heap', costs, `${formatBytes(Math.round(m.heapPerConnection))} per connection`),
+    ],
     lines,
     figures: [
       {

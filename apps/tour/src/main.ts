@@ -10,7 +10,7 @@ import { foldRepeated, lessonEntries, loadLesson, plannedTitle, repoRoot, select
 import { renderReport } from './report.js';
 import { oneLine, runTour, tourFailed } from './run.js';
 import type { TourRun } from './run.js';
-import { formatDuration } from './summary.js';
+import { formatDuration, statusCounts } from './summary.js';
 import { lessonText, summaryText } from './terminal.js';
 
 const spec = {
@@ -90,7 +90,8 @@ runMain('tour', async () => {
   const failed = tourFailed(run);
   const reportPath = flags.noReport ? undefined : writeReport(run, flags.report);
   if (flags.json) {
-    console.log(JSON.stringify({ ...run, reproducedAll: !failed, report: reportPath ?? null }, null, 2));
+    // passed: no lesson failed a check that ran and none crashed (the exit code says the same).
+    console.log(JSON.stringify({ ...run, counts: statusCounts(run), passed: !failed, report: reportPath ?? null }, null, 2));
   } else {
     console.log(`\n${summaryText(run, process.stdout.isTTY ? process.stdout.columns : 120).join('\n')}`);
     console.log(pc.dim(`\n${run.lessons.length} lesson${run.lessons.length === 1 ? '' : 's'} in ${formatDuration(run.durationMs)}${run.quick ? ' (quick)' : ''}`));

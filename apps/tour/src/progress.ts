@@ -16,12 +16,15 @@ const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '
 
 const colour: Record<LessonStatus, (s: string) => string> = {
   reproduced: pc.green,
+  'partly-skipped': pc.yellow,
+  emulated: pc.yellow,
   'not-reproduced': pc.red,
   skipped: pc.yellow,
   failed: pc.red,
 };
 
-const mark: Record<LessonStatus, string> = { reproduced: '✔', 'not-reproduced': '✘', skipped: '–', failed: '✘' };
+// ◐: the parts that ran passed, the rest did not run; ≈: passed on an emulation, not the kernel.
+const mark: Record<LessonStatus, string> = { reproduced: '✔', 'partly-skipped': '◐', emulated: '≈', 'not-reproduced': '✘', skipped: '–', failed: '✘' };
 
 /** The verdict coloured for the terminal. */
 export function colourStatus(status: LessonStatus, text = statusText[status]): string {

@@ -1,4 +1,4 @@
-import { escapeXml } from '@connlab/lab';
+import { escapeXml, verdictOf } from '@connlab/lab';
 import { describe, expect, it } from 'vitest';
 import { renderReport } from './report.js';
 import { hostile, sampleRun } from './sample-run.js';
@@ -33,7 +33,9 @@ describe('renderReport', () => {
 
   it('shows the summary with this machine beside the notes and every verdict', () => {
     expect(html).toContain('<td class="num">44.1 ms</td><td>100–200 ms (book), ~40 ms on Linux</td>');
-    for (const verdict of ['reproduced', 'NOT reproduced', 'skipped', 'failed']) expect(html).toContain(`>${verdict}</span>`);
+    for (const verdict of ['reproduced', 'partly skipped', 'emulated', 'NOT reproduced', 'skipped', 'failed']) expect(html).toContain(`>${verdict}</span>`);
+    expect(html).toContain('<td class="fail">✘</td><td>client closes first: TIME_WAIT on the client</td><td>client 0, server 0 after 1000</td>');
+    expect(html).toContain('<td>WAN (relay) request → first byte ≈ 100 ms ± 25 % <em>(emulated)</em></td>');
     expect(html).toContain('threw: connect ECONNREFUSED 127.0.0.1:40123 [ECONNREFUSED]');
     expect(html).toContain('<strong>The lesson threw:</strong> cannot load @connlab/lesson-15-tcp-keepalive: ');
     expect(html).toContain('a 20 ms each-way delay line');
@@ -52,10 +54,19 @@ describe('summary', () => {
     expect(rows.find((r) => r.lesson === '15-tcp-keepalive')).toMatchObject({ measured: expect.stringMatching(/^threw: cannot load @connlab\/lesson-15-tcp-keepalive: /) as unknown, verdict: 'failed' });
     // A lesson with no textbook figure still shows its first measurement.
     expect(rows.find((r) => r.lesson === '16-keep-alive-vs-close')).toMatchObject({ measured: 'requests/s, keep-alive vs close', value: '4.20 ×' });
+    // A NOT reproduced lesson lists the check that failed, with what was measured.
+    expect(rows.filter((r) => r.status === 'not-reproduced').map((r) => [r.measured, r.value])).toEqual([
+      ['new connections/s to one server', '470 /s'],
+      ['✘ client closes first: TIME_WAIT on the client', 'client 0, server 0 after 1000'],
+    ]);
+  });
+
+  it('gives every sample lesson the status its checks imply', () => {
+    for (const l of run.lessons) if (l.result) expect(l.status, l.id).toBe(verdictOf(l.result));
   });
 
   it('counts the verdicts and prints the same table for the terminal', () => {
-    expect(countsLine(run)).toBe('3 reproduced, 1 NOT reproduced, 1 skipped, 2 failed');
+    expect(countsLine(run)).toBe('3 reproduced, 1 partly skipped, 1 emulated, 1 NOT reproduced, 1 skipped, 2 failed');
     const text = summaryText(run).join('\n');
     expect(text).toContain('04-slow-start');
     expect(text).toContain('44.1 ms');

@@ -28,7 +28,9 @@ tr.first td { border-top: 1px solid #afb8c1; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12.5px; font-weight: 600; white-space: nowrap; }
 .reproduced { background: #dafbe1; color: #116329; }
 .not-reproduced, .failed { background: #ffebe9; color: #a40e26; }
-.skipped { background: #fff8c5; color: #7d4e00; }
+.skipped, .partly-skipped { background: #fff8c5; color: #7d4e00; }
+.badge.emulated { background: #fbefff; color: #6e40c9; }
+td.pass { color: #116329; } td.fail { color: #a40e26; font-weight: 600; }
 section.lesson { margin-top: 40px; padding-top: 20px; border-top: 2px solid var(--rule); }
 .note { background: var(--bg); border-left: 4px solid var(--rule); padding: 6px 10px; margin: 8px 0; }
 .note.emulated { border-color: #bf8700; }
@@ -65,6 +67,13 @@ function measurements(l: TourLesson): string {
   return `<h3>Measured</h3>\n<table><thead><tr><th>measured</th><th>this machine</th><th>the notes</th></tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
 }
 
+function checks(l: TourLesson): string {
+  const cs = l.result?.checks ?? [];
+  if (cs.length === 0) return '';
+  const rows = cs.map((c) => `<tr><td class="${c.passed ? 'pass' : 'fail'}">${c.passed ? '✔' : '✘'}</td><td>${escapeXml(c.label)}${c.emulated ? ' <em>(emulated)</em>' : ''}</td><td>${escapeXml(c.measured)}</td></tr>`);
+  return `<h3>Checks</h3>\n<table class="checks"><thead><tr><th></th><th>what was compared</th><th>measured</th></tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
+}
+
 function lessonSection(l: TourLesson, docHref: ReportOptions['docHref']): string {
   const id = escapeXml(l.id);
   const href = docHref?.(l.id);
@@ -80,7 +89,7 @@ function lessonSection(l: TourLesson, docHref: ReportOptions['docHref']): string
   if (r?.skipped) parts.push(`<p class="note">${escapeXml(r.skipped)}</p>`);
   if (l.error) parts.push(`<p class="note error"><strong>The lesson threw:</strong> ${escapeXml(l.error)}</p>`);
   for (const f of r?.figures ?? []) parts.push(`<figure class="${f.kind}">\n${renderFigureSvg(f, { width: 900 })}\n</figure>`);
-  parts.push(measurements(l));
+  parts.push(checks(l), measurements(l));
   if (r && r.lines.length > 0) parts.push(`<h3>What it printed</h3>\n<pre>${r.lines.map(escapeXml).join('\n')}</pre>`);
   parts.push('</section>');
   return parts.filter(Boolean).join('\n');

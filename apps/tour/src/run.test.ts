@@ -1,14 +1,16 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { defineLesson } from '@connlab/lab';
+import { check, defineLesson } from '@connlab/lab';
 import type { Lesson, LessonResult } from '@connlab/lab';
 import { describe, expect, it } from 'vitest';
 import { loadLesson } from './registry.js';
 import type { LessonEntry } from './registry.js';
 import { oneLine, runTour, statusOf, tourFailed } from './run.js';
 
-const result = (over: Partial<LessonResult>): LessonResult => ({ reproduced: true, measurements: [], lines: [], figures: [], ...over });
+const pass = check('effect shown', true, '1 ms');
+const fail = check('effect shown', false, '0 ms');
+const result = (over: Partial<LessonResult>): LessonResult => ({ checks: [pass], measurements: [], lines: [], figures: [], ...over });
 
 function fake(number: number, slug: string, run: Lesson['run']): { entry: LessonEntry; lesson: Lesson } {
   const dir = `${String(number).padStart(2, '0')}-${slug}`;
@@ -65,20 +67,26 @@ describe('runTour', () => {
     const { run } = await tour([
       fake(1, 'hangs', () => new Promise<LessonResult>(() => undefined)),
       fake(2, 'garbage', () => Promise.resolve({ reproduced: 'yes' } as unknown as LessonResult)),
+      fake(3, 'bad-check', () => Promise.resolve(result({ checks: [{ label: 'x', passed: 'yes' }] as unknown as LessonResult['checks'] }))),
     ], 150);
     expect(run.lessons[0]).toMatchObject({ status: 'failed', error: expect.stringMatching(/01-hangs still running after 0 s.*\[TOUR_LESSON_TIMEOUT\]/) as unknown });
     expect(run.lessons[1]).toMatchObject({ status: 'failed', error: '02-garbage returned something that is not a lesson result' });
+    expect(run.lessons[2]).toMatchObject({ status: 'failed', error: '03-bad-check returned something that is not a lesson result' });
   });
 
-  it('tells reproduced, not reproduced and skipped apart, and fails the tour only for a missed effect', async () => {
-    const skipped = await tour([
-      fake(1, 'skips', () => Promise.resolve(result({ reproduced: false, skipped: 'skipped: needs root' }))),
-      fake(2, 'part', () => Promise.resolve(result({ reproduced: true, skipped: 'skipped: part needs root' }))),
+  it('tells the verdicts apart, and fails the tour for a failed check even when another part was skipped', async () => {
+    const passing = await tour([
+      fake(1, 'skips', () => Promise.resolve(result({ checks: [], skipped: 'skipped: needs root' }))),
+      fake(2, 'part', () => Promise.resolve(result({ skipped: 'skipped: part needs root' }))),
+      fake(3, 'relay', () => Promise.resolve(result({ checks: [pass, check('relay RTT', true, '40 ms', { emulated: true })] }))),
     ]);
-    expect(skipped.run.lessons.map((l) => l.status)).toEqual(['skipped', 'reproduced']);
-    expect(tourFailed(skipped.run)).toBe(false);
-    const missed = await tour([fake(1, 'missed', () => Promise.resolve(result({ reproduced: false })))]);
-    expect(missed.run.lessons[0]!.status).toBe('not-reproduced');
+    expect(passing.run.lessons.map((l) => l.status)).toEqual(['skipped', 'partly-skipped', 'emulated']);
+    expect(tourFailed(passing.run)).toBe(false);
+    const missed = await tour([
+      fake(1, 'missed', () => Promise.resolve(result({ checks: [pass, fail] }))),
+      fake(2, 'ran-part', () => Promise.resolve(result({ checks: [fail], skipped: 'skipped: part needs root' }))),
+    ]);
+    expect(missed.run.lessons.map((l) => l.status)).toEqual(['not-reproduced', 'not-reproduced']);
     expect(tourFailed(missed.run)).toBe(true);
   });
 
@@ -112,7 +120,7 @@ describe('runTour', () => {
 
 describe('statusOf and oneLine', () => {
   it('derive the status from the result and keep only the first line of an error', () => {
-    expect(statusOf(result({ reproduced: false }))).toBe('not-reproduced');
+    expect(statusOf(result({ checks: [pass, fail] }))).toBe('not-reproduced');
     expect(oneLine(new Error('\nfirst\nsecond'))).toBe('first');
     expect(oneLine(Object.assign(new Error('timed out'), { code: 'ECHO_TIMEOUT' }))).toBe('timed out [ECHO_TIMEOUT]');
     expect(oneLine('x'.repeat(400))).toHaveLength(300);

@@ -2,19 +2,17 @@
 // showed. A lesson that cannot be loaded, throws, hangs or returns nonsense is recorded as failed
 // and the tour goes on; nothing a lesson does ends the tour.
 import { arch, cpus, release } from 'node:os';
-import { isRoot, nowMs } from '@connlab/lab';
-import type { Lesson, LessonResult } from '@connlab/lab';
+import { isRoot, nowMs, verdictOf } from '@connlab/lab';
+import type { Check, Lesson, LessonResult, Verdict } from '@connlab/lab';
 import type { LessonEntry } from './registry.js';
 import { loadLesson, plannedTitle } from './registry.js';
 
 /**
- * What became of one lesson in the tour.
- * - reproduced: it ran and showed its effect (parts may still have been skipped);
- * - not-reproduced: it ran and the measurement did not show the effect;
- * - skipped: it could not run here (e.g. needs root), with the reason;
+ * What became of one lesson in the tour: its verdict (see verdictOf in @connlab/lab:
+ * reproduced, partly-skipped, emulated, not-reproduced, skipped), or
  * - failed: it could not be loaded, threw, timed out or returned something that is not a result.
  */
-export type LessonStatus = 'reproduced' | 'not-reproduced' | 'skipped' | 'failed';
+export type LessonStatus = Verdict | 'failed';
 
 export interface TourLesson {
   number: number;
@@ -87,17 +85,21 @@ export function oneLine(error: unknown): string {
   return withCode.length > 300 ? `${withCode.slice(0, 299)}…` : withCode;
 }
 
+function isCheck(value: unknown): value is Check {
+  const c = value as Partial<Check> | null;
+  return typeof c === 'object' && c !== null && typeof c.label === 'string' && typeof c.passed === 'boolean' && typeof c.measured === 'string';
+}
+
 /** A lesson result must at least have these, or the tour cannot show it. */
 function isLessonResult(value: unknown): value is LessonResult {
   const r = value as Partial<LessonResult> | null;
-  return typeof r === 'object' && r !== null && typeof r.reproduced === 'boolean'
+  return typeof r === 'object' && r !== null && Array.isArray(r.checks) && r.checks.every(isCheck)
     && Array.isArray(r.measurements) && Array.isArray(r.lines) && Array.isArray(r.figures);
 }
 
-/** How a finished result counts: reproduced, not reproduced, or skipped (with its reason). */
+/** How a finished result counts: its verdict, from the checks that ran. */
 export function statusOf(result: LessonResult): LessonStatus {
-  if (result.reproduced) return 'reproduced';
-  return result.skipped ? 'skipped' : 'not-reproduced';
+  return verdictOf(result);
 }
 
 /** True when the tour should exit non-zero: a lesson that ran did not show its effect, or failed. */

@@ -1,6 +1,7 @@
 // A synthetic tour run for the report tests: every figure kind, every status,
 // and text that would break the page if anything were left unescaped.
 // The numbers are plausible, not measured; nothing here is shown to a learner.
+import { check } from '@connlab/lab';
 import type { TourRun } from './run.js';
 
 /** Text that must come out of the report as text, never as markup. */
@@ -8,11 +9,11 @@ export const hostile = `<script>document.title="pwned"</script><img src=x onerro
 
 /**
  * A tour run covering bars, line, waterfall, histogram and table figures and
- * the statuses reproduced, not-reproduced, skipped and failed (one lesson
- * throwing, one that could not be loaded).
+ * every status: reproduced, partly-skipped, emulated, not-reproduced, skipped
+ * and failed (one lesson throwing, one that could not be loaded).
  *
  * @example
- * renderReport(sampleRun()); // a page with 7 lessons and 6 figures
+ * renderReport(sampleRun()); // a page with 9 lessons and 6 figures
  */
 export function sampleRun(): TourRun {
   const cwnd = Array.from({ length: 24 }, (_, i) => [i * 10, Math.min(10 * 2 ** Math.floor(i / 4), 320)] as [number, number]);
@@ -23,10 +24,33 @@ export function sampleRun(): TourRun {
     machine: { node: 'v20.20.2', platform: 'linux', arch: 'x64', kernel: '6.1.0', cpus: 2, root: true },
     lessons: [
       {
+        number: 2, id: '02-latency-breakdown', title: 'Where an HTTP transaction spends its time', effect: 'on a WAN, connect and first byte each cost one RTT', needsRoot: 'part',
+        status: 'emulated', durationMs: 4100,
+        result: {
+          checks: [check('WAN (relay) request → first byte ≈ 100 ms ± 25 %', true, '104 ms', { emulated: true })],
+          emulated: 'the WAN is the fault relay on loopback (application level, not transparent to TCP)',
+          skipped: 'the delay line needs root; run as root to measure it',
+          lines: [],
+          figures: [],
+          measurements: [{ label: 'WAN (relay): whole transaction', value: 104, unit: 'ms', textbook: '≈ 2 RTT + processing = 100 ms' }],
+        },
+      },
+      {
+        number: 3, id: '03-handshake-cost', title: 'What the TCP handshake costs', effect: 'the handshake is half a small transaction', needsRoot: 'part',
+        status: 'partly-skipped', durationMs: 3000,
+        result: {
+          checks: [check('loopback handshake < 1 ms', true, '0.08 ms')],
+          skipped: 'skipped: the WAN part needs root (network namespaces); run as root to measure it',
+          lines: [],
+          figures: [],
+          measurements: [{ label: 'loopback: new − reused (the handshake)', value: 0.08, unit: 'ms', textbook: 'nearly nothing' }],
+        },
+      },
+      {
         number: 4, id: '04-slow-start', title: 'TCP slow start', effect: 'cwnd starts small and doubles each RTT', needsRoot: 'part',
         status: 'reproduced', durationMs: 6200,
         result: {
-          reproduced: true,
+          checks: [check('cold: initial window ≤ 12 segments', true, '10 segments')],
           emulated: 'a 20 ms each-way delay line between two network namespaces',
           lines: ['cold transfer 2 MiB: 260 ms', 'warm transfer 2 MiB: 45 ms'],
           figures: [
@@ -42,7 +66,7 @@ export function sampleRun(): TourRun {
         number: 5, id: '05-nagle', title: 'Nagle and delayed ACK', effect: 'write-write-read stalls for the delayed-ACK timer', needsRoot: 'no',
         status: 'reproduced', durationMs: 3100,
         result: {
-          reproduced: true,
+          checks: [check('Nagle on: median request > 30 ms', true, '44.1 ms')],
           lines: ['first request fast: the receiver is in quick-ACK mode', hostile],
           figures: [
             { kind: 'bars', title: 'Median time per request', unit: 'ms', bars: [{ label: 'Nagle on', value: 44.1, note: 'stall' }, { label: 'TCP_NODELAY', value: 0.09 }, { label: 'one write', value: 0.07 }] },
@@ -55,7 +79,10 @@ export function sampleRun(): TourRun {
         number: 6, id: '06-time-wait', title: 'TIME_WAIT and port exhaustion', effect: 'the active closer holds TIME_WAIT', needsRoot: 'part',
         status: 'not-reproduced', durationMs: 2500,
         result: {
-          reproduced: false,
+          checks: [
+            check('client closes first: TIME_WAIT on the client', false, 'client 0, server 0 after 1000'),
+            check('RST close: no TIME_WAIT', true, 'client 0, server 0 after 1000'),
+          ],
           lines: ['TIME_WAIT held by the client: 0 (expected 1000)'],
           figures: [{ kind: 'bars', title: 'TIME_WAIT sockets after 1000 cycles', unit: '', bars: [{ label: 'client closes first', value: 0 }, { label: 'server closes first', value: 997 }] }],
           measurements: [{ label: 'new connections/s to one server', value: 470, unit: '/s', textbook: '60 000 / 120 s = 500/s' }],
@@ -65,7 +92,7 @@ export function sampleRun(): TourRun {
         number: 7, id: '07-page-load', title: 'Four ways to load a page', effect: 'persistent and pipelined loads save round trips', needsRoot: 'part',
         status: 'skipped', durationMs: 10,
         result: {
-          reproduced: false,
+          checks: [],
           skipped: 'skipped: the delay line needs root (network namespaces); run as root to measure it',
           lines: [],
           figures: [{ kind: 'waterfall', title: 'Serial loads, new connection each (model)', unit: 'ms', rows: [{ label: 'page', spans: [{ start: 0, end: 40, phase: 'connect' }, { start: 40, end: 81, phase: 'request' }] }, { label: 'image 1', spans: [{ start: 81, end: 121, phase: 'connect' }, { start: 121, end: 162, phase: 'request' }] }, { label: `image ${hostile}`, spans: [{ start: 162, end: 202, phase: 'connect' }, { start: 202, end: 243, phase: 'request' }] }] }],
@@ -85,7 +112,7 @@ export function sampleRun(): TourRun {
         number: 16, id: '16-keep-alive-vs-close', title: 'Keep-alive vs close', effect: 'keep-alive serves more requests and leaves no TIME_WAIT', needsRoot: 'no',
         status: 'reproduced', durationMs: 8000,
         result: {
-          reproduced: true,
+          checks: [check('keep-alive serves more requests per second', true, '4.23×')],
           lines: [],
           figures: [{ kind: 'table', title: 'Both ways, same run', columns: ['mode', 'requests/s', 'TIME_WAIT', 'idle memory'], rows: [['keep-alive', 38_500, 0, '2.1 MiB'], ['close', 9_100, 4_812, '—']] }],
           measurements: [{ label: 'requests/s, keep-alive vs close', value: 4.2, unit: '×' }],

@@ -17,10 +17,15 @@ export interface SummaryRow {
 /** The verdict as the tables print it. */
 export const statusText: Record<LessonStatus, string> = {
   reproduced: 'reproduced',
+  'partly-skipped': 'partly skipped',
+  emulated: 'emulated',
   'not-reproduced': 'NOT reproduced',
   skipped: 'skipped',
   failed: 'failed',
 };
+
+/** Every status, in the order the counts line and the legends list them. */
+export const STATUSES: readonly LessonStatus[] = ['reproduced', 'partly-skipped', 'emulated', 'not-reproduced', 'skipped', 'failed'];
 
 /** Why there is no number to show: the skip reason or the error. */
 function reason(l: TourLesson): string {
@@ -30,7 +35,8 @@ function reason(l: TourLesson): string {
 
 /**
  * One row per measurement that has the notes' figure beside it (or the first
- * measurement when none has), or one row carrying the reason there is none.
+ * measurement when none has), or one row carrying the reason there is none;
+ * then one row per failed check, so a NOT reproduced lesson says why.
  *
  * @example
  * summaryRows(run)[0]; // { lesson: '05-nagle', measured: 'stall per request, Nagle on', value: '44.1 ms', textbook: '100–200 ms', ... }
@@ -41,29 +47,31 @@ export function summaryRows(run: TourRun): SummaryRow[] {
     const compared = ms.filter((m) => m.textbook);
     const shown = compared.length ? compared : ms.slice(0, 1);
     const verdict = statusText[l.status];
-    if (shown.length === 0) return [{ lesson: l.id, measured: reason(l), value: '', textbook: '', status: l.status, verdict }];
-    return shown.map((m, i) => ({
-      lesson: i === 0 ? l.id : '',
-      measured: m.label,
-      value: formatValue(m.value, m.unit),
-      textbook: m.textbook ?? '',
-      status: l.status,
-      verdict: i === 0 ? verdict : '',
-    }));
+    const failed = (l.result?.checks ?? []).filter((c) => !c.passed)
+      .map((c) => ({ measured: `✘ ${c.label}`, value: c.measured, textbook: '' }));
+    const rows = [
+      ...(shown.length === 0 ? [{ measured: reason(l), value: '', textbook: '' }] : shown.map((m) => ({
+        measured: m.label,
+        value: formatValue(m.value, m.unit),
+        textbook: m.textbook ?? '',
+      }))),
+      ...failed,
+    ];
+    return rows.map((r, i) => ({ ...r, lesson: i === 0 ? l.id : '', status: l.status, verdict: i === 0 ? verdict : '' }));
   });
 }
 
 /** Counts per status, for the one-line verdict under the table. */
 export function statusCounts(run: TourRun): Record<LessonStatus, number> {
-  const counts: Record<LessonStatus, number> = { reproduced: 0, 'not-reproduced': 0, skipped: 0, failed: 0 };
+  const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<LessonStatus, number>;
   for (const l of run.lessons) counts[l.status] += 1;
   return counts;
 }
 
-/** "12 reproduced, 1 NOT reproduced, 2 skipped" (zero counts left out). */
+/** "12 reproduced, 2 partly skipped, 1 NOT reproduced" (zero counts left out). */
 export function countsLine(run: TourRun): string {
   const counts = statusCounts(run);
-  return (Object.keys(counts) as LessonStatus[]).filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${statusText[s]}`).join(', ');
+  return STATUSES.filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${statusText[s]}`).join(', ');
 }
 
 /** How long something took, for people: 265 ms, 6.2 s, 2 min 5 s. */

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import net from 'node:net';
 import { stripVTControlCharacters } from 'node:util';
 import { afterEach } from 'vitest';
+import { sleep } from '@connlab/lab';
 import { runCli } from '../src/program.js';
 
 export const packageDir = fileURLToPath(new URL('..', import.meta.url));
@@ -18,7 +19,7 @@ export async function until<T>(what: string, check: () => T | undefined, ms = 15
     const value = check();
     if (value !== undefined) return value;
     if (performance.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   }
 }
 

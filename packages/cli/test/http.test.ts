@@ -56,9 +56,19 @@ describe('connlab http', () => {
     const { port } = await server.listening();
     // A client that stays connected after its response, so only the server's idle timer can end it.
     const socket = track.socket(net.connect(port, '127.0.0.1'));
-    socket.on('data', () => undefined).on('error', () => undefined);
+    let response = '';
+    let respondedAt = 0;
+    let finAt = 0;
+    socket.on('data', (chunk: Buffer) => { response += chunk.toString('latin1'); respondedAt ||= performance.now(); });
+    socket.on('end', () => { finAt = performance.now(); }).on('error', () => undefined);
     socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
-    await until('the idle-timeout close', () => server.lines().find((l) => l.includes('closed: idle-timeout after 1 response')));
+    const line = await until('the idle-timeout close', () => server.lines().find((l) => l.includes('closed: idle-timeout')));
+    await until('the server FIN', () => finAt || undefined);
+    expect(response).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(line).toMatch(/closed: idle-timeout after 1 response/);
+    // The FIN came from the idle timer: not before 0.3 s of silence (a little timer slack allowed).
+    expect(finAt - respondedAt).toBeGreaterThanOrEqual(290);
+    expect(finAt - respondedAt).toBeLessThan(5000);
   });
 
   it('get --pipeline 3 sends the later requests on the same connection', async () => {

@@ -2,7 +2,7 @@
 // keep-alive bookkeeping and the graceful close.
 import type { Socket } from 'node:net';
 import type { DeadlineEntry, DeadlineList, DeadlineOwner } from './deadline-list.js';
-import { HttpParseError } from './errors.js';
+import { HttpBodyError, HttpParseError } from './errors.js';
 import { HandleIo } from './handle-io.js';
 import { HttpParser } from './parser.js';
 import type { MessageHead } from './parser.js';
@@ -28,6 +28,8 @@ export type ConnectionState =
 export type CloseReason =
   | 'idle-timeout' // keep-alive timeout after the last response
   | 'header-timeout' // request head too slow (slowloris), answered 408
+  | 'body-timeout' // no body bytes for bodyTimeoutMs, answered 408
+  | 'request-timeout' // whole request longer than requestTimeoutMs, answered 408
   | 'max-requests' // maxRequestsPerConnection responses served
   | 'client-close' // the client closed its side
   | 'connection-close' // the request asked for it: Connection: close, or HTTP/1.0 without keep-alive
@@ -49,6 +51,10 @@ export interface ConnectionHost {
   readonly handler: Handler;
   readonly limits: ParserLimits;
   readonly keepAliveTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  /** Methods the handler implements; others are answered 501. */
+  readonly methods: ReadonlySet<string>;
   readonly maxRequests: number;
   readonly bodyBufferSize: number;
   readonly maxPipelined: number;
@@ -57,6 +63,8 @@ export interface ConnectionHost {
   readonly draining: boolean;
   readonly idleList: DeadlineList<Connection>;
   readonly headerList: DeadlineList<Connection>;
+  /** Connections receiving a request body: deadline = last read + bodyTimeoutMs, capped by the request's start + requestTimeoutMs. */
+  readonly bodyList: DeadlineList<Connection>;
   readonly lingerList: DeadlineList<Connection>;
   date(): string | null;
   connectionClosed(conn: Connection): void;
@@ -119,6 +127,8 @@ export class Connection implements DeadlineEntry, ResponseSink {
   requestsReceived = 0;
   state: ConnectionState = 'idle';
   closeReason: CloseReason | null = null;
+  /** Monotonic ms when the request being read began (for requestTimeoutMs). */
+  requestStartedAt = 0;
 
   private readonly host: ConnectionHost;
   private readonly parser: HttpParser;
@@ -176,6 +186,7 @@ export class Connection implements DeadlineEntry, ResponseSink {
       this.state = 'reading';
       this.host.headerList.add(this, this.lastActivity);
     }
+    if (this.current === null && this.parser.idle) this.requestStartedAt = this.lastActivity;
     this.inBatch = true;
     try {
       this.parser.execute(chunk, length);
@@ -185,6 +196,7 @@ export class Connection implements DeadlineEntry, ResponseSink {
       return;
     }
     this.inBatch = false;
+    if (this.current !== null) this.armBody(); // body bytes arrived: the body timer restarts
     // Same event as the read: the time taken by onData is the response time too.
     this.inData = true;
     this.flush();
@@ -193,8 +205,10 @@ export class Connection implements DeadlineEntry, ResponseSink {
 
   /** @internal parser callback */
   onHead(head: MessageHead): void {
-    this.requestsReceived++;
     const host = this.host;
+    // RFC 9110 §9.1: a method the server does not implement is answered 501 (thrown through the parser).
+    if (!host.methods.has(head.method)) throw new HttpParseError('HTTP_PARSE_METHOD_NOT_IMPLEMENTED', `method ${head.method} is not implemented`, this.parser.offset);
+    this.requestsReceived++;
     const req = new HttpRequest(head, this.id, this.requestsReceived, this.remoteAddress, this.remotePort);
     // keep_alive_check: will this connection take another request after this one?
     let close = !head.keepAlive;
@@ -216,13 +230,32 @@ export class Connection implements DeadlineEntry, ResponseSink {
     if (head.expectContinue && head.framing !== 'none' && this.queue.length === 1 && req.version !== '1.0') {
       this.send('HTTP/1.1 100 Continue\r\n\r\n');
     }
+    if (head.framing !== 'none') this.armBody();
     if (head.framing === 'length' && head.contentLength > host.bodyBufferSize) this.startStream(res);
+  }
+
+  /**
+   * (Re)start the body timer: no bytes for bodyTimeoutMs (like nginx's
+   * client_body_timeout), or the whole request past requestTimeoutMs (like
+   * node:http's requestTimeout), whichever comes first. While the server itself
+   * is not reading (the handler does not consume the stream) only the
+   * whole-request deadline runs: the silence is not the client's.
+   */
+  private armBody(): void {
+    const host = this.host;
+    const whole = this.requestStartedAt + host.requestTimeoutMs;
+    const idle = this.lastActivity + host.bodyTimeoutMs;
+    host.bodyList.addAt(this, this.pausedForBody || idle > whole ? whole : idle);
   }
 
   private startStream(res: HttpResponse): void {
     const stream = new BodyStream(() => {
       if (this.pausedForBody) {
         this.pausedForBody = false;
+        if (this.current !== null) {
+          this.lastActivity = NOW(); // the client's silence is counted from when we read again
+          this.armBody();
+        }
         this.resumeInput();
       }
     });
@@ -243,6 +276,7 @@ export class Connection implements DeadlineEntry, ResponseSink {
         this.pausedForBody = true;
         this.parser.pause();
         this.pauseReading();
+        this.armBody();
       }
       return;
     }
@@ -256,6 +290,9 @@ export class Connection implements DeadlineEntry, ResponseSink {
   onComplete(trailers: string[]): void {
     const res = this.current!;
     this.current = null;
+    this.host.bodyList.remove(this);
+    // A pipelined request after this one began at this read at the latest.
+    this.requestStartedAt = this.lastActivity;
     res.req.trailers = trailers;
     if (res.req.stream) {
       res.req.stream.push(null);
@@ -311,7 +348,9 @@ export class Connection implements DeadlineEntry, ResponseSink {
   }
 
   private handlerFailed(res: HttpResponse, error: unknown): void {
-    this.host.handlerError(this, res.req, error);
+    // A body error is the client's, reported as clientError (or a timeout) already.
+    const bodyError = error instanceof HttpBodyError ? error : null;
+    if (!bodyError) this.host.handlerError(this, res.req, error);
     if (this.state === 'closed' || res.finished) return;
     if (res.headersSent) {
       // The framing of this response is broken; nothing after it can be trusted.
@@ -319,10 +358,13 @@ export class Connection implements DeadlineEntry, ResponseSink {
       this.socket.destroy();
       return;
     }
-    const fresh = new HttpResponse(this, res.req, res.close);
     const index = this.queue.indexOf(res);
-    if (index !== -1) this.queue[index] = fresh;
-    fresh.send({ status: 500, headers: { 'Content-Type': 'text/plain' }, body: 'Internal Server Error\n' });
+    if (index === -1) return; // its request failed and was answered in its place
+    const fresh = new HttpResponse(this, res.req, res.close);
+    this.queue[index] = fresh;
+    // A handler that rethrows a body error gets that error's status, not 500.
+    const status = bodyError ? bodyError.status : 500;
+    fresh.send({ status, headers: { 'Content-Type': 'text/plain' }, body: `${reasonPhrase(status)}\n` });
   }
 
   // --- output ----------------------------------------------------------------
@@ -472,6 +514,7 @@ export class Connection implements DeadlineEntry, ResponseSink {
       this.beginClose('server-close');
       return;
     }
+    if (this.current !== null) return; // answered before its body was read: the body timer runs on
     if (this.parser.readingHead) {
       this.state = 'reading';
       this.host.headerList.add(this, this.lastActivity);
@@ -490,33 +533,49 @@ export class Connection implements DeadlineEntry, ResponseSink {
       return;
     }
     this.host.clientError(this, error);
+    this.abortRequest(error.status, `${reasonPhrase(error.status)}: ${error.message}\n`, 'parse-error', HttpBodyError.fromParseError(error));
+  }
+
+  /**
+   * The request being read cannot complete (malformed or too large body, a
+   * timeout): answer `status` in its place and close. The status follows the
+   * error, not how the body was consumed: a handler already reading a streamed
+   * body gets `bodyError` on its stream, and its response is replaced unless it
+   * has begun one (then that finishes, or fails, and the connection closes).
+   */
+  private abortRequest(status: number, text: string, reason: CloseReason, bodyError: HttpBodyError): void {
     this.stopParsing = true;
+    this.parser.pause();
+    this.host.bodyList.remove(this);
+    this.pendingReason = reason;
     const cur = this.current;
     this.current = null;
-    this.pendingReason = 'parse-error';
-    if (cur?.req.stream) {
-      // Its handler is running on a body that turned out malformed.
-      cur.req.stream.destroy(error);
-      if (this.queue.includes(cur)) {
-        cur.close = true;
-        this.flush();
-        return;
+    let req: HttpRequest | null = null;
+    if (cur) {
+      if (cur.req.stream && !cur.req.stream.destroyed) cur.req.stream.destroy(bodyError);
+      const index = this.queue.indexOf(cur);
+      if (index !== -1) {
+        if (cur.headersSent) {
+          cur.close = true;
+          this.flush();
+          return;
+        }
+        this.queue.splice(index, 1);
+        req = cur.req;
       }
-    } else if (cur) {
-      this.queue.splice(this.queue.indexOf(cur), 1); // its handler never ran
     }
-    this.sendError(error.status, `${reasonPhrase(error.status)}: ${error.message}\n`);
+    this.sendError(status, text, req);
   }
 
   /** Queue an error response that closes the connection (after earlier responses, in order). */
-  private sendError(status: number, text: string): void {
+  private sendError(status: number, text: string, req: HttpRequest | null = null): void {
     if (this.state === 'reading' || this.state === 'idle') {
       this.host.headerList.remove(this);
       this.host.idleList.remove(this);
       this.state = 'active';
     }
     const body = Buffer.from(text);
-    const res = new HttpResponse(this, new HttpRequest(ERROR_HEAD, this.id, this.requestsReceived + 1, this.remoteAddress, this.remotePort), true);
+    const res = new HttpResponse(this, req ?? new HttpRequest(ERROR_HEAD, this.id, this.requestsReceived + 1, this.remoteAddress, this.remotePort), true);
     const date = this.host.date();
     res.parts = [`${statusLine(status)}Content-Type: text/plain\r\n${date === null ? '' : `Date: ${date}\r\n`}Content-Length: ${body.length}\r\nConnection: close\r\n\r\n`, body];
     res.headersSent = true;
@@ -540,33 +599,54 @@ export class Connection implements DeadlineEntry, ResponseSink {
     this.sendError(408, 'Request Timeout: request head not received in time\n');
   }
 
+  /** Body timer fired (called by the server's body list): 408, like the header timeout. */
+  bodyExpired(): void {
+    const whole = this.dlDeadline >= this.requestStartedAt + this.host.requestTimeoutMs;
+    const message = whole
+      ? `request not received within requestTimeoutMs ${this.host.requestTimeoutMs}`
+      : `no request body bytes for bodyTimeoutMs ${this.host.bodyTimeoutMs}`;
+    const error = new HttpBodyError(whole ? 'HTTP_REQUEST_TIMEOUT' : 'HTTP_BODY_TIMEOUT', 408, message);
+    this.abortRequest(408, `Request Timeout: ${message}\n`, whole ? 'request-timeout' : 'body-timeout', error);
+  }
+
   /** Linger over: the peer kept the connection open (or kept sending); drop it. */
   lingerExpired(): void {
     this.socket.destroy();
   }
 
-  /** server.close(): idle or half-read connections close now; busy ones after their in-flight responses. */
-  drain(): void {
+  /**
+   * server.close(): idle or half-read connections close now (returns false);
+   * busy ones finish every request whose head has arrived, its body included,
+   * then close (returns true).
+   */
+  drain(): boolean {
     if (this.state === 'idle' || this.state === 'reading') {
       this.beginClose('server-close');
-      return;
+      return false;
     }
-    if (this.state !== 'active') return;
-    this.stopParsing = true;
-    this.parser.pause();
-    // The last queued response that has not written its head yet says Connection: close.
+    if (this.state !== 'active') return false;
+    // A request whose body is still arriving is read to its end (its response
+    // closes, so parsing stops after it); otherwise stop at once.
+    if (this.current === null) {
+      this.stopParsing = true;
+      this.parser.pause();
+    }
+    // The last queued response says Connection: close (if its head has not left yet).
     const last = this.queue[this.queue.length - 1];
     if (last) {
       last.close = true;
       this.pendingReason ??= 'server-close';
     }
+    return true;
   }
 
-  /** Grace period over. */
-  forceClose(): void {
-    if (this.state === 'closed') return;
+  /** Grace period over: destroy the socket; returns how many requests lose their response. */
+  forceClose(): number {
+    if (this.state === 'closed') return 0;
+    const cut = this.state === 'closing' ? 0 : this.queue.length + (this.current !== null && !this.queue.includes(this.current) ? 1 : 0);
     this.closeReason ??= 'forced';
     this.socket.destroy();
+    return cut;
   }
 
   /**
@@ -581,6 +661,7 @@ export class Connection implements DeadlineEntry, ResponseSink {
     this.stopParsing = true;
     this.host.idleList.remove(this);
     this.host.headerList.remove(this);
+    this.host.bodyList.remove(this);
     this.io?.flushHeld(); // the FIN follows every byte
     this.socket.once('finish', onSocketFinish); // net.Socket's 'finish' comes once shutdown() has run
     this.socket.end();
@@ -600,9 +681,10 @@ export class Connection implements DeadlineEntry, ResponseSink {
       return;
     }
     this.stopParsing = true;
+    this.host.bodyList.remove(this);
     const cur = this.current;
     this.current = null;
-    if (cur?.req.stream) cur.req.stream.destroy(new Error(`connection ${this.id}: client closed before the request body was complete`));
+    if (cur?.req.stream) cur.req.stream.destroy(new HttpBodyError('HTTP_BODY_INCOMPLETE', 400, `connection ${this.id}: client closed before the request body was complete`));
     else if (cur) this.queue.splice(this.queue.indexOf(cur), 1); // incomplete request, its handler never ran
     const last = this.queue[this.queue.length - 1];
     if (last) {
@@ -632,9 +714,10 @@ export class Connection implements DeadlineEntry, ResponseSink {
     this.closeReason ??= this.pendingReason ?? 'client-close';
     this.host.idleList.remove(this);
     this.host.headerList.remove(this);
+    this.host.bodyList.remove(this);
     this.host.lingerList.remove(this);
     const cur = this.current;
-    if (cur?.req.stream && !cur.req.stream.readableEnded) cur.req.stream.destroy(new Error(`connection ${this.id} closed before the request body was complete`));
+    if (cur?.req.stream && !cur.req.stream.readableEnded) cur.req.stream.destroy(new HttpBodyError('HTTP_BODY_INCOMPLETE', 400, `connection ${this.id} closed before the request body was complete`));
     this.queue.length = 0;
     this.host.connectionClosed(this);
   }

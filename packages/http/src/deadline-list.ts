@@ -41,6 +41,7 @@ export class DeadlineList<T extends DeadlineEntry> implements DeadlineOwner {
   private tail: T | null = null;
   private count = 0;
   private timer: NodeJS.Timeout | null = null;
+  private armedFor = 0; // the deadline the timer was armed for
   private readonly onExpire: (entry: T) => void;
   private readonly clock: Clock;
   private readonly onSweep: ((expired: number) => void) | undefined;
@@ -77,6 +78,33 @@ export class DeadlineList<T extends DeadlineEntry> implements DeadlineOwner {
     this.tail = entry;
     this.count++;
     if (!this.timer) this.arm(now);
+  }
+
+  /**
+   * Insert with its own deadline (a list whose entries do not all share the
+   * timeout: the body list, capped by the whole-request deadline). Walks back
+   * from the tail, so a deadline at or near the latest costs O(1).
+   */
+  addAt(entry: T, deadline: number, now = this.clock()): void {
+    if (entry.dlList) entry.dlList.remove(entry);
+    entry.dlDeadline = deadline;
+    entry.dlList = this;
+    let after = this.tail;
+    while (after && after.dlDeadline > deadline) after = after.dlPrev as T | null;
+    const next = (after ? after.dlNext : this.head) as T | null;
+    entry.dlPrev = after;
+    entry.dlNext = next;
+    if (next) next.dlPrev = entry;
+    else this.tail = entry;
+    if (after) after.dlNext = entry;
+    else this.head = entry;
+    this.count++;
+    if (!this.timer) {
+      this.arm(now);
+    } else if (this.head === entry && deadline < this.armedFor) {
+      clearTimeout(this.timer);
+      this.arm(now);
+    }
   }
 
   /** Take an entry out (no-op if it is not in this list). O(1). */
@@ -123,6 +151,7 @@ export class DeadlineList<T extends DeadlineEntry> implements DeadlineOwner {
   private arm(now: number): void {
     if (!this.head) return;
     // +1 ms: setTimeout may fire a fraction early relative to performance.now().
+    this.armedFor = this.head.dlDeadline;
     const delay = Math.max(0, this.head.dlDeadline - now) + 1;
     this.timer = setTimeout(() => {
       this.timer = null;

@@ -44,6 +44,12 @@ export const PARSE_ERROR_STATUS = {
   HTTP_PARSE_INVALID_CHUNK_EXTENSION: 400,
   /** Chunk data not followed by CRLF. */
   HTTP_PARSE_INVALID_CHUNK_DATA: 400,
+  /** RFC 9112 §2.2: more than a few empty lines before the request-line. */
+  HTTP_PARSE_TOO_MANY_EMPTY_LINES: 400,
+  /** RFC 9110 §10.1.1: an Expect member other than 100-continue (417 Expectation Failed). */
+  HTTP_PARSE_UNSUPPORTED_EXPECTATION: 417,
+  /** RFC 9110 §9.1, §15.6.2: a method the server does not implement (501). Raised by the server, not the parser. */
+  HTTP_PARSE_METHOD_NOT_IMPLEMENTED: 501,
   /** RFC 9112 §3 / RFC 9110 §15.5.15: the request-line is longer than the limit. */
   HTTP_PARSE_REQUEST_LINE_TOO_LONG: 414,
   /** RFC 6585 §5: header (or trailer) section larger than the limit. */
@@ -63,7 +69,7 @@ export type HttpParseErrorCode = keyof typeof PARSE_ERROR_STATUS;
  * A message broke RFC 9112 or a configured limit. `offset` is the byte offset
  * in the parser's input stream (counted from its creation) where the problem
  * was found; `status` is the response a server should send (400, 413, 414,
- * 431, 501 or 505), always with `Connection: close`.
+ * 417, 431, 501 or 505), always with `Connection: close`.
  *
  * @example
  * ```ts
@@ -82,6 +88,53 @@ export class HttpParseError extends Error {
     this.code = code;
     this.status = PARSE_ERROR_STATUS[code];
     this.offset = offset;
+  }
+}
+
+/** Stable codes of {@link HttpBodyError}. */
+export type HttpBodyErrorCode =
+  /** The body's framing broke (a bad chunk-size, chunk data without CRLF, a bad trailer): 400. */
+  | 'HTTP_BODY_MALFORMED'
+  /** The body grew past maxBodySize: 413. */
+  | 'HTTP_BODY_TOO_LARGE'
+  /** No body bytes for bodyTimeoutMs: 408. */
+  | 'HTTP_BODY_TIMEOUT'
+  /** The whole request took longer than requestTimeoutMs: 408. */
+  | 'HTTP_REQUEST_TIMEOUT'
+  /** The client closed its side before the body was complete: 400. */
+  | 'HTTP_BODY_INCOMPLETE';
+
+/**
+ * A request body could not be read to its end. A handler reading `req.stream`
+ * (or awaiting `readBody(req)`) gets this error; the server has already
+ * answered `status` in place of the handler's response (unless the handler had
+ * begun its own), and the connection closes after it. `cause` is the
+ * {@link HttpParseError} for a framing error.
+ *
+ * @example
+ * ```ts
+ * createServer(async (req) => {
+ *   try { return { body: await readBody(req) }; } catch (e) {
+ *     if (e instanceof HttpBodyError) console.log(e.code, e.status); // already answered
+ *     throw e;
+ *   }
+ * });
+ * ```
+ */
+export class HttpBodyError extends Error {
+  readonly code: HttpBodyErrorCode;
+  readonly status: number;
+  constructor(code: HttpBodyErrorCode, status: number, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'HttpBodyError';
+    this.code = code;
+    this.status = status;
+  }
+
+  /** The body error for a parse error met inside a body: 413 stays 413, the rest keep their 4xx. */
+  static fromParseError(error: HttpParseError): HttpBodyError {
+    const code = error.status === 413 ? 'HTTP_BODY_TOO_LARGE' : 'HTTP_BODY_MALFORMED';
+    return new HttpBodyError(code, error.status, `request body: ${error.message}`, { cause: error });
   }
 }
 

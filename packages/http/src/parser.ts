@@ -95,6 +95,20 @@ const S_UPGRADED = 9;
 const S_ERROR = 10;
 
 const EMPTY = Buffer.alloc(0);
+// RFC 9112 §2.2: a server SHOULD ignore at least one empty line before a
+// request-line. A few are skipped (a client's stray CRLF after a body); more are
+// not a request at all, and without a cap they would be read until a timeout.
+export const MAX_EMPTY_LINES = 4;
+// RFC 9110 §6.5.1: fields that must not come from a trailer section (framing,
+// routing, authentication, request modifiers, response controls, content
+// format). They are dropped; the rest stay in the trailers, apart from the header section.
+const PROHIBITED_TRAILERS = new Set([
+  'content-length', 'transfer-encoding', 'trailer', 'te', 'host', 'connection', 'keep-alive', 'upgrade', 'proxy-connection',
+  'max-forwards', 'authorization', 'proxy-authorization', 'www-authenticate', 'proxy-authenticate', 'cookie', 'set-cookie',
+  'expect', 'range', 'if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since', 'if-range',
+  'cache-control', 'age', 'expires', 'date', 'location', 'retry-after', 'vary', 'pragma',
+  'content-type', 'content-encoding', 'content-range', 'content-language', 'content-location',
+]);
 // Shared empty lists; never pushed to (a new list is made for every section).
 const NO_TRAILERS = Object.freeze([]) as unknown as string[];
 const NO_SPECIAL: number[] = [];
@@ -129,6 +143,7 @@ export class HttpParser {
   readonly limits: ParserLimits;
   private readonly h: ParserHandlers;
   private state = S_START;
+  private emptyLines = 0; // empty lines skipped before the current start-line
   private paused = false;
   private error: HttpParseError | null = null;
   // Bytes kept between execute() calls: store[storeStart, storeEnd).
@@ -349,10 +364,13 @@ export class HttpParser {
           if (b === CR) {
             if (pos + 1 >= end) return pos;
             if (buf[pos + 1] !== LF) this.fail('HTTP_PARSE_INVALID_LINE_ENDING', 'CR not followed by LF before the start-line', pos);
-            pos += 2; // RFC 9112 §2.2: ignore empty lines before a request-line
+            // RFC 9112 §2.2: ignore empty lines before a request-line, a few of them.
+            if (++this.emptyLines > MAX_EMPTY_LINES) this.fail('HTTP_PARSE_TOO_MANY_EMPTY_LINES', `more than ${MAX_EMPTY_LINES} empty lines before the start-line`, pos);
+            pos += 2;
             continue;
           }
           if (b === LF) this.fail('HTTP_PARSE_INVALID_LINE_ENDING', 'bare LF before the start-line', pos);
+          this.emptyLines = 0;
           this.state = S_START_LINE;
           this.scanned = 0;
           this.methodChecked = 0;
@@ -707,6 +725,8 @@ export class HttpParser {
     while (ve > vs && isWhitespace(buf[ve - 1]!)) ve--;
     const kind = this.state === S_HEADERS ? specialKind(buf, s, i) : 0;
     const name = knownName(buf, s, i) ?? buf.latin1Slice(s, i);
+    // Counted against the limits above, but never handed out (RFC 9110 §6.5.1).
+    if (this.state === S_TRAILERS && PROHIBITED_TRAILERS.has(name.toLowerCase())) return;
     let value = '';
     let seenHost = false;
     if (ve > vs) {
@@ -746,7 +766,7 @@ export class HttpParser {
       const f = special[k + 1]!;
       switch (special[k]) {
         case K_EXPECT:
-          if (fields[f + 1]!.toLowerCase() === '100-continue') head.expectContinue = true;
+          this.expectation(head, fields[f + 1]!, special[k + 2]!);
           break;
         case K_UPGRADE:
           upgradeField = true;
@@ -846,6 +866,24 @@ export class HttpParser {
         break;
       default:
         this.complete(NO_TRAILERS);
+    }
+  }
+
+  /**
+   * Expect = #expectation; 100-continue is the only one defined (RFC 9110 §10.1.1).
+   * A request naming another gets 417 (Expectation Failed); a response's is ignored.
+   */
+  private expectation(head: MessageHead, value: string, at: number): void {
+    const lower = value.toLowerCase();
+    if (lower === '100-continue') {
+      head.expectContinue = true;
+      return;
+    }
+    const members: string[] = [];
+    splitList(lower, members);
+    for (const m of members) {
+      if (m === '100-continue') head.expectContinue = true;
+      else if (this.type === 'request') this.failAbs('HTTP_PARSE_UNSUPPORTED_EXPECTATION', `unsupported expectation "${m}"`, at);
     }
   }
 

@@ -59,6 +59,27 @@ export class HttpRequest {
     return this.target;
   }
 
+  /**
+   * The authority the request is for (RFC 9112 §3.2, §3.3): the target's own for
+   * absolute-form (userinfo dropped; it wins over Host, §3.2.2) and for
+   * CONNECT's authority-form, else the Host field. '' when there is none.
+   */
+  get authority(): string {
+    const t = this.target;
+    if (this.method === 'CONNECT') return t;
+    const scheme = t.charCodeAt(0) === 0x2f || t === '*' ? -1 : t.indexOf('://');
+    if (scheme > 0) {
+      let end = t.length;
+      for (let i = scheme + 3; i < t.length; i++) {
+        const c = t.charCodeAt(i);
+        if (c === 0x2f || c === 0x3f || c === 0x23) { end = i; break; }
+      }
+      const authority = t.slice(scheme + 3, end);
+      return authority.slice(authority.lastIndexOf('@') + 1);
+    }
+    return this.header('host') ?? '';
+  }
+
   /** Value of a header (any case), repeated fields joined with ", ". */
   header(name: string): string | undefined {
     return this.map ? this.map.get(name.toLowerCase()) : getHeader(this.rawHeaders, name);

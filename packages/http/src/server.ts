@@ -19,6 +19,12 @@ export interface ServerOptions extends Partial<ParserLimits> {
   keepAliveTimeoutMs?: number;
   /** Time allowed from the first byte of a request to the end of its head (slowloris). Default 10000. */
   headersTimeoutMs?: number;
+  /** Longest silence while a request body is being read (nginx's client_body_timeout); on expiry 408 + close. Default 60000. */
+  bodyTimeoutMs?: number;
+  /** Time allowed from the first byte of a request to the end of its body (node:http's requestTimeout); on expiry 408 + close. At least headersTimeoutMs. Default 300000. */
+  requestTimeoutMs?: number;
+  /** Methods the handler implements; any other is answered 501 (RFC 9110 §9.1). Default: the eight of RFC 9110 and PATCH. */
+  methods?: readonly string[];
   /** Responses per connection; the last says `Connection: close`. 0 = no limit. Default 1000 (nginx's keepalive_requests). */
   maxRequestsPerConnection?: number;
   /** After the server half-closes, how long it drains the client's input before dropping the socket. Default 2000. */
@@ -55,14 +61,33 @@ export interface ConnectionInfo {
   startedAt: number;
   /** ms since the last byte read or response written. */
   idleMs: number;
-  /** Wall-clock ms when the running timer (idle, header or linger) expires; null while active. */
+  /** Wall-clock ms when the running timer (idle, header, body or linger) expires; null while a handler runs. */
   deadline: number | null;
   /** Which timer `deadline` belongs to. */
-  timer: 'idle' | 'header' | 'linger' | null;
+  timer: TimerName | null;
   /** Why it is closing or closed (null while open). */
   closeReason: CloseReason | null;
   /** How its bytes move: through the socket's libuv handle, or through the stream API. */
   socketIo: 'handle' | 'stream';
+}
+
+/** The server's timer lists. */
+export type TimerName = 'idle' | 'header' | 'body' | 'linger';
+
+/** What {@link HttpServer.close} did, counted. */
+export interface CloseReport {
+  /** Connections closed at once: idle, or with a request head still incomplete. */
+  closedAtOnce: number;
+  /** Connections with requests in flight when close() was called. */
+  busy: number;
+  /** Responses completed after close() was called. */
+  answered: number;
+  /** Requests cut at graceMs: their head had arrived, their response was not complete. */
+  cut: number;
+  /** Connections destroyed at graceMs (with cut requests, or still lingering after their last response). */
+  forced: number;
+  /** ms from close() until every connection was gone. */
+  ms: number;
 }
 
 /** Events of {@link HttpServer}, for lessons to observe. */
@@ -86,7 +111,7 @@ export interface HttpServerEvents {
   /** A handler threw or rejected (answered 500 when the head was not sent yet). */
   handlerError: [error: unknown, req: HttpRequest | null];
   /** A timer sweep expired `expired` connections of the idle, header or linger list; `remaining` are still open. */
-  sweep: [info: { timer: 'idle' | 'header' | 'linger'; expired: number; remaining: number }];
+  sweep: [info: { timer: TimerName; expired: number; remaining: number }];
 }
 
 // The Date value, refreshed by a timer rather than computed per response.
@@ -110,6 +135,9 @@ function currentDate(): string {
   return dateValue;
 }
 
+// RFC 9110 §9.3 defines eight methods; PATCH is RFC 5789.
+const DEFAULT_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
+
 function positiveInt(name: string, value: number | undefined, dflt: number, allowZero = false): number {
   if (value === undefined) return dflt;
   if (!Number.isInteger(value) || value < (allowZero ? 0 : 1)) throw new RangeError(`createServer option ${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${String(value)}`);
@@ -131,6 +159,9 @@ export class HttpServer extends EventEmitter<HttpServerEvents> implements Connec
   readonly limits: ParserLimits;
   readonly keepAliveTimeoutMs: number;
   readonly headersTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly methods: ReadonlySet<string>;
   readonly maxRequests: number;
   readonly lingerMs: number;
   readonly bodyBufferSize: number;
@@ -139,6 +170,7 @@ export class HttpServer extends EventEmitter<HttpServerEvents> implements Connec
   readonly socketIo: 'handle' | 'stream';
   readonly idleList: DeadlineList<Connection>;
   readonly headerList: DeadlineList<Connection>;
+  readonly bodyList: DeadlineList<Connection>;
   readonly lingerList: DeadlineList<Connection>;
   draining = false;
   private readonly net: net.Server;
@@ -146,16 +178,25 @@ export class HttpServer extends EventEmitter<HttpServerEvents> implements Connec
   private nextId = 1;
   private readonly sendDate: boolean;
   private readonly noDelay: boolean;
-  private closing: Promise<void> | null = null;
+  private closing: Promise<CloseReport> | null = null;
   private allClosed: (() => void) | null = null;
+  private answeredWhileDraining = 0;
 
   constructor(handler: Handler, options: ServerOptions = {}) {
     super();
     this.handler = handler;
-    const { keepAliveTimeoutMs, headersTimeoutMs, maxRequestsPerConnection, lingerMs, bodyBufferSize, maxPipelinedRequests, date, noDelay, socketIo, ...limits } = options;
+    const { keepAliveTimeoutMs, headersTimeoutMs, bodyTimeoutMs, requestTimeoutMs, methods, maxRequestsPerConnection, lingerMs, bodyBufferSize, maxPipelinedRequests, date, noDelay, socketIo, ...limits } = options;
     this.limits = resolveLimits(limits);
     this.keepAliveTimeoutMs = positiveInt('keepAliveTimeoutMs', keepAliveTimeoutMs, 5000);
     this.headersTimeoutMs = positiveInt('headersTimeoutMs', headersTimeoutMs, 10_000);
+    this.bodyTimeoutMs = positiveInt('bodyTimeoutMs', bodyTimeoutMs, 60_000);
+    this.requestTimeoutMs = positiveInt('requestTimeoutMs', requestTimeoutMs, 300_000);
+    // As node:http insists: the whole request cannot be due before its head.
+    if (this.requestTimeoutMs < this.headersTimeoutMs) throw new RangeError(`createServer option requestTimeoutMs (${this.requestTimeoutMs}) must be at least headersTimeoutMs (${this.headersTimeoutMs})`);
+    if (methods !== undefined && (!Array.isArray(methods) || methods.length === 0 || !methods.every((m) => typeof m === 'string' && /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(m)))) {
+      throw new RangeError(`createServer option methods must be a non-empty list of method tokens, got ${JSON.stringify(methods)}`);
+    }
+    this.methods = new Set(methods ?? DEFAULT_METHODS);
     this.maxRequests = positiveInt('maxRequestsPerConnection', maxRequestsPerConnection, 1000, true);
     this.lingerMs = positiveInt('lingerMs', lingerMs, 2000);
     this.bodyBufferSize = positiveInt('bodyBufferSize', bodyBufferSize, 65536);
@@ -166,11 +207,12 @@ export class HttpServer extends EventEmitter<HttpServerEvents> implements Connec
     if (socketIo !== undefined && !(['handle', 'stream'] as unknown[]).includes(socketIo)) throw new RangeError(`createServer option socketIo must be 'handle' or 'stream', got ${JSON.stringify(socketIo)}`);
     this.socketIo = (socketIo ?? 'handle') === 'handle' && handleIoAvailable ? 'handle' : 'stream';
     const clock = (): number => performance.now();
-    const swept = (timer: 'idle' | 'header' | 'linger') => (expired: number): void => {
+    const swept = (timer: TimerName) => (expired: number): void => {
       if (this.listenerCount('sweep') > 0) this.emit('sweep', { timer, expired, remaining: this.live.size });
     };
     this.idleList = new DeadlineList<Connection>('idle', this.keepAliveTimeoutMs, (c) => c.idleExpired(), clock, swept('idle'));
     this.headerList = new DeadlineList<Connection>('header', this.headersTimeoutMs, (c) => c.headerExpired(), clock, swept('header'));
+    this.bodyList = new DeadlineList<Connection>('body', this.bodyTimeoutMs, (c) => c.bodyExpired(), clock, swept('body'));
     this.lingerList = new DeadlineList<Connection>('linger', this.lingerMs, (c) => c.lingerExpired(), clock, swept('linger'));
     // allowHalfOpen: a client's FIN must not close our side before its responses are out.
     this.net = net.createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
@@ -220,34 +262,52 @@ export class HttpServer extends EventEmitter<HttpServerEvents> implements Connec
   }
 
   /**
-   * Stop accepting, let in-flight requests finish (their responses say
-   * `Connection: close`), close idle connections at once, and destroy whatever
-   * is left after `graceMs` (default 5000). Resolves when every connection is gone.
+   * Stop accepting; close idle connections (and those with a request head
+   * still incomplete) at once; let every request whose head has arrived finish
+   * (its body read, its handler run, its response written, the last one on each
+   * connection saying `Connection: close`); destroy whatever is left after
+   * `graceMs` (default 5000). Body and request timeouts keep running meanwhile.
+   * Resolves, when every connection is gone, with what it did.
    */
-  close({ graceMs = 5000 }: { graceMs?: number } = {}): Promise<void> {
+  close({ graceMs = 5000 }: { graceMs?: number } = {}): Promise<CloseReport> {
     if (this.closing) return this.closing;
+    if (!Number.isFinite(graceMs) || graceMs < 0) throw new RangeError(`close() option graceMs must be a non-negative number, got ${String(graceMs)}`);
     this.draining = true;
-    this.closing = new Promise<void>((resolve) => {
+    const t0 = performance.now();
+    const report: CloseReport = { closedAtOnce: 0, busy: 0, answered: 0, cut: 0, forced: 0, ms: 0 };
+    this.answeredWhileDraining = 0;
+    this.closing = new Promise<CloseReport>((resolve) => {
       let netClosed = false;
       const check = (): void => {
         if (netClosed && this.live.size === 0) {
           clearTimeout(grace);
           this.idleList.clear();
           this.headerList.clear();
+          this.bodyList.clear();
           this.lingerList.clear();
-          resolve();
+          report.answered = this.answeredWhileDraining;
+          report.ms = Math.round(performance.now() - t0);
+          resolve(report);
         }
       };
       this.allClosed = check;
       const grace = setTimeout(() => {
-        for (const c of this.live.values()) c.forceClose();
+        for (const c of [...this.live.values()]) {
+          if (c.state === 'closed') continue;
+          report.cut += c.forceClose();
+          report.forced++;
+        }
       }, graceMs);
       grace.unref();
       this.net.close(() => {
         netClosed = true;
         check();
       });
-      for (const c of [...this.live.values()]) c.drain();
+      for (const c of [...this.live.values()]) {
+        if (c.state === 'closing' || c.state === 'closed') continue;
+        if (c.drain()) report.busy++;
+        else report.closedAtOnce++;
+      }
       check();
     });
     return this.closing;
@@ -278,6 +338,7 @@ export class HttpServer extends EventEmitter<HttpServerEvents> implements Connec
   }
 
   responseSent(conn: Connection, res: HttpResponse): void {
+    if (this.draining) this.answeredWhileDraining++;
     if (this.listenerCount('response') > 0) {
       this.emit('response', { connectionId: conn.id, index: res.req.index, status: res.statusCode, close: res.close });
     }
@@ -317,7 +378,7 @@ export class HttpServer extends EventEmitter<HttpServerEvents> implements Connec
       startedAt: Math.round(performance.timeOrigin + c.startedAt),
       idleMs: Math.max(0, Math.round(now - c.lastActivity)),
       deadline: list ? Math.round(performance.timeOrigin + c.dlDeadline) : null,
-      timer: list ? (list.name as 'idle' | 'header' | 'linger') : null,
+      timer: list ? (list.name as TimerName) : null,
       closeReason: c.closeReason,
       socketIo: c.handleIo ? 'handle' : 'stream',
     };

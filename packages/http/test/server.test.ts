@@ -1,16 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createServer } from '../src/server.js';
 import type { HttpServer, ServerOptions } from '../src/server.js';
 import type { Handler, CloseReason } from '../src/connection.js';
 import { readBody } from '../src/request.js';
-import { connectRaw, destroyAll, header, sleep, waitFor } from './raw-client.js';
+import { serversUnderTest } from './harness.js';
+import { connectRaw, header, sleep, waitFor } from './raw-client.js';
 
-const servers: HttpServer[] = [];
-afterEach(async () => {
-  destroyAll();
-  await Promise.all(servers.map((s) => s.close({ graceMs: 100 })));
-  servers.length = 0;
-});
+const servers = serversUnderTest();
 
 // Every behaviour is checked with both ways of moving bytes (see src/handle-io.ts).
 let mode: 'handle' | 'stream' = 'handle';

@@ -1,11 +1,11 @@
-export { capturePath, defineLesson, isRoot, lessonId, rootSkipReason } from './lesson.js';
-export type { Lesson, LessonContext, LessonResult, Measurement } from './lesson.js';
+export { capturePath, check, defineLesson, isRoot, lessonId, rootSkipReason, verdictOf } from './lesson.js';
+export type { Check, Lesson, LessonContext, LessonResult, Measurement, Verdict } from './lesson.js';
 export type { BarsFigure, Figure, HistogramFigure, LadderFigure, LineFigure, TableFigure, WaterfallFigure } from './figures.js';
 export { UsageError, helpText, parseFlags, runMain } from './flags.js';
 export type { CommandInfo, FlagSpec, FlagValues } from './flags.js';
 export { bucketize, mean, median, nowMs, percentile, summarize } from './stats.js';
 export type { Summary } from './stats.js';
-export { bar, formatBytes, formatLessonResult, formatMs, formatValue, measurementTable, renderFigure, sparkline, table } from './text.js';
+export { bar, checkLines, formatBytes, formatLessonResult, formatMs, formatValue, measurementTable, renderFigure, sparkline, table, verdictLine } from './text.js';
 export { runLessonMain } from './main.js';
 export { escapeXml, niceTicks, renderFigureSvg, svgPalette } from './svg.js';
 export type { SvgOptions } from './svg.js';

@@ -11,9 +11,44 @@ export interface Measurement {
   textbook?: string;
 }
 
+/** One comparison a lesson made from values it measured in this run. */
+export interface Check {
+  /** What was compared, e.g. "stall with Nagle on ≥ 30 ms (delayed ACK)". */
+  label: string;
+  /** Computed from measured values in this run — never a constant. */
+  passed: boolean;
+  /** The measured value(s) the check compared, formatted, e.g. "41.8 ms". */
+  measured: string;
+  /** True when the evidence came from a userland emulation (the relay WAN), not the kernel. */
+  emulated?: boolean;
+}
+
+/** Build a named check; `passed` must come from this run's measurements. */
+export function check(label: string, passed: boolean, measured: string, opts: { emulated?: boolean } = {}): Check {
+  if (typeof passed !== 'boolean') throw new TypeError(`check "${label}": passed must be a boolean`);
+  return opts.emulated ? { label, passed, measured, emulated: true } : { label, passed, measured };
+}
+
+/**
+ * How a lesson's run counts:
+ * - reproduced: every check passed, nothing skipped, nothing emulated;
+ * - partly-skipped: every check that ran passed, but a part could not run here;
+ * - emulated: every check passed, but some evidence came from a userland emulation;
+ * - not-reproduced: a check that ran failed (whatever else was skipped);
+ * - skipped: nothing ran here, so nothing was checked.
+ */
+export type Verdict = 'reproduced' | 'partly-skipped' | 'emulated' | 'not-reproduced' | 'skipped';
+
+export function verdictOf(r: Pick<LessonResult, 'checks' | 'skipped'>): Verdict {
+  if (r.checks.some((c) => !c.passed)) return 'not-reproduced';
+  if (r.checks.length === 0) return 'skipped';
+  if (r.checks.some((c) => c.emulated)) return 'emulated';
+  return r.skipped ? 'partly-skipped' : 'reproduced';
+}
+
 export interface LessonResult {
-  /** Did the run show the effect the lesson is about? */
-  reproduced: boolean;
+  /** Every comparison this run made; the verdict comes from these (see verdictOf). */
+  checks: Check[];
   measurements: Measurement[];
   /** Human-readable lines, already formatted (tables, bars, transcripts). */
   lines: string[];
@@ -34,7 +69,7 @@ export interface LessonContext {
 }
 
 export interface Lesson {
-  /** The concept number in CONCEPTS.md, also the app and doc prefix. */
+  /** The lesson number on the learning path (docs/README.md), also the app and doc prefix. */
   number: number;
   /** kebab-case: apps/NN-slug and docs/NN-slug.md. */
   slug: string;

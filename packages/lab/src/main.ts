@@ -3,11 +3,11 @@ import { mkdirSync } from 'node:fs';
 import type { Lesson } from './lesson.js';
 import { parseFlags, runMain } from './flags.js';
 import { formatLessonResult } from './text.js';
-import { lessonId } from './lesson.js';
+import { lessonId, verdictOf } from './lesson.js';
 
 /**
  * Run one lesson from the command line with `--quick` and `--json`, print
- * what it measured, and exit 1 if the effect was not reproduced.
+ * what it measured, and exit 1 when a check that ran failed.
  */
 export function runLessonMain(lesson: Lesson, argv: readonly string[] = process.argv.slice(2)): void {
   const id = lessonId(lesson);
@@ -23,8 +23,9 @@ export function runLessonMain(lesson: Lesson, argv: readonly string[] = process.
       ...(flags.capture === undefined ? {} : { captureDir: flags.capture }),
       progress: (what) => { if (!flags.json) process.stderr.write(`… ${what}\n`); },
     });
-    if (flags.json) console.log(JSON.stringify({ lesson: id, ...result }, null, 2));
+    const verdict = verdictOf(result);
+    if (flags.json) console.log(JSON.stringify({ lesson: id, verdict, ...result }, null, 2));
     else console.log(formatLessonResult(lesson, result).join('\n'));
-    if (!result.reproduced && !result.skipped) process.exitCode = 1;
+    if (verdict === 'not-reproduced') process.exitCode = 1;
   });
 }

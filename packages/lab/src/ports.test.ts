@@ -3,6 +3,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ListenError, closedPort, listenLoopback } from './ports.js';
 import type { LoopbackServer } from './ports.js';
+import { sleep } from './sleep.js';
 
 const servers: LoopbackServer[] = [];
 const clients: net.Socket[] = [];
@@ -127,7 +128,7 @@ describe('listenLoopback', () => {
       const ended = once(client, 'end');
       client.end();
       await ended;
-      await new Promise((resolve) => setTimeout(resolve, 60)); // let the server's timer run in both cases
+      await sleep(60); // let the server's timer run in both cases
       return { got: Buffer.concat(chunks).toString(), writableLater };
     }
     expect(await afterClientFin(true)).toEqual({ got: 'late answer', writableLater: true });

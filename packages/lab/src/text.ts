@@ -1,8 +1,8 @@
 // Terminal rendering of tables, bars, sparklines, histograms, waterfalls and ladders.
 import pc from 'picocolors';
 import type { BarsFigure, Figure, HistogramFigure, LadderFigure, LineFigure, TableFigure, WaterfallFigure } from './figures.js';
-import type { Lesson, LessonResult } from './lesson.js';
-import { lessonId } from './lesson.js';
+import type { Check, Lesson, LessonResult, Verdict } from './lesson.js';
+import { lessonId, verdictOf } from './lesson.js';
 
 /** Format a duration in ms with sensible precision: 0.042 ms, 4.20 ms, 42.0 ms, 4.2 s. */
 export function formatMs(ms: number): string {
@@ -164,7 +164,30 @@ export function formatLessonResult(lesson: Lesson, result: LessonResult): string
   out.push(...result.lines);
   for (const f of result.figures) out.push('', ...renderFigure(f));
   if (result.measurements.length) out.push('', ...measurementTable(result));
+  if (result.checks.length) out.push('', ...checkLines(result.checks));
   if (result.skipped) out.push('', pc.yellow(result.skipped));
-  out.push('', result.reproduced ? pc.green('effect reproduced') : pc.red('effect NOT reproduced'));
+  out.push('', verdictLine(verdictOf(result)));
   return out;
+}
+
+/** One line per check: ✔/✘, what was compared, and the measured value(s). */
+export function checkLines(checks: readonly Check[]): string[] {
+  return checks.map((c) => {
+    const mark = c.passed ? pc.green('✔') : pc.red('✘');
+    const emulated = c.emulated ? pc.yellow(' (emulated)') : '';
+    return `${mark} ${c.label}: ${c.measured}${emulated}`;
+  });
+}
+
+const verdictWords: Record<Verdict, string> = {
+  reproduced: pc.green('effect reproduced'),
+  'partly-skipped': pc.yellow('effect reproduced in the parts that ran (partly skipped)'),
+  emulated: pc.yellow('effect reproduced on an emulation (not the kernel)'),
+  'not-reproduced': pc.red('effect NOT reproduced'),
+  skipped: pc.yellow('effect not measured here (skipped)'),
+};
+
+/** The closing line of a lesson printout. */
+export function verdictLine(verdict: Verdict): string {
+  return verdictWords[verdict];
 }

@@ -133,6 +133,11 @@ export class Wire {
     return this.chunks[0] ?? Buffer.alloc(0);
   }
 
+  /** Every byte received so far as text, one character per byte (latin1). */
+  text(): string {
+    return this.received().toString('latin1');
+  }
+
   /** Bytes received so far. */
   get receivedBytes(): number {
     return this.size;

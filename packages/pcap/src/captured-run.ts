@@ -108,6 +108,11 @@ export function wireEvidence(run: CapturedRun<unknown>): WireEvidence {
   return { captured: true, lines: annotate(tcpSegments(capture.linkType, capture.packets)), packets: capture.packets.length, dropped: capture.dropped, path: capture.path };
 }
 
+/** A lesson's `skipped` line when its packets could not be captured: the reason, and how to enable it. */
+export function skippedCapture(evidence: Extract<WireEvidence, { captured: false }>): string {
+  return `skipped: the packet checks (no lab namespace to capture in: ${evidence.uncaptured})`;
+}
+
 /** One line saying where the packets came from, for a lesson's printout. */
 export function describeEvidence(evidence: WireEvidence): string {
   if (!evidence.captured) return `Packets: not captured (${evidence.uncaptured}); the run used the host's loopback.`;

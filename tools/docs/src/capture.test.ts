@@ -78,9 +78,11 @@ describe('runCommand', () => {
     const pick = lessonEntries().find((e) => e.dir === '13-graceful-close');
     expect(pick, 'apps/13-graceful-close, the quickest lesson to run').toBeDefined();
     const run = await runCommand(repoRoot, defaultCommand(pick!.dir), 120_000);
-    expect([0, 1]).toContain(run.exitCode);
+    // Lesson 13 runs on loopback only: every check runs and passes here.
+    expect(run.exitCode).toBe(0);
     expect(run.output).toContain(`Lesson ${pick!.dir}`);
     expect(run.output).not.toContain('\u001b[');
-    expect(run.output).toMatch(/effect (NOT )?reproduced$/);
+    expect(run.output).toMatch(/^✔ graceful close: every byte arrives/m);
+    expect(run.output).toMatch(/effect reproduced$/);
   });
 });

@@ -28,7 +28,7 @@ async function until<T>(what: string, check: () => T | undefined, ms = 15_000): 
     const value = check();
     if (value !== undefined) return value;
     if (performance.now() > deadline) throw new CaptureError(`session: timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   }
 }
 

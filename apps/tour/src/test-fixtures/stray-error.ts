@@ -1,6 +1,6 @@
 // Run by run.test.ts in a child process: a lesson whose timer throws after the
 // lesson started, then a lesson after it. Prints each lesson's status as JSON.
-import { defineLesson } from '@connlab/lab';
+import { check, defineLesson } from '@connlab/lab';
 import type { Lesson } from '@connlab/lab';
 import { runTour } from '../run.js';
 
@@ -13,7 +13,7 @@ const lessons: Record<string, Lesson> = {
   }),
   '02-after': defineLesson({
     number: 2, slug: 'after', title: 'after', effect: '', needsRoot: 'no',
-    run: () => Promise.resolve({ reproduced: true, measurements: [], lines: [], figures: [] }),
+    run: () => Promise.resolve({ checks: [check('ran', true, 'yes')], measurements: [], lines: [], figures: [] }),
   }),
 };
 

@@ -1,0 +1,322 @@
+// Issue 13: a graceful close that loses nothing, body timeouts, the status of a
+// bad streamed body, the cap on empty lines, and standards edges (RFC-cited).
+import { beforeEach, describe, expect, it } from 'vitest';
+import { HttpBodyError, HttpParseError } from '../src/errors.js';
+import { echoHandler } from '../src/echo.js';
+import { createServer } from '../src/server.js';
+import type { HttpServer, ServerOptions } from '../src/server.js';
+import type { CloseReason, Handler } from '../src/connection.js';
+import { readBody } from '../src/request.js';
+import type { HttpRequest } from '../src/request.js';
+import { serversUnderTest } from './harness.js';
+import { connectRaw, header, sleep, waitFor } from './raw-client.js';
+import type { RawConnection } from './raw-client.js';
+
+const servers = serversUnderTest();
+
+let mode: 'handle' | 'stream' = 'handle';
+
+async function start(handler: Handler, options: ServerOptions = {}): Promise<{ server: HttpServer; port: number; reasons: CloseReason[]; handlerErrors: unknown[] }> {
+  const server = createServer(handler, { socketIo: mode, ...options });
+  servers.push(server);
+  const reasons: CloseReason[] = [];
+  const handlerErrors: unknown[] = [];
+  server.on('connectionClose', (_info, reason) => reasons.push(reason));
+  server.on('handlerError', (error) => handlerErrors.push(error));
+  const { port } = await server.listen(0, '127.0.0.1');
+  return { server, port, reasons, handlerErrors };
+}
+
+const lengthOfBody: Handler = async (req) => ({ body: String((await readBody(req)).length) });
+const POST = (length: number, extra = ''): string => `POST /up HTTP/1.1\r\nHost: t\r\nContent-Length: ${length}\r\n${extra}\r\n`;
+const GET = (target: string, extra = ''): string => `GET ${target} HTTP/1.1\r\nHost: t\r\n${extra}\r\n`;
+
+/** Write `total` bytes in `pieces` equal writes spread over `overMs`; stops when the socket is gone. */
+async function streamBody(c: RawConnection, total: number, pieces: number, overMs: number): Promise<void> {
+  const piece = Buffer.alloc(total / pieces, 'b');
+  for (let i = 0; i < pieces; i++) {
+    if (c.socket.destroyed || c.socket.writableEnded) return;
+    c.socket.write(piece);
+    await sleep(overMs / pieces);
+  }
+}
+
+/** One response (or none) per connection once each is closed. */
+async function outcomes(clients: RawConnection[]): Promise<{ status: number | null; close: boolean; body: string }[]> {
+  await Promise.all(clients.map((c) => c.closed));
+  return clients.map((c) => {
+    const r = c.responses(['POST'])[0];
+    return r ? { status: r.head.status, close: header(r, 'connection') === 'close', body: r.body.toString() } : { status: null, close: false, body: '' };
+  });
+}
+
+describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
+  beforeEach(() => {
+    mode = socketIo;
+  });
+
+  describe('graceful close', () => {
+    const CLIENTS = 50;
+    const BODY = 256 * 1024;
+
+    it('answers every request whose head arrived: 50 clients streaming 256 KiB over 1 s, close at 0.5 s, graceMs 2000', async () => {
+      const { server, port, reasons } = await start(lengthOfBody);
+      const idle = await connectRaw(port);
+      idle.write(GET('/warm'));
+      await idle.waitResponses(1);
+      const clients = await Promise.all(Array.from({ length: CLIENTS }, () => connectRaw(port)));
+      const t0 = performance.now();
+      for (const c of clients) c.write(POST(BODY));
+      const pumps = clients.map((c) => streamBody(c, BODY, 16, 1000));
+      await sleep(500);
+      const report = await server.close({ graceMs: 2000 });
+      const elapsed = performance.now() - t0;
+      await Promise.all(pumps);
+      const got = await outcomes(clients);
+      expect(got.filter((o) => o.status === 200 && o.body === String(BODY) && o.close)).toHaveLength(CLIENTS);
+      expect(report).toMatchObject({ closedAtOnce: 1, busy: CLIENTS, answered: CLIENTS, cut: 0, forced: 0 });
+      expect(elapsed).toBeGreaterThan(900); // the bodies took their second: nothing was cut short
+      expect(elapsed).toBeLessThan(2500); // and nothing waited for the grace period
+      expect(reasons.filter((r) => r === 'server-close')).toHaveLength(CLIENTS + 1);
+      await expect(connectRaw(port)).rejects.toThrow(/ECONNREFUSED/); // not accepting any more
+    });
+
+    it('cuts what is unfinished when graceMs is too short, and reports how many requests it cut', async () => {
+      const { server, port, reasons } = await start(lengthOfBody);
+      const clients = await Promise.all(Array.from({ length: 10 }, () => connectRaw(port)));
+      for (const c of clients) c.write(POST(BODY));
+      const pumps = clients.map((c) => streamBody(c, BODY, 16, 1000));
+      await sleep(200);
+      const t0 = performance.now();
+      const report = await server.close({ graceMs: 300 });
+      const elapsed = performance.now() - t0;
+      await Promise.all(pumps);
+      const got = await outcomes(clients);
+      expect(got.every((o) => o.status === null)).toBe(true);
+      expect(report).toMatchObject({ closedAtOnce: 0, busy: 10, answered: 0, cut: 10, forced: 10 });
+      expect(elapsed).toBeGreaterThan(250);
+      expect(reasons).toEqual(Array.from({ length: 10 }, () => 'forced'));
+    });
+
+    it('closes a connection whose request head is incomplete at once, and finishes a pipelined request already read', async () => {
+      const { server, port } = await start(async (req) => { await sleep(150); return { body: req.target }; });
+      const partial = await connectRaw(port);
+      partial.write('GET /half HTTP/1.1\r\nHo');
+      const busy = await connectRaw(port);
+      busy.write(GET('/1') + GET('/2') + 'GET /3 HTTP/1.1\r\n'); // /3's head is cut: it was never a request
+      await waitFor(() => server.connections().some((c) => c.requestsReceived === 2));
+      const report = await server.close({ graceMs: 2000 });
+      expect(report).toMatchObject({ closedAtOnce: 1, busy: 1, answered: 2, cut: 0, forced: 0 });
+      expect(partial.received().length).toBe(0);
+      const rs = busy.responses();
+      expect(rs.map((r) => r.body.toString())).toEqual(['/1', '/2']);
+      expect(rs.map((r) => header(r, 'connection') ?? '')).toEqual(['', 'close']);
+    });
+  });
+
+  describe('body timeouts', () => {
+    it('answers 408 and closes when the body stalls for bodyTimeoutMs (buffered and streamed)', async () => {
+      const errors: unknown[] = [];
+      const { port, reasons } = await start(async (req) => {
+        try {
+          return { body: String((await readBody(req)).length) };
+        } catch (error) {
+          errors.push(error);
+          throw error;
+        }
+      }, { bodyTimeoutMs: 300 });
+      const small = await connectRaw(port);
+      const large = await connectRaw(port);
+      const t0 = performance.now();
+      small.write(`${POST(100)}abc`);
+      large.write(`${POST(200_000)}${'x'.repeat(70_000)}`);
+      const [s, l] = await Promise.all([small.waitResponses(1), large.waitResponses(1)]);
+      const elapsed = performance.now() - t0;
+      for (const r of [s[0]!, l[0]!]) {
+        expect(r.head.status).toBe(408);
+        expect(header(r, 'connection')).toBe('close');
+      }
+      expect(elapsed).toBeGreaterThan(250);
+      expect(elapsed).toBeLessThan(3000);
+      await waitFor(() => reasons.length === 2);
+      expect(reasons).toEqual(['body-timeout', 'body-timeout']);
+      expect(errors).toHaveLength(1); // only the streamed body reached its handler
+      expect(errors[0]).toBeInstanceOf(HttpBodyError);
+      expect((errors[0] as HttpBodyError).code).toBe('HTTP_BODY_TIMEOUT');
+    });
+
+    it('answers 408 when a body trickles (1 byte per 100 ms, never silent for bodyTimeoutMs) past requestTimeoutMs', async () => {
+      const { port, reasons } = await start(lengthOfBody, { bodyTimeoutMs: 400, headersTimeoutMs: 500, requestTimeoutMs: 1000 });
+      const c = await connectRaw(port);
+      const t0 = performance.now();
+      c.write(POST(100));
+      let sent = 0;
+      const trickle = (async () => { while (!c.socket.destroyed && !c.socket.readableEnded && sent < 100) { c.socket.write('x'); sent++; await sleep(100); } })();
+      const [r] = await c.waitResponses(1, [], 5000);
+      const elapsed = performance.now() - t0;
+      await trickle;
+      expect(r!.head.status).toBe(408);
+      expect(r!.body.toString()).toMatch(/requestTimeoutMs 1000/);
+      expect(elapsed).toBeGreaterThan(950);
+      expect(elapsed).toBeLessThan(3000);
+      expect(sent).toBeGreaterThan(5); // it kept sending: the idle-between-reads timer alone never fired
+      await waitFor(() => reasons.length === 1);
+      expect(reasons).toEqual(['request-timeout']);
+    });
+
+    it('does not count the time a handler leaves its body unread against the client', async () => {
+      const { port } = await start(async (req) => { await sleep(600); return { body: String((await readBody(req)).length) }; }, { bodyTimeoutMs: 200 });
+      const c = await connectRaw(port);
+      const big = Buffer.alloc(2 * 1024 * 1024, 'y'); // more than the socket buffers: reading stops until the handler reads
+      c.write(POST(big.length));
+      c.write(big);
+      const [r] = await c.waitResponses(1, ['POST'], 5000);
+      expect(r!.head.status).toBe(200);
+      expect(r!.body.toString()).toBe(String(big.length));
+    });
+
+    it('defaults to 60 s between body reads and 300 s for the whole request, and rejects a request timeout below the head timeout', () => {
+      const server = createServer(lengthOfBody);
+      expect([server.bodyTimeoutMs, server.requestTimeoutMs, server.headersTimeoutMs]).toEqual([60_000, 300_000, 10_000]);
+      expect(() => createServer(lengthOfBody, { requestTimeoutMs: 5000 })).toThrow(/requestTimeoutMs \(5000\) must be at least headersTimeoutMs \(10000\)/);
+      expect(() => createServer(lengthOfBody, { bodyTimeoutMs: 0 })).toThrow(/bodyTimeoutMs/);
+    });
+  });
+
+  describe('a bad streamed body gets the status of its error, not 500', () => {
+    const chunk = (data: string): string => `${data.length.toString(16)}\r\n${data}\r\n`;
+    const CHUNKED = 'POST /up HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n';
+
+    it.each([
+      ['a bad chunk-size after 100 KiB → 400', {}, `${chunk('a'.repeat(100 * 1024))}zz\r\n`, 400, 'HTTP_BODY_MALFORMED', 'HTTP_PARSE_INVALID_CHUNK_SIZE'],
+      ['chunk data without its CRLF after 100 KiB → 400', {}, `${chunk('a'.repeat(100 * 1024))}5\r\nabcdeXX`, 400, 'HTTP_BODY_MALFORMED', 'HTTP_PARSE_INVALID_CHUNK_DATA'],
+      ['a chunked body over maxBodySize → 413', { maxBodySize: 200 * 1024 }, chunk('a'.repeat(64 * 1024)).repeat(4), 413, 'HTTP_BODY_TOO_LARGE', 'HTTP_PARSE_BODY_TOO_LARGE'],
+    ] as const)('%s: answered with the error\'s status, and the handler reading it gets an HttpBodyError', async (_name, options, body, status, code, cause) => {
+      const seen: unknown[] = [];
+      const { port, reasons, handlerErrors } = await start(async (req) => {
+        try {
+          await readBody(req);
+        } catch (error) {
+          seen.push(error);
+          throw error; // a handler that rethrows: still not a 500
+        }
+        return { body: 'unreachable' };
+      }, options);
+      const c = await connectRaw(port);
+      c.write(CHUNKED + body);
+      await c.ended;
+      const rs = c.responses(['POST']);
+      expect(rs.map((r) => r.head.status)).toEqual([status]);
+      expect(header(rs[0]!, 'connection')).toBe('close');
+      expect(seen).toHaveLength(1);
+      const error = seen[0] as HttpBodyError;
+      expect(error).toBeInstanceOf(HttpBodyError);
+      expect([error.code, error.status]).toEqual([code, status]);
+      expect(error.cause).toBeInstanceOf(HttpParseError);
+      expect((error.cause as HttpParseError).code).toBe(cause);
+      expect(handlerErrors).toEqual([]);
+      await waitFor(() => reasons.length === 1);
+      expect(reasons).toEqual(['parse-error']);
+    });
+
+    it('sends the 4xx even when the handler swallows the error and answers 200', async () => {
+      const { port } = await start(async (req) => {
+        await readBody(req).catch(() => undefined);
+        return { body: 'fine' };
+      });
+      const c = await connectRaw(port);
+      c.write(`${CHUNKED}${chunk('a'.repeat(100 * 1024))}zz\r\n`);
+      await c.ended;
+      expect(c.responses(['POST']).map((r) => r.head.status)).toEqual([400]);
+    });
+  });
+
+  describe('empty lines before the request-line (RFC 9112 §2.2)', () => {
+    it('skips up to 4, answers 400 to more, and does not read 1 MB of them until a timeout', async () => {
+      const { port } = await start((req) => ({ body: req.target }));
+      const ok = await connectRaw(port);
+      ok.write(`\r\n\r\n\r\n\r\n${GET('/a')}\r\n${GET('/b')}`);
+      const rs = await ok.waitResponses(2);
+      expect(rs.map((r) => r.body.toString())).toEqual(['/a', '/b']);
+      const five = await connectRaw(port);
+      five.write(`${'\r\n'.repeat(5)}${GET('/c')}`);
+      await five.ended;
+      expect(five.responses().map((r) => r.head.status)).toEqual([400]);
+      const flood = await connectRaw(port);
+      const t0 = performance.now();
+      flood.write('\r\n'.repeat(500_000));
+      await flood.ended;
+      expect(performance.now() - t0).toBeLessThan(2000);
+      expect(flood.responses()[0]!.head.status).toBe(400);
+    });
+  });
+
+  describe('standards edges', () => {
+    it('answers an unknown expectation with 417 (RFC 9110 §10.1.1) and still sends 100 Continue for 100-continue', async () => {
+      const { port } = await start(lengthOfBody);
+      for (const expect417 of ['Expect: teapot\r\n', 'Expect: 100-continue, x-other\r\n']) {
+        const c = await connectRaw(port);
+        c.write(POST(3, expect417));
+        await c.ended;
+        const r = c.responses(['POST'])[0]!;
+        expect(r.head.status).toBe(417);
+        expect(header(r, 'connection')).toBe('close');
+      }
+      const c = await connectRaw(port);
+      c.write(POST(3, 'Expect: 100-Continue\r\n'));
+      await c.waitResponses(1);
+      c.write('abc');
+      const rs = await c.waitResponses(2, ['POST', 'POST']);
+      expect(rs.map((r) => r.head.status)).toEqual([100, 200]);
+    });
+
+    it('answers 501 to a method it does not implement (RFC 9110 §9.1), unless listed in `methods`', async () => {
+      const { port } = await start((req) => ({ body: req.method }));
+      const c = await connectRaw(port);
+      c.write('BREW /pot HTTP/1.1\r\nHost: t\r\n\r\n');
+      await c.ended;
+      expect(c.responses()[0]!.head.status).toBe(501);
+      const dav = await start((req) => ({ body: req.method }), { methods: ['GET', 'PROPFIND'] });
+      const d = await connectRaw(dav.port);
+      d.write('PROPFIND / HTTP/1.1\r\nHost: t\r\n\r\n');
+      expect((await d.waitResponses(1))[0]!.body.toString()).toBe('PROPFIND');
+      expect(() => createServer(lengthOfBody, { methods: ['GE T'] })).toThrow(/methods/);
+    });
+
+    it('keeps trailers apart from the header section and drops the fields a trailer must not carry (RFC 9110 §6.5.1)', async () => {
+      const { port } = await start(echoHandler);
+      const c = await connectRaw(port);
+      c.write('POST /t HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n'
+        + 'Content-Length: 99\r\nHost: evil\r\nAuthorization: Basic eA==\r\nContent-Type: text/evil\r\nTransfer-Encoding: gzip\r\nX-Checksum: 1\r\n\r\n');
+      const [r] = await c.waitResponses(1, ['POST']);
+      const doc = JSON.parse(r!.body.toString()) as { headers: Record<string, string>; trailers: Record<string, string>; body: string };
+      expect(doc.trailers).toEqual({ 'x-checksum': '1' });
+      expect(doc.headers).toEqual({ host: 't', 'transfer-encoding': 'chunked' });
+      expect(doc.body).toBe('abc');
+    });
+
+    it("takes the authority from an absolute-form target over Host (RFC 9112 §3.2.2)", async () => {
+      const seen: string[] = [];
+      const { port } = await start((req: HttpRequest) => { seen.push(req.authority); return { body: req.target }; });
+      const c = await connectRaw(port);
+      c.write('GET http://user@a.example:8080/x?y HTTP/1.1\r\nHost: b.example\r\n\r\n' + GET('/o') + 'OPTIONS * HTTP/1.1\r\nHost: c.example\r\n\r\n');
+      const rs = await c.waitResponses(3);
+      expect(rs.map((r) => r.head.status)).toEqual([200, 200, 200]);
+      expect(seen).toEqual(['a.example:8080', 't', 'c.example']);
+    });
+
+    it('collapses a Content-Length list of identical values and answers 400 to differing ones (RFC 9110 §8.6)', async () => {
+      const { port } = await start(lengthOfBody);
+      const same = await connectRaw(port);
+      same.write('POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3, 3\r\n\r\nabcPOST / HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nde');
+      const rs = await same.waitResponses(2, ['POST', 'POST']);
+      expect(rs.map((r) => r.body.toString())).toEqual(['3', '2']);
+      for (const lengths of ['Content-Length: 3, 4\r\n', 'Content-Length: 3\r\nContent-Length: 4\r\n']) {
+        const c = await connectRaw(port);
+        c.write(`POST / HTTP/1.1\r\nHost: t\r\n${lengths}\r\nabcd`);
+        await c.ended;
+        expect(c.responses(['POST']).map((r) => r.head.status)).toEqual([400]);
+      }
+    });
+  });
+});
