@@ -5,8 +5,8 @@ import { countTimeWait } from '@connlab/inspect';
 import { sleep } from '@connlab/lab';
 import { BindError, rawListen } from '@connlab/tcp-options';
 
-/** What a bind of the old port did: 'ok', or the errno name (EADDRINUSE). */
-export type BindOutcome = 'ok' | string;
+/** What a bind of the old port did: 'ok', or the errno name ('EADDRINUSE'). */
+export type BindOutcome = string;
 
 export interface RestartCase {
   /** The old server set SO_REUSEADDR on its listener (Node always does). */
