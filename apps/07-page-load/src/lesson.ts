@@ -1,5 +1,5 @@
 // Lesson 07: one page, four ways to load it, over an emulated round trip.
-import { check, defineLesson, formatMs, table } from '@connlab/lab';
+import { check, defineLesson, formatMs, table, withFlags } from '@connlab/lab';
 import type { Check, Figure, LessonResult } from '@connlab/lab';
 import { timingWaterfall } from '@connlab/netlab';
 import { defaultOptions, quickOptions, run } from './experiment.js';
@@ -75,8 +75,15 @@ export const lesson = defineLesson({
   title: 'Serial, parallel, persistent and pipelined loads',
   effect: 'a page with N images over an emulated RTT: the number of round trips, not bandwidth, sets the load time',
   needsRoot: 'no',
+  flags: {
+    rttMs: { type: 'int', min: 2, max: 1000, help: 'round-trip time of the emulated link, ms (default 50, 20 with --quick)' },
+    images: { type: 'int', min: 1, max: 100, help: 'images on the page (default 8, 6 with --quick)' },
+    imageBytes: { type: 'int', min: 1, max: 1 << 20, help: 'bytes per image (default 1024)' },
+    parallel: { type: 'int', min: 1, max: 32, help: 'connections at once in the parallel load (default 4, 3 with --quick)' },
+    link: { type: 'string', choices: ['auto', 'delay-line', 'fault-relay'], help: 'the link: the delay line (root), the fault relay, or auto (default auto)' },
+  },
   async run(ctx) {
-    const options = ctx.quick ? quickOptions : defaultOptions;
+    const options = withFlags(ctx.quick ? quickOptions : defaultOptions, ctx.flags);
     ctx.progress(`loading a page with ${options.images} images four ways over an emulated ${options.rttMs} ms RTT`);
     return toLessonResult(await run(options));
   },

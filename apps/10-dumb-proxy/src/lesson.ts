@@ -1,5 +1,5 @@
 // Lesson 10: a blind relay hangs a kept-alive connection; a proxy that strips Connection does not.
-import { check, defineLesson, formatMs, table } from '@connlab/lab';
+import { check, defineLesson, formatMs, table, withFlags } from '@connlab/lab';
 import type { LessonResult } from '@connlab/lab';
 import { defaultOptions, quickOptions, run } from './experiment.js';
 import type { CaseResult, RequestOutcome, RunResult } from './experiment.js';
@@ -106,7 +106,11 @@ export const lesson = defineLesson({
   title: 'Dumb proxies and hop-by-hop headers',
   effect: 'a blind relay forwards Connection: Keep-Alive and the next request hangs; a proxy that strips hop-by-hop headers does not',
   needsRoot: 'no',
+  flags: {
+    hangTimeoutMs: { type: 'int', min: 100, max: 60_000, help: "the client's patience for request 2, ms (default 3000, 1500 with --quick)" },
+    serverKeepAliveMs: { type: 'int', min: 100, max: 120_000, help: "the server's keep-alive timeout, ms (default 15000)" },
+  },
   async run(ctx) {
-    return toLessonResult(await run(ctx.quick ? quickOptions : defaultOptions, ctx.progress));
+    return toLessonResult(await run(withFlags(ctx.quick ? quickOptions : defaultOptions, ctx.flags), ctx.progress));
   },
 });
