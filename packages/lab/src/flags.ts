@@ -117,7 +117,7 @@ export function withFlags<T extends object>(base: T, flags: object | undefined):
   for (const [name] of given) {
     if (!(name in base)) throw new TypeError(`flag --${kebab(name)} names no option of this lesson (options: ${Object.keys(base).join(', ')})`);
   }
-  return { ...base, ...Object.fromEntries(given) } as T;
+  return { ...base, ...Object.fromEntries(given) };
 }
 
 /** Errors that carry a stable code are expected failures: one line, no stack. */

@@ -38,7 +38,7 @@ export function runLessonMain<S extends Record<string, FlagSpec>, L extends Flag
       ...(flags.capture === undefined ? {} : { captureDir: flags.capture }),
       progress: (what) => { if (!flags.json) process.stderr.write(`… ${what}\n`); },
     };
-    const result = await (own ? own.run(ctx as LessonContext, flags as FlagValues<S>) : lesson.run(ctx));
+    const result = await (own ? own.run(ctx, flags as FlagValues<S>) : lesson.run(ctx));
     const verdict = verdictOf(result);
     if (flags.json) console.log(JSON.stringify({ lesson: id, verdict, ...result }, null, 2));
     else console.log(formatLessonResult(lesson, result).join('\n'));
