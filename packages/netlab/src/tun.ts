@@ -1,11 +1,8 @@
 // TUN devices through libc: open /dev/net/tun, attach it to a named L3
 // device with ioctl(TUNSETIFF), and move raw IP packets with read/write.
-import { createRequire } from 'node:module';
+// koffi is imported the way every package imports it (tcp-options, pcap): its CommonJS default export.
+import koffi from 'koffi';
 import { NetlabError } from './errors.js';
-
-// koffi ships CommonJS; require keeps its types without an esModuleInterop dance.
-const require = createRequire(import.meta.url);
-const koffi = require('koffi') as typeof import('koffi');
 
 // <fcntl.h> on x86-64 / aarch64 Linux (asm-generic/fcntl.h).
 const O_RDWR = 0o2;
