@@ -6,3 +6,5 @@ export { formatSs, listTcpSockets, parseProcNetTcp } from './proc-net-tcp.js';
 export type { ListOptions, TcpSocketEntry, TcpTimer } from './proc-net-tcp.js';
 export { TCP_STATES, tcpStateName } from './states.js';
 export type { TcpStateName } from './states.js';
+export { counterDelta, parseNetCounters, readNetCounters } from './netstat.js';
+export type { NetCounters } from './netstat.js';

@@ -1,24 +1,35 @@
 // The shared entry point for a lesson app's main.ts.
-import type { Lesson } from './lesson.js';
+import type { Lesson, LessonContext, LessonResult } from './lesson.js';
 import { parseFlags, runMain } from './flags.js';
+import type { FlagSpec, FlagValues } from './flags.js';
 import { formatLessonResult } from './text.js';
 import { lessonId, verdictOf } from './lesson.js';
 
+/** A lesson's own command-line flags (for its Try-this commands), beside --quick and --json. */
+export interface LessonFlags<S extends Record<string, FlagSpec>> {
+  flags: S;
+  /** Runs instead of `lesson.run` when the app is started from the command line. */
+  run: (ctx: LessonContext, flags: FlagValues<S>) => Promise<LessonResult>;
+}
+
 /**
- * Run one lesson from the command line with `--quick` and `--json`, print
- * what it measured, and exit 1 when a check that ran failed.
+ * Run one lesson from the command line with `--quick` and `--json` (and the
+ * lesson's own flags, if given), print what it measured, and exit 1 when a
+ * check that ran failed.
  */
-export function runLessonMain(lesson: Lesson, argv: readonly string[] = process.argv.slice(2)): void {
+export function runLessonMain<S extends Record<string, FlagSpec>>(lesson: Lesson, argv: readonly string[] = process.argv.slice(2), own?: LessonFlags<S>): void {
   const id = lessonId(lesson);
   runMain(id, async () => {
     const flags = parseFlags(argv, {
       quick: { type: 'boolean', help: 'smaller counts and shorter waits' },
       json: { type: 'boolean', help: 'print the result as JSON' },
+      ...own?.flags,
     }, { usage: `npx tsx apps/${id}/src/main.ts`, summary: `${lesson.title}: ${lesson.effect}` });
-    const result = await lesson.run({
+    const ctx: LessonContext = {
       quick: flags.quick,
       progress: (what) => { if (!flags.json) process.stderr.write(`… ${what}\n`); },
-    });
+    };
+    const result = await (own ? own.run(ctx, flags as FlagValues<S>) : lesson.run(ctx));
     const verdict = verdictOf(result);
     if (flags.json) console.log(JSON.stringify({ lesson: id, verdict, ...result }, null, 2));
     else console.log(formatLessonResult(lesson, result).join('\n'));

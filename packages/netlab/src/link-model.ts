@@ -34,7 +34,7 @@ interface Queued<T> {
  *
  * @example
  * const q = new DelayQueue<Buffer>({ delayMs: 20 });
- * q.push(nowMs(), packet);            // false when dropped
+ * q.push(nowMs(), packet);            // its departure time, or undefined when dropped
  * for (const p of q.takeDue(nowMs())) write(p);
  */
 export class DelayQueue<T> {
@@ -51,16 +51,16 @@ export class DelayQueue<T> {
     return this.items.length - this.head;
   }
 
-  /** Queue `item` (of `bytes` on the wire) arriving at `now`; false if it was dropped. */
-  push(now: number, item: T, bytes = 0): boolean {
+  /** Queue `item` (of `bytes` on the wire) arriving at `now`; its departure time, or undefined if it was dropped. */
+  push(now: number, item: T, bytes = 0): number | undefined {
     const { delayMs, jitterMs = 0, rateMbit = 0, loss = 0, limit = DEFAULT_LINK_LIMIT } = this.shape;
     if (this.length >= limit) {
       this.counts.overflow++;
-      return false;
+      return undefined;
     }
     if (loss > 0 && this.random() < loss) {
       this.counts.lost++;
-      return false;
+      return undefined;
     }
     let sent = now;
     if (rateMbit > 0) {
@@ -73,7 +73,7 @@ export class DelayQueue<T> {
     this.lastDue = due;
     this.items.push({ due, item });
     this.counts.passed++;
-    return true;
+    return due;
   }
 
   /** Departure time of the next packet, or undefined when empty. */

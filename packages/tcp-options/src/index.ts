@@ -11,3 +11,5 @@ export { socketFd } from './socket-fd.js';
 export { getTcpInfo, parseTcpInfo } from './tcp-info.js';
 export type { CaStateName, TcpInfo, TcpInfoCore, TcpInfoExtended } from './tcp-info.js';
 export { getUserTimeout, setUserTimeout } from './user-timeout.js';
+export { BindError, rawListen, setDeferAccept } from './raw-socket.js';
+export type { RawListener, RawListenOptions } from './raw-socket.js';
