@@ -92,7 +92,7 @@ function isUnavailable(error: unknown): error is Error {
   return error instanceof Error && (error as { code?: unknown }).code === 'NETNS_UNAVAILABLE';
 }
 
-/** Load the page all four ways over the chosen link. */
+/** Load the page all five ways over the chosen link. */
 export async function run(options: Partial<RunOptions> = {}): Promise<RunResult> {
   const o: RunOptions = { ...defaultOptions, ...options };
   let unavailable = o.link === 'fault-relay' ? 'the fault relay was asked for' : delayLineUnavailable();
