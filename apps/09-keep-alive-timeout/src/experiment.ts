@@ -64,6 +64,8 @@ export interface TimeWaitSeen {
 
 export interface RunResult {
   options: RunOptions;
+  /** The timed connection's client port: finds it in a capture. */
+  clientPort: number;
   connectedAt: number;
   exchanges: Exchange[];
   /** The server's FIN, as the client saw it ('end'), or null if it never came. */
@@ -174,6 +176,7 @@ export async function run(options: RunOptions = defaultOptions): Promise<RunResu
       const timeWait = await timeWaitOf(port, seen.clientPort);
       return {
         options,
+        clientPort: seen.clientPort,
         connectedAt: wire.connectedAt,
         exchanges,
         finAt,

@@ -5,3 +5,4 @@ export { parseByteCount, parseDuration, parseHeader, parseHostPort, parseHttpUrl
 export type { HostPort } from './parsers.js';
 export { parseState } from './commands/sockets.js';
 export { connect, ConnectError } from './commands/tcp-info.js';
+export { CliError } from './errors.js';

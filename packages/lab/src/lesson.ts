@@ -64,6 +64,8 @@ export interface LessonContext {
   quick: boolean;
   /** Report what is being measured right now (the tour shows it as progress). */
   progress: (what: string) => void;
+  /** `--capture DIR`: lessons that capture packets write `DIR/NN-slug.pcap` (see {@link capturePath}). */
+  captureDir?: string;
 }
 
 export interface Lesson {
@@ -89,6 +91,11 @@ export function defineLesson(lesson: Lesson): Lesson {
 /** `apps/05-nagle`-style id of a lesson. */
 export function lessonId(lesson: Pick<Lesson, 'number' | 'slug'>): string {
   return `${String(lesson.number).padStart(2, '0')}-${lesson.slug}`;
+}
+
+/** Where a capturing lesson writes its pcap file (`DIR/NN-slug.pcap`), or undefined without `--capture`. */
+export function capturePath(ctx: Pick<LessonContext, 'captureDir'>, lesson: Pick<Lesson, 'number' | 'slug'>): string | undefined {
+  return ctx.captureDir === undefined ? undefined : `${ctx.captureDir.replace(/\/+$/, '')}/${lessonId(lesson)}.pcap`;
 }
 
 /** True when this process may create network namespaces and set per-namespace sysctls. */

@@ -1,4 +1,5 @@
 // The shared entry point for a lesson app's main.ts.
+import { mkdirSync } from 'node:fs';
 import type { Lesson, LessonContext, LessonResult } from './lesson.js';
 import { parseFlags, runMain } from './flags.js';
 import type { FlagSpec, FlagValues } from './flags.js';
@@ -23,10 +24,13 @@ export function runLessonMain<S extends Record<string, FlagSpec>>(lesson: Lesson
     const flags = parseFlags(argv, {
       quick: { type: 'boolean', help: 'smaller counts and shorter waits' },
       json: { type: 'boolean', help: 'print the result as JSON' },
+      capture: { type: 'string', help: `lessons that capture packets write DIR/${id}.pcap` },
       ...own?.flags,
     }, { usage: `npx tsx apps/${id}/src/main.ts`, summary: `${lesson.title}: ${lesson.effect}` });
+    if (flags.capture !== undefined) mkdirSync(flags.capture, { recursive: true });
     const ctx: LessonContext = {
       quick: flags.quick,
+      ...(flags.capture === undefined ? {} : { captureDir: flags.capture }),
       progress: (what) => { if (!flags.json) process.stderr.write(`… ${what}\n`); },
     };
     const result = await (own ? own.run(ctx, flags as FlagValues<S>) : lesson.run(ctx));

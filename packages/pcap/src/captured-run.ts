@@ -6,6 +6,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { netnsUnavailableReason, withNamespaces } from '@connlab/netns';
+import { annotate } from './annotate.js';
+import type { TraceLine } from './annotate.js';
+import { tcpSegments } from './decode.js';
 import { readPcapFile } from './file.js';
 import type { PcapFile } from './file.js';
 
@@ -91,4 +94,28 @@ export async function runCaptured<T>(module: URL, exportName: string, args: unkn
   } finally {
     if (dir) await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The packets of a run as a lesson uses them: annotated lines, or why there are none. */
+export type WireEvidence =
+  | { captured: true; lines: TraceLine[]; packets: number; dropped: number; path: string | undefined }
+  | { captured: false; uncaptured: string };
+
+/** Annotate a captured run's packets (or carry the reason it was not captured). */
+export function wireEvidence(run: CapturedRun<unknown>): WireEvidence {
+  if (!run.capture) return { captured: false, uncaptured: run.uncaptured ?? 'not captured' };
+  const { capture } = run;
+  return { captured: true, lines: annotate(tcpSegments(capture.linkType, capture.packets)), packets: capture.packets.length, dropped: capture.dropped, path: capture.path };
+}
+
+/** A lesson's `skipped` line when its packets could not be captured: the reason, and how to enable it. */
+export function skippedCapture(evidence: Extract<WireEvidence, { captured: false }>): string {
+  return `skipped: the packet checks (no lab namespace to capture in: ${evidence.uncaptured})`;
+}
+
+/** One line saying where the packets came from, for a lesson's printout. */
+export function describeEvidence(evidence: WireEvidence): string {
+  if (!evidence.captured) return `Packets: not captured (${evidence.uncaptured}); the run used the host's loopback.`;
+  const lost = evidence.dropped === 0 ? 'none lost' : `${evidence.dropped} LOST by the capture`;
+  return `Packets: captured on the loopback of a lab namespace, ${evidence.packets} packets, ${lost}${evidence.path ? `; written to ${evidence.path}` : ''}.`;
 }

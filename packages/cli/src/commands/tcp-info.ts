@@ -7,6 +7,7 @@ import type { TcpInfo } from '@connlab/tcp-options';
 import { formatBytes, formatMs } from '@connlab/lab';
 import { examples } from '../help.js';
 import type { CliIo } from '../io.js';
+import { CliError } from '../errors.js';
 import { hostPort, say } from '../io.js';
 import type { HostPort } from '../parsers.js';
 import { parseHostPort, wholeNumber } from '../parsers.js';
@@ -14,7 +15,7 @@ import { parseHostPort, wholeNumber } from '../parsers.js';
 interface TcpInfoOptions { nodelay?: true; keepalive?: number; timeout: number }
 
 /** A connect(2) that failed, named by where it was going. */
-export class ConnectError extends Error {
+export class ConnectError extends CliError {
   readonly code = 'CONNLAB_CONNECT';
   constructor(
     readonly target: string,
