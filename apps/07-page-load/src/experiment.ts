@@ -65,7 +65,7 @@ async function overWan(o: RunOptions, wan: Wan): Promise<PageLoad[]> {
   return reply.loads;
 }
 
-/** Load the page all four ways over the chosen WAN. */
+/** Load the page every way over the chosen WAN. */
 export async function run(options: Partial<RunOptions> = {}): Promise<RunResult> {
   const o: RunOptions = { ...defaultOptions, ...options };
   const wan = await openWan({ delayMs: o.rttMs / 2, choice: o.wan });

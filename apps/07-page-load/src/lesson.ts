@@ -1,10 +1,10 @@
-// Lesson 07: one page, four ways to load it, over an emulated round trip.
+// Lesson 07: one page, five ways to load it, over an emulated round trip.
 import { check, defineLesson, formatMs, table } from '@connlab/lab';
 import type { Check, Figure, LessonContext, LessonResult } from '@connlab/lab';
 import { timingWaterfall } from '@connlab/netlab';
 import { defaultOptions, quickOptions, run } from './experiment.js';
 import type { RunOptions, RunResult, StrategyResult } from './experiment.js';
-import { STRATEGY_TEXT } from './model.js';
+import { STRATEGIES, STRATEGY_TEXT } from './model.js';
 
 /** Measured total over the model's prediction. */
 export function ratio(r: StrategyResult): number {
@@ -16,14 +16,18 @@ export function modelChecks(result: RunResult): Check[] {
   const emulated = result.link === 'relay';
   const by = new Map(result.results.map((r) => [r.strategy, r]));
   const t = (s: StrategyResult['strategy']) => by.get(s)?.load.totalMs ?? NaN;
+  const conns = (s: StrategyResult['strategy']) => by.get(s)?.load.connections ?? NaN;
   const ms = (...s: StrategyResult['strategy'][]) => s.map((x) => `${x} ${formatMs(t(x))}`).join(', ');
   // Generous: the model is a lower bound that ignores transfer, server time and
   // per-packet overhead, which weigh more at a small RTT (up to 2× at 20 ms here).
   return [
     check('pipelined < persistent < serial', t('pipelined') < t('persistent') && t('persistent') < t('serial'), ms('pipelined', 'persistent', 'serial'), { emulated }),
     check('parallel < serial', t('parallel') < t('serial'), ms('parallel', 'serial'), { emulated }),
-    check('all four strategies ran, each within 0.8–3× its round-trip model',
-      result.results.length === 4 && result.results.every((r) => ratio(r) > 0.8 && ratio(r) < 3),
+    check('parallel-persistent: fewer connections than parallel, and faster than one persistent connection',
+      conns('parallel-persistent') < conns('parallel') && t('parallel-persistent') < t('persistent'),
+      `${conns('parallel-persistent')} vs ${conns('parallel')} connections; ${ms('parallel-persistent', 'persistent')}`, { emulated }),
+    check(`all ${STRATEGIES.length} strategies ran, each within 0.8–3× its round-trip model`,
+      result.results.length === STRATEGIES.length && result.results.every((r) => ratio(r) > 0.8 && ratio(r) < 3),
       result.results.map((r) => `${r.strategy} ${ratio(r).toFixed(2)}×`).join(', '), { emulated }),
   ];
 }
@@ -37,8 +41,8 @@ export function toLessonResult(result: RunResult): LessonResult {
     r.strategy, r.load.connections, formatMs(r.load.totalMs), `${r.modelRoundTrips} × ${o.rttMs} = ${formatMs(r.modelMs)}`, `${ratio(r).toFixed(2)}×`,
   ]);
   const lines = [
-    `One HTML page and ${o.images} images of ${o.imageBytes} B each, RTT ${o.rttMs} ms, loaded four ways:`,
-    ...result.results.map((r) => `  ${r.strategy.padEnd(10)} ${STRATEGY_TEXT[r.strategy].replace('P connections', `${o.parallel} connections`)}`),
+    `One HTML page and ${o.images} images of ${o.imageBytes} B each, RTT ${o.rttMs} ms, loaded ${result.results.length} ways:`,
+    ...result.results.map((r) => `  ${r.strategy.padEnd(19)} ${STRATEGY_TEXT[r.strategy].replace('P connections', `${o.parallel} connections`)}`),
     '',
     ...table(['strategy', 'connections', 'measured', 'model: round trips × RTT', 'measured/model'], rows),
     '',
@@ -77,7 +81,7 @@ export function lessonOptions(quick: boolean): RunOptions {
 }
 
 export async function runLesson(ctx: LessonContext, options: RunOptions): Promise<LessonResult> {
-  ctx.progress(`loading a page with ${options.images} images four ways over an emulated ${options.rttMs} ms RTT`);
+  ctx.progress(`loading a page with ${options.images} images ${STRATEGIES.length} ways over an emulated ${options.rttMs} ms RTT`);
   return toLessonResult(await run(options));
 }
 
