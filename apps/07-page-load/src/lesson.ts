@@ -1,9 +1,9 @@
 // Lesson 07: one page, five ways to load it, over an emulated round trip.
 import { check, defineLesson, formatMs, table } from '@connlab/lab';
-import type { Check, Figure, LessonResult } from '@connlab/lab';
+import type { Check, Figure, LessonContext, LessonResult } from '@connlab/lab';
 import { timingWaterfall } from '@connlab/netlab';
 import { defaultOptions, quickOptions, run } from './experiment.js';
-import type { RunResult, StrategyResult } from './experiment.js';
+import type { RunOptions, RunResult, StrategyResult } from './experiment.js';
 import { STRATEGIES, STRATEGY_TEXT } from './model.js';
 
 /** Measured total over the model's prediction. */
@@ -13,7 +13,7 @@ export function ratio(r: StrategyResult): number {
 
 /** The book's ordering holds and every strategy lands near its round-trip count. */
 export function modelChecks(result: RunResult): Check[] {
-  const emulated = result.fallbackReason !== undefined;
+  const emulated = result.link === 'relay';
   const by = new Map(result.results.map((r) => [r.strategy, r]));
   const t = (s: StrategyResult['strategy']) => by.get(s)?.load.totalMs ?? NaN;
   const conns = (s: StrategyResult['strategy']) => by.get(s)?.load.connections ?? NaN;
@@ -34,6 +34,9 @@ export function modelChecks(result: RunResult): Check[] {
 
 export function toLessonResult(result: RunResult): LessonResult {
   const o = result.options;
+  if (result.link === 'none') {
+    return { checks: [], lines: [`Nothing measured: ${result.skipped ?? 'no WAN'}.`], figures: [], measurements: [], skipped: result.skipped ?? 'no WAN' };
+  }
   const rows = result.results.map((r) => [
     r.strategy, r.load.connections, formatMs(r.load.totalMs), `${r.modelRoundTrips} × ${o.rttMs} = ${formatMs(r.modelMs)}`, `${ratio(r).toFixed(2)}×`,
   ]);
@@ -46,7 +49,7 @@ export function toLessonResult(result: RunResult): LessonResult {
     'The model counts one round trip per new connection (the handshake) and one per request/response;',
     'the rest of the measured time is transfer, server work and the emulation\'s own per-packet cost.',
   ];
-  if (result.fallbackReason) lines.push(`(delay line not used: ${result.fallbackReason})`);
+  if (result.link === 'relay') lines.push('(the fault relay, chosen with --wan relay: these timings are an emulation and count as such)');
   const figures: Figure[] = [{
     kind: 'bars',
     title: 'Page load time by strategy',
@@ -61,7 +64,7 @@ export function toLessonResult(result: RunResult): LessonResult {
   }
   return {
     checks: modelChecks(result),
-    emulated: result.emulated,
+    ...(result.emulated ? { emulated: `the WAN is ${result.emulated}` } : {}),
     lines,
     figures,
     measurements: result.results.map((r) => ({
@@ -73,15 +76,22 @@ export function toLessonResult(result: RunResult): LessonResult {
   };
 }
 
+export function lessonOptions(quick: boolean): RunOptions {
+  return { ...(quick ? quickOptions : defaultOptions) };
+}
+
+export async function runLesson(ctx: LessonContext, options: RunOptions): Promise<LessonResult> {
+  ctx.progress(`loading a page with ${options.images} images ${STRATEGIES.length} ways over an emulated ${options.rttMs} ms RTT`);
+  return toLessonResult(await run(options));
+}
+
 export const lesson = defineLesson({
   number: 7,
   slug: 'page-load',
   title: 'Serial, parallel, persistent and pipelined loads',
   effect: 'a page with N images over an emulated RTT: the number of round trips, not bandwidth, sets the load time',
-  needsRoot: 'no',
+  needsRoot: 'all',
   async run(ctx) {
-    const options = ctx.quick ? quickOptions : defaultOptions;
-    ctx.progress(`loading a page with ${options.images} images ${STRATEGIES.length} ways over an emulated ${options.rttMs} ms RTT`);
-    return toLessonResult(await run(options));
+    return runLesson(ctx, lessonOptions(ctx.quick));
   },
 });

@@ -29,3 +29,5 @@ export type { DnsServer } from './dns-server.js';
 export { openRemoteTimer } from './remote-timer.js';
 export type { RemoteRequest, RemoteTimer } from './remote-timer.js';
 export { spawnLocalNode } from './local-child.js';
+export { WAN_CHOICES, WAN_FLAG, openWan } from './wan.js';
+export type { NoWan, Wan, WanChoice, WanOptions } from './wan.js';

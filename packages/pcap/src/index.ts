@@ -3,7 +3,7 @@ export type { AnnotateOptions, Role, SegmentKind, TraceLine } from './annotate.j
 export { decodeTcp, flagLetters, tcpSegments } from './decode.js';
 export type { TcpFlags, TcpOptions, TcpSegment } from './decode.js';
 export { CaptureError, PcapFormatError, PcapLinkTypeError, PcapTruncatedError } from './errors.js';
-export { LINKTYPE, decodePcap, encodePcap, readPcapFile, writePcapFile } from './file.js';
+export { LINKTYPE, PcapFileWriter, decodePcap, encodePcap, readPcapFile, writePcapFile } from './file.js';
 export type { CapturedPacket, PcapFile } from './file.js';
 export { formatTrace, tcpdumpFields, traceLineJson } from './format.js';
 export type { FormatOptions, TraceLineJson } from './format.js';

@@ -170,7 +170,7 @@ export const sessions: Record<string, () => Promise<string[]>> = {
     await client.run('tcp-info', `127.0.0.1:${port}`);
     const plain = client.text;
     client.text = '';
-    await client.run('tcp-info', `127.0.0.1:${port}`, '--nodelay', '--keepalive', '60');
+    await client.run('tcp-info', `127.0.0.1:${port}`, '--nodelay', '--keepalive', '60000');
     const set = client.text.split('\n');
     await stop();
     return [plain, set.slice(0, 1).concat(set.slice(set.indexOf('read back with getsockopt'))).join('\n')];
