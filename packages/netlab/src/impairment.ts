@@ -1,7 +1,8 @@
-// What the delay line needs to know about a frame to impair it like netem's
-// targeted loss does: is it a TCP segment, and does it carry data. Pure
-// parsing of an Ethernet frame as the pump reads it (no VLAN tags: the line's
-// veths carry none), shared by the pump, captures and the tests.
+// What the delay line needs to know about a frame to impair it: is it a TCP
+// segment, and does it carry data. Pure parsing of an Ethernet frame as the
+// pump reads it (no VLAN tags: the line's veths carry none). @connlab/pcap's
+// decodeTcp reads everything (addresses as text, options) for traces; the
+// pump runs this on every frame at line rate and needs only these numbers.
 
 /** The TCP facts of one frame. */
 export interface SegmentInfo {
