@@ -42,7 +42,7 @@ describe.skipIf(!linux)('connlab sockets (Linux: reads /proc/net/tcp)', () => {
 describe.skipIf(!linux)('connlab tcp-info (Linux: TCP_INFO through getsockopt)', () => {
   it('prints rtt, cwnd and mss of a live local connection, and the keepalive values read back', async () => {
     const port = await listen();
-    const { code, stdout, stderr } = await cli('tcp-info', `127.0.0.1:${port}`, '--nodelay', '--keepalive', '30');
+    const { code, stdout, stderr } = await cli('tcp-info', `127.0.0.1:${port}`, '--nodelay', '--keepalive', '30000');
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toMatch(/^ {2}state +ESTAB/m);

@@ -9,6 +9,7 @@ import {
   decodeIpv4,
   decodeIpv6,
   formatSs,
+  InspectError,
   listTcpSockets,
   parseProcNetTcp,
   timeWaitHolder,
@@ -97,6 +98,13 @@ describe('counting', () => {
 });
 
 describe.skipIf(!linux)('the live tables (Linux)', () => {
+  it('name the table they cannot read, with a stable code', async () => {
+    // Pid numbers stop far below 2^22 (pid_max's ceiling), so this process does not exist.
+    const error: unknown = await listTcpSockets({ pid: 2 ** 22 + 1, families: [4] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InspectError);
+    expect(error).toMatchObject({ code: 'INSPECT_READ', systemCode: 'ENOENT', message: expect.stringContaining(`/proc/${2 ** 22 + 1}/net/tcp`) as unknown });
+  });
+
   it('agree with `ss -tan` on the same sockets', async () => {
     const port4 = await listen('127.0.0.1');
     const port6 = await listen('::1');

@@ -1,8 +1,9 @@
 // Flag parsing for lesson apps: typed values, one-line errors, exit code 2.
 import { parseArgs } from 'node:util';
+import { LabError } from './errors.js';
 
 /** A bad command line. Apps print its message on one line and exit with code 2. */
-export class UsageError extends Error {
+export class UsageError extends LabError {
   readonly code = 'CONNLAB_USAGE';
   constructor(message: string) {
     super(message);

@@ -3,6 +3,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ListenError, closedPort, listenLoopback } from './ports.js';
 import type { LoopbackServer } from './ports.js';
+import { LabError } from './errors.js';
 import { sleep } from './sleep.js';
 
 const servers: LoopbackServer[] = [];
@@ -142,6 +143,7 @@ describe('listenLoopback', () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(ListenError);
+    expect(error).toBeInstanceOf(LabError);
     expect(error).toMatchObject({ code: 'LAB_LISTEN', systemCode: 'EADDRINUSE' });
     expect((error as ListenError).message).toContain(`127.0.0.1:${taken.port}`);
   });

@@ -1,5 +1,6 @@
 // Ports and loopback servers for experiments and tests.
 import net from 'node:net';
+import { LabError } from './errors.js';
 
 /**
  * A port on 127.0.0.1 where nothing listens: the kernel picks a free one, we
@@ -51,7 +52,7 @@ export interface LoopbackServer {
 }
 
 /** Thrown by {@link listenLoopback} when the server cannot listen. */
-export class ListenError extends Error {
+export class ListenError extends LabError {
   readonly code = 'LAB_LISTEN';
   /** The system error's code, e.g. EADDRINUSE or EACCES. */
   readonly systemCode: string | undefined;

@@ -398,7 +398,7 @@ function ladderSvg(f: LadderFigure, width: number): string {
       '</g>',
     );
     if (gap) body.push(text(pad + gapColumn, y + slant / 2 + 4, gap, { anchor: 'end', fill: dim, size: 11 }));
-    if (a.note) body.push(text(noteX, y + slant / 2 + 4, clip(a.note, width - noteX - pad, 11), { size: 11, fill: a.highlight ? ink : dim, ...(a.highlight ? { weight: 'bold' as const } : {}) }));
+    if (a.note !== undefined) body.push(text(noteX, y + slant / 2 + 4, clip(a.note, width - noteX - pad, 11), { size: 11, fill: a.highlight ? ink : dim, ...(a.highlight ? { weight: 'bold' as const } : {}) }));
   });
   return frame(width, height, f.title, body);
 }

@@ -33,6 +33,12 @@ export interface DelayLineOptions {
   sysctls?: Partial<Record<Side, Record<string, string | number>>>;
   /** MTU of the link (default 1500, as on Ethernet: MSS 1448 with timestamps). */
   mtu?: number;
+  /**
+   * Write every frame the line forwards to this pcap file, as the client's end
+   * of the line sees it (tcpdump, Wireshark and `connlab trace` read it).
+   * Complete once {@link DelayLine.close} has resolved.
+   */
+  capturePath?: string;
 }
 
 /** One end of the line. */
@@ -147,7 +153,7 @@ export class DelayLine {
       const pump = wireNs.spawn(process.execPath, [
         ...(ts ? ['--import', tsxLoader()] : []),
         pumpMain,
-        JSON.stringify({ ports: [ends[0].wire, ends[1].wire], aToB: shapes.clientToServer, bToA: shapes.serverToClient }),
+        JSON.stringify({ ports: [ends[0].wire, ends[1].wire], aToB: shapes.clientToServer, bToA: shapes.serverToClient, capture: options.capturePath }),
       ], { stdio: ['pipe', 'pipe', 'pipe'] });
       let stderr = '';
       pump.stderr?.setEncoding('utf8').on('data', (chunk: string) => { stderr = (stderr + chunk).slice(-4096); });
@@ -220,6 +226,16 @@ export class DelayLine {
     if (this.closed) return;
     this.closed = true;
     this.pump.stdin?.end();
+    // Its stdin's EOF stops the pump, which then writes any capture's frames still in flight; give it a moment before the lab kills it.
+    if (this.pump.exitCode === null && this.pump.signalCode === null) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 2_000);
+        this.pump.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
     await this.lab.close();
   }
 

@@ -1,6 +1,8 @@
 export { NetlabError } from './errors.js';
 export type { NetlabErrorCode } from './errors.js';
 export { DEFAULT_LINK_LIMIT, DelayQueue } from './link-model.js';
+export { tcpSegment } from './impairment.js';
+export type { SegmentInfo } from './impairment.js';
 export type { LinkShape } from './link-model.js';
 export { DelayLine, delayLineUnavailable, withDelayLine } from './delay-line.js';
 export type { DelayLineOptions, LineEnd, Side } from './delay-line.js';
@@ -27,3 +29,5 @@ export type { DnsServer } from './dns-server.js';
 export { openRemoteTimer } from './remote-timer.js';
 export type { RemoteRequest, RemoteTimer } from './remote-timer.js';
 export { spawnLocalNode } from './local-child.js';
+export { WAN_CHOICES, WAN_FLAG, openWan } from './wan.js';
+export type { NoWan, Wan, WanChoice, WanOptions } from './wan.js';

@@ -4,6 +4,7 @@
 // then pumps until its stdin closes.
 import { writeSync } from 'node:fs';
 import type { LinkShape } from './link-model.js';
+import { captureLine } from './capture-tap.js';
 import { runPump } from './pump.js';
 import { dieWithParent, openPort, setRealtimePriority } from './raw-link.js';
 
@@ -11,6 +12,8 @@ interface PumpArgs {
   ports: [string, string];
   aToB: LinkShape;
   bToA: LinkShape;
+  /** Write every forwarded frame to this pcap file (see capture-tap.ts). */
+  capture?: string;
 }
 
 // If the parent is killed outright, its pipe closing also stops us; this is the belt to those braces.
@@ -23,5 +26,7 @@ const b = openPort(args.ports[1]);
 // Rootless it is refused (CAP_SYS_NICE counts only on the host), and the line still works.
 const realtime = setRealtimePriority(10);
 writeSync(1, `${JSON.stringify({ event: 'ready', ports: args.ports, realtime })}\n`);
-runPump({ a, b, aToB: args.aToB, bToA: args.bToA, controlFd: 0, replyFd: 1 });
+const capture = args.capture === undefined ? undefined : captureLine(args.capture);
+runPump({ a, b, aToB: args.aToB, bToA: args.bToA, controlFd: 0, replyFd: 1, ...(capture ? { tap: capture.tap } : {}) });
+capture?.close();
 process.exit(0);

@@ -7,12 +7,9 @@
 // rootless lab could not open it even as root of its user namespace. A
 // packet socket needs only CAP_NET_RAW in the namespace that owns the device,
 // which a rootless lab has. One mechanism for root and rootless alike.
-import { createRequire } from 'node:module';
+// koffi is imported the way every package imports it (tcp-options, pcap): its CommonJS default export.
+import koffi from 'koffi';
 import { NetlabError } from './errors.js';
-
-// koffi ships CommonJS; require keeps its types without an esModuleInterop dance.
-const require = createRequire(import.meta.url);
-const koffi = require('koffi') as typeof import('koffi');
 
 // <linux/socket.h>, <linux/if_ether.h>, <linux/if_packet.h> (x86-64 / aarch64).
 const AF_PACKET = 17;

@@ -3,13 +3,13 @@ export type { AnnotateOptions, Role, SegmentKind, TraceLine } from './annotate.j
 export { decodeTcp, flagLetters, tcpSegments } from './decode.js';
 export type { TcpFlags, TcpOptions, TcpSegment } from './decode.js';
 export { CaptureError, PcapFormatError, PcapLinkTypeError, PcapTruncatedError } from './errors.js';
-export { LINKTYPE, decodePcap, encodePcap, readPcapFile, writePcapFile } from './file.js';
+export { LINKTYPE, PcapFileWriter, decodePcap, encodePcap, readPcapFile, writePcapFile } from './file.js';
 export type { CapturedPacket, PcapFile } from './file.js';
 export { formatTrace, tcpdumpFields, traceLineJson } from './format.js';
 export type { FormatOptions, TraceLineJson } from './format.js';
 export { LiveCapture, startCapture } from './live.js';
 export type { CaptureOptions, CaptureResult } from './live.js';
-export { CapturedRunError, describeEvidence, runCaptured, skippedCapture, wireEvidence } from './captured-run.js';
+export { CapturedRunError, describeEvidence, runCaptured, skippedCapture, trustedChecks, wireEvidence } from './captured-run.js';
 export type { CapturedRun, CapturedRunOptions, WireEvidence } from './captured-run.js';
 export { ensureTcpdump, missingFromTcpdump, readWithTcpdump } from './tcpdump.js';
 export type { TcpdumpAvailability, TcpdumpLine } from './tcpdump.js';

@@ -3,7 +3,7 @@ export type { OptionConstant, OptionName } from './constants.js';
 export { getCongestion, setCongestion } from './congestion.js';
 export { systemDefaults } from './defaults.js';
 export type { SystemDefaults } from './defaults.js';
-export { InvalidOptionValueError, SocketNotReadyError, SocketOptionError, UnsupportedOptionError } from './errors.js';
+export { InvalidOptionValueError, SocketNotReadyError, SocketOptionError, TcpOptionsError, UnsupportedOptionError } from './errors.js';
 export { getKeepAlive, setKeepAlive } from './keepalive.js';
 export type { KeepAliveOptions, KeepAliveState } from './keepalive.js';
 export { getNoDelay, setNoDelay } from './nodelay.js';

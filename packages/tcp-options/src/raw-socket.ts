@@ -7,7 +7,7 @@ import type { Server } from 'node:net';
 import koffi from 'koffi';
 import { optionConstant } from './constants.js';
 import type { OptionName } from './constants.js';
-import { InvalidOptionValueError, UnsupportedOptionError } from './errors.js';
+import { InvalidOptionValueError, TcpOptionsError, UnsupportedOptionError } from './errors.js';
 import { errnoName, load, setInt } from './ffi.js';
 
 // <sys/socket.h>: AF_INET 2 and SOCK_STREAM 1 on Linux and macOS; SOCK_CLOEXEC
@@ -30,7 +30,7 @@ export interface RawListenOptions {
 }
 
 /** bind(2) or listen(2) failed; names the address and the options that were (not) set. */
-export class BindError extends Error {
+export class BindError extends TcpOptionsError {
   readonly code = 'TCP_BIND_FAILED';
   constructor(
     readonly call: 'socket' | 'bind' | 'listen',

@@ -7,6 +7,7 @@ import {
   InvalidOptionValueError,
   SocketNotReadyError,
   SocketOptionError,
+  TcpOptionsError,
   UnsupportedOptionError,
   getCongestion,
   getKeepAlive,
@@ -216,6 +217,7 @@ describe('platform constants', () => {
     const socket = new net.Socket();
     open.push(socket);
     expect(() => setKeepAlive(socket, { enable: true, idleMs: 1500 })).toThrow(InvalidOptionValueError);
+    expect(() => setKeepAlive(socket, { enable: true, idleMs: 1500 })).toThrow(TcpOptionsError);
     expect(() => setKeepAlive(socket, { enable: true, count: 0 })).toThrow(/TCP_KEEPCNT must be a whole number from 1 to 127/);
   });
 });
