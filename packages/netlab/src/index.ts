@@ -1,6 +1,8 @@
 export { NetlabError } from './errors.js';
 export type { NetlabErrorCode } from './errors.js';
 export { DEFAULT_LINK_LIMIT, DelayQueue } from './link-model.js';
+export { tcpSegment } from './impairment.js';
+export type { SegmentInfo } from './impairment.js';
 export type { LinkShape } from './link-model.js';
 export { DelayLine, delayLineUnavailable, withDelayLine } from './delay-line.js';
 export type { DelayLineOptions, LineEnd, Side } from './delay-line.js';

@@ -4,6 +4,7 @@
 // arrives or one is due, so no event loop or GC pause of a lesson sits
 // between them.
 import { readSync, writeSync } from 'node:fs';
+import { tcpSegment } from './impairment.js';
 import { DelayQueue } from './link-model.js';
 import type { LinkShape } from './link-model.js';
 import { Poller, VNET_HDR_LEN, readFrame, writeFrame } from './raw-link.js';
@@ -17,8 +18,14 @@ export type PumpCommand =
 /** Counters per direction, as the pump reports them. */
 export interface DirectionStats {
   passed: number;
+  /** Dropped at random (`loss`). */
   lost: number;
+  /** Dropped at a full queue (`limit`, `limitBytes`). */
   overflow: number;
+  /** Dropped on purpose (`dropSegments`). */
+  dropped: number;
+  /** Passed, but left before a packet that arrived earlier (`reorder`). */
+  reordered: number;
   bytes: number;
   /** Mean and worst time a packet left after its departure time. */
   meanLateMs: number;
@@ -88,8 +95,9 @@ export function runPump(opts: PumpOptions): void {
       const packet = Buffer.allocUnsafe(n);
       scratch.copy(packet, 0, 0, n);
       const arrived = nowMs();
-      const due = queues[direction].push(arrived, packet, n - VNET_HDR_LEN);
-      tap?.(direction, packet.subarray(VNET_HDR_LEN), arrived, due);
+      const frame = packet.subarray(VNET_HDR_LEN);
+      const due = queues[direction].push(arrived, packet, n - VNET_HDR_LEN, tcpSegment(frame));
+      tap?.(direction, frame, arrived, due);
     }
   };
   const flush = (direction: PumpDirection, to: Port): void => {
