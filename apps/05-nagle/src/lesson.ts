@@ -1,7 +1,7 @@
 // Lesson 05: Nagle's algorithm + delayed ACK stall write-write-read; TCP_NODELAY or one write fixes it.
 import { bucketize, capturePath, check, defineLesson, formatMs, median, table } from '@connlab/lab';
 import type { Check, Figure, HistogramFigure, LessonResult } from '@connlab/lab';
-import { connectionOf, describeEvidence, formatTrace, ladderFigure, runCaptured, skippedCapture, wireEvidence } from '@connlab/pcap';
+import { connectionOf, describeEvidence, formatTrace, ladderFigure, runCaptured, skippedCapture, trustedChecks, wireEvidence } from '@connlab/pcap';
 import type { TraceLine, WireEvidence } from '@connlab/pcap';
 import { STALL_MS, modeLabels } from './experiment.js';
 import type { ModeResult, RunOptions, RunResult } from './experiment.js';
@@ -111,11 +111,12 @@ export function toLessonResult(result: RunResult, evidence?: WireEvidence): Less
     );
   }
   lines.push(...wireLines(wire, evidence));
+  const onWire = trustedChecks(evidence, wire ? wireChecks(wire) : []);
   const figures: Figure[] = [histogram(result)];
   if (wire?.excerpt.length) figures.push(ladderFigure('One stalled request on the wire, Nagle on', wire.excerpt, { highlight: (l) => l.kind === 'delayed-ack' || l.kind === 'nagle-release' }));
   return {
-    checks: [...nagleChecks(result), ...(wire ? wireChecks(wire) : [])],
-    ...(evidence?.captured === false ? { skipped: skippedCapture(evidence) } : {}),
+    checks: [...nagleChecks(result), ...onWire.checks],
+    ...(evidence?.captured === false ? { skipped: skippedCapture(evidence) } : onWire.skipped ? { skipped: onWire.skipped } : {}),
     lines,
     figures,
     measurements: [...result.modes.map((m) => ({

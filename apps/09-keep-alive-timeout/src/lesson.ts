@@ -1,7 +1,7 @@
 // Lesson 09: the keep-alive timer restarts after every response.
 import { capturePath, check, defineLesson, formatMs, table } from '@connlab/lab';
 import type { Check, Figure, LessonResult, WaterfallFigure } from '@connlab/lab';
-import { connectionOf, describeEvidence, formatTrace, ladderFigure, runCaptured, skippedCapture, wireEvidence } from '@connlab/pcap';
+import { connectionOf, describeEvidence, formatTrace, ladderFigure, runCaptured, skippedCapture, trustedChecks, wireEvidence } from '@connlab/pcap';
 import type { TraceLine, WireEvidence } from '@connlab/pcap';
 import { defaultOptions, quickOptions } from './experiment.js';
 import type { LateRequest, RunResult } from './experiment.js';
@@ -156,9 +156,11 @@ export function toLessonResult(r: RunResult, evidence?: WireEvidence): LessonRes
     );
   }
   const figures: Figure[] = t ? [waterfall(r, t)] : [];
+  const onWire = trustedChecks(evidence, wire ? [wireCheck(wire, T)] : []);
   const skipped = [
     ...(r.timeWait.available ? [] : ['skipped: counting TIME_WAIT needs a readable /proc/net/tcp (Linux)']),
     ...(evidence?.captured === false ? [skippedCapture(evidence)] : []),
+    ...(onWire.skipped ? [onWire.skipped] : []),
   ];
   if (wire?.lines.length) figures.push(ladderFigure(`The timed connection on the wire, timeout ${formatMs(T)}`, wire.lines, { highlight: (l) => l.from === 'server' && l.segment.flags.fin }));
   return {
@@ -168,7 +170,7 @@ export function toLessonResult(r: RunResult, evidence?: WireEvidence): LessonRes
         t ? `${formatMs(t.finAfterLast)} after the last response, ${formatMs(t.finAfterDeadline)} after the deadline` : 'no FIN'),
       check(`a request sent > ${formatMs(T)} after response 1 was answered (timer restarts)`, notFromFirst, formatMs(lastSentAfterFirst)),
       check('requests written after the FIN get no response', lateLost, `${[r.afterFin, r.afterGone].filter((l) => l.responseBytes > 0).length} of 2 answered`),
-      ...(wire ? [wireCheck(wire, T)] : []),
+      ...onWire.checks,
       ...(r.timeWait.available
         ? [check('TIME_WAIT on the server (the active closer), none on the client', twOk, `server ${r.timeWait.server}, client ${r.timeWait.client}`)]
         : []),

@@ -1,7 +1,7 @@
 // Lesson 13: closing input while the peer still sends loses the answer; half-close + drain keeps it.
 import { capturePath, check, defineLesson, formatBytes, table } from '@connlab/lab';
 import type { Check, Figure, LessonResult } from '@connlab/lab';
-import { connectionOf, describeEvidence, formatTrace, ladderFigure, runCaptured, skippedCapture, wireEvidence } from '@connlab/pcap';
+import { connectionOf, describeEvidence, formatTrace, ladderFigure, runCaptured, skippedCapture, trustedChecks, wireEvidence } from '@connlab/pcap';
 import type { TraceLine, WireEvidence } from '@connlab/pcap';
 import type { CaseResult, RunOptions, RunResult } from './experiment.js';
 
@@ -92,6 +92,7 @@ export function toLessonResult(result: RunResult, evidence?: WireEvidence): Less
   ];
   const mean = (cs: readonly CaseResult[]) => cs.reduce((s, c) => s + c.receivedBytes, 0) / Math.max(cs.length, 1);
   lines.push(...wireLines(wire, evidence));
+  const onWire = trustedChecks(evidence, wire ? [wireCheck(wire)] : []);
   const ladder: Figure[] = wire?.excerpt.length ? [ladderFigure('The end of an abrupt close on the wire: the RST', wire.excerpt, { highlight: (l) => l.kind === 'rst' })] : [];
   return {
     checks: [
@@ -99,9 +100,9 @@ export function toLessonResult(result: RunResult, evidence?: WireEvidence): Less
         `worst run ${worst(abruptAfter)?.receivedBytes ?? 0} of ${expected} B, ${abruptAfter.filter((c) => !c.complete).length} of ${abruptAfter.length} runs incomplete`),
       check('graceful close: every byte arrives, no error, in every run', gracefulComplete,
         `worst run ${worst(gracefulAll)?.receivedBytes ?? 0} of ${expected} B, ${gracefulAll.filter((c) => c.clientError).length} of ${gracefulAll.length} runs with an error`),
-      ...(wire ? [wireCheck(wire)] : []),
+      ...onWire.checks,
     ],
-    ...(evidence?.captured === false ? { skipped: skippedCapture(evidence) } : {}),
+    ...(evidence?.captured === false ? { skipped: skippedCapture(evidence) } : onWire.skipped ? { skipped: onWire.skipped } : {}),
     lines,
     figures: [...ladder, {
       kind: 'bars',

@@ -7,6 +7,7 @@ import net from 'node:net';
 import { stripVTControlCharacters } from 'node:util';
 import { afterEach } from 'vitest';
 import { sleep } from '@connlab/lab';
+import type { LoopbackServer } from '@connlab/lab';
 import { runCli } from '../src/program.js';
 
 export const packageDir = fileURLToPath(new URL('..', import.meta.url));
@@ -108,17 +109,17 @@ export function useCleanup(): {
   inProcess: (argv: readonly string[]) => InProcess;
   spawned: (argv: readonly string[]) => Spawned;
   socket: (s: net.Socket) => net.Socket;
-  server: (s: net.Server) => net.Server;
+  server: (s: LoopbackServer) => LoopbackServer;
 } {
   const running: InProcess[] = [];
   const children: Spawned[] = [];
   const sockets: net.Socket[] = [];
-  const servers: net.Server[] = [];
+  const servers: LoopbackServer[] = [];
   afterEach(async () => {
     for (const s of sockets.splice(0)) s.destroy();
     await Promise.all(running.splice(0).map((r) => r.shutdown()));
     await Promise.all(children.splice(0).map((c) => c.kill()));
-    await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+    await Promise.all(servers.splice(0).map((s) => s.close()));
   });
   const keep = <T>(list: T[]) => (item: T): T => {
     list.push(item);

@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { netnsUnavailableReason, withNamespaces } from '@connlab/netns';
+import type { Check } from '@connlab/lab';
 import { annotate } from './annotate.js';
 import type { TraceLine } from './annotate.js';
 import { tcpSegments } from './decode.js';
@@ -106,6 +107,22 @@ export function wireEvidence(run: CapturedRun<unknown>): WireEvidence {
   if (!run.capture) return { captured: false, uncaptured: run.uncaptured ?? 'not captured' };
   const { capture } = run;
   return { captured: true, lines: annotate(tcpSegments(capture.linkType, capture.packets)), packets: capture.packets.length, dropped: capture.dropped, path: capture.path };
+}
+
+/**
+ * The packet checks a lesson can stand on. From a complete capture, all of
+ * them. From one that lost packets, only those that passed: a segment missing
+ * from the file may be one the capture dropped, so a failed check there says
+ * nothing about TCP, and it is reported as skipped instead.
+ */
+export function trustedChecks(evidence: WireEvidence | undefined, checks: readonly Check[]): { checks: Check[]; skipped?: string } {
+  if (!evidence?.captured || evidence.dropped === 0) return { checks: [...checks] };
+  const failed = checks.filter((c) => !c.passed);
+  if (failed.length === 0) return { checks: [...checks] };
+  return {
+    checks: checks.filter((c) => c.passed),
+    skipped: `skipped: ${failed.map((c) => `"${c.label}"`).join(', ')} (the capture lost ${evidence.dropped} packets; run as root, or raise net.core.rmem_max)`,
+  };
 }
 
 /** A lesson's `skipped` line when its packets could not be captured: the reason, and how to enable it. */

@@ -9,7 +9,7 @@ export { formatTrace, tcpdumpFields, traceLineJson } from './format.js';
 export type { FormatOptions, TraceLineJson } from './format.js';
 export { LiveCapture, startCapture } from './live.js';
 export type { CaptureOptions, CaptureResult } from './live.js';
-export { CapturedRunError, describeEvidence, runCaptured, skippedCapture, wireEvidence } from './captured-run.js';
+export { CapturedRunError, describeEvidence, runCaptured, skippedCapture, trustedChecks, wireEvidence } from './captured-run.js';
 export type { CapturedRun, CapturedRunOptions, WireEvidence } from './captured-run.js';
 export { ensureTcpdump, missingFromTcpdump, readWithTcpdump } from './tcpdump.js';
 export type { TcpdumpAvailability, TcpdumpLine } from './tcpdump.js';
