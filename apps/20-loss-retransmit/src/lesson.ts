@@ -10,7 +10,25 @@ import type { CaseResult, LessonRun, LossCase, RunOptions, RunResult } from './e
 // Mathis describes steady congestion avoidance under periodic loss; a short run
 // starts in slow start and random loss with SACK repairs more gently, so the
 // measured goodput sits above the model at low loss rates.
-export const MODEL_BAND = { low: 0.5, high: 3 } as const;
+export const MODEL_BAND = { low: 0.4, high: 3 } as const;
+/** The exponent k of goodput ∝ p^k the check accepts; Mathis says −0.5. Wide: three short runs are noisy. */
+export const EXPONENT_RANGE = { min: -1, max: -0.25 } as const;
+
+/**
+ * Least-squares slope of ln(goodput) against ln(p): the k in goodput ∝ p^k.
+ *
+ * @example
+ * lossExponent([{ p: 0.01, mbit: 4 }, { p: 0.04, mbit: 2 }]); // −0.5
+ */
+export function lossExponent(points: readonly { p: number; mbit: number }[]): number {
+  const xs = points.map((q) => Math.log(q.p));
+  const ys = points.map((q) => Math.log(q.mbit));
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  const sxy = xs.reduce((a, x, i) => a + (x - mx) * (ys[i]! - my), 0);
+  const sxx = xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+  return sxx > 0 ? sxy / sxx : Number.NaN;
+}
 /** Linux's floor for the retransmission timeout, TCP_RTO_MIN (include/net/tcp.h). */
 export const RTO_MIN_MS = 200;
 
@@ -70,9 +88,11 @@ export function signedMs(ms: number): string {
 export function goodputChecks(result: RunResult): Check[] {
   const g = result.goodput;
   const ratios = g.map((x) => x.report.goodputMbit / x.modelMbit);
+  const k = lossExponent(g.map((x) => ({ p: x.observedLoss, mbit: x.report.goodputMbit })));
   return [
-    check('goodput falls as the loss rate rises', g.length >= 2 && g.every((x, i) => i === 0 || x.report.goodputMbit < g[i - 1]!.report.goodputMbit),
-      g.map((x) => `${(x.p * 100).toFixed(1)} %: ${x.report.goodputMbit.toFixed(2)} Mbit/s`).join(', ')),
+    check(`goodput falls with loss as p^k, k between ${EXPONENT_RANGE.min} and ${EXPONENT_RANGE.max} (Mathis: −0.5)`,
+      g.length >= 2 && k >= EXPONENT_RANGE.min && k <= EXPONENT_RANGE.max,
+      `k = ${k.toFixed(2)} from ${g.map((x) => `${(x.observedLoss * 100).toFixed(2)} %: ${x.report.goodputMbit.toFixed(2)} Mbit/s`).join(', ')}`),
     check(`each within ${MODEL_BAND.low}–${MODEL_BAND.high}× the Mathis model at the loss the line really caused`, ratios.length > 0 && ratios.every((r) => r >= MODEL_BAND.low && r <= MODEL_BAND.high),
       ratios.map((r) => `${r.toFixed(2)}×`).join(', ')),
   ];
@@ -163,8 +183,8 @@ export function lessonOptions(quick: boolean): RunOptions {
     rttMs: 40,
     segments: 40,
     midSegment: 15,
-    // 3–4× apart, so each step should cut the goodput by about half (1/√p): wider than a short run's noise.
-    lossRates: [0.005, 0.02, 0.06],
+    // 4× apart: each step should halve the goodput (1/√p), a wider step than a short run's noise.
+    lossRates: [0.005, 0.02, 0.08],
     // Reno adds one segment per RTT: a run of a second or two is mostly still climbing, and noisy.
     seconds: quick ? 3 : 5,
     congestion: 'reno',

@@ -3,7 +3,7 @@ import { delayLineUnavailable } from '@connlab/netlab';
 import { describe, expect, it } from 'vitest';
 import { mathisMbit, runOnLine } from './experiment.js';
 import type { RunResult } from './experiment.js';
-import { goodputChecks, repairChecks, toLessonResult } from './lesson.js';
+import { goodputChecks, lossExponent, repairChecks, toLessonResult } from './lesson.js';
 import type { SendReport } from './messages.js';
 
 const why = delayLineUnavailable();
@@ -17,6 +17,7 @@ describe('lesson 20: loss and retransmission', () => {
     // 1448 B per 40 ms = 289.6 kbit/s; × 1.2247 / 0.1 = 3.55 Mbit/s at 1 %.
     expect(mathisMbit(1448, 40, 0.01)).toBeCloseTo(3.547, 2);
     expect(mathisMbit(1448, 40, 0.04)).toBeCloseTo(mathisMbit(1448, 40, 0.01) / 2, 6);
+    expect(lossExponent([{ p: 0.01, mbit: mathisMbit(1448, 40, 0.01) }, { p: 0.04, mbit: mathisMbit(1448, 40, 0.04) }, { p: 0.09, mbit: mathisMbit(1448, 40, 0.09) }])).toBeCloseTo(-0.5, 6);
   });
 
   it('fails its checks when a loss is repaired by a timeout where it should not be, or goodput does not fall', () => {
