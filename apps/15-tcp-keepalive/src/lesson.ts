@@ -1,5 +1,5 @@
 // Lesson 15: TCP keepalive detects a dead peer after idle + interval × count; HTTP keep-alive is something else.
-import { check, defineLesson, formatMs, table } from '@connlab/lab';
+import { check, defineLesson, formatMs, table, UsageError } from '@connlab/lab';
 import type { Check, Figure, LessonResult, LineFigure, Measurement, TableFigure } from '@connlab/lab';
 import type { KeepAliveState } from '@connlab/tcp-options';
 import { run } from './experiment.js';
@@ -147,8 +147,15 @@ export const lesson = defineLesson({
   title: 'TCP keepalive vs a dead peer',
   effect: 'a peer that vanishes is noticed after idle + interval × count (4 s here, 2 h 11 min by default); TCP_USER_TIMEOUT covers unacknowledged data',
   needsRoot: 'part',
+  flags: {
+    scenarios: { type: 'string', help: 'comma-separated dead-peer cases: tuned, node-default, user-timeout (default all three; --quick leaves out node-default)' },
+  },
   async run(ctx) {
     ctx.progress('reading keepalive settings back from the kernel');
-    return toLessonResult(await run(lessonOptions(ctx.quick), ctx.progress));
+    const scenarios = ctx.flags?.scenarios?.split(',').map((s) => s.trim());
+    const known = lessonOptions(false).scenarios;
+    const bad = scenarios?.find((s) => !(known as readonly string[]).includes(s));
+    if (bad !== undefined) throw new UsageError(`--scenarios: "${bad}" is not one of ${known.join(', ')}`);
+    return toLessonResult(await run(scenarios ? { scenarios: scenarios as typeof known } : lessonOptions(ctx.quick), ctx.progress));
   },
 });
