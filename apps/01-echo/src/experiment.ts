@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { EchoConnectionSummary, EchoSession } from '@connlab/echo';
 import { createEchoServer, openEchoSession } from '@connlab/echo';
-import { nowMs } from '@connlab/lab';
+import { nowMs, sleep } from '@connlab/lab';
 import { notesMessage, notesReadSize, quote } from './notes.js';
 
 export interface ExperimentOptions {
@@ -45,12 +45,16 @@ export interface ExperimentResult {
     intact: boolean;
     /** Each piece the server read, in order (the notes' server log). */
     serverReads: Buffer[];
+    /** Bytes per read the kernel delivered to the server's socket, before its recv(16) loop split them. */
+    kernelReads: number[];
     /** Sizes the client's recv(16) calls returned. */
     clientReads: number[];
   };
   /** Part 2: the message written in pieces with pauses; where the reads split it. */
   stream: {
     writes: number[];
+    /** Bytes per read the kernel delivered to the server. */
+    kernelReads: number[];
     serverReads: number[];
     clientReads: number[];
     /** Bytes the first single read returned: "reading once and getting half a message". */
@@ -77,10 +81,6 @@ export interface ExperimentResult {
 
 function sha256(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**
@@ -128,6 +128,7 @@ export async function run(options: ExperimentOptions = {}): Promise<ExperimentRe
   const writes = splitSizes(message.length, options.splitAt ?? [Math.round(message.length * 0.39), Math.round(message.length * 0.68)]);
 
   const readsByConnection = new Map<number, Buffer[]>();
+  const kernelByConnection = new Map<number, number[]>();
   const summaries = new Map<number, EchoConnectionSummary>();
   let t0 = nowMs();
   let events: CloseEvent[] = [];
@@ -140,6 +141,10 @@ export async function run(options: ExperimentOptions = {}): Promise<ExperimentRe
     onConnection: (conn) => {
       connections = conn.id;
       readsByConnection.set(conn.id, []);
+    },
+    onKernelRead: (bytes, conn) => {
+      const reads = kernelByConnection.get(conn.id) ?? [];
+      kernelByConnection.set(conn.id, [...reads, bytes]);
     },
     onChunk: (chunk, conn) => readsByConnection.get(conn.id)?.push(Buffer.from(chunk)),
     onPeerEnd: (conn) => note('server', `reads EOF (empty read): "no data from ${conn.remote}"`),
@@ -244,10 +249,12 @@ export async function run(options: ExperimentOptions = {}): Promise<ExperimentRe
         received: back1.data.length,
         intact: back1.data.equals(message),
         serverReads: readsByConnection.get(id1) ?? [],
+        kernelReads: kernelByConnection.get(id1) ?? [],
         clientReads: back1.sizes,
       },
       stream: {
         writes,
+        kernelReads: kernelByConnection.get(id2) ?? [],
         serverReads: (readsByConnection.get(id2) ?? []).map((b) => b.length),
         clientReads: [first?.length ?? 0, ...rest.sizes],
         firstRead: first?.length ?? 0,

@@ -1,9 +1,9 @@
 // Lesson 02: one HTTP transaction, phase by phase, on loopback and across a
 // 20 ms-each-way link: where does the time go?
 import { fileURLToPath } from 'node:url';
-import { DelayLine, FaultRelay, TimedConnection, openRemoteTimer, spawnLocalNode, delayLineUnavailable, wanLinkFaults } from '@connlab/netlab';
+import { TimedConnection, openRemoteTimer, openWan, spawnLocalNode } from '@connlab/netlab';
 import type { NamespaceChild } from '@connlab/netns';
-import type { TimingResult } from '@connlab/netlab';
+import type { TimingResult, Wan, WanChoice } from '@connlab/netlab';
 
 export interface Options {
   /** One-way delay of the emulated WAN. */
@@ -12,8 +12,8 @@ export interface Options {
   processingMs: number;
   /** Requests per kind; the one with the median total is shown. */
   repeat: number;
-  /** 'auto': the delay line when root, else the fault relay. */
-  wan: 'auto' | 'delay-line' | 'relay';
+  /** 'auto': the delay line (root or rootless), or no WAN part; 'relay' only when asked for. */
+  wan: WanChoice;
 }
 
 export const defaultOptions: Options = { delayMs: 20, processingMs: 2, repeat: 5, wan: 'auto' };
@@ -22,8 +22,11 @@ export const quickOptions: Options = { ...defaultOptions, repeat: 3 };
 export interface RunResult {
   options: Options;
   loopback: { byName: TimingResult; byAddress: TimingResult };
-  wan: {
-    kind: 'delay-line' | 'relay';
+  /** Absent when no WAN could be made here (`wanSkipped` says why). */
+  wanSkipped?: string;
+  wan?: {
+    kind: Wan['kind'];
+    describe: string;
     /** By name through a DNS server on the far side (delay line only). */
     byName?: TimingResult;
     byAddress: TimingResult;
@@ -74,47 +77,37 @@ async function loopback(o: Options): Promise<RunResult['loopback']> {
   }
 }
 
-async function overDelayLine(o: Options, progress: (what: string) => void): Promise<RunResult['wan']> {
-  const line = await DelayLine.open({ delayMs: o.delayMs });
+async function overWan(o: Options, wan: Wan, progress: (what: string) => void): Promise<NonNullable<RunResult['wan']>> {
+  const server = wan.spawnServer(serverScript, [wan.serverAddress, String(o.processingMs)]);
+  const listening = await server.nextMessage(isListening, 30_000);
+  const port = await wan.reach(listening.port);
+  const timer = await openRemoteTimer(wan);
   try {
-    const server = line.spawnNode('server', serverScript, [line.server.address, String(o.processingMs)]);
-    const { port, dnsPort } = await server.nextMessage(isListening, 30_000);
-    const timer = await openRemoteTimer(line);
-    try {
-      progress(`timing requests across the delay line (${o.delayMs} ms each way)`);
-      const host = line.server.address;
-      const byName = await repeat(o.repeat, 'WAN, by name (DNS across the link)', () => timer.request({ host: 'server.connlab.test', port, connection: 'new', dnsServer: `${host}:${dnsPort}` }));
-      const byAddress = await repeat(o.repeat, `WAN, ${host}`, () => timer.request({ host, port, connection: 'new' }));
-      const rtt = byAddress.details.kernelRttMs;
-      return { kind: 'delay-line', byName, byAddress, ...(typeof rtt === 'number' ? { kernelRttMs: rtt } : {}) };
-    } finally {
-      await timer.close();
+    const host = wan.serverAddress;
+    if (wan.kind === 'relay') {
+      progress('timing requests through the fault relay (emulated in the application)');
+      // DNS is not on the relay's path at all: only the by-address transaction means anything here.
+      const byAddress = await repeat(o.repeat, `WAN (relay), ${host}`, () => timer.request({ host, port, connection: 'new' }));
+      return { kind: 'relay', describe: wan.describe, byAddress };
     }
+    progress(`timing requests across the delay line (${o.delayMs} ms each way)`);
+    const byName = await repeat(o.repeat, 'WAN, by name (DNS across the link)', () => timer.request({ host: 'server.connlab.test', port, connection: 'new', dnsServer: `${host}:${listening.dnsPort}` }));
+    const byAddress = await repeat(o.repeat, `WAN, ${host}`, () => timer.request({ host, port, connection: 'new' }));
+    const rtt = byAddress.details.kernelRttMs;
+    return { kind: 'delay-line', describe: wan.describe, byName, byAddress, ...(typeof rtt === 'number' ? { kernelRttMs: rtt } : {}) };
   } finally {
-    await line.close();
-  }
-}
-
-async function overRelay(o: Options): Promise<RunResult['wan']> {
-  const { child, port } = await localServer(o);
-  const relay = await FaultRelay.start({
-    target: { host: '127.0.0.1', port },
-    faults: wanLinkFaults(2 * o.delayMs),
-  });
-  try {
-    const byAddress = await repeat(o.repeat, 'WAN (relay), 127.0.0.1', () => fresh({ host: '127.0.0.1', port: relay.port }));
-    return { kind: 'relay', byAddress };
-  } finally {
-    await relay.close();
-    await child.kill('SIGKILL');
+    await timer.close();
   }
 }
 
 export async function run(o: Options = defaultOptions, progress: (what: string) => void = () => undefined): Promise<RunResult> {
   progress('timing requests on loopback');
   const lo = await loopback(o);
-  const useLine = o.wan === 'delay-line' || (o.wan === 'auto' && delayLineUnavailable() === undefined);
-  if (!useLine) progress('timing requests through the fault relay (no root: emulated in the application)');
-  const wan = useLine ? await overDelayLine(o, progress) : await overRelay(o);
-  return { options: o, loopback: lo, wan };
+  const wan = await openWan({ delayMs: o.delayMs, choice: o.wan });
+  if (wan.kind === 'none') return { options: o, loopback: lo, wanSkipped: wan.reason };
+  try {
+    return { options: o, loopback: lo, wan: await overWan(o, wan, progress) };
+  } finally {
+    await wan.close();
+  }
 }

@@ -2,15 +2,16 @@
 // on loopback and across an emulated WAN: what the TCP handshake costs.
 import { fileURLToPath } from 'node:url';
 import { median } from '@connlab/lab';
-import { DelayLine, FaultRelay, TimedConnection, openRemoteTimer, spawnLocalNode, delayLineUnavailable, wanLinkFaults } from '@connlab/netlab';
+import { TimedConnection, openRemoteTimer, openWan, spawnLocalNode } from '@connlab/netlab';
 import type { NamespaceChild } from '@connlab/netns';
-import type { TimingResult } from '@connlab/netlab';
+import type { TimingResult, Wan, WanChoice } from '@connlab/netlab';
 
 export interface Options {
   delayMs: number;
   /** Requests of each kind (new, reused) per path. */
   requests: number;
-  wan: 'auto' | 'delay-line' | 'relay';
+  /** 'auto': the delay line (root or rootless), or no WAN part; 'relay' only when asked for. */
+  wan: WanChoice;
 }
 
 export const defaultOptions: Options = { delayMs: 20, requests: 9, wan: 'auto' };
@@ -30,7 +31,9 @@ export interface PathResult {
 export interface RunResult {
   options: Options;
   loopback: PathResult;
-  wan: PathResult & { kind: 'delay-line' | 'relay' };
+  /** Absent when no WAN could be made here (`wanSkipped` says why). */
+  wan?: PathResult & { kind: Wan['kind']; describe: string };
+  wanSkipped?: string;
 }
 
 type Ask = (connection: 'new' | 'reuse', label: string) => Promise<TimingResult>;
@@ -89,43 +92,26 @@ async function loopback(o: Options): Promise<PathResult> {
   }
 }
 
-async function overDelayLine(o: Options): Promise<PathResult> {
-  const line = await DelayLine.open({ delayMs: o.delayMs });
+async function overWan(o: Options, wan: Wan): Promise<PathResult> {
+  const server = wan.spawnServer(serverScript, [wan.serverAddress]);
+  const port = await wan.reach((await server.nextMessage(isListening, 30_000)).port);
+  const timer = await openRemoteTimer(wan);
   try {
-    const server = line.spawnNode('server', serverScript, [line.server.address]);
-    const { port } = await server.nextMessage(isListening, 30_000);
-    const timer = await openRemoteTimer(line);
-    try {
-      return await measure(o.requests, (connection, label) => timer.request({ host: line.server.address, port, connection, label }));
-    } finally {
-      await timer.close();
-    }
+    return await measure(o.requests, (connection, label) => timer.request({ host: wan.serverAddress, port, connection, label }));
   } finally {
-    await line.close();
-  }
-}
-
-async function overRelay(o: Options): Promise<PathResult> {
-  const { child, port } = await localServer();
-  const relay = await FaultRelay.start({
-    target: { host: '127.0.0.1', port },
-    faults: wanLinkFaults(2 * o.delayMs),
-  });
-  const local = localAsk('127.0.0.1', relay.port);
-  try {
-    return await measure(o.requests, local.ask);
-  } finally {
-    local.close();
-    await relay.close();
-    await child.kill('SIGKILL');
+    await timer.close();
   }
 }
 
 export async function run(o: Options = defaultOptions, progress: (what: string) => void = () => undefined): Promise<RunResult> {
   progress('new vs reused connections on loopback');
   const lo = await loopback(o);
-  const useLine = o.wan === 'delay-line' || (o.wan === 'auto' && delayLineUnavailable() === undefined);
-  progress(useLine ? `new vs reused connections over the delay line (${o.delayMs} ms each way)` : 'new vs reused connections through the fault relay (no root: emulated in the application)');
-  const wan = useLine ? await overDelayLine(o) : await overRelay(o);
-  return { options: o, loopback: lo, wan: { ...wan, kind: useLine ? 'delay-line' : 'relay' } };
+  const wan = await openWan({ delayMs: o.delayMs, choice: o.wan });
+  if (wan.kind === 'none') return { options: o, loopback: lo, wanSkipped: wan.reason };
+  try {
+    progress(wan.kind === 'delay-line' ? `new vs reused connections over the delay line (${o.delayMs} ms each way)` : 'new vs reused connections through the fault relay (emulated in the application)');
+    return { options: o, loopback: lo, wan: { ...(await overWan(o, wan)), kind: wan.kind, describe: wan.describe } };
+  } finally {
+    await wan.close();
+  }
 }

@@ -35,6 +35,8 @@ export interface ModeResult {
   mode: WriteMode;
   /** TCP_NODELAY as read back from the kernel on the client socket. */
   noDelay: boolean;
+  /** The client's local port: finds this mode's connection in a capture. */
+  clientPort: number;
   /** Per-request latency, in order. */
   latenciesMs: number[];
   medianMs: number;
@@ -140,6 +142,7 @@ async function runMode(server: Server, mode: WriteMode, options: RunOptions): Pr
     return {
       mode,
       noDelay: getNoDelay(socket),
+      clientPort: socket.localPort ?? -1,
       latenciesMs,
       medianMs: median(latenciesMs),
       p90Ms: percentile(latenciesMs, 90),

@@ -1,7 +1,7 @@
 import { verdictOf } from '@connlab/lab';
 import { describe, expect, it } from 'vitest';
 import { run } from './experiment.js';
-import { lesson, toLessonResult } from './lesson.js';
+import { lesson, toLessonResult, wireChecks } from './lesson.js';
 
 describe('lesson 05: Nagle + delayed ACK', () => {
   it('stalls write-write-read with Nagle on, and not with TCP_NODELAY or one write', async () => {
@@ -18,11 +18,19 @@ describe('lesson 05: Nagle + delayed ACK', () => {
   });
 
   it('reports the effect as not reproduced when there is no stall', () => {
-    const flat = (mode: 'nagle' | 'nodelay' | 'one-write') => ({ mode, noDelay: mode === 'nodelay', latenciesMs: [0.1, 0.1], medianMs: 0.1, p90Ms: 0.1, stalled: 0, fastBeforeFirstStall: 2 });
+    const flat = (mode: 'nagle' | 'nodelay' | 'one-write') => ({ mode, clientPort: 0, noDelay: mode === 'nodelay', latenciesMs: [0.1, 0.1], medianMs: 0.1, p90Ms: 0.1, stalled: 0, fastBeforeFirstStall: 2 });
     const result = toLessonResult({ options: { requests: 2, bodyBytes: 100 }, modes: [flat('nagle'), flat('nodelay'), flat('one-write')] });
     expect(verdictOf(result)).toBe('not-reproduced');
     expect(result.checks.filter((c) => !c.passed).map((c) => c.label)).toEqual([expect.stringMatching(/^Nagle on/)]);
     expect(result.figures[0]).toMatchObject({ kind: 'histogram' });
+  });
+
+  it('fails the packet check without held ACKs, with short ones, or with bodies held under TCP_NODELAY', () => {
+    const found = { heldMs: [41, 43], medianHeldMs: 42, released: { nagle: 2, nodelay: 0 }, excerpt: [] };
+    expect(wireChecks(found).every((c) => c.passed)).toBe(true);
+    expect(wireChecks({ ...found, heldMs: [], medianHeldMs: Number.NaN }).every((c) => c.passed)).toBe(false);
+    expect(wireChecks({ ...found, heldMs: [5], medianHeldMs: 5 }).every((c) => c.passed)).toBe(false);
+    expect(wireChecks({ ...found, released: { nagle: 2, nodelay: 1 } }).every((c) => c.passed)).toBe(false);
   });
 
   it('is a lesson the tour can run', () => {

@@ -5,6 +5,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { countTimeWait, listTcpSockets, timeWaitHolder } from '@connlab/inspect';
 import type { TimeWaitCount } from '@connlab/inspect';
+import { sleep } from '@connlab/lab';
 
 /**
  * - `client-close`: the client ends first (FIN from the client)
@@ -44,9 +45,13 @@ export interface CyclesResult {
   timeWait: TimeWaitCount;
   /** The longest time a TIME_WAIT socket still had to live when counted (the kernel's timer), ms. */
   timeWaitRemainingMs: number;
+  /**
+   * How long TIME_WAIT lasts, measured: that timer plus the time since the last
+   * connection closed (the newest TIME_WAIT socket has the most left). NaN when none was left.
+   */
+  timeWaitLengthMs: number;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function connect(port: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
@@ -107,7 +112,8 @@ export async function runCycles(options: CyclesOptions): Promise<CyclesResult> {
   });
   const port = (server.address() as AddressInfo).port;
   const ports = new Set<number>();
-  const result: Omit<CyclesResult, 'timeWait' | 'timeWaitRemainingMs' | 'elapsedMs' | 'portsUsed'> = { mode: options.mode, attempted: 0, succeeded: 0 };
+  const result: Omit<CyclesResult, 'timeWait' | 'timeWaitRemainingMs' | 'timeWaitLengthMs' | 'elapsedMs' | 'portsUsed'> = { mode: options.mode, attempted: 0, succeeded: 0 };
+  let lastClosedAt = performance.now();
   const start = performance.now();
   let shared: net.Socket | undefined;
   try {
@@ -130,6 +136,7 @@ export async function runCycles(options: CyclesOptions): Promise<CyclesResult> {
           // (allowHalfOpen is false). Ending first here could cross the server's
           // FIN on the wire: a simultaneous close, which leaves TIME_WAIT on both sides.
           await done;
+          lastClosedAt = performance.now();
         }
         result.succeeded += 1;
       } catch (error) {
@@ -142,15 +149,19 @@ export async function runCycles(options: CyclesOptions): Promise<CyclesResult> {
       const done = closed(shared);
       shared.end();
       await done;
+      lastClosedAt = performance.now();
     }
     // Let the server side finish its half of each close before counting.
     await Promise.race([Promise.all(serverClosed), sleep(2000)]);
     const elapsedMs = performance.now() - start;
+    const readAt = performance.now();
     const table = await listTcpSockets();
     // Match whole connections, not just the server's port number: port 0 may
     // hand this server a number that other clients' TIME_WAIT sockets still use.
     const remaining = table.filter((e) => timeWaitHolder(e, port, ports) !== undefined).map((e) => e.timerRemainingMs);
-    return { ...result, portsUsed: ports.size, elapsedMs, timeWait: await countTimeWait(port, table, ports), timeWaitRemainingMs: Math.max(0, ...remaining) };
+    const timeWaitRemainingMs = Math.max(0, ...remaining);
+    const timeWaitLengthMs = remaining.length ? timeWaitRemainingMs + (readAt - lastClosedAt) : Number.NaN;
+    return { ...result, portsUsed: ports.size, elapsedMs, timeWait: await countTimeWait(port, table, ports), timeWaitRemainingMs, timeWaitLengthMs };
   } finally {
     shared?.destroy();
     for (const s of serverSockets) s.destroy();

@@ -24,7 +24,9 @@ export const hostModes: readonly CloseMode[] = ['client-close', 'server-close', 
 export interface HostPart {
   defaults: SystemDefaults;
   runs: CyclesResult[];
-  /** Ephemeral ports ÷ TIME_WAIT seconds: new connections per second to one server, at most. */
+  /** The TIME_WAIT length measured on this machine (longest of the runs), s. */
+  timeWaitS: number;
+  /** Ephemeral ports ÷ the measured TIME_WAIT length: new connections per second to one server, at most. */
   boundPerSecond: number;
 }
 
@@ -48,6 +50,10 @@ export interface RunOptions {
   hostCycles: number;
   /** Cycles per step in the 10-port namespace. */
   namespaceCycles: number;
+  /** Ephemeral ports in the namespace (default 10, from 40000). */
+  ports?: number;
+  /** Gap between cycles of the paced tcp_tw_reuse step, ms (default 150). */
+  pacedGapMs?: number;
 }
 
 export interface RunResult {
@@ -62,7 +68,9 @@ export async function runHost(cycles: number): Promise<HostPart> {
   const defaults = systemDefaults();
   const runs: CyclesResult[] = [];
   for (const mode of hostModes) runs.push(await runCycles({ mode, cycles }));
-  return { defaults, runs, boundPerSecond: defaults.localPortRange.count / TIME_WAIT_S };
+  const lengths = runs.map((r) => r.timeWaitLengthMs).filter((ms) => Number.isFinite(ms));
+  const timeWaitS = lengths.length ? Math.max(...lengths) / 1000 : Number.NaN;
+  return { defaults, runs, timeWaitS, boundPerSecond: defaults.localPortRange.count / timeWaitS };
 }
 
 interface StepSpec {
@@ -130,5 +138,6 @@ export async function run(options: RunOptions, progress: (what: string) => void 
   const reason = netnsUnavailableReason();
   if (reason) return { host, skipped: `skipped: port exhaustion in a 10-port namespace: ${reason}` };
   progress('port exhaustion in a private namespace with 10 ports');
-  return { host, namespace: await runNamespace(options.namespaceCycles) };
+  const range = options.ports === undefined ? TINY_RANGE : { low: TINY_RANGE.low, high: TINY_RANGE.low + options.ports - 1 };
+  return { host, namespace: await runNamespace(options.namespaceCycles, range, options.pacedGapMs) };
 }

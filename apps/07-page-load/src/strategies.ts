@@ -1,8 +1,9 @@
-// Load the page four ways with @connlab/http's client, timing every object.
+// Load the page each way with @connlab/http's client, timing every object.
 import { HttpClient } from '@connlab/http';
 import type { ClientResponse, OriginInput, TimingPhase } from '@connlab/http';
 import { TransactionTimer } from '@connlab/netlab';
 import type { TimingResult } from '@connlab/netlab';
+import { BROWSER_CONNECTIONS } from './model.js';
 import type { Strategy } from './model.js';
 import { imagesIn } from './page.js';
 
@@ -41,10 +42,10 @@ export interface LoadOptions {
  * const load = await loadPage('http://127.0.0.1:8080', 'pipelined', { parallel: 4, responseTimeoutMs: 10_000 });
  */
 export async function loadPage(origin: OriginInput, strategy: Strategy, o: LoadOptions): Promise<PageLoad> {
-  const keepAlive = strategy === 'persistent' || strategy === 'pipelined';
+  const keepAlive = strategy === 'persistent' || strategy === 'pipelined' || strategy === 'parallel-persistent';
   const client = new HttpClient({
     timer: (label, at) => new TransactionTimer(label, () => at),
-    connections: strategy === 'parallel' ? o.parallel : 1,
+    connections: strategy === 'parallel' ? o.parallel : strategy === 'parallel-persistent' ? BROWSER_CONNECTIONS : 1,
     pipelining: strategy === 'pipelined' ? 64 : 1,
     retry: false,
     responseTimeoutMs: o.responseTimeoutMs,

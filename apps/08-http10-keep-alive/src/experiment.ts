@@ -4,12 +4,17 @@
 // `Connection: Keep-Alive` (RFC 2068 §19.7.1, RFC 9112 §9.3); the server
 // agrees by echoing `Connection: keep-alive`, and may add the hints
 // `Keep-Alive: timeout=T, max=M`. HTTP/1.1 is persistent without asking.
-import { Wire } from '@connlab/lab';
+import { sleep, Wire } from '@connlab/lab';
 import { createServer, getHeader, parseMessages } from '@connlab/http';
 import type { CloseReason, HttpServer } from '@connlab/http';
+import { defaultHintOptions, runHint } from './hint.js';
+import type { HintOptions, HintResult } from './hint.js';
 
 export interface RunOptions {
-  /** The server's maxRequestsPerConnection (the `max` it advertises). */
+  /**
+   * The `max` the server advertises on its first response: "at most this many
+   * more transactions" (the notes). The server is set to serve max + 1 in all.
+   */
   maxRequests: number;
   /** The server's keep-alive timeout (the `timeout` it advertises, in whole seconds). */
   keepAliveTimeoutMs: number;
@@ -17,10 +22,12 @@ export interface RunOptions {
   settleMs: number;
   /** Give up waiting for any single response or close after this long. */
   waitMs: number;
+  /** The "hint, not a promise" part against a server that closes early. */
+  hint: HintOptions;
 }
 
 /** Defaults: the book's example header, `Keep-Alive: max=5, timeout=120`. */
-export const defaultOptions: RunOptions = { maxRequests: 5, keepAliveTimeoutMs: 120_000, settleMs: 200, waitMs: 3000 };
+export const defaultOptions: RunOptions = { maxRequests: 5, keepAliveTimeoutMs: 120_000, settleMs: 200, waitMs: 3000, hint: defaultHintOptions };
 
 /** One response as the client parsed it. */
 export interface Exchange {
@@ -61,6 +68,7 @@ export interface CaseResult {
 export interface RunResult {
   options: RunOptions;
   cases: CaseResult[];
+  hint: HintResult;
 }
 
 const HOST = '127.0.0.1';
@@ -117,7 +125,7 @@ async function converse(server: HttpServer, name: CaseName, requests: readonly s
     wire.destroy();
     // The server records the reason once its side is fully closed.
     const deadline = performance.now() + options.waitMs;
-    while (!reasons.has(localPort) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    while (!reasons.has(localPort) && performance.now() < deadline) await sleep(5);
     server.off('connectionClose', onClose);
   }
   return {
@@ -138,12 +146,14 @@ export async function run(options: RunOptions = defaultOptions): Promise<RunResu
   const server = createServer((req) => ({
     headers: { 'Content-Type': 'text/plain' },
     body: `request ${req.index} on connection ${req.connectionId}\n`,
-  }), { maxRequestsPerConnection: options.maxRequests, keepAliveTimeoutMs: options.keepAliveTimeoutMs, date: false });
+    // The first response then says max=maxRequests: that many more after it.
+  }), { maxRequestsPerConnection: options.maxRequests + 1, keepAliveTimeoutMs: options.keepAliveTimeoutMs, date: false });
   await server.listen(0, HOST);
   try {
-    const ka = Array.from({ length: options.maxRequests + 2 }, (_, i) => request(`/page-${i + 1}`, '1.0', 'Keep-Alive'));
+    const ka = Array.from({ length: options.maxRequests + 3 }, (_, i) => request(`/page-${i + 1}`, '1.0', 'Keep-Alive'));
     return {
       options,
+      hint: await runHint(options.hint),
       cases: [
         await converse(server, 'http10-plain', [request('/page-1', '1.0')], options),
         await converse(server, 'http10-keep-alive', ka, options),

@@ -1,7 +1,8 @@
 // Lesson 08: HTTP/1.0 keep-alive is asked for by the client and echoed by the server.
-import { check, defineLesson } from '@connlab/lab';
+import { check, defineLesson, withFlags } from '@connlab/lab';
 import type { LessonResult } from '@connlab/lab';
 import { defaultOptions, run } from './experiment.js';
+import { hintChecks, hintFigure, hintLines, hintMeasurements } from './hint-lesson.js';
 import type { CaseName, CaseResult, RunOptions, RunResult } from './experiment.js';
 
 /** Did the server close the connection before the client did? */
@@ -47,12 +48,15 @@ export function toLessonResult(result: RunResult): LessonResult {
   const plainClosed = !!plain && plain.exchanges.length === 1 && serverClosedFirst(plain) && /close/i.test(plain.exchanges[0]!.connection);
   const kaFirst = ka?.exchanges[0];
   const kaEchoed = !!kaFirst && /keep-alive/i.test(kaFirst.connection) && /timeout=\d+/.test(kaFirst.keepAlive) && /max=\d+/.test(kaFirst.keepAlive);
-  const kaMax = !!ka && ka.openAfterFirst && ka.exchanges.length === max && serverClosedFirst(ka) && /close/i.test(ka.exchanges[max - 1]?.connection ?? '');
+  // The notes: "max=5": at most 5 more transactions after the response that says so.
+  const advertisedMax = Number(/max=(\d+)/.exec(kaFirst?.keepAlive ?? '')?.[1] ?? Number.NaN);
+  const followed = (ka?.exchanges.length ?? 0) - 1;
+  const kaMax = !!ka && ka.openAfterFirst && advertisedMax === max && followed === advertisedMax && serverClosedFirst(ka) && /close/i.test(ka.exchanges.at(-1)?.connection ?? '');
   const forgotClosed = !!forgot && forgot.exchanges.length === 2 && serverClosedFirst(forgot);
   const h11Open = !!h11 && h11.openAfterFirst && h11.exchanges.length === 2 && !serverClosedFirst(h11) && h11.exchanges.every((e) => e.connection === '');
 
   const lines: string[] = [
-    `The server: @connlab/http with maxRequestsPerConnection=${max} and keepAliveTimeoutMs=${result.options.keepAliveTimeoutMs}.`,
+    `The server: @connlab/http with maxRequestsPerConnection=${max + 1} and keepAliveTimeoutMs=${result.options.keepAliveTimeoutMs}, so its first response says the notes' "max=${max}, timeout=${Math.ceil(result.options.keepAliveTimeoutMs / 1000)}".`,
     'The client: a raw socket; every byte below is what crossed the wire (\\r\\n shown as text).',
   ];
   for (const c of result.cases) {
@@ -62,16 +66,19 @@ export function toLessonResult(result: RunResult): LessonResult {
     '',
     plainClosed ? 'HTTP/1.0 without Keep-Alive: one response, then the server\'s FIN.' : 'HTTP/1.0 without Keep-Alive: the server did NOT close after one response.',
     kaEchoed ? `Connection: Keep-Alive was echoed as "${kaFirst.connection}" with "Keep-Alive: ${kaFirst.keepAlive}".` : 'The server did not echo Connection: keep-alive with a Keep-Alive field.',
-    kaMax ? `The server closed after exactly ${max} responses; the last one said "Connection: close" instead of counting max down to 0.` : `The server did not close after ${max} responses (${ka?.exchanges.length ?? 0} served).`,
+    kaMax ? `Response 1 said max=${advertisedMax}; exactly ${followed} more requests were answered, the last with "Connection: close" instead of max=0.` : `Response 1 said max=${Number.isNaN(advertisedMax) ? '—' : advertisedMax}, and ${followed} more requests were answered after it.`,
     forgotClosed ? 'A request without Connection: Keep-Alive ends a 1.0 keep-alive connection: the header must be on every request.' : 'Dropping the header on request 2 did not close the connection.',
     h11Open ? 'HTTP/1.1 stayed open with no Connection header at all: persistent is the default.' : 'HTTP/1.1 did not stay open by default.',
   );
 
+  lines.push('', ...hintLines(result.hint));
   return {
     checks: [
       check('HTTP/1.0 without Keep-Alive: one response, then the server closes', plainClosed, `${plain?.exchanges.length ?? 0} response(s), closed by ${plain ? who(plain) : '—'}`),
       check('Connection: Keep-Alive echoed with a Keep-Alive: timeout, max field', kaEchoed, kaFirst ? `"${kaFirst.connection}", "${kaFirst.keepAlive}"` : 'no response'),
-      check(`server closes after exactly ${max} responses, the last saying Connection: close`, kaMax, `${ka?.exchanges.length ?? 0} responses, last "${ka?.exchanges.at(-1)?.connection ?? ''}"`),
+      check(`"max=${max}" on response 1, then exactly that many more responses, the last saying Connection: close`, kaMax,
+        `max=${Number.isNaN(advertisedMax) ? '—' : advertisedMax}, then ${followed} more, last "${ka?.exchanges.at(-1)?.connection ?? ''}"`),
+      ...hintChecks(result.hint),
       check('request 2 without Keep-Alive ends a 1.0 connection', forgotClosed, `${forgot?.exchanges.length ?? 0} responses, closed by ${forgot ? who(forgot) : '—'}`),
       check('HTTP/1.1 stays open with no Connection header', h11Open, `${h11?.exchanges.length ?? 0} responses, closed by ${h11 ? who(h11) : '—'}`),
     ],
@@ -89,12 +96,13 @@ export function toLessonResult(result: RunResult): LessonResult {
         who(c),
         c.serverReason ?? '?',
       ]),
-    }],
+    }, hintFigure(result.hint)],
     measurements: [
       { label: 'responses on a 1.0 connection without Keep-Alive', value: plain?.exchanges.length ?? 0, unit: '', textbook: '1: the server closes after that request' },
-      { label: 'responses on a 1.0 Keep-Alive connection before the server closed it', value: ka?.exchanges.length ?? 0, unit: '', textbook: `max=${max} is a hint, not a promise` },
-      { label: 'max advertised in the first response', value: Number(/max=(\d+)/.exec(kaFirst?.keepAlive ?? '')?.[1] ?? Number.NaN), unit: '', textbook: '"max=5": at most 5 more transactions' },
+      { label: 'max advertised in the first response', value: advertisedMax, unit: '', textbook: '"max=5": at most 5 more transactions' },
+      { label: 'requests answered after that first response', value: followed, unit: '', textbook: '5 (max is counted after the response that carries it)' },
       { label: 'timeout advertised', value: Number(/timeout=(\d+)/.exec(kaFirst?.keepAlive ?? '')?.[1] ?? Number.NaN), unit: 's', textbook: '"timeout=120": idle for 2 minutes' },
+      ...hintMeasurements(result.hint),
       { label: 'responses when request 2 dropped Connection: Keep-Alive', value: forgot?.exchanges.length ?? 0, unit: '', textbook: 'the header goes on every message that wants to persist' },
       { label: 'HTTP/1.1 responses on one connection without asking', value: h11?.exchanges.length ?? 0, unit: '', textbook: 'persistent by default unless Connection: close' },
     ],
@@ -112,8 +120,16 @@ export const lesson = defineLesson({
   title: 'HTTP/1.0 Keep-Alive',
   effect: 'a 1.0 client that asks with Connection: Keep-Alive gets it echoed with Keep-Alive: timeout, max and keeps the connection until max; one that does not ask is closed',
   needsRoot: 'no',
+  flags: {
+    maxRequests: { type: 'int', min: 1, max: 100, help: 'the max= the server advertises on its first response (default 5, as in the notes)' },
+    keepAliveTimeoutMs: { type: 'int', min: 1000, max: 600_000, help: "the server's keep-alive timeout, ms; it advertises it in whole seconds (default 120000)" },
+    idleCloseMs: { type: 'int', min: 10, max: 10_000, help: 'the hasty server closes an idle connection after this long, ms (default 300)' },
+    dropAt: { type: 'int', min: 2, max: 5, help: 'the hasty server drops this request on a connection unanswered (default 3)' },
+  },
   async run(ctx) {
-    ctx.progress('four raw conversations with the @connlab/http server');
-    return toLessonResult(await run(lessonOptions(ctx.quick)));
+    ctx.progress('four raw conversations with the @connlab/http server, then a server that closes early');
+    const o = lessonOptions(ctx.quick);
+    const { idleCloseMs, dropAt, ...own } = ctx.flags ?? {};
+    return toLessonResult(await run({ ...withFlags(o, own), hint: withFlags(o.hint, { idleCloseMs, dropAt }) }));
   },
 });

@@ -2,7 +2,7 @@ import { verdictOf } from '@connlab/lab';
 import { describe, expect, it } from 'vitest';
 import { quickOptions, run } from './experiment.js';
 import type { RunResult } from './experiment.js';
-import { lateSlackMs, timing, toLessonResult } from './lesson.js';
+import { lateSlackMs, timing, toLessonResult, wireCheck } from './lesson.js';
 
 const T = quickOptions.timeoutMs;
 
@@ -56,5 +56,13 @@ describe('keep-alive timeout semantics', () => {
     const first = r.exchanges[0]!;
     const fromFirst: RunResult = { ...r, exchanges: [first], finAt: first.respondedAt + T };
     expect(verdictOf(toLessonResult(fromFirst))).toBe('not-reproduced');
+  });
+
+  it('fails the packet check for a FIN before the timeout, long after it, or never', () => {
+    const found = { lines: [], excerpt: [], finAfterLastMs: T + 1 };
+    expect(wireCheck(found, T).passed).toBe(true);
+    expect(wireCheck({ ...found, finAfterLastMs: T / 2 }, T).passed).toBe(false);
+    expect(wireCheck({ ...found, finAfterLastMs: T + lateSlackMs(T) + 1 }, T).passed).toBe(false);
+    expect(wireCheck({ ...found, finAfterLastMs: Number.NaN }, T).passed).toBe(false);
   });
 });

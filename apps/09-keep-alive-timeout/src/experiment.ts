@@ -7,7 +7,7 @@
 // connection, with gapMs < timeout < 2 × gapMs, so a timer counted from the
 // first response would have closed the connection before the last request.
 import { listTcpSockets, timeWaitHolder } from '@connlab/inspect';
-import { Wire } from '@connlab/lab';
+import { sleep, Wire } from '@connlab/lab';
 import { createServer, parseMessages } from '@connlab/http';
 import type { CloseReason, HttpServer } from '@connlab/http';
 
@@ -64,6 +64,8 @@ export interface TimeWaitSeen {
 
 export interface RunResult {
   options: RunOptions;
+  /** The timed connection's client port: finds it in a capture. */
+  clientPort: number;
   connectedAt: number;
   exchanges: Exchange[];
   /** The server's FIN, as the client saw it ('end'), or null if it never came. */
@@ -82,7 +84,6 @@ export interface RunResult {
 
 const HOST = '127.0.0.1';
 const REQUEST = `GET / HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function responses(wire: Wire): number {
   return parseMessages({ type: 'response' }, [wire.received()]).messages.length;
@@ -175,6 +176,7 @@ export async function run(options: RunOptions = defaultOptions): Promise<RunResu
       const timeWait = await timeWaitOf(port, seen.clientPort);
       return {
         options,
+        clientPort: seen.clientPort,
         connectedAt: wire.connectedAt,
         exchanges,
         finAt,

@@ -1,7 +1,9 @@
 // Lesson 09: the keep-alive timer restarts after every response.
-import { check, defineLesson, formatMs, table } from '@connlab/lab';
-import type { LessonResult, WaterfallFigure } from '@connlab/lab';
-import { defaultOptions, quickOptions, run } from './experiment.js';
+import { capturePath, check, defineLesson, formatMs, table, withFlags } from '@connlab/lab';
+import type { Check, Figure, LessonResult, WaterfallFigure } from '@connlab/lab';
+import { connectionOf, describeEvidence, formatTrace, ladderFigure, runCaptured, skippedCapture, trustedChecks, wireEvidence } from '@connlab/pcap';
+import type { TraceLine, WireEvidence } from '@connlab/pcap';
+import { defaultOptions, quickOptions } from './experiment.js';
 import type { LateRequest, RunResult } from './experiment.js';
 
 /** The numbers the lesson is about, derived from one run. */
@@ -77,8 +79,36 @@ function waterfall(r: RunResult, t: Timing): WaterfallFigure {
   return { kind: 'waterfall', title: `One keep-alive connection, timeout ${formatMs(r.options.timeoutMs)}, requests ${formatMs(r.options.gapMs)} apart`, unit: 'ms', rows };
 }
 
-/** Turn the timed connection into the lesson's printout. */
-export function toLessonResult(r: RunResult): LessonResult {
+/** The timed connection on the wire: the server's FIN and how long after the last response it left. */
+export interface WireFindings {
+  lines: TraceLine[];
+  /** Server FIN − the last response segment, both as captured; NaN without a FIN. */
+  finAfterLastMs: number;
+  /** From the last response to the end of the connection. */
+  excerpt: TraceLine[];
+}
+
+export function wireFindings(r: RunResult, evidence: WireEvidence | undefined): WireFindings | undefined {
+  if (!evidence?.captured) return undefined;
+  const lines = connectionOf(evidence.lines, r.clientPort);
+  const fin = lines.find((l) => l.from === 'server' && l.segment.flags.fin);
+  const lastResponse = fin ? lines.slice(0, lines.indexOf(fin)).findLast((l) => l.from === 'server' && l.segment.payloadLength > 0) : undefined;
+  return {
+    lines,
+    finAfterLastMs: fin && lastResponse ? fin.timeMs - lastResponse.timeMs : Number.NaN,
+    excerpt: lastResponse ? lines.slice(lines.indexOf(lastResponse), lines.indexOf(lastResponse) + 10) : [],
+  };
+}
+
+/** The FIN on the wire came one timeout after the last response: not before it, not much after. */
+export function wireCheck(w: WireFindings, timeoutMs: number): Check {
+  return check(`on the wire: server FIN one timeout after the last response segment (≥ ${formatMs(timeoutMs - 5)}, ≤ ${formatMs(timeoutMs + lateSlackMs(timeoutMs))})`,
+    w.finAfterLastMs >= timeoutMs - 5 && w.finAfterLastMs <= timeoutMs + lateSlackMs(timeoutMs), formatMs(w.finAfterLastMs));
+}
+
+/** Turn the timed connection (and, when captured, its packets) into the lesson's printout. */
+export function toLessonResult(r: RunResult, evidence?: WireEvidence): LessonResult {
+  const wire = wireFindings(r, evidence);
   const t = timing(r);
   const T = r.options.timeoutMs;
   const allAnswered = r.exchanges.length === r.options.requests;
@@ -115,7 +145,24 @@ export function toLessonResult(r: RunResult): LessonResult {
     '',
     'The wire (timed connection):',
     ...r.transcript,
+    ...(evidence ? ['', describeEvidence(evidence)] : []),
   ];
+  if (wire) {
+    lines.push(
+      Number.isFinite(wire.finAfterLastMs)
+        ? `On the wire the server's FIN left ${formatMs(wire.finAfterLastMs)} after its last response segment (timeout ${formatMs(T)}).`
+        : 'No FIN from the server was captured.',
+      ...formatTrace(wire.excerpt, { names: 'roles' }).map((l) => `  ${l}`),
+    );
+  }
+  const figures: Figure[] = t ? [waterfall(r, t)] : [];
+  const onWire = trustedChecks(evidence, wire ? [wireCheck(wire, T)] : []);
+  const skipped = [
+    ...(r.timeWait.available ? [] : ['skipped: counting TIME_WAIT needs a readable /proc/net/tcp (Linux)']),
+    ...(evidence?.captured === false ? [skippedCapture(evidence)] : []),
+    ...(onWire.skipped ? [onWire.skipped] : []),
+  ];
+  if (wire?.lines.length) figures.push(ladderFigure(`The timed connection on the wire, timeout ${formatMs(T)}`, wire.lines, { highlight: (l) => l.from === 'server' && l.segment.flags.fin }));
   return {
     checks: [
       check('every request answered', allAnswered, `${r.exchanges.length} of ${r.options.requests}`),
@@ -123,14 +170,16 @@ export function toLessonResult(r: RunResult): LessonResult {
         t ? `${formatMs(t.finAfterLast)} after the last response, ${formatMs(t.finAfterDeadline)} after the deadline` : 'no FIN'),
       check(`a request sent > ${formatMs(T)} after response 1 was answered (timer restarts)`, notFromFirst, formatMs(lastSentAfterFirst)),
       check('requests written after the FIN get no response', lateLost, `${[r.afterFin, r.afterGone].filter((l) => l.responseBytes > 0).length} of 2 answered`),
+      ...onWire.checks,
       ...(r.timeWait.available
         ? [check('TIME_WAIT on the server (the active closer), none on the client', twOk, `server ${r.timeWait.server}, client ${r.timeWait.client}`)]
         : []),
     ],
-    ...(r.timeWait.available ? {} : { skipped: 'skipped: counting TIME_WAIT needs a readable /proc/net/tcp (Linux)' }),
+    ...(skipped.length ? { skipped: skipped.join('; ') } : {}),
     lines,
-    figures: t ? [waterfall(r, t)] : [],
+    figures,
     measurements: [
+      ...(wire ? [{ label: 'server FIN after the last response, on the wire', value: wire.finAfterLastMs, unit: 'ms', textbook: 'keepalive_timeout after the last response (the notes\' tcpdump: 180 s)' }] : []),
       { label: 'server FIN after the LAST response', value: t?.finAfterLast ?? Number.NaN, unit: 'ms', textbook: 'keepalive_timeout after the last response (180 s in the notes)' },
       { label: "server FIN after the server's idle deadline", value: t?.finAfterDeadline ?? Number.NaN, unit: 'ms', textbook: 'the deadline moves to response + timeout' },
       { label: 'server FIN after the first response', value: t?.finAfterFirst ?? Number.NaN, unit: 'ms', textbook: '3 requests 120 s apart outlived a 180 s timeout' },
@@ -150,9 +199,19 @@ export const lesson = defineLesson({
   title: 'Keep-alive timeout semantics',
   effect: "the server's FIN comes one timeout after the LAST response (the idle timer restarts after each), and a closed connection takes no more requests",
   needsRoot: 'no',
+  flags: {
+    timeoutMs: { type: 'int', min: 50, max: 60_000, help: "the server's keep-alive timeout, ms (default 1000, 500 with --quick)" },
+    gapMs: { type: 'int', min: 0, max: 60_000, help: 'pause between requests, ms (default 700, 350 with --quick)' },
+    requests: { type: 'int', min: 1, max: 20, help: 'requests on the timed connection (default 3)' },
+    lingerMs: { type: 'int', min: 0, max: 10_000, help: 'how long the closing server discards late bytes before it resets, ms (default 500)' },
+    lateWaitMs: { type: 'int', min: 10, max: 10_000, help: 'how long to wait for an answer to a late request, ms (default 250)' },
+  },
   async run(ctx) {
-    const options = ctx.quick ? quickOptions : defaultOptions;
+    const options = withFlags(ctx.quick ? quickOptions : defaultOptions, ctx.flags);
     ctx.progress(`${options.requests} requests ${options.gapMs} ms apart on one connection, keep-alive timeout ${options.timeoutMs} ms`);
-    return toLessonResult(await run(options));
+    // Inside a lab namespace when there is one, so its loopback carries only this run's packets.
+    const pcapPath = capturePath(ctx, { number: 9, slug: 'keep-alive-timeout' });
+    const captured = await runCaptured<RunResult>(new URL('./experiment.ts', import.meta.url), 'run', options, pcapPath ? { pcapPath } : {});
+    return toLessonResult(captured.result, wireEvidence(captured));
   },
 });

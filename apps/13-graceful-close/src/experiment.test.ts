@@ -1,7 +1,7 @@
 import { verdictOf } from '@connlab/lab';
 import { describe, expect, it } from 'vitest';
 import { runCase } from './experiment.js';
-import { toLessonResult } from './lesson.js';
+import { toLessonResult, wireCheck } from './lesson.js';
 
 describe('graceful close vs RST', () => {
   it('an abrupt close loses the unread answer of a client that reads after sending, with ECONNRESET or EPIPE', async () => {
@@ -22,7 +22,7 @@ describe('graceful close vs RST', () => {
   });
 
   it('the lesson reports the effect from the measurement, and not when nothing was lost', () => {
-    const base = { expectedBytes: 100, uploadedBytes: 1, drainedBytes: 0, ms: 1 };
+    const base = { clientPort: 1, expectedBytes: 100, uploadedBytes: 1, drainedBytes: 0, ms: 1 };
     const lost = toLessonResult({
       cases: [
         { ...base, close: 'abrupt', read: 'after-sending', receivedBytes: 0, clientError: 'ECONNRESET', complete: false },
@@ -37,5 +37,13 @@ describe('graceful close vs RST', () => {
       ],
     });
     expect(verdictOf(notLost)).toBe('not-reproduced');
+  });
+
+  it('fails the packet check when an abrupt close sent no RST, or a graceful one did', () => {
+    const found = { abruptReset: 2, abrupt: 2, gracefulReset: 0, excerpt: [], gracefulExcerpt: [] };
+    expect(wireCheck(found).passed).toBe(true);
+    expect(wireCheck({ ...found, abruptReset: 1 }).passed).toBe(false);
+    expect(wireCheck({ ...found, gracefulReset: 1 }).passed).toBe(false);
+    expect(wireCheck({ ...found, abrupt: 0, abruptReset: 0 }).passed).toBe(false);
   });
 });

@@ -33,6 +33,8 @@ export interface CaseOptions {
 export interface CaseResult {
   close: CloseMode;
   read: ReadMode;
+  /** The client's local port: finds this case's connection in a capture. */
+  clientPort: number;
   /** Bytes of the response (head + body) the server wrote. */
   expectedBytes: number;
   /** Bytes of it the client actually read. */
@@ -64,6 +66,8 @@ function responseFor(bodyBytes: number): Buffer {
 interface ServerSide {
   port: number;
   drained: () => number;
+  /** Resolves when the accepted connection has closed on the server's side (at once if none came). */
+  settled: () => Promise<void>;
   close: () => Promise<void>;
 }
 
@@ -74,7 +78,9 @@ interface ServerSide {
  */
 async function startServer(mode: CloseMode, response: Buffer, lingerMs: number): Promise<ServerSide> {
   let drained = 0;
+  let closed: Promise<void> = Promise.resolve();
   const server = await listenLoopback((socket) => {
+    closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('error', () => undefined); // the abrupt path resets on purpose
     let answered = false;
     socket.on('data', (chunk: Buffer) => {
@@ -98,7 +104,7 @@ async function startServer(mode: CloseMode, response: Buffer, lingerMs: number):
       });
     });
   }, { allowHalfOpen: true });
-  return { port: server.port, drained: () => drained, close: server.close };
+  return { port: server.port, drained: () => drained, settled: () => closed, close: server.close };
 }
 
 /** Run one combination of server close mode and client read mode. */
@@ -111,8 +117,10 @@ export async function runCase(options: Partial<CaseOptions> & Pick<CaseOptions, 
   let received = 0;
   let uploaded = 0;
   let clientError: string | undefined;
+  let clientPort = -1;
   try {
     await once(socket, 'connect');
+    clientPort = socket.localPort ?? -1;
     if (o.read === 'after-sending') socket.pause();
     socket.on('data', (chunk: Buffer) => { received += chunk.length; });
     const finished = new Promise<void>((resolve) => {
@@ -140,11 +148,16 @@ export async function runCase(options: Partial<CaseOptions> & Pick<CaseOptions, 
     clearTimeout(timer);
   } finally {
     socket.destroy();
+    // The client's kernel may still be delivering the last of the upload after the client
+    // closed its socket; let the server drain it and close on its own (FIN or linger), or
+    // closing the listener would reset a connection the run is not about.
+    await Promise.race([server.settled(), new Promise((resolve) => setTimeout(resolve, o.lingerMs + 500))]);
     await server.close();
   }
   return {
     close: o.close,
     read: o.read,
+    clientPort,
     expectedBytes: response.length,
     receivedBytes: received,
     uploadedBytes: uploaded,

@@ -8,7 +8,7 @@
 // deadline and one timer fires for the earliest, so a sweep touches only the
 // connections that expire. Here five clients with different habits connect
 // and the table is printed at a few instants while the sweep closes the idle ones.
-import { Wire } from '@connlab/lab';
+import { sleep, Wire } from '@connlab/lab';
 import { createServer, parseMessages } from '@connlab/http';
 import type { CloseReason, ConnectionInfo, TimerName } from '@connlab/http';
 
@@ -32,6 +32,10 @@ export interface RunOptions {
   snapshotsAt: number[];
   /** When the run ends (the steady client stops and closes), ms from the start. */
   durationMs: number;
+  /** The steady client's pause between requests (default a third of the keep-alive timeout). */
+  steadyGapMs?: number;
+  /** The server's maxRequestsPerConnection (default 0: no limit). */
+  maxRequestsPerConnection?: number;
 }
 
 export const defaultOptions: RunOptions = {
@@ -102,7 +106,6 @@ export interface RunResult {
 
 const HOST = '127.0.0.1';
 const REQUEST = `GET / HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function responsesIn(wire: Wire): { count: number; lastStatus: number | null } {
   const { messages } = parseMessages({ type: 'response' }, [wire.received()]);
@@ -115,6 +118,7 @@ export async function run(options: RunOptions = defaultOptions): Promise<RunResu
   const server = createServer(() => ({ body: 'ok\n' }), {
     keepAliveTimeoutMs: T,
     headersTimeoutMs: options.headersTimeoutMs,
+    maxRequestsPerConnection: options.maxRequestsPerConnection ?? 0,
     date: false,
   });
   const { port } = await server.listen(0, HOST);
@@ -172,7 +176,7 @@ export async function run(options: RunOptions = defaultOptions): Promise<RunResu
     const wire = await open('steady');
     while (!stop) {
       await request(wire);
-      await sleep(T / 3);
+      await sleep(options.steadyGapMs ?? T / 3);
     }
   })();
   const burst = (async () => {

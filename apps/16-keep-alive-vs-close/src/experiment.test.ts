@@ -2,7 +2,7 @@ import { verdictOf } from '@connlab/lab';
 import { describe, expect, it } from 'vitest';
 import { quickOptions, run } from './experiment.js';
 import type { RunResult } from './experiment.js';
-import { compare, toLessonResult } from './lesson.js';
+import { compare, memoryChecks, toLessonResult } from './lesson.js';
 
 describe('keep-alive vs a new connection per request', () => {
   let r: RunResult;
@@ -36,6 +36,15 @@ describe('keep-alive vs a new connection per request', () => {
     expect(r.memory.open).toBeGreaterThanOrEqual(quickOptions.idleConnections);
     expect(r.memory.heapPerConnection).toBeGreaterThan(0);
     expect(r.memory.heapPerConnection).toBeLessThan(256 * 1024);
+    expect(memoryChecks(r.memory).filter((c) => !c.passed)).toEqual([]);
+  });
+
+  it('fails the memory check when the heap did not grow with the connections', () => {
+    const flat = { ...r.memory, heapMid: r.memory.heapBefore + 1000, heapAfter: r.memory.heapBefore + 1000, heapPerConnectionFirstHalf: 10, heapPerConnectionSecondHalf: 0, heapNoise: 4000 };
+    expect(memoryChecks(flat).filter((c) => !c.passed).map((c) => c.label)).toEqual([
+      expect.stringMatching(/^idle connections cost heap steadily/),
+      expect.stringMatching(/^heap growth with the idle connections > 10× the noise/),
+    ]);
   });
 
   it('reports reproduced from the measurement, and not when both ways leave as many TIME_WAIT sockets', () => {

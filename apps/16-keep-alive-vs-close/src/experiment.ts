@@ -57,6 +57,16 @@ export interface MemoryResult {
   rssPerConnection: number;
   heapPerConnection: number;
   externalPerConnection: number;
+  /** Heap with the first half of the idle connections open. */
+  heapMid: number;
+  /** Heap bytes per connection for the first and the second half of them. */
+  heapPerConnectionFirstHalf: number;
+  heapPerConnectionSecondHalf: number;
+  /** |difference| between two heap readings with nothing opened in between: the measurement's noise. */
+  heapNoise: number;
+  /** The server's open file descriptors before and after (null where /proc/self/fd is not readable). */
+  fdsBefore: number | null;
+  fdsAfter: number | null;
 }
 
 export interface RunResult {
@@ -279,11 +289,24 @@ export async function run(options: RunOptions = defaultOptions): Promise<RunResu
       { way: 'close', requests: options.requests, ms: cl.ms, perSecond: options.requests / (cl.ms / 1000), connections: cl.connections, accepted: after.accepted.close - base.accepted.close, timeWait: await timeWaitOf(closePort, cl.clientPorts) },
     ];
 
+    // Two readings with nothing in between give the noise; then the idle
+    // connections are opened in two halves, so the cost per connection is
+    // measured twice and can be compared with itself.
     const before = await server.stats(5000);
-    idle = await openIdle(keepAlivePort, options.idleConnections);
-    const held = await server.stats(5000);
+    const again = await server.stats(5000);
     const n = options.idleConnections;
+    const half = Math.floor(n / 2);
+    idle = await openIdle(keepAlivePort, half);
+    const mid = await server.stats(5000);
+    idle.push(...await openIdle(keepAlivePort, n - half));
+    const held = await server.stats(5000);
     const memory: MemoryResult = {
+      heapMid: mid.heapUsed,
+      heapPerConnectionFirstHalf: (mid.heapUsed - before.heapUsed) / half,
+      heapPerConnectionSecondHalf: (held.heapUsed - mid.heapUsed) / (n - half),
+      heapNoise: Math.abs(again.heapUsed - before.heapUsed),
+      fdsBefore: before.fds,
+      fdsAfter: held.fds,
       connections: n,
       open: held.open,
       rssBefore: before.rss,

@@ -1,6 +1,6 @@
 // Lesson 16: keep-alive saves connections, accept/close work and TIME_WAIT, but idle connections cost memory.
-import { check, defineLesson, formatBytes, formatMs, table } from '@connlab/lab';
-import type { LessonResult } from '@connlab/lab';
+import { check, defineLesson, formatBytes, formatMs, table, withFlags } from '@connlab/lab';
+import type { Check, LessonResult } from '@connlab/lab';
 import { defaultOptions, quickOptions, run } from './experiment.js';
 import type { RunResult, Way, WayResult } from './experiment.js';
 
@@ -25,6 +25,29 @@ export function compare(r: RunResult): Comparison | null {
   };
 }
 
+/**
+ * Idle connections cost memory: the heap grows by about the same amount per
+ * connection in each half (a steady per-connection cost, well above the
+ * noise of two readings), and each holds a kernel socket: one fd per connection.
+ */
+export function memoryChecks(m: RunResult['memory']): Check[] {
+  const [first, second] = [m.heapPerConnectionFirstHalf, m.heapPerConnectionSecondHalf];
+  const growth = m.heapAfter - m.heapBefore;
+  const checks = [
+    check('idle connections cost heap steadily: the second half of them 0.5–2× the first half per connection',
+      first > 0 && second >= 0.5 * first && second <= 2 * first,
+      `${formatBytes(Math.round(first))} vs ${formatBytes(Math.round(second))} per connection`),
+    check('heap growth with the idle connections > 10× the noise of two readings with none opened',
+      growth > 10 * m.heapNoise, `${formatBytes(growth)} vs noise ${formatBytes(m.heapNoise)}`),
+  ];
+  if (m.fdsBefore !== null && m.fdsAfter !== null) {
+    const fds = m.fdsAfter - m.fdsBefore;
+    checks.push(check(`each idle connection holds a kernel socket in the server: fds grew by ${m.connections} ± 2 %`,
+      Math.abs(fds - m.connections) <= 0.02 * m.connections, `${fds} fds for ${m.connections} connections`));
+  }
+  return checks;
+}
+
 const label: Record<Way, string> = { 'keep-alive': 'keep-alive', close: 'new connection per request' };
 
 /** Turn the run into the lesson's printout. */
@@ -37,7 +60,7 @@ export function toLessonResult(r: RunResult): LessonResult {
   const faster = !!c && c.speedup > 1;
   // "A wide margin": ten times fewer TIME_WAIT sockets (or accepts, where /proc/net/tcp is not readable).
   const fewerTw = !!c && (c.timeWaitRatio ?? c.acceptRatio) >= 10;
-  const costs = m.heapPerConnection > 0;
+  const costs = memoryChecks(m);
 
   const rows = r.ways.map((w) => [
     label[w.way],
@@ -61,15 +84,19 @@ export function toLessonResult(r: RunResult): LessonResult {
       : 'TIME_WAIT not counted: /proc/net/tcp is not readable here.',
     '',
     `Then ${m.connections} idle keep-alive connections (one request each, then silence) held by the server process:`,
-    `  heap ${formatBytes(m.heapBefore)} → ${formatBytes(m.heapAfter)} (${formatBytes(Math.round(m.heapPerConnection))} per connection), RSS ${formatBytes(m.rssBefore)} → ${formatBytes(m.rssAfter)} (${formatBytes(Math.max(0, Math.round(m.rssPerConnection)))} per connection).`,
-    '  Not counted above: the kernel socket for each (struct sock, buffers) and one file descriptor each.',
+    `  heap ${formatBytes(m.heapBefore)} → ${formatBytes(m.heapMid)} with half of them → ${formatBytes(m.heapAfter)} with all: ${formatBytes(Math.round(m.heapPerConnectionFirstHalf))} per connection for the first half, ${formatBytes(Math.round(m.heapPerConnectionSecondHalf))} for the second.`,
+    `  Two heap readings with nothing opened in between differed by ${formatBytes(m.heapNoise)}: the growth is the connections, not noise.`,
+    `  RSS ${formatBytes(m.rssBefore)} → ${formatBytes(m.rssAfter)} (${formatBytes(Math.max(0, Math.round(m.rssPerConnection)))} per connection).`,
+    m.fdsBefore !== null && m.fdsAfter !== null
+      ? `  The kernel's side: the server's open file descriptors went ${m.fdsBefore} → ${m.fdsAfter}, one socket (struct sock and its buffers, in kernel memory, not in RSS) per connection.`
+      : '  The kernel\'s side (a socket and a file descriptor each) is not counted here: /proc/self/fd is not readable.',
   ];
   return {
     checks: [
       check('keep-alive serves more requests per second', faster, c ? `${c.speedup.toFixed(2)}× (${Math.round(ka?.perSecond ?? 0)} vs ${Math.round(cl?.perSecond ?? 0)} req/s)` : 'a way did not run'),
       check(c?.timeWaitRatio != null ? 'new-connection way leaves ≥ 10× the TIME_WAIT sockets' : 'new-connection way makes ≥ 10× the accept() calls', fewerTw,
         c ? `${(c.timeWaitRatio ?? c.acceptRatio).toFixed(0)}×` : 'a way did not run'),
-      check('idle keep-alive connections cost server heap', costs, `${formatBytes(Math.round(m.heapPerConnection))} per connection`),
+      ...costs,
     ],
     lines,
     figures: [
@@ -109,8 +136,13 @@ export const lesson = defineLesson({
   title: 'Keep-alive vs a new connection per request',
   effect: 'keep-alive serves more requests per second with far fewer accepts and TIME_WAIT sockets, while each idle connection holds server memory',
   needsRoot: 'no',
+  flags: {
+    requests: { type: 'int', min: 10, max: 100_000, help: 'requests each way (default 2000, 300 with --quick)' },
+    concurrency: { type: 'int', min: 1, max: 256, help: 'client loops at once, each way (default 4)' },
+    idleConnections: { type: 'int', min: 2, max: 20_000, help: 'idle keep-alive connections for the memory measurement (default 2000, 200 with --quick)' },
+  },
   async run(ctx) {
-    const options = ctx.quick ? quickOptions : defaultOptions;
+    const options = withFlags(ctx.quick ? quickOptions : defaultOptions, ctx.flags);
     ctx.progress(`${options.requests} requests each way, then ${options.idleConnections} idle connections`);
     return toLessonResult(await run(options));
   },

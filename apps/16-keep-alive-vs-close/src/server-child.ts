@@ -2,6 +2,7 @@
 // and the load generator does not share its event loop. Two identical
 // @connlab/http servers: one for the keep-alive run, one for the close run, so
 // each has its own port and its own TIME_WAIT count.
+import { readdirSync } from 'node:fs';
 import { createServer } from '@connlab/http';
 import type { HttpServer } from '@connlab/http';
 
@@ -11,7 +12,7 @@ export type ChildCommand = { cmd: 'stats' } | { cmd: 'close' };
 /** What the child reports. */
 export type ChildMessage =
   | { kind: 'ready'; keepAlivePort: number; closePort: number }
-  | { kind: 'stats'; accepted: { keepAlive: number; close: number }; open: number; rss: number; heapUsed: number; external: number; arrayBuffers: number }
+  | { kind: 'stats'; accepted: { keepAlive: number; close: number }; open: number; rss: number; heapUsed: number; external: number; arrayBuffers: number; fds: number | null }
   | { kind: 'closed' };
 
 function hello(): HttpServer {
@@ -21,6 +22,15 @@ function hello(): HttpServer {
     maxRequestsPerConnection: 0,
     date: false,
   });
+}
+
+/** Open file descriptors of this process (Linux: /proc/self/fd), or null where that is not readable. */
+function openFds(): number | null {
+  try {
+    return readdirSync('/proc/self/fd').length;
+  } catch {
+    return null;
+  }
 }
 
 function send(message: ChildMessage): void {
@@ -50,6 +60,7 @@ async function main(): Promise<void> {
         heapUsed: m.heapUsed,
         external: m.external,
         arrayBuffers: m.arrayBuffers,
+        fds: openFds(),
       });
     } else {
       void Promise.all([keepAlive.close({ graceMs: 2000 }), close.close({ graceMs: 2000 })]).then(() => {

@@ -21,12 +21,13 @@ const spec = {
   report: { type: 'string', default: 'report/index.html', help: 'where to write the HTML report' },
   noReport: { type: 'boolean', help: 'do not write the HTML report' },
   timeout: { type: 'int', min: 1, help: 'seconds one lesson may run before it counts as failed (default 180 with --quick, else 600)' },
+  capture: { type: 'string', help: 'write each packet-capturing lesson\'s packets to DIR/NN-slug.pcap (open them with tcpdump -r, Wireshark or connlab trace)' },
 } as const;
 
 const info = {
   usage: 'npm start --',
   summary: 'The lab tour: run every lesson in order, print what this machine measured beside the notes, write an HTML report.',
-  examples: ['npm start', 'npm start -- --quick', 'npm start -- --lesson 5 --lesson time-wait', 'npm start -- --lesson 2,3,4 --no-report', 'npm start -- --list', 'npm start -- --quick --json > results.json'],
+  examples: ['npm start', 'npm start -- --quick', 'npm start -- --lesson 5 --lesson time-wait', 'npm start -- --lesson 2,3,4 --no-report', 'npm start -- --list', 'npm start -- --quick --json > results.json', 'npm start -- --capture captures'],
 };
 
 async function list(entries: ReturnType<typeof lessonEntries>): Promise<void> {
@@ -64,8 +65,10 @@ runMain('tour', async () => {
   }
 
   const progress = new ProgressDisplay(process.stderr);
+  if (flags.capture !== undefined) mkdirSync(flags.capture, { recursive: true });
   const run = await runTour(entries, {
     quick: flags.quick,
+    ...(flags.capture === undefined ? {} : { captureDir: resolve(flags.capture) }),
     timeoutMs: (flags.timeout ?? (flags.quick ? 180 : 600)) * 1000,
     trapStrayErrors: true,
     onStrayError: (error) => {

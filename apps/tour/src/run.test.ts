@@ -37,6 +37,14 @@ async function tour(fakes: ReturnType<typeof fake>[], timeoutMs = 5000) {
 }
 
 describe('runTour', () => {
+  it('hands --capture DIR to every lesson, and nothing without it', async () => {
+    const seen: (string | undefined)[] = [];
+    const lesson = fake(1, 'a', (ctx) => { seen.push(ctx.captureDir); return Promise.resolve(result({})); });
+    await runTour([lesson.entry], { quick: true, timeoutMs: 5000, captureDir: '/tmp/caps', load: () => Promise.resolve(lesson.lesson) });
+    await runTour([lesson.entry], { quick: true, timeoutMs: 5000, load: () => Promise.resolve(lesson.lesson) });
+    expect(seen).toEqual(['/tmp/caps', undefined]);
+  });
+
   it('runs lessons in order, passes quick and reports progress between start and end', async () => {
     let sawQuick = false;
     const { run, events } = await tour([

@@ -53,6 +53,8 @@ export interface TourHooks {
 
 export interface RunTourOptions {
   quick: boolean;
+  /** `--capture DIR`: lessons that capture packets write DIR/NN-slug.pcap. */
+  captureDir?: string;
   /** Per-lesson limit; a lesson still running then is recorded as failed. */
   timeoutMs: number;
   hooks?: TourHooks;
@@ -179,7 +181,11 @@ async function runAll(entries: readonly LessonEntry[], options: RunTourOptions, 
     let lesson: Lesson | undefined;
     try {
       lesson = await load(entry);
-      const running = lesson.run({ quick: options.quick, progress: (what) => hooks.onProgress?.(what) });
+      const running = lesson.run({
+        quick: options.quick,
+        progress: (what) => hooks.onProgress?.(what),
+        ...(options.captureDir === undefined ? {} : { captureDir: options.captureDir }),
+      });
       const result: unknown = await settle(running, options.timeoutMs, base.id, strays);
       if (!isLessonResult(result)) throw new TypeError(`${base.id} returned something that is not a lesson result`);
       record = { ...base, title: lesson.title, effect: lesson.effect, needsRoot: lesson.needsRoot, status: statusOf(result), durationMs: nowMs() - t0, result };

@@ -8,12 +8,12 @@ import type { TourRun } from './run.js';
 export const hostile = `<script>document.title="pwned"</script><img src=x onerror=alert(1)> & "quotes" 'too'`;
 
 /**
- * A tour run covering bars, line, waterfall, histogram and table figures and
+ * A tour run covering bars, line, waterfall, histogram, table and ladder figures and
  * every status: reproduced, partly-skipped, emulated, not-reproduced, skipped
  * and failed (one lesson throwing, one that could not be loaded).
  *
  * @example
- * renderReport(sampleRun()); // a page with 9 lessons and 6 figures
+ * renderReport(sampleRun()); // a page with 9 lessons and 7 figures
  */
 export function sampleRun(): TourRun {
   const cwnd = Array.from({ length: 24 }, (_, i) => [i * 10, Math.min(10 * 2 ** Math.floor(i / 4), 320)] as [number, number]);
@@ -71,6 +71,18 @@ export function sampleRun(): TourRun {
           figures: [
             { kind: 'bars', title: 'Median time per request', unit: 'ms', bars: [{ label: 'Nagle on', value: 44.1, note: 'stall' }, { label: 'TCP_NODELAY', value: 0.09 }, { label: 'one write', value: 0.07 }] },
             { kind: 'histogram', title: 'Request latency', unit: 'ms', series: [{ name: 'Nagle on', buckets: [{ upTo: 1, count: 1 }, { upTo: 40, count: 0 }, { upTo: 50, count: 19 }] }, { name: 'TCP_NODELAY', buckets: [{ upTo: 1, count: 20 }] }] },
+            {
+              kind: 'ladder',
+              title: 'One stalled request on the wire, Nagle on',
+              sides: ['client', 'server'],
+              arrows: [
+                { from: 0, atMs: 0, label: 'P. 163:225', note: 'request data' },
+                { from: 1, atMs: 42.8, label: '. ack 225', note: 'ACK held 42.8 ms: delayed ACK', highlight: true },
+                { from: 0, atMs: 42.84, label: 'P. 225:325', note: 'sent as the ACK came: Nagle held it 42.8 ms', highlight: true },
+                { from: 1, atMs: 42.85, label: '. ack 325', note: 'ACK of new data' },
+                { from: 1, atMs: 43.16, label: 'P. 41:81', note: 'response data <script>alert(1)</script>' },
+              ],
+            },
           ],
           measurements: [{ label: 'stall per request, Nagle on', value: 44.1, unit: 'ms', textbook: '100–200 ms (book), ~40 ms on Linux' }],
         },

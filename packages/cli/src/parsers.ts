@@ -77,6 +77,22 @@ export function wholeNumber(min = 1, max = Number.MAX_SAFE_INTEGER): (raw: strin
 }
 
 /**
+ * A duration in ms that the kernel keeps in whole seconds (TCP_KEEPIDLE:
+ * 1 to 32767 s, MAX_TCP_KEEPIDLE in include/net/tcp.h): a multiple of 1000.
+ *
+ * @example
+ * ```ts
+ * wholeSecondsMs('60000'); // 60000
+ * wholeSecondsMs('1500');  // throws: a multiple of 1000
+ * ```
+ */
+export function wholeSecondsMs(raw: string): number {
+  const ms = wholeNumber(1000, 32_767_000)(raw);
+  if (ms % 1000 !== 0) throw new InvalidArgumentError(`the kernel keeps this in whole seconds: expected a multiple of 1000 ms, got ${ms}`);
+  return ms;
+}
+
+/**
  * A duration ≥ 0 in the unit the option names (ms or s); decimals allowed.
  *
  * @example

@@ -30,7 +30,9 @@ export async function runCliProcess(argv: readonly string[]): Promise<never> {
     stderr: (text) => process.stderr.write(text),
     signal: stop.signal,
   });
-  // Stdout and stderr are synchronous for files, pipes and terminals on Linux,
-  // so nothing written is lost; exiting here also ends any timer a library left.
+  // A pipe whose reader is slower than us (`connlab trace big.pcap --json | wc -c`)
+  // still holds queued output: exiting at once cut it at 64 KiB. Wait until both
+  // streams have flushed; exiting then also ends any timer a library left.
+  await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((resolve) => stream.write('', resolve))));
   process.exit(code);
 }

@@ -1,7 +1,7 @@
 // The argument parsers: what they accept and the message for what they refuse.
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { parseByteCount, parseHeader, parseHostPort, parseListenPort, parsePort, parseRate } from '../src/parsers.js';
+import { parseByteCount, parseHeader, parseHostPort, parseListenPort, parsePort, parseRate, wholeSecondsMs } from '../src/parsers.js';
 import { parseState } from '../src/commands/sockets.js';
 
 describe('argument parsers', () => {
@@ -10,6 +10,12 @@ describe('argument parsers', () => {
     expect(parsePort('65535')).toBe(65535);
     for (const bad of ['0', '65536', '-1', '80.5', 'http', '']) expect(() => parsePort(bad)).toThrow(InvalidArgumentError);
     expect(() => parseListenPort('65536')).toThrow('port must be from 0 to 65535, got 65536');
+  });
+
+  it('takes ms for a value the kernel keeps in whole seconds, and refuses what it would round', () => {
+    expect(wholeSecondsMs('60000')).toBe(60_000);
+    expect(() => wholeSecondsMs('1500')).toThrow('expected a multiple of 1000 ms, got 1500');
+    for (const bad of ['60', '0', '32768000', '1e3']) expect(() => wholeSecondsMs(bad)).toThrow(InvalidArgumentError);
   });
 
   it('splits HOST:PORT, with IPv6 hosts in brackets', () => {

@@ -1,19 +1,18 @@
 // connlab sockets (from /proc/net/tcp) and connlab tcp-info (TCP_INFO via getsockopt), on live local sockets.
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { listenLoopback } from '@connlab/lab';
 import { cli, closedPort, useCleanup } from './helpers.js';
 
 const linux = process.platform === 'linux';
 const track = useCleanup();
 
 async function listen(): Promise<number> {
-  const server = track.server(net.createServer((socket) => {
-    track.socket(socket);
+  const server = track.server(await listenLoopback((socket) => {
     socket.on('error', () => undefined);
     socket.on('end', () => socket.end());
   }));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as net.AddressInfo).port;
+  return server.port;
 }
 
 describe.skipIf(!linux)('connlab sockets (Linux: reads /proc/net/tcp)', () => {
@@ -42,7 +41,7 @@ describe.skipIf(!linux)('connlab sockets (Linux: reads /proc/net/tcp)', () => {
 describe.skipIf(!linux)('connlab tcp-info (Linux: TCP_INFO through getsockopt)', () => {
   it('prints rtt, cwnd and mss of a live local connection, and the keepalive values read back', async () => {
     const port = await listen();
-    const { code, stdout, stderr } = await cli('tcp-info', `127.0.0.1:${port}`, '--nodelay', '--keepalive', '30');
+    const { code, stdout, stderr } = await cli('tcp-info', `127.0.0.1:${port}`, '--nodelay', '--keepalive', '30000');
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toMatch(/^ {2}state +ESTAB/m);

@@ -59,6 +59,17 @@ describe('createEchoServer', () => {
     expect(Buffer.concat(chunks).toString()).toBe(notesMessage);
   });
 
+  it('reports what each kernel read delivered, before readSize splits it', async () => {
+    const kernel: number[] = [];
+    const chunks: number[] = [];
+    const server = await startServer({ readSize: 16, onKernelRead: (bytes) => kernel.push(bytes), onChunk: (c) => chunks.push(c.length) });
+    const reply = await echo(notesMessage, { ...server.address, timeoutMs: 5000 });
+    expect(reply.data.toString()).toBe(notesMessage);
+    // One write on loopback arrives as one read; the 16-byte pieces are the server's.
+    expect(kernel).toEqual([notesMessage.length]);
+    expect(chunks).toHaveLength(Math.ceil(notesMessage.length / 16));
+  });
+
   it('without readSize reads whatever arrived, in pieces much larger than 16 bytes', async () => {
     const sizes: number[] = [];
     const server = await startServer({ onChunk: (chunk) => sizes.push(chunk.length) });

@@ -48,6 +48,12 @@ export interface EchoServerOptions {
   onConnection?: (conn: EchoConnectionInfo) => void;
   /** Called with each piece the server read, before echoing it (at most `readSize` bytes). */
   onChunk?: (chunk: Buffer, conn: EchoConnectionInfo) => void;
+  /**
+   * Called with the size of every read from the kernel (one read(2) by libuv,
+   * pushed into the socket's stream), before the server takes its pieces:
+   * what the stream delivered, whatever `readSize` the server then uses.
+   */
+  onKernelRead?: (bytes: number, conn: EchoConnectionInfo) => void;
   /** Called when the peer's FIN arrives (the notes' "no data from"): an empty read. */
   onPeerEnd?: (conn: EchoConnectionInfo) => void;
   /** Called when a connection is fully closed. */
@@ -161,6 +167,18 @@ function attachLean(conn: Connection, onChunk: EchoServerOptions['onChunk']): vo
   });
 }
 
+/**
+ * Node hands each buffer libuv read from the kernel to the stream's push()
+ * (onStreamRead); wrapping this socket's push sees those reads one by one.
+ */
+function observeKernelReads(socket: net.Socket, onRead: (bytes: number) => void): void {
+  const push = socket.push.bind(socket);
+  socket.push = (chunk: unknown, encoding?: BufferEncoding): boolean => {
+    if (chunk instanceof Uint8Array && chunk.length > 0) onRead(chunk.length);
+    return push(chunk, encoding);
+  };
+}
+
 function attachPaced(conn: Connection, readSize: number, onChunk: EchoServerOptions['onChunk']): void {
   const { socket } = conn;
   let waitingForDrain = false;
@@ -221,7 +239,7 @@ export async function createEchoServer(options: EchoServerOptions = {}): Promise
   const host = options.host ?? '127.0.0.1';
   const port = checkPort(options.port ?? 0, 0);
   const readSize = checkPositiveInt('readSize', options.readSize);
-  const { path, onChunk, onConnection, onPeerEnd, onConnectionClose } = options;
+  const { path, onChunk, onKernelRead, onConnection, onPeerEnd, onConnectionClose } = options;
   const allowHalfOpen = options.allowHalfOpen ?? true;
 
   const live = new Set<Connection>();
@@ -234,12 +252,13 @@ export async function createEchoServer(options: EchoServerOptions = {}): Promise
   let closing: Promise<EchoCloseResult> | undefined;
   let onDrained: (() => void) | undefined;
 
-  const hooked = onConnection !== undefined || onChunk !== undefined || onPeerEnd !== undefined || onConnectionClose !== undefined;
+  const hooked = onConnection !== undefined || onChunk !== undefined || onPeerEnd !== undefined || onConnectionClose !== undefined || onKernelRead !== undefined;
   const server = net.createServer({ allowHalfOpen }, (socket) => {
     const conn = new Connection(socket, nextId++);
     const info = hooked ? conn.info : undefined;
     total++;
     live.add(conn);
+    if (onKernelRead) observeKernelReads(socket, (bytes) => onKernelRead(bytes, conn.info));
     if (readSize === undefined) attachLean(conn, onChunk);
     else attachPaced(conn, readSize, onChunk);
 

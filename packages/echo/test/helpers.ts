@@ -19,7 +19,7 @@ export function sha256(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-export { closedPort } from '@connlab/lab';
+export { closedPort, sleep } from '@connlab/lab';
 
 /** Why IPv6 loopback cannot be used here, or undefined when ::1 accepts a listener. */
 export async function ipv6Unavailable(): Promise<string | undefined> {
@@ -36,7 +36,3 @@ export async function ipv6Unavailable(): Promise<string | undefined> {
   }
 }
 
-/** Resolve after `ms` milliseconds. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

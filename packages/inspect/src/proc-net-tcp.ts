@@ -3,6 +3,7 @@
 // process that reads them (or of `pid` with /proc/<pid>/net/…).
 import { readFile } from 'node:fs/promises';
 import { decodeEndpoint } from './address.js';
+import { SocketTableError } from './errors.js';
 import { tcpStateName } from './states.js';
 import type { TcpStateName } from './states.js';
 
@@ -88,7 +89,8 @@ export interface ListOptions {
 
 /**
  * Every TCP socket in this network namespace, like `ss -tan`. A missing
- * tcp6 table (IPv6 disabled) counts as empty.
+ * tcp6 table (IPv6 disabled) counts as empty; any other table that cannot be
+ * read is a SocketTableError naming the file.
  *
  * @example
  * ```ts
@@ -104,8 +106,9 @@ export async function listTcpSockets(options: ListOptions = {}): Promise<TcpSock
     try {
       return parseProcNetTcp(await readFile(file, 'utf8'), family);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && family === 6) return [];
-      throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' && family === 6) return [];
+      throw new SocketTableError(file, code, { cause: error });
     }
   }));
   return tables.flat();

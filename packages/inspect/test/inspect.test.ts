@@ -2,6 +2,8 @@ import { execFile } from 'node:child_process';
 import net from 'node:net';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { listenLoopback } from '@connlab/lab';
+import type { LoopbackServer } from '@connlab/lab';
 import {
   countByPort,
   countByState,
@@ -9,6 +11,7 @@ import {
   decodeIpv4,
   decodeIpv6,
   formatSs,
+  InspectError,
   listTcpSockets,
   parseProcNetTcp,
   timeWaitHolder,
@@ -17,22 +20,20 @@ import {
 const run = promisify(execFile);
 const linux = process.platform === 'linux';
 const sockets: net.Socket[] = [];
-const servers: net.Server[] = [];
+const servers: LoopbackServer[] = [];
 
 afterEach(async () => {
   for (const s of sockets.splice(0)) s.destroy();
-  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+  await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
 async function listen(host: string, onConnection: (socket: net.Socket) => void = () => undefined): Promise<number> {
-  const server = net.createServer((socket) => {
-    sockets.push(socket);
+  const server = await listenLoopback((socket) => {
     socket.on('error', () => undefined); // the RST case resets the server side on purpose
     onConnection(socket);
-  });
+  }, { host });
   servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  return (server.address() as net.AddressInfo).port;
+  return server.port;
 }
 
 async function connect(port: number, host: string): Promise<net.Socket> {
@@ -97,6 +98,13 @@ describe('counting', () => {
 });
 
 describe.skipIf(!linux)('the live tables (Linux)', () => {
+  it('name the table they cannot read, with a stable code', async () => {
+    // Pid numbers stop far below 2^22 (pid_max's ceiling), so this process does not exist.
+    const error: unknown = await listTcpSockets({ pid: 2 ** 22 + 1, families: [4] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InspectError);
+    expect(error).toMatchObject({ code: 'INSPECT_READ', systemCode: 'ENOENT', message: expect.stringContaining(`/proc/${2 ** 22 + 1}/net/tcp`) as unknown });
+  });
+
   it('agree with `ss -tan` on the same sockets', async () => {
     const port4 = await listen('127.0.0.1');
     const port6 = await listen('::1');

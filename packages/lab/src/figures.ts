@@ -42,4 +42,29 @@ export interface TableFigure {
   rows: (string | number)[][];
 }
 
-export type Figure = BarsFigure | LineFigure | WaterfallFigure | HistogramFigure | TableFigure;
+/**
+ * A ladder (sequence) diagram of TCP segments: two timelines, one arrow per
+ * segment in time order, labelled with its flags. Times come from one capture
+ * point, so an arrow's slant is drawn, not measured; the gap before each
+ * arrow is written beside the left timeline when it is long enough to matter.
+ */
+export interface LadderFigure {
+  kind: 'ladder';
+  title: string;
+  /** The two timelines, e.g. `['client', 'server']`. */
+  sides: [left: string, right: string];
+  arrows: {
+    /** Which timeline sent it: 0 = left, 1 = right. */
+    from: 0 | 1;
+    /** Capture time, ms (any origin). */
+    atMs: number;
+    /** On the arrow, e.g. `P. 1:61` or `S`. */
+    label: string;
+    /** Beside it, e.g. `ACK held 40 ms: delayed ACK`. */
+    note?: string;
+    /** Draw it in the highlight colour: the segment that carries the lesson's effect. */
+    highlight?: boolean;
+  }[];
+}
+
+export type Figure = BarsFigure | LineFigure | WaterfallFigure | HistogramFigure | TableFigure | LadderFigure;

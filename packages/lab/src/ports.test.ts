@@ -3,6 +3,8 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ListenError, closedPort, listenLoopback } from './ports.js';
 import type { LoopbackServer } from './ports.js';
+import { LabError } from './errors.js';
+import { sleep } from './sleep.js';
 
 const servers: LoopbackServer[] = [];
 const clients: net.Socket[] = [];
@@ -107,6 +109,22 @@ describe('listenLoopback', () => {
     expect(refused).toBe('ECONNREFUSED');
   });
 
+  it('closes itself and its connections at the end of an `await using` block', async () => {
+    const next = nextAccepted();
+    let client: net.Socket;
+    let server: LoopbackServer;
+    {
+      await using disposable = await listenLoopback(next.onSocket);
+      server = disposable;
+      client = await connect(disposable.port);
+      await next.accepted();
+      expect(disposable.server.listening).toBe(true);
+    }
+    expect(server.server.listening).toBe(false);
+    // The accepted side was destroyed, so the idle client sees its connection end.
+    await once(client, 'close');
+  });
+
   it('honours allowHalfOpen: the server can still write a while after the client FIN only when asked', async () => {
     async function afterClientFin(allowHalfOpen: boolean): Promise<{ got: string; writableLater: boolean }> {
       let writableLater = false;
@@ -127,7 +145,7 @@ describe('listenLoopback', () => {
       const ended = once(client, 'end');
       client.end();
       await ended;
-      await new Promise((resolve) => setTimeout(resolve, 60)); // let the server's timer run in both cases
+      await sleep(60); // let the server's timer run in both cases
       return { got: Buffer.concat(chunks).toString(), writableLater };
     }
     expect(await afterClientFin(true)).toEqual({ got: 'late answer', writableLater: true });
@@ -141,6 +159,7 @@ describe('listenLoopback', () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(ListenError);
+    expect(error).toBeInstanceOf(LabError);
     expect(error).toMatchObject({ code: 'LAB_LISTEN', systemCode: 'EADDRINUSE' });
     expect((error as ListenError).message).toContain(`127.0.0.1:${taken.port}`);
   });

@@ -8,6 +8,7 @@ const figures: Figure[] = [
   { kind: 'waterfall', title: 'Page load', unit: 'ms', rows: [{ label: 'page', spans: [{ start: 0, end: 40, phase: 'connect' }, { start: 40, end: 81, phase: 'request' }] }, { label: 'img 1', spans: [{ start: 81, end: 122, phase: 'request' }] }] },
   { kind: 'histogram', title: 'Latency', unit: 'ms', series: [{ name: 'Nagle', buckets: [{ upTo: 1, count: 1 }, { upTo: 50, count: 19 }] }, { name: 'NODELAY', buckets: [{ upTo: 1, count: 20 }] }] },
   { kind: 'table', title: 'Connections', columns: ['fd', 'requests', 'state'], rows: [[12, 3, 'idle'], [13, 1, 'busy']] },
+  { kind: 'ladder', title: 'Delayed ACK', sides: ['client', 'server'], arrows: [{ from: 0, atMs: 0, label: 'P. 1:61', note: 'request' }, { from: 1, atMs: 40.2, label: '. ack 61', note: 'ACK held 40.2 ms: delayed ACK', highlight: true }] },
 ];
 
 /** Element names in document order: a cheap structural fingerprint of the markup. */
@@ -88,6 +89,7 @@ describe('renderFigureSvg', () => {
       { kind: 'waterfall', title: 'w', unit: 'ms', rows: [] },
       { kind: 'histogram', title: 'h', unit: 'ms', series: [] },
       { kind: 'table', title: 't', columns: [], rows: [] },
+      { kind: 'ladder', title: 'd', sides: ['client', 'server'], arrows: [] },
     ];
     for (const f of empty) expect(renderFigureSvg(f)).toContain('>no data</text>');
   });
@@ -99,6 +101,18 @@ describe('renderFigureSvg', () => {
       { kind: 'waterfall', title: 'instant', unit: 'ms', rows: [{ label: 'r', spans: [{ start: 5, end: 5, phase: 'p' }] }] },
     ];
     for (const f of odd) expect(renderFigureSvg(f)).not.toMatch(/="[^"]*(NaN|Infinity)/);
+  });
+
+  it('draws a ladder with one arrow per segment, pointing the right way, the gap before it and the effect highlighted', () => {
+    const svg = renderFigureSvg(figures[5]!);
+    const arrows = [...svg.matchAll(/<line x1="([\d.]+)" y1="[\d.]+" x2="([\d.]+)" y2="[\d.]+" stroke="(#[0-9A-F]+)" stroke-width="([\d.]+)"\/>/g)];
+    expect(arrows).toHaveLength(2);
+    expect(Number(arrows[0]![1])).toBeLessThan(Number(arrows[0]![2])); // client → server: left to right
+    expect(Number(arrows[1]![1])).toBeGreaterThan(Number(arrows[1]![2]));
+    expect(arrows[1]![3]).toBe('#D55E00');
+    expect(arrows[1]![4]).toBe('2.5');
+    expect(svg).toContain('>+40.2 ms</text>');
+    expect(svg).toContain('font-weight="bold">ACK held 40.2 ms: delayed ACK</text>');
   });
 
   it('notes how many table rows were left out past the limit', () => {
@@ -114,6 +128,7 @@ describe('renderFigureSvg', () => {
       { kind: 'table', title: l, columns: [l, 'n'], rows: [[l, 1]] },
       { kind: 'histogram', title: l, unit: 'ms', series: [{ name: l, buckets: [{ upTo: 1, count: 2 }] }, { name: 'b', buckets: [{ upTo: 2, count: 1 }] }] },
       { kind: 'line', title: l, xLabel: l, yLabel: l, series: [{ name: l, points: [[0, 1], [1, 2]] }, { name: 'b', points: [[0, 2]] }] },
+      { kind: 'ladder', title: l, sides: [l, l], arrows: [{ from: 0, atMs: 0, label: l, note: l }, { from: 1, atMs: 50, label: l, note: l, highlight: true }] },
     ];
     const random = seeded(0x9e3779b9);
     const samples = ['', '<', '</svg>', '<script>alert(1)</script>', '"><rect/>', "' onload='x", '&amp;', '\u001b[31mred', ']]>', '<!--', '\uFFFF\u0000'];

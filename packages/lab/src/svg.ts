@@ -3,8 +3,8 @@
 // deterministic for the same input (no ids, no clocks), so it can be inlined
 // into a page several times and compared in tests.
 import { stripVTControlCharacters } from 'node:util';
-import type { BarsFigure, Figure, HistogramFigure, LineFigure, TableFigure, WaterfallFigure } from './figures.js';
-import { formatValue } from './text.js';
+import type { BarsFigure, Figure, HistogramFigure, LadderFigure, LineFigure, TableFigure, WaterfallFigure } from './figures.js';
+import { formatValue, ladderGap } from './text.js';
 
 /** Options for {@link renderFigureSvg}. */
 export interface SvgOptions {
@@ -365,6 +365,44 @@ function tableSvg(f: TableFigure, width: number): string {
   return frame(Math.max(width, total + 2 * pad), height, f.title, body);
 }
 
+function ladderSvg(f: LadderFigure, width: number): string {
+  if (f.arrows.length === 0) return noData(width, f.title);
+  const rowHeight = 30;
+  const slant = 12;
+  const gapColumn = 72;
+  const left = pad + gapColumn + 10;
+  const right = Math.max(left + 160, Math.round(width * 0.55));
+  const noteX = right + 12;
+  const top = titleHeight + 30;
+  const height = top + f.arrows.length * rowHeight + pad + 6;
+  const body: string[] = [
+    text(left, top - 10, clip(f.sides[0], gapColumn + 40), { anchor: 'middle', weight: 'bold' }),
+    text(right, top - 10, clip(f.sides[1], width - right - pad), { anchor: 'middle', weight: 'bold' }),
+    `<line x1="${n(left)}" y1="${n(top - 4)}" x2="${n(left)}" y2="${n(height - pad)}" stroke="${ink}" stroke-width="2"/>`,
+    `<line x1="${n(right)}" y1="${n(top - 4)}" x2="${n(right)}" y2="${n(height - pad)}" stroke="${ink}" stroke-width="2"/>`,
+  ];
+  f.arrows.forEach((a, i) => {
+    const y = top + i * rowHeight + 6;
+    const [x1, x2] = a.from === 0 ? [left, right] : [right, left];
+    const colour = a.highlight ? svgPalette[3]! : a.from === 0 ? svgPalette[0]! : svgPalette[2]!;
+    const dir = x2 > x1 ? -1 : 1;
+    const tip = `${n(x2)},${n(y + slant)} ${n(x2 + dir * 9)},${n(y + slant - 5)} ${n(x2 + dir * 8)},${n(y + slant + 4)}`;
+    const previous = f.arrows[i - 1];
+    const gap = previous ? ladderGap(a.atMs - previous.atMs) : '0 ms';
+    const tooltip = `${f.sides[a.from]} → ${f.sides[1 - a.from]!}: ${a.label}${a.note ? ` — ${a.note}` : ''}`;
+    body.push(
+      `<g><title>${escapeXml(tooltip)}</title>`,
+      `<line x1="${n(x1)}" y1="${n(y)}" x2="${n(x2)}" y2="${n(y + slant)}" stroke="${colour}" stroke-width="${a.highlight ? 2.5 : 1.5}"/>`,
+      `<path d="M ${tip} Z" fill="${colour}"/>`,
+      text((left + right) / 2, y + slant / 2 - 5, clip(a.label, right - left - 20), { anchor: 'middle', family: mono, size: 11, ...(a.highlight ? { weight: 'bold' as const } : {}), fill: colour }),
+      '</g>',
+    );
+    if (gap) body.push(text(pad + gapColumn, y + slant / 2 + 4, gap, { anchor: 'end', fill: dim, size: 11 }));
+    if (a.note !== undefined) body.push(text(noteX, y + slant / 2 + 4, clip(a.note, width - noteX - pad, 11), { size: 11, fill: a.highlight ? ink : dim, ...(a.highlight ? { weight: 'bold' as const } : {}) }));
+  });
+  return frame(width, height, f.title, body);
+}
+
 /**
  * Draw a lab figure as a standalone SVG element (title included), ready to be
  * inlined in an HTML page. All text is escaped; empty data draws "no data".
@@ -386,5 +424,7 @@ export function renderFigureSvg(figure: Figure, options: SvgOptions = {}): strin
       return histogramSvg(figure, width);
     case 'table':
       return tableSvg(figure, width);
+    case 'ladder':
+      return ladderSvg(figure, width);
   }
 }

@@ -1,6 +1,6 @@
-// Terminal rendering of tables, bars, sparklines, histograms and waterfalls.
+// Terminal rendering of tables, bars, sparklines, histograms, waterfalls and ladders.
 import pc from 'picocolors';
-import type { BarsFigure, Figure, HistogramFigure, LineFigure, TableFigure, WaterfallFigure } from './figures.js';
+import type { BarsFigure, Figure, HistogramFigure, LadderFigure, LineFigure, TableFigure, WaterfallFigure } from './figures.js';
 import type { Check, Lesson, LessonResult, Verdict } from './lesson.js';
 import { lessonId, verdictOf } from './lesson.js';
 
@@ -117,13 +117,35 @@ function tableText(f: TableFigure): string[] {
   return table(f.columns, f.rows);
 }
 
+/** "+40.1 ms" before an arrow that waited at least 1 ms after the previous one, else nothing. */
+export function ladderGap(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 1) return '';
+  return `+${formatValue(ms, 'ms')}`;
+}
+
+function ladderText(f: LadderFigure, span = 30): string[] {
+  const gaps = f.arrows.map((a, i) => (i === 0 ? '0 ms' : ladderGap(a.atMs - f.arrows[i - 1]!.atMs)));
+  const gapWidth = Math.max(...gaps.map((g) => g.length));
+  const head = `${' '.repeat(gapWidth)}  ${f.sides[0].padEnd(span + 1)}${f.sides[1]}`;
+  return [head, ...f.arrows.map((a, i) => {
+    const label = ` ${a.label} `.slice(0, span - 4);
+    const dashes = span - label.length - 1;
+    const lead = Math.floor(dashes / 2);
+    const shaft = `${'─'.repeat(lead)}${label}${'─'.repeat(dashes - lead)}`;
+    const arrow = a.from === 0 ? `│${shaft}▶│` : `│◀${shaft}│`;
+    const drawn = a.highlight ? pc.yellow(arrow) : arrow;
+    return `${gaps[i]!.padStart(gapWidth)}  ${drawn}  ${a.note ? (a.highlight ? pc.bold(a.note) : pc.dim(a.note)) : ''}`.trimEnd();
+  })];
+}
+
 /** Draw any figure for the terminal, title first. */
 export function renderFigure(f: Figure): string[] {
   const body = f.kind === 'bars' ? barsText(f)
     : f.kind === 'line' ? lineText(f)
       : f.kind === 'histogram' ? histogramText(f)
         : f.kind === 'waterfall' ? waterfallText(f)
-          : tableText(f);
+          : f.kind === 'ladder' ? ladderText(f)
+            : tableText(f);
   return [pc.bold(f.title), ...body];
 }
 

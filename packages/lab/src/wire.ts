@@ -1,6 +1,7 @@
 // A raw TCP client that records every byte on the wire with its time, so a
 // lesson can print the exact conversation (HTTP transcripts, FIN timings).
 import net from 'node:net';
+import { LabError } from './errors.js';
 
 /** One thing that happened on a {@link Wire}, `at` ms after connect() was called. */
 export interface WireEvent {
@@ -25,7 +26,7 @@ export interface WireOptions {
 }
 
 /** Thrown when the connection cannot be opened in time. */
-export class WireError extends Error {
+export class WireError extends LabError {
   readonly code: 'WIRE_CONNECT' | 'WIRE_CONNECT_TIMEOUT';
   constructor(code: 'WIRE_CONNECT' | 'WIRE_CONNECT_TIMEOUT', message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -131,6 +132,11 @@ export class Wire {
   received(): Buffer {
     if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks)];
     return this.chunks[0] ?? Buffer.alloc(0);
+  }
+
+  /** Every byte received so far as text, one character per byte (latin1). */
+  text(): string {
+    return this.received().toString('latin1');
   }
 
   /** Bytes received so far. */

@@ -2,19 +2,20 @@ import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { isRoot } from '@connlab/lab';
-import { listNamespaces, sweepStaleNamespaces } from '@connlab/netns';
+import { listNamespaces, netnsAvailability, sweepStaleNamespaces } from '@connlab/netns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DelayLine } from './delay-line.js';
+import { DelayLine, delayLineUnavailable } from './delay-line.js';
 import { measureLineRtt, measureLineThroughput } from './line-probe.js';
 
-const root = isRoot() && process.platform === 'linux';
-const reason = 'the delay line needs root (network namespaces, /dev/net/tun)';
+const reason = delayLineUnavailable();
+const { mode } = netnsAvailability();
+const able = reason === undefined;
 
-describe.skipIf(!root)(`delay line at 20 ms each way (${root ? 'root' : `skipped: ${reason}`})`, () => {
+describe.skipIf(!able)(`delay line at 20 ms each way (${reason ? `skipped: ${reason}` : mode})`, () => {
   let line: DelayLine;
   beforeAll(async () => {
     line = await DelayLine.open({ delayMs: 20 });
+    expect(line.mode).toBe(mode);
   }, 60_000);
   afterAll(async () => {
     await line.close();
@@ -68,15 +69,17 @@ function alive(pid: number): boolean {
   }
 }
 
-async function runCrashChild(how: 'throw' | 'kill'): Promise<{ pump: number; namespaces: string[]; code: number | null; signal: string | null }> {
+interface Made { pump: number; holder: number | null; namespaces: string[] }
+
+async function runCrashChild(how: 'throw' | 'kill'): Promise<Made & { code: number | null; signal: string | null }> {
   const child = spawn(process.execPath, ['--import', tsx, crashChild, how], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const made = await new Promise<{ pump: number; namespaces: string[] }>((resolve, reject) => {
+  const made = await new Promise<Made>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]!) as { pump: number; namespaces: string[] });
+      if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]!) as Made);
     });
     child.once('exit', () => reject(new Error(`crash child exited early: ${err}`)));
   });
@@ -92,17 +95,34 @@ async function waitGone(pid: number): Promise<boolean> {
   return !alive(pid);
 }
 
-describe.skipIf(!root)(`delay line teardown (${root ? 'root' : `skipped: ${reason}`})`, () => {
+// Root: the namespaces are on the host's list until removed. Rootless: they
+// live only as long as the lab's user-namespace holder does.
+async function expectNothingLeft(r: Made): Promise<void> {
+  if (mode === 'rootless') {
+    expect(await waitGone(r.holder!)).toBe(true);
+    return;
+  }
+  const left = await listNamespaces();
+  for (const ns of r.namespaces) expect(left).not.toContain(ns);
+}
+
+describe.skipIf(!able)(`delay line teardown (${reason ? `skipped: ${reason}` : mode})`, () => {
   it('leaves no namespace, device or pump behind when its process dies of an exception', async () => {
     const r = await runCrashChild('throw');
     expect(r.code).toBe(1);
     expect(await waitGone(r.pump)).toBe(true);
-    const left = await listNamespaces();
-    for (const ns of r.namespaces) expect(left).not.toContain(ns);
-    expect(execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' })).not.toMatch(/ cl\d+-\d+[cs]:/);
+    await expectNothingLeft(r);
+    expect(execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' })).not.toMatch(/ w-(client|server)[@:]/);
   }, 60_000);
 
-  it('after a SIGKILL, the pump dies with its parent and the next lab sweeps the namespaces', async () => {
+  it.skipIf(mode !== 'rootless')('after a SIGKILL, the pump and the user namespace holder die with their parent', async () => {
+    const r = await runCrashChild('kill');
+    expect(r.signal).toBe('SIGKILL');
+    expect(await waitGone(r.pump)).toBe(true);
+    await expectNothingLeft(r);
+  }, 60_000);
+
+  it.skipIf(mode !== 'root')('after a SIGKILL, the pump dies with its parent and the next lab sweeps the namespaces', async () => {
     const r = await runCrashChild('kill');
     expect(r.signal).toBe('SIGKILL');
     expect(await waitGone(r.pump)).toBe(true);

@@ -1,14 +1,16 @@
-// A WAN on one machine (root): two private namespaces, `client` and
-// `server`, joined not by a veth but by two TUN devices whose packets pass
-// through a userland pump that holds each one for the link's delay. Packets,
-// not bytes, are delayed, so TCP on both ends behaves as on a long link:
-// the handshake costs a round trip, slow start opens the window per RTT,
-// delayed ACKs and retransmissions keep their real timers.
+// A WAN on one machine (root or rootless): three private namespaces,
+// `client`, `wire` and `server`. The client and the server each have a veth
+// pair into the wire namespace, where a userland pump reads every Ethernet
+// frame from one pair through an AF_PACKET socket and writes it to the other
+// after the link's delay. Packets, not bytes, are delayed, so TCP on both ends
+// behaves as on a long link: the handshake costs a round trip, slow start
+// opens the window per RTT, delayed ACKs and retransmissions keep their real
+// timers. It is the kernel's TCP on both ends: real evidence, not a model.
 import type { ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { openNamespaces } from '@connlab/netns';
+import { netnsAvailability, openNamespaces } from '@connlab/netns';
 import type { Namespace, NamespaceChild, OpenNetnsLab, SpawnNodeOptions } from '@connlab/netns';
 import { NetlabError } from './errors.js';
 import type { LinkShape } from './link-model.js';
@@ -29,8 +31,14 @@ export interface DelayLineOptions {
   serverToClient?: Partial<LinkShape>;
   /** Per-namespace sysctls, set when the namespaces are made. */
   sysctls?: Partial<Record<Side, Record<string, string | number>>>;
-  /** MTU of both TUN devices (default 1500, as on Ethernet: MSS 1448 with timestamps). */
+  /** MTU of the link (default 1500, as on Ethernet: MSS 1448 with timestamps). */
   mtu?: number;
+  /**
+   * Write every frame the line forwards to this pcap file, as the client's end
+   * of the line sees it (tcpdump, Wireshark and `connlab trace` read it).
+   * Complete once {@link DelayLine.close} has resolved.
+   */
+  capturePath?: string;
 }
 
 /** One end of the line. */
@@ -40,10 +48,13 @@ export interface LineEnd {
   address: string;
 }
 
-// Private addresses that exist only inside the two namespaces (RFC 1918).
+// Private addresses that exist only inside the namespaces (RFC 1918), and
+// fixed locally administered MACs so each end knows the other's without ARP
+// (an ARP exchange across the line would add a round trip to the first connection).
 const CLIENT_ADDRESS = '10.77.0.1';
 const SERVER_ADDRESS = '10.77.0.2';
-let lines = 0;
+const CLIENT_MAC = '02:77:00:00:00:01';
+const SERVER_MAC = '02:77:00:00:00:02';
 
 function shapeFor(options: DelayLineOptions, override: Partial<LinkShape> | undefined): LinkShape {
   const base: LinkShape = { delayMs: options.delayMs };
@@ -71,17 +82,15 @@ function tsxLoader(): string {
  * }
  */
 /**
- * Why the delay line cannot run here (checked without trying: Linux and root
- * are needed for network namespaces and TUN devices), or undefined when it may.
+ * Why the delay line cannot run here (checked without building it: it needs
+ * network namespaces, as root or rootless), or undefined when it can.
  *
  * @example
  * const why = delayLineUnavailable();
- * if (why) console.log(`using the fault relay: ${why}`);
+ * if (why) console.log(`no delay line: ${why}`);
  */
 export function delayLineUnavailable(): string | undefined {
-  if (process.platform !== 'linux') return `network namespaces are Linux-only (this is ${process.platform})`;
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return 'not running as root (network namespaces need it)';
-  return undefined;
+  return netnsAvailability().reason;
 }
 
 export class DelayLine {
@@ -101,34 +110,50 @@ export class DelayLine {
 
   /**
    * Build the namespaces and the line and wait until it carries packets.
-   * Throws NetnsUnavailableError (code NETNS_UNAVAILABLE) without root.
+   * Throws NetnsUnavailableError (code NETNS_UNAVAILABLE) when neither root
+   * nor rootless namespaces are available.
    */
   static async open(options: DelayLineOptions): Promise<DelayLine> {
-    const n = ++lines;
     const sysctls: Record<string, Record<string, string | number>> = {};
     if (options.sysctls?.client) sysctls.client = options.sysctls.client;
     if (options.sysctls?.server) sysctls.server = options.sysctls.server;
-    const lab = await openNamespaces({ namespaces: ['client', 'server'], sysctls });
+    const lab = await openNamespaces({ namespaces: ['client', 'wire', 'server'], sysctls });
     try {
       const clientNs = lab.ns('client');
+      const wireNs = lab.ns('wire');
       const serverNs = lab.ns('server');
-      // Device names only need to be unique inside a namespace; the pid keeps them recognisable.
-      const stem = `cl${process.pid % 100_000}-${n % 100}`;
-      const clientDev = `${stem}c`;
-      const serverDev = `${stem}s`;
+      const mtu = String(options.mtu ?? 1500);
+      // IPv6 would put router solicitations and DAD probes on the line; nothing here uses it.
+      await Promise.all(lab.namespaces.map((ns) => ns.setSysctl('net.ipv6.conf.all.disable_ipv6', 1).catch(() => undefined)));
+      // Device names are per namespace; `w-client` is the wire's end of the client's pair.
+      const ends = [
+        { ns: clientNs, dev: 'line', wire: 'w-client', mac: CLIENT_MAC, address: CLIENT_ADDRESS, peer: { address: SERVER_ADDRESS, mac: SERVER_MAC } },
+        { ns: serverNs, dev: 'line', wire: 'w-server', mac: SERVER_MAC, address: SERVER_ADDRESS, peer: { address: CLIENT_ADDRESS, mac: CLIENT_MAC } },
+      ] as const;
+      for (const e of ends) {
+        await e.ns.ip(['link', 'add', e.dev, 'address', e.mac, 'mtu', mtu, 'type', 'veth', 'peer', 'name', e.wire, 'mtu', mtu, 'netns', wireNs.name]);
+        // One segment per frame, as on a wire: with segmentation offload a
+        // veth would carry 64 KiB super-frames that the pump could not delay
+        // one by one (nor send: a packet socket refuses frames above the MTU).
+        await e.ns.ip(['link', 'set', 'dev', e.dev, 'gso_max_segs', '1', 'gso_max_size', mtu]);
+        await e.ns.ip(['addr', 'add', `${e.address}/24`, 'dev', e.dev]);
+        await e.ns.ip(['neigh', 'replace', e.peer.address, 'lladdr', e.peer.mac, 'dev', e.dev, 'nud', 'permanent']);
+        await e.ns.setLink(e.dev, 'up');
+        // The wire's ends carry frames for other MACs: promiscuous, and no addresses.
+        await wireNs.ip(['link', 'set', 'dev', e.wire, 'promisc', 'on', 'up']);
+      }
       const shapes = {
         clientToServer: shapeFor(options, options.clientToServer),
         serverToClient: shapeFor(options, options.serverToClient),
       };
       const ts = import.meta.url.endsWith('.ts');
       const pumpMain = fileURLToPath(new URL(ts ? './pump-main.ts' : './pump-main.js', import.meta.url));
-      // The pump runs inside the client namespace, so both devices are born
-      // there and never appear on the host; the lab kills it at teardown, and
-      // it dies with this process in any case (PR_SET_PDEATHSIG, stdin EOF).
-      const pump = clientNs.spawn(process.execPath, [
+      // The pump lives in the wire namespace; the lab kills it at teardown,
+      // and it dies with this process in any case (PR_SET_PDEATHSIG, stdin EOF).
+      const pump = wireNs.spawn(process.execPath, [
         ...(ts ? ['--import', tsxLoader()] : []),
         pumpMain,
-        JSON.stringify({ names: [clientDev, serverDev], aToB: shapes.clientToServer, bToA: shapes.serverToClient }),
+        JSON.stringify({ ports: [ends[0].wire, ends[1].wire], aToB: shapes.clientToServer, bToA: shapes.serverToClient, capture: options.capturePath }),
       ], { stdio: ['pipe', 'pipe', 'pipe'] });
       let stderr = '';
       pump.stderr?.setEncoding('utf8').on('data', (chunk: string) => { stderr = (stderr + chunk).slice(-4096); });
@@ -145,17 +170,11 @@ export class DelayLine {
         });
       });
       if (!ready.includes('"ready"')) throw new NetlabError('NETLAB_DELAY_LINE', `pump said ${ready}`);
-      const mtu = String(options.mtu ?? 1500);
-      await clientNs.ip(['link', 'set', 'dev', serverDev, 'netns', serverNs.name]);
-      await clientNs.ip(['addr', 'add', CLIENT_ADDRESS, 'peer', `${SERVER_ADDRESS}/32`, 'dev', clientDev]);
-      await serverNs.ip(['addr', 'add', SERVER_ADDRESS, 'peer', `${CLIENT_ADDRESS}/32`, 'dev', serverDev]);
-      await clientNs.ip(['link', 'set', 'dev', clientDev, 'mtu', mtu, 'up']);
-      await serverNs.ip(['link', 'set', 'dev', serverDev, 'mtu', mtu, 'up']);
       return new DelayLine(
         lab,
         pump,
-        { ns: clientNs, device: clientDev, address: CLIENT_ADDRESS },
-        { ns: serverNs, device: serverDev, address: SERVER_ADDRESS },
+        { ns: clientNs, device: ends[0].dev, address: CLIENT_ADDRESS },
+        { ns: serverNs, device: ends[1].dev, address: SERVER_ADDRESS },
         shapes,
         reader,
       );
@@ -163,6 +182,16 @@ export class DelayLine {
       await lab.close();
       throw error;
     }
+  }
+
+  /** Rootless: pid of the lab's user-namespace holder (for diagnostics and crash tests). */
+  get holderPid(): number | undefined {
+    return this.lab.holderPid;
+  }
+
+  /** `root`, or `rootless` when the line's namespaces live in a user namespace of this process. */
+  get mode(): 'root' | 'rootless' {
+    return this.lab.mode;
   }
 
   /** Process id of the pump (for diagnostics and crash tests). */
@@ -197,6 +226,16 @@ export class DelayLine {
     if (this.closed) return;
     this.closed = true;
     this.pump.stdin?.end();
+    // Its stdin's EOF stops the pump, which then writes any capture's frames still in flight; give it a moment before the lab kills it.
+    if (this.pump.exitCode === null && this.pump.signalCode === null) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 2_000);
+        this.pump.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
     await this.lab.close();
   }
 

@@ -1,8 +1,8 @@
 // Errors with stable codes: callers branch on `code`, people read `message`.
 
-/** Codes: NETLAB_TUN, NETLAB_UNSUPPORTED, NETLAB_DELAY_LINE, NETLAB_RELAY, NETLAB_TIMING, NETLAB_HTTP. */
+/** Codes: NETLAB_LINK (the delay line's packet sockets), NETLAB_UNSUPPORTED, NETLAB_DELAY_LINE, NETLAB_RELAY, NETLAB_TIMING, NETLAB_HTTP. */
 export type NetlabErrorCode =
-  | 'NETLAB_TUN'
+  | 'NETLAB_LINK'
   | 'NETLAB_UNSUPPORTED'
   | 'NETLAB_DELAY_LINE'
   | 'NETLAB_RELAY'

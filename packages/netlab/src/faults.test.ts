@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateFault, wanLinkFaults } from './faults.js';
+import { netnsAvailability } from '@connlab/netns';
 import { delayLineUnavailable } from './delay-line.js';
 
 describe('wanLinkFaults', () => {
@@ -16,10 +17,10 @@ describe('wanLinkFaults', () => {
 });
 
 describe('delayLineUnavailable', () => {
-  it('names the missing requirement, or nothing when Linux and root are both here', () => {
+  it('is the namespaces\' availability: nothing when root or rootless works, else its one-line reason', () => {
     const why = delayLineUnavailable();
-    const able = process.platform === 'linux' && process.getuid?.() === 0;
-    if (able) expect(why).toBeUndefined();
-    else expect(why).toMatch(/Linux-only|root/);
+    const { mode, reason } = netnsAvailability();
+    if (mode === 'unavailable') expect(why).toBe(reason);
+    else expect(why).toBeUndefined();
   });
 });

@@ -1,18 +1,33 @@
 // What happens to one packet on an emulated link: when it leaves, or whether
 // it is lost. Pure arithmetic, so the pump and the tests share it.
+import type { SegmentInfo } from './impairment.js';
 
 /** The shape of one direction of an emulated link. */
 export interface LinkShape {
   /** One-way propagation delay added to every packet. */
   delayMs: number;
-  /** Uniform random variation of the delay, ± this much. Packets stay in order. */
+  /** Uniform random variation of the delay, ± this much. Packets stay in order unless `reorder`. */
   jitterMs?: number;
+  /**
+   * Let jitter reorder packets, as netem's does: a packet may leave before one
+   * that arrived earlier (counted in `reordered`). Off by default, because
+   * TCP reads three duplicate ACKs from reordering as a loss.
+   */
+  reorder?: boolean;
   /** Bottleneck rate in Mbit/s; 0 or absent = as fast as the pump goes. */
   rateMbit?: number;
   /** Probability (0..1) that a packet is dropped at random. */
   loss?: number;
   /** Packets the link holds at most (queued + in flight) before tail drop; netem's `limit`. */
   limit?: number;
+  /** Bytes the link holds at most (queued + in flight) before tail drop, like a router's byte-sized buffer. */
+  limitBytes?: number;
+  /**
+   * Drop these TCP data segments (1-based: the Nth frame carrying TCP payload
+   * in this direction since the shape was set, retransmissions counted too),
+   * e.g. [5] drops the 5th data segment once; its retransmission passes.
+   */
+  dropSegments?: readonly number[];
 }
 
 /**
@@ -25,16 +40,18 @@ export const DEFAULT_LINK_LIMIT = 10_000;
 interface Queued<T> {
   due: number;
   item: T;
+  bytes: number;
 }
 
 /**
- * A FIFO of packets, each released at its departure time. Departure =
+ * A queue of packets, each released at its departure time. Departure =
  * transmission end on a `rateMbit` link (if any) + delay ± jitter, never
- * before the packet ahead of it (jitter does not reorder, unlike netem's).
+ * before the packet ahead of it unless the shape says `reorder` (netem's
+ * jitter reorders; this one does only when asked).
  *
  * @example
  * const q = new DelayQueue<Buffer>({ delayMs: 20 });
- * q.push(nowMs(), packet);            // false when dropped
+ * q.push(nowMs(), packet);            // its departure time, or undefined when dropped
  * for (const p of q.takeDue(nowMs())) write(p);
  */
 export class DelayQueue<T> {
@@ -42,25 +59,54 @@ export class DelayQueue<T> {
   private head = 0;
   private linkFree = 0;
   private lastDue = 0;
-  /** Packets accepted, dropped by `loss`, dropped by `limit`. */
-  readonly counts = { passed: 0, lost: 0, overflow: 0 };
+  private queuedBytes = 0;
+  private dataSegments = 0;
+  private shapeNow: LinkShape;
+  /**
+   * Packets accepted, dropped by `loss`, dropped by `limit`/`limitBytes`,
+   * dropped by `dropSegments`, and accepted packets that will leave before one
+   * that arrived earlier (`reorder`).
+   */
+  readonly counts = { passed: 0, lost: 0, overflow: 0, dropped: 0, reordered: 0 };
 
-  constructor(public shape: LinkShape, private readonly random: () => number = Math.random) {}
+  constructor(shape: LinkShape, private readonly random: () => number = Math.random) {
+    this.shapeNow = shape;
+  }
+
+  get shape(): LinkShape {
+    return this.shapeNow;
+  }
+
+  /** A new shape; `dropSegments` counts data segments from here. */
+  set shape(shape: LinkShape) {
+    this.shapeNow = shape;
+    this.dataSegments = 0;
+  }
 
   get length(): number {
     return this.items.length - this.head;
   }
 
-  /** Queue `item` (of `bytes` on the wire) arriving at `now`; false if it was dropped. */
-  push(now: number, item: T, bytes = 0): boolean {
-    const { delayMs, jitterMs = 0, rateMbit = 0, loss = 0, limit = DEFAULT_LINK_LIMIT } = this.shape;
-    if (this.length >= limit) {
+  /**
+   * Queue `item` (of `bytes` on the wire, carrying `segment` when it is TCP)
+   * arriving at `now`; its departure time, or undefined if it was dropped.
+   */
+  push(now: number, item: T, bytes = 0, segment?: SegmentInfo): number | undefined {
+    const { delayMs, jitterMs = 0, rateMbit = 0, loss = 0, limit = DEFAULT_LINK_LIMIT, limitBytes = Infinity, dropSegments, reorder = false } = this.shape;
+    if (segment && segment.payloadBytes > 0) {
+      this.dataSegments++;
+      if (dropSegments?.includes(this.dataSegments)) {
+        this.counts.dropped++;
+        return undefined;
+      }
+    }
+    if (this.length >= limit || this.queuedBytes + bytes > limitBytes) {
       this.counts.overflow++;
-      return false;
+      return undefined;
     }
     if (loss > 0 && this.random() < loss) {
       this.counts.lost++;
-      return false;
+      return undefined;
     }
     let sent = now;
     if (rateMbit > 0) {
@@ -69,11 +115,29 @@ export class DelayQueue<T> {
       sent = this.linkFree;
     }
     const jitter = jitterMs > 0 ? (this.random() * 2 - 1) * jitterMs : 0;
-    const due = Math.max(sent + delayMs + jitter, this.lastDue);
-    this.lastDue = due;
-    this.items.push({ due, item });
+    const due = reorder ? sent + delayMs + jitter : Math.max(sent + delayMs + jitter, this.lastDue);
+    if (due < this.lastDue) {
+      this.counts.reordered++;
+      this.insertSorted({ due, item, bytes });
+    } else {
+      this.items.push({ due, item, bytes });
+    }
+    this.lastDue = Math.max(this.lastDue, due);
+    this.queuedBytes += bytes;
     this.counts.passed++;
-    return true;
+    return due;
+  }
+
+  /** Put an early packet ahead of the later ones still queued (reordering). */
+  private insertSorted(entry: Queued<T>): void {
+    let lo = this.head;
+    let hi = this.items.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.items[mid]!.due <= entry.due) lo = mid + 1;
+      else hi = mid;
+    }
+    this.items.splice(lo, 0, entry);
   }
 
   /** Departure time of the next packet, or undefined when empty. */
@@ -88,8 +152,9 @@ export class DelayQueue<T> {
   takeDue(now: number): T[] {
     const out: T[] = [];
     while (this.head < this.items.length && this.items[this.head]!.due <= now) {
-      const { due, item } = this.items[this.head]!;
+      const { due, item, bytes } = this.items[this.head]!;
       out.push(item);
+      this.queuedBytes -= bytes;
       this.lateness.totalMs += now - due;
       this.lateness.maxMs = Math.max(this.lateness.maxMs, now - due);
       this.head++;

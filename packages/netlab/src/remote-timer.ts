@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import type { NamespaceChild } from '@connlab/netns';
 import type { DelayLine, Side } from './delay-line.js';
+import type { Wan } from './wan.js';
 import { NetlabError } from './errors.js';
 import type { TimingResult } from './timing.js';
 
@@ -28,7 +29,7 @@ export interface RemoteTimer {
 const script = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './timer-child.ts' : './timer-child.js', import.meta.url));
 
 /**
- * Start a timing client inside `side` of the line.
+ * Start a timing client inside `side` of the line, or on the client's side of a WAN.
  *
  * @example
  * const timer = await openRemoteTimer(line);
@@ -36,8 +37,8 @@ const script = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './timer-
  * const warm = await timer.request({ host: line.server.address, port, connection: 'reuse' });
  * await timer.close();
  */
-export async function openRemoteTimer(line: DelayLine, side: Side = 'client'): Promise<RemoteTimer> {
-  const child: NamespaceChild = line.spawnNode(side, script);
+export async function openRemoteTimer(on: DelayLine | Wan, side: Side = 'client'): Promise<RemoteTimer> {
+  const child: NamespaceChild = 'spawnClient' in on ? on.spawnClient(script) : on.spawnNode(side, script);
   await child.nextMessage((m) => (m as { type?: string }).type === 'timer-ready', 30_000);
   let next = 1;
   return {

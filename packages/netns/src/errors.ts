@@ -1,7 +1,12 @@
 // Errors with stable codes: callers branch on `code`, people read `message`.
 
+/** Base class: every @connlab/netns error has a stable `code`. */
+export abstract class NetnsError extends Error {
+  abstract readonly code: string;
+}
+
 /** This process cannot create network namespaces (not root, not Linux, or no `ip`). */
-export class NetnsUnavailableError extends Error {
+export class NetnsUnavailableError extends NetnsError {
   readonly code = 'NETNS_UNAVAILABLE';
   constructor(readonly reason: string) {
     super(reason);
@@ -10,7 +15,7 @@ export class NetnsUnavailableError extends Error {
 }
 
 /** A command (`ip`, `sysctl`, or one run inside a namespace) exited non-zero. */
-export class NetnsCommandError extends Error {
+export class NetnsCommandError extends NetnsError {
   readonly code = 'NETNS_COMMAND_FAILED';
   constructor(
     readonly command: readonly string[],
@@ -24,7 +29,7 @@ export class NetnsCommandError extends Error {
 }
 
 /** A child process did not send the expected message in time. */
-export class NetnsTimeoutError extends Error {
+export class NetnsTimeoutError extends NetnsError {
   readonly code = 'NETNS_CHILD_TIMEOUT';
   constructor(
     readonly namespace: string,
@@ -37,7 +42,7 @@ export class NetnsTimeoutError extends Error {
 }
 
 /** A child process exited while the parent still waited for a message from it. */
-export class NetnsChildExitError extends Error {
+export class NetnsChildExitError extends NetnsError {
   readonly code = 'NETNS_CHILD_EXITED';
   constructor(
     readonly namespace: string,
@@ -51,7 +56,7 @@ export class NetnsChildExitError extends Error {
 }
 
 /** The spec passed to withNamespaces is inconsistent (unknown name, bad address). */
-export class NetnsSpecError extends Error {
+export class NetnsSpecError extends NetnsError {
   readonly code = 'NETNS_BAD_SPEC';
   constructor(message: string) {
     super(message);

@@ -5,7 +5,7 @@ export type { ChildExit } from './child.js';
 export { hasParent, nextFromParent, sendToParent } from './child-side.js';
 export { cleanupAllSync, trackedNamespaces } from './cleanup.js';
 export type { CommandOptions, CommandOutput } from './command.js';
-export { NetnsChildExitError, NetnsCommandError, NetnsSpecError, NetnsTimeoutError, NetnsUnavailableError } from './errors.js';
+export { NetnsChildExitError, NetnsCommandError, NetnsError, NetnsSpecError, NetnsTimeoutError, NetnsUnavailableError } from './errors.js';
 export { openNamespaces, withNamespaces } from './lab.js';
 export type { Link, LinkEnd, LinkSpec, NetnsLab, NetnsSpec, OpenNetnsLab } from './lab.js';
 export { listNamespaces, sweepStaleNamespaces } from './names.js';

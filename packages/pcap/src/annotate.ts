@@ -67,6 +67,8 @@ interface Side {
   dupAcks: number;
   /** Data segments from this side that the peer has not acknowledged yet: [end, time µs]. */
   unacked: [number, number][];
+  /** When the peer last acknowledged all of this side's outstanding data (µs). */
+  ackedAllAt: number | undefined;
   probes: TraceLine[][];
   receivedData: boolean;
 }
@@ -90,7 +92,7 @@ function side(ip: string, port: number): Side {
   return {
     ip, port, base: 0, nxt: 0, una: undefined, seenSeq: false, synAt: undefined, firstSent: new Map(),
     lastDataUs: undefined, lastDataIndex: undefined, lastDataLength: 0, largestPayload: 0, finSent: false, finAt: undefined, rstSent: 0,
-    lastAck: undefined, lastWindow: undefined, dupAcks: 0, unacked: [], probes: [], receivedData: false,
+    lastAck: undefined, lastWindow: undefined, dupAcks: 0, unacked: [], ackedAllAt: undefined, probes: [], receivedData: false,
   };
 }
 
@@ -187,6 +189,7 @@ export function annotate(segments: readonly TcpSegment[], options: AnnotateOptio
           const [, at] = peer.unacked.shift()!;
           newlyAckedFrom ??= at;
         }
+        if (newlyAckedFrom !== undefined && peer.unacked.length === 0) peer.ackedAllAt = now;
         peer.una = s.ack;
       }
       ackedPeerFin = peer.finSent && s.ack === peer.nxt;
@@ -222,16 +225,17 @@ export function annotate(segments: readonly TcpSegment[], options: AnnotateOptio
       const first = me.firstSent.get(s.seq);
       line.annotation = first === undefined ? 'retransmission' : `retransmission, ${fmt(ms(now - first))} after the first send`;
     } else if (s.payloadLength > 0) {
+      // Nagle (RFC 896) holds a small segment while an earlier small one is unacknowledged, and sends it when the ACK comes.
       const previousSmall = me.lastDataUs !== undefined && me.lastDataLength < Math.max(me.largestPayload, 536) && me.unacked.length === 0;
       const lastPeer = conn.last;
-      const releasedByAck = lastPeer !== undefined && lastPeer.from !== role && lastPeer.segment.payloadLength === 0 && lastPeer.segment.flags.ack
-        && lastPeer.segment.ack === s.seq && now - lastPeer.segment.timestampUs < 1000;
+      const releasedByAck = lastPeer !== undefined && lastPeer.from !== role && lastPeer.segment.timestampUs === me.ackedAllAt
+        && lastPeer.segment.payloadLength === 0 && !lastPeer.segment.flags.fin && now - lastPeer.segment.timestampUs < 1000;
       if (previousSmall && releasedByAck && me.lastDataUs !== undefined && ms(now - me.lastDataUs) - ms(myRtt) > delayedAckMs) {
         line.kind = 'nagle-release';
         line.annotation = `sent as the ACK came: Nagle held it ${fmt(ms(now - me.lastDataUs))}`;
       } else {
         line.kind = 'data';
-        line.annotation = role === 'client' ? 'request data' : 'response data';
+        line.annotation = `${role === 'client' ? 'request' : 'response'} data${peer.finSent ? " after the peer's FIN" : ''}`;
       }
       if (s.flags.fin) line.annotation += ', then FIN';
       me.firstSent.set(s.seq, now);

@@ -6,6 +6,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { netnsUnavailableReason, withNamespaces } from '@connlab/netns';
+import type { Check } from '@connlab/lab';
+import { annotate } from './annotate.js';
+import type { TraceLine } from './annotate.js';
+import { tcpSegments } from './decode.js';
 import { readPcapFile } from './file.js';
 import type { PcapFile } from './file.js';
 
@@ -91,4 +95,44 @@ export async function runCaptured<T>(module: URL, exportName: string, args: unkn
   } finally {
     if (dir) await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The packets of a run as a lesson uses them: annotated lines, or why there are none. */
+export type WireEvidence =
+  | { captured: true; lines: TraceLine[]; packets: number; dropped: number; path: string | undefined }
+  | { captured: false; uncaptured: string };
+
+/** Annotate a captured run's packets (or carry the reason it was not captured). */
+export function wireEvidence(run: CapturedRun<unknown>): WireEvidence {
+  if (!run.capture) return { captured: false, uncaptured: run.uncaptured ?? 'not captured' };
+  const { capture } = run;
+  return { captured: true, lines: annotate(tcpSegments(capture.linkType, capture.packets)), packets: capture.packets.length, dropped: capture.dropped, path: capture.path };
+}
+
+/**
+ * The packet checks a lesson can stand on. From a complete capture, all of
+ * them. From one that lost packets, only those that passed: a segment missing
+ * from the file may be one the capture dropped, so a failed check there says
+ * nothing about TCP, and it is reported as skipped instead.
+ */
+export function trustedChecks(evidence: WireEvidence | undefined, checks: readonly Check[]): { checks: Check[]; skipped?: string } {
+  if (!evidence?.captured || evidence.dropped === 0) return { checks: [...checks] };
+  const failed = checks.filter((c) => !c.passed);
+  if (failed.length === 0) return { checks: [...checks] };
+  return {
+    checks: checks.filter((c) => c.passed),
+    skipped: `skipped: ${failed.map((c) => `"${c.label}"`).join(', ')} (the capture lost ${evidence.dropped} packets; run as root, or raise net.core.rmem_max)`,
+  };
+}
+
+/** A lesson's `skipped` line when its packets could not be captured: the reason, and how to enable it. */
+export function skippedCapture(evidence: Extract<WireEvidence, { captured: false }>): string {
+  return `skipped: the packet checks (no lab namespace to capture in: ${evidence.uncaptured})`;
+}
+
+/** One line saying where the packets came from, for a lesson's printout. */
+export function describeEvidence(evidence: WireEvidence): string {
+  if (!evidence.captured) return `Packets: not captured (${evidence.uncaptured}); the run used the host's loopback.`;
+  const lost = evidence.dropped === 0 ? 'none lost' : `${evidence.dropped} LOST by the capture`;
+  return `Packets: captured on the loopback of a lab namespace, ${evidence.packets} packets, ${lost}${evidence.path ? `; written to ${evidence.path}` : ''}.`;
 }

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { LINKTYPE, PcapFormatError, PcapTruncatedError, decodePcap, encodePcap } from './index.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LINKTYPE, PcapFileWriter, PcapFormatError, PcapTruncatedError, decodePcap, encodePcap } from './index.js';
 import { conversation } from '../test/frames.js';
 
 describe('pcap files', () => {
@@ -16,6 +19,24 @@ describe('pcap files', () => {
       expect([...p.data]).toEqual([...file.packets[i]!.data]);
       expect(p.length).toBe(file.packets[i]!.length);
     });
+  });
+
+  it('writes the same file a packet at a time, cutting packets to the snap length', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'connlab-pcap-writer-'));
+    try {
+      const path = join(dir, 'w.pcap');
+      const out = new PcapFileWriter(path, LINKTYPE.ETHERNET, 256);
+      for (const p of packets) out.write(p);
+      out.write({ ...packets[0]!, data: new Uint8Array(300), length: 300 });
+      out.close();
+      const back = decodePcap(readFileSync(path));
+      expect(out.count).toBe(5);
+      expect(encodePcap({ ...back, packets: back.packets.slice(0, 4) })).toEqual(encodePcap({ linkType: LINKTYPE.ETHERNET, snapLength: 256, packets }));
+      expect(back.packets[4]).toMatchObject({ length: 300 });
+      expect(back.packets[4]!.data).toHaveLength(256);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reads big-endian files with nanosecond timestamps, as other writers produce', () => {

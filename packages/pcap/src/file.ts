@@ -1,6 +1,7 @@
 // The classic libpcap file format (not pcapng): a 24-byte file header, then
 // per packet a 16-byte record header and the captured bytes.
 // https://www.ietf.org/archive/id/draft-ietf-opsawg-pcap-04.html (the format tcpdump -w writes)
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { PcapFormatError, PcapTruncatedError } from './errors.js';
 
@@ -42,27 +43,77 @@ const MAGIC_PCAPNG = 0x0a0d0d0a;
 const FILE_HEADER = 24;
 const RECORD_HEADER = 16;
 
-/** Serialize packets as a little-endian, microsecond pcap file (version 2.4). */
-export function encodePcap(file: PcapFile): Buffer {
-  const total = FILE_HEADER + file.packets.reduce((sum, p) => sum + RECORD_HEADER + p.data.length, 0);
-  const out = Buffer.alloc(total);
+function writeFileHeader(out: Buffer, linkType: number, snapLength: number): void {
   out.writeUInt32LE(MAGIC_US, 0);
   out.writeUInt16LE(2, 4);
   out.writeUInt16LE(4, 6);
   // thiszone and sigfigs stay 0, as every modern writer leaves them.
-  out.writeUInt32LE(file.snapLength, 16);
-  out.writeUInt32LE(file.linkType, 20);
+  out.writeUInt32LE(snapLength, 16);
+  out.writeUInt32LE(linkType, 20);
+}
+
+function writeRecord(out: Buffer, at: number, p: CapturedPacket): number {
+  const seconds = Math.floor(p.timestampUs / 1e6);
+  out.writeUInt32LE(seconds >>> 0, at);
+  out.writeUInt32LE(Math.round(p.timestampUs - seconds * 1e6), at + 4);
+  out.writeUInt32LE(p.data.length, at + 8);
+  out.writeUInt32LE(Math.max(p.length, p.data.length), at + 12);
+  out.set(p.data, at + RECORD_HEADER);
+  return at + RECORD_HEADER + p.data.length;
+}
+
+/** Serialize packets as a little-endian, microsecond pcap file (version 2.4). */
+export function encodePcap(file: PcapFile): Buffer {
+  const total = FILE_HEADER + file.packets.reduce((sum, p) => sum + RECORD_HEADER + p.data.length, 0);
+  const out = Buffer.alloc(total);
+  writeFileHeader(out, file.linkType, file.snapLength);
   let at = FILE_HEADER;
-  for (const p of file.packets) {
-    const seconds = Math.floor(p.timestampUs / 1e6);
-    out.writeUInt32LE(seconds >>> 0, at);
-    out.writeUInt32LE(Math.round(p.timestampUs - seconds * 1e6), at + 4);
-    out.writeUInt32LE(p.data.length, at + 8);
-    out.writeUInt32LE(Math.max(p.length, p.data.length), at + 12);
-    out.set(p.data, at + RECORD_HEADER);
-    at += RECORD_HEADER + p.data.length;
-  }
+  for (const p of file.packets) at = writeRecord(out, at, p);
   return out;
+}
+
+/**
+ * A pcap file written a packet at a time with synchronous writes, for a
+ * process that has no event loop to spare (the delay line's pump): what was
+ * written is on disk even if the process is killed later.
+ *
+ * @example
+ * ```ts
+ * const out = new PcapFileWriter('line.pcap', LINKTYPE.ETHERNET);
+ * out.write({ timestampUs, data: frame, length: frame.length });
+ * out.close();
+ * ```
+ */
+export class PcapFileWriter {
+  private fd: number;
+  private written = 0;
+
+  constructor(readonly path: string, linkType: number, readonly snapLength = 262_144) {
+    this.fd = openSync(path, 'w');
+    const header = Buffer.alloc(FILE_HEADER);
+    writeFileHeader(header, linkType, snapLength);
+    writeSync(this.fd, header);
+  }
+
+  /** Packets written so far. */
+  get count(): number {
+    return this.written;
+  }
+
+  write(packet: CapturedPacket): void {
+    if (this.fd < 0) return;
+    const data = packet.data.length > this.snapLength ? packet.data.subarray(0, this.snapLength) : packet.data;
+    const record = Buffer.alloc(RECORD_HEADER + data.length);
+    writeRecord(record, 0, { ...packet, data, length: Math.max(packet.length, packet.data.length) });
+    writeSync(this.fd, record);
+    this.written += 1;
+  }
+
+  close(): void {
+    if (this.fd < 0) return;
+    closeSync(this.fd);
+    this.fd = -1;
+  }
 }
 
 /**

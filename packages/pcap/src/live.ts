@@ -80,7 +80,7 @@ export interface CaptureOptions {
   snapLength?: number;
   /** Kernel receive buffer asked for (default 32 MiB), so bursts wait there between drains. */
   bufferBytes?: number;
-  /** How often queued packets are read, in ms (default 5). */
+  /** How often queued packets are read, in ms (default 1: a rootless capture gets only net.core.rmem_max of buffer). */
   drainEveryMs?: number;
 }
 
@@ -138,7 +138,7 @@ export class LiveCapture {
       throw error;
     }
     this.buffer = Buffer.alloc(Math.max(64, options.snapLength ?? 256));
-    this.timer = setInterval(() => this.drain(), options.drainEveryMs ?? 5);
+    this.timer = setInterval(() => this.drain(), options.drainEveryMs ?? 1);
   }
 
   /** Packets captured so far (read now from the kernel's queue). */

@@ -37,8 +37,13 @@ export function ensureTcpdump(env: NodeJS.ProcessEnv = process.env, paths: reado
   return installed ? { ok: true, path: installed } : { ok: false, reason: 'apt-get install tcpdump finished but tcpdump is missing' };
 }
 
-/** One line of `tcpdump -r FILE -n -S`: the flags and payload length it read. */
+/** One TCP line of `tcpdump -r FILE -n -tt`: when, who to whom, the flags and payload length it read. */
 export interface TcpdumpLine {
+  /** Seconds since the epoch, as tcpdump printed them. */
+  time: number;
+  /** `127.0.0.1.43210`, as tcpdump joins address and port. */
+  src: string;
+  dst: string;
   flags: string;
   length: number;
   text: string;
@@ -52,8 +57,32 @@ export function readWithTcpdump(tcpdumpPath: string, pcapPath: string): TcpdumpL
   const out = execFileSync(tcpdumpPath, ['-r', pcapPath, '-n', '-tt'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000, maxBuffer: 64 << 20 });
   const lines: TcpdumpLine[] = [];
   for (const text of out.split('\n')) {
-    const m = /Flags \[([^\]]*)\].*length (\d+)/.exec(text);
-    if (m) lines.push({ flags: m[1]!, length: Number(m[2]), text });
+    const m = /^(\d+\.\d+) IP6? (\S+) > (\S+): Flags \[([^\]]*)\].*length (\d+)/.exec(text);
+    if (m) lines.push({ time: Number(m[1]), src: m[2]!, dst: m[3]!, flags: m[4]!, length: Number(m[5]), text });
   }
   return lines;
+}
+
+/**
+ * The printed lines (ours, tcpdump-style) whose flags, ack and length tcpdump
+ * did not read from the file in the same order; empty when all were found.
+ */
+export function missingFromTcpdump(printed: readonly string[], theirs: readonly TcpdumpLine[]): string[] {
+  const key = (text: string) => {
+    const flags = /Flags \[([^\]]*)\]/.exec(text)?.[1];
+    // tcpdump prints a SYN-ACK's ack number absolute, every later one relative.
+    const ack = flags?.includes('S') ? '-' : /, ack (\d+)/.exec(text)?.[1] ?? '-';
+    const length = /length (\d+)/.exec(text)?.[1];
+    return flags === undefined || length === undefined ? undefined : `${flags}|${ack}|${length}`;
+  };
+  const missing: string[] = [];
+  let at = 0;
+  for (const line of printed) {
+    const want = key(line);
+    if (want === undefined) continue;
+    const found = theirs.findIndex((t, i) => i >= at && key(t.text) === want);
+    if (found < 0) missing.push(line);
+    else at = found + 1;
+  }
+  return missing;
 }

@@ -1,10 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { Wire } from '@connlab/lab';
 import { parseMessages } from '@connlab/http';
 import type { ParsedMessage } from '@connlab/http';
 import { startOrigin } from '../test/origin.js';
 import type { Origin, OriginOptions } from '../test/origin.js';
-import { rawConnect } from '../test/raw-client.js';
-import type { RawClient } from '../test/raw-client.js';
 import { hopByHopTable } from '../test/hop-by-hop-table.js';
 import { HttpProxy } from './http-proxy.js';
 
@@ -16,19 +15,19 @@ const names = (m: ParsedMessage): string[] => m.head.rawHeaders.filter((_, i) =>
 describe('HttpProxy (the smart proxy)', () => {
   let origin: Origin | undefined;
   let proxy: HttpProxy | undefined;
-  let client: RawClient | undefined;
+  let client: Wire | undefined;
   afterEach(async () => {
-    client?.socket.destroy();
+    client?.destroy();
     await proxy?.close();
     await origin?.close();
     client = proxy = origin = undefined;
   });
 
-  async function setup(options: OriginOptions = {}): Promise<{ o: Origin; p: HttpProxy; c: RawClient }> {
+  async function setup(options: OriginOptions = {}): Promise<{ o: Origin; p: HttpProxy; c: Wire }> {
     const o = origin = await startOrigin(options);
     const p = proxy = new HttpProxy({ upstream: { host: '127.0.0.1', port: o.port } });
     const { port } = await p.listen();
-    const c = client = await rawConnect(port);
+    const c = client = await Wire.connect(port);
     return { o, p, c };
   }
 
@@ -36,8 +35,8 @@ describe('HttpProxy (the smart proxy)', () => {
     const { o, p, c } = await setup();
     const fields = hopByHopTable.map(([n, v]) => `${n}: ${v}\r\n`).join('');
     // The table has Transfer-Encoding: chunked, so the body is chunked; the proxy re-frames it.
-    c.socket.write(`POST /t HTTP/1.1\r\n${fields}\r\n5\r\nhello\r\n0\r\n\r\n`);
-    expect(await c.waitFor((t) => t.includes('request 1'), 3000)).toBe(true);
+    await c.send(`POST /t HTTP/1.1\r\n${fields}\r\n5\r\nhello\r\n0\r\n\r\n`);
+    expect(await c.waitFor(() => c.text().includes('request 1'), 3000)).toBe(true);
     const seen = o.requests[0]!;
     for (const [name, , stripped] of hopByHopTable) {
       if (name === 'Connection') continue; // the proxy sends its own, below
@@ -54,8 +53,8 @@ describe('HttpProxy (the smart proxy)', () => {
   it('strips hop-by-hop response fields, re-frames a chunked body with Content-Length, and adds Via', async () => {
     const extra = ['Connection: X-Hop-R', 'X-Hop-R: 1', 'Keep-Alive: timeout=9', 'Proxy-Authenticate: Basic', 'Upgrade: h2c', 'Trailer: X-Sum', 'Proxy-Connection: keep-alive', 'X-Kept: yes'];
     const { c } = await setup({ extraHeaders: extra, chunked: true });
-    c.socket.write('GET /r HTTP/1.1\r\nHost: x\r\n\r\n');
-    expect(await c.waitFor((t) => responses(t).length === 1, 3000)).toBe(true);
+    await c.send('GET /r HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(await c.waitFor(() => responses(c.text()).length === 1, 3000)).toBe(true);
     const r = responses(c.text())[0]!;
     expect(names(r)).not.toEqual(expect.arrayContaining(['connection']));
     for (const n of ['x-hop-r', 'keep-alive', 'proxy-authenticate', 'upgrade', 'trailer', 'proxy-connection', 'transfer-encoding']) expect(names(r)).not.toContain(n);
@@ -65,45 +64,42 @@ describe('HttpProxy (the smart proxy)', () => {
     expect(r.head.rawHeaders).toEqual(expect.arrayContaining(['Via', '1.1 connlab']));
   });
 
-  it('keeps an HTTP/1.0 keep-alive client connection open for a second request: no dumb-proxy hang', async () => {
+  it('does not keep an HTTP/1.0 client connection that asked for keep-alive (RFC 9112 §9.3): Connection: close and a FIN, no hang', async () => {
     const { o, p, c } = await setup();
-    c.socket.write('GET /a HTTP/1.0\r\nHost: x\r\nConnection: Keep-Alive\r\n\r\n');
-    expect(await c.waitFor((t) => responses(t).length === 1, 3000)).toBe(true);
-    expect(responses(c.text())[0]!.head.connection).toEqual(['keep-alive']);
-    c.socket.write('GET /b HTTP/1.0\r\nHost: x\r\nConnection: Keep-Alive\r\n\r\n');
-    expect(await c.waitFor((t) => responses(t).length === 2, 3000)).toBe(true);
+    await c.send('GET /a HTTP/1.0\r\nHost: x\r\nConnection: Keep-Alive\r\n\r\n');
+    expect(await c.waitFor(() => c.endedAt !== null, 3000)).toBe(true);
+    expect(responses(c.text())).toHaveLength(1);
+    expect(responses(c.text())[0]!.head.connection).toEqual(['close']);
     // The server saw neither Connection: Keep-Alive nor Keep-Alive: the proxy owns that hop.
-    expect(o.requests.map((r) => r.headers.get('connection'))).toEqual([undefined, undefined]);
-    expect(p.exchanges().map((e) => e.upstreamReused)).toEqual([false, true]);
+    expect(o.requests.map((r) => r.headers.get('connection'))).toEqual([undefined]);
+    expect(p.exchanges().map((e) => e.clientKeepAlive)).toEqual([false]);
   });
 
-  it('understands Proxy-Connection: keep-alive from an old client and sends Connection: keep-alive upstream instead', async () => {
+  it('reads Proxy-Connection: keep-alive from an old client, sends Connection: keep-alive upstream instead, and still closes the 1.0 client hop', async () => {
     const { o, p, c } = await setup();
-    c.socket.write('GET /a HTTP/1.0\r\nHost: x\r\nProxy-Connection: keep-alive\r\n\r\n');
-    expect(await c.waitFor((t) => responses(t).length === 1, 3000)).toBe(true);
-    c.socket.write('GET /b HTTP/1.0\r\nHost: x\r\nProxy-Connection: keep-alive\r\n\r\n');
-    expect(await c.waitFor((t) => responses(t).length === 2, 3000)).toBe(true);
-    expect(c.ended()).toBe(false);
+    await c.send('GET /a HTTP/1.0\r\nHost: x\r\nProxy-Connection: keep-alive\r\n\r\n');
+    expect(await c.waitFor(() => c.endedAt !== null, 3000)).toBe(true);
+    expect(responses(c.text())[0]!.head.connection).toEqual(['close']);
     expect(o.requests[0]?.headers.has('proxy-connection')).toBe(false);
     expect(o.requests[0]?.headers.get('connection')).toBe('keep-alive');
-    expect(p.exchanges().every((e) => e.viaProxyConnection && e.clientKeepAlive)).toBe(true);
+    expect(p.exchanges().map((e) => [e.viaProxyConnection, e.clientKeepAlive])).toEqual([[true, false]]);
   });
 
   it('an HTTP/1.0 client that did not ask gets Connection: close and a closed connection', async () => {
     const { c } = await setup();
-    c.socket.write('GET /a HTTP/1.0\r\nHost: x\r\n\r\n');
-    expect(await c.waitFor(() => c.ended(), 3000)).toBe(true);
+    await c.send('GET /a HTTP/1.0\r\nHost: x\r\n\r\n');
+    expect(await c.waitFor(() => c.endedAt !== null, 3000)).toBe(true);
     expect(responses(c.text())[0]!.head.connection).toEqual(['close']);
   });
 
   it('keeps the client hop persistent even when the server closes after every response', async () => {
     const { c, p } = await setup({ closeDelimited: true });
-    c.socket.write('GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n');
-    expect(await c.waitFor((t) => responses(t).length === 2, 3000)).toBe(true);
+    await c.send('GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(await c.waitFor(() => responses(c.text()).length === 2, 3000)).toBe(true);
     const rs = responses(c.text());
     expect(rs.map((r) => r.head.framing)).toEqual(['length', 'length']);
     expect(rs.map((r) => r.body.toString().slice(0, 12))).toEqual(['request 1: G', 'request 2: G']);
-    expect(c.ended()).toBe(false);
+    expect(c.endedAt).toBeNull();
     expect(p.exchanges().map((e) => e.upstreamReused)).toEqual([false, false]);
   });
 
@@ -112,10 +108,10 @@ describe('HttpProxy (the smart proxy)', () => {
     const port = o.port;
     await o.close();
     const p = proxy = new HttpProxy({ upstream: { host: '127.0.0.1', port } });
-    const c = client = await rawConnect((await p.listen()).port);
-    c.socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
-    expect(await c.waitFor((t) => responses(t).length === 1, 3000)).toBe(true);
+    const c = client = await Wire.connect((await p.listen()).port);
+    await c.send('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(await c.waitFor(() => responses(c.text()).length === 1, 3000)).toBe(true);
     expect(responses(c.text())[0]!.head.status).toBe(502);
-    expect(c.ended()).toBe(false);
+    expect(c.endedAt).toBeNull();
   });
 });

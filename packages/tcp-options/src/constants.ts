@@ -10,7 +10,10 @@ export type OptionName =
   | 'TCP_KEEPCNT'
   | 'TCP_INFO'
   | 'TCP_CONGESTION'
-  | 'TCP_USER_TIMEOUT';
+  | 'TCP_USER_TIMEOUT'
+  | 'TCP_DEFER_ACCEPT'
+  | 'SO_REUSEADDR'
+  | 'SO_REUSEPORT';
 
 export interface OptionConstant {
   /** `level` argument of setsockopt (SOL_SOCKET or IPPROTO_TCP). */
@@ -37,6 +40,9 @@ const linux: Record<OptionName, OptionConstant> = {
   TCP_INFO: { level: IPPROTO_TCP, name: 11, native: 'TCP_INFO' },
   TCP_CONGESTION: { level: IPPROTO_TCP, name: 13, native: 'TCP_CONGESTION' },
   TCP_USER_TIMEOUT: { level: IPPROTO_TCP, name: 18, native: 'TCP_USER_TIMEOUT' },
+  TCP_DEFER_ACCEPT: { level: IPPROTO_TCP, name: 9, native: 'TCP_DEFER_ACCEPT' },
+  SO_REUSEADDR: { level: LINUX_SOL_SOCKET, name: 2, native: 'SO_REUSEADDR' },
+  SO_REUSEPORT: { level: LINUX_SOL_SOCKET, name: 15, native: 'SO_REUSEPORT' },
 };
 
 // macOS: SOL_SOCKET 0xffff and SO_KEEPALIVE 0x0008 from <sys/socket.h>;
@@ -50,6 +56,8 @@ const darwin: Partial<Record<OptionName, OptionConstant>> = {
   TCP_KEEPIDLE: { level: IPPROTO_TCP, name: 0x10, native: 'TCP_KEEPALIVE' },
   TCP_KEEPINTVL: { level: IPPROTO_TCP, name: 0x101, native: 'TCP_KEEPINTVL' },
   TCP_KEEPCNT: { level: IPPROTO_TCP, name: 0x102, native: 'TCP_KEEPCNT' },
+  SO_REUSEADDR: { level: DARWIN_SOL_SOCKET, name: 0x0004, native: 'SO_REUSEADDR' },
+  SO_REUSEPORT: { level: DARWIN_SOL_SOCKET, name: 0x0200, native: 'SO_REUSEPORT' },
 };
 
 const tables: Partial<Record<NodeJS.Platform, Partial<Record<OptionName, OptionConstant>>>> = { linux, darwin };

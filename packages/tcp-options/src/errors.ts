@@ -1,7 +1,12 @@
 // Errors with stable codes; messages name the option, platform, host and port involved.
 
+/** Base class: every @connlab/tcp-options error has a stable `code` to branch on. */
+export abstract class TcpOptionsError extends Error {
+  abstract readonly code: string;
+}
+
 /** The option does not exist (or is not wired up here) on this platform. */
-export class UnsupportedOptionError extends Error {
+export class UnsupportedOptionError extends TcpOptionsError {
   readonly code = 'TCP_OPTION_UNSUPPORTED';
   constructor(
     readonly option: string,
@@ -13,7 +18,7 @@ export class UnsupportedOptionError extends Error {
 }
 
 /** setsockopt/getsockopt returned -1. */
-export class SocketOptionError extends Error {
+export class SocketOptionError extends TcpOptionsError {
   readonly code = 'TCP_OPTION_FAILED';
   constructor(
     readonly option: string,
@@ -28,7 +33,7 @@ export class SocketOptionError extends Error {
 }
 
 /** A value the kernel would reject or silently change (not whole seconds, out of range). */
-export class InvalidOptionValueError extends Error {
+export class InvalidOptionValueError extends TcpOptionsError {
   readonly code = 'TCP_OPTION_INVALID';
   constructor(
     readonly option: string,
@@ -41,7 +46,7 @@ export class InvalidOptionValueError extends Error {
 }
 
 /** The socket has no file descriptor yet (not connected) or any more (destroyed). */
-export class SocketNotReadyError extends Error {
+export class SocketNotReadyError extends TcpOptionsError {
   readonly code = 'TCP_SOCKET_NOT_READY';
   constructor(
     readonly option: string,

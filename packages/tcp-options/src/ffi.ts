@@ -5,9 +5,14 @@ import koffi from 'koffi';
 import type { OptionConstant, OptionName } from './constants.js';
 import { SocketOptionError, UnsupportedOptionError } from './errors.js';
 
-interface Libc {
+export interface Libc {
   setsockopt: (fd: number, level: number, name: number, value: Buffer, length: number) => number;
   getsockopt: (fd: number, level: number, name: number, value: Buffer, length: [number]) => number;
+  socket: (domain: number, type: number, protocol: number) => number;
+  bind: (fd: number, address: Buffer, length: number) => number;
+  listen: (fd: number, backlog: number) => number;
+  getsockname: (fd: number, address: Buffer, length: [number]) => number;
+  close: (fd: number) => number;
 }
 
 let libc: Libc | undefined;
@@ -18,21 +23,33 @@ function libraryPath(): string {
   throw new UnsupportedOptionError('setsockopt via FFI', process.platform);
 }
 
-function load(): Libc {
+/** The C library's socket calls (loaded on first use). */
+export function load(): Libc {
   if (libc) return libc;
   const lib = koffi.load(libraryPath());
   // socklen_t is a 32-bit unsigned int on Linux and macOS.
   const setsockopt = lib.func('int setsockopt(int fd, int level, int optname, const void *optval, uint32_t optlen)');
   const getsockopt = lib.func('int getsockopt(int fd, int level, int optname, _Out_ void *optval, _Inout_ uint32_t *optlen)');
+  const socket = lib.func('int socket(int domain, int type, int protocol)');
+  const bind = lib.func('int bind(int fd, const void *addr, uint32_t addrlen)');
+  const listen = lib.func('int listen(int fd, int backlog)');
+  const getsockname = lib.func('int getsockname(int fd, _Out_ void *addr, _Inout_ uint32_t *addrlen)');
+  const close = lib.func('int close(int fd)');
   libc = {
     setsockopt: (fd, level, name, value, length) => setsockopt(fd, level, name, value, length) as number,
     getsockopt: (fd, level, name, value, length) => getsockopt(fd, level, name, value, length) as number,
+    socket: (domain, type, protocol) => socket(domain, type, protocol) as number,
+    bind: (fd, address, length) => bind(fd, address, length) as number,
+    listen: (fd, backlog) => listen(fd, backlog) as number,
+    getsockname: (fd, address, length) => getsockname(fd, address, length) as number,
+    close: (fd) => close(fd) as number,
   };
   return libc;
 }
 
 let errnoNames: Map<number, string> | undefined;
-function errnoName(errno: number): string {
+/** "EADDRINUSE" for 98 on Linux, or "errno N" when koffi does not know it. */
+export function errnoName(errno: number): string {
   errnoNames ??= new Map(Object.entries(koffi.os.errno).map(([name, value]) => [value, name]));
   return errnoNames.get(errno) ?? `errno ${errno}`;
 }

@@ -3,12 +3,14 @@
 // Sessions run the real bin, one process per command as in a shell, on
 // 127.0.0.1 with ports from the kernel: the commands shown are the ones that
 // produced the output, and Ctrl-C is a real SIGINT.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
-import { sleep } from '@connlab/lab';
+import { sleep, until } from '@connlab/lab';
 import { repoRoot } from '@connlab/tour/registry';
 import { CaptureError } from './markers.js';
 import type { CaptureRun } from './capture.js';
@@ -20,16 +22,6 @@ const mainTs = join(cliDir, 'src', 'main.ts');
 /** Quote a word the way a shell would need it. */
 function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
-async function until<T>(what: string, check: () => T | undefined, ms = 15_000): Promise<T> {
-  const deadline = performance.now() + ms;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (performance.now() > deadline) throw new CaptureError(`session: timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** One terminal window: the commands typed into it and everything they printed, in order. */
@@ -170,10 +162,32 @@ export const sessions: Record<string, () => Promise<string[]>> = {
     await client.run('tcp-info', `127.0.0.1:${port}`);
     const plain = client.text;
     client.text = '';
-    await client.run('tcp-info', `127.0.0.1:${port}`, '--nodelay', '--keepalive', '60');
+    await client.run('tcp-info', `127.0.0.1:${port}`, '--nodelay', '--keepalive', '60000');
     const set = client.text.split('\n');
     await stop();
     return [plain, set.slice(0, 1).concat(set.slice(set.indexOf('read back with getsockopt'))).join('\n')];
+  },
+
+  async trace() {
+    const shell = new Terminal();
+    const dir = join(tmpdir(), 'connlab-captures');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir);
+    try {
+      // The packets: lesson 09 run in a lab namespace with its loopback captured (its own printout is not shown).
+      execFileSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'apps', '09-keep-alive-timeout', 'src', 'main.ts'), '--quick', '--capture', dir],
+        { cwd: repoRoot, stdio: 'ignore', timeout: 120_000 });
+      const pcap = join(dir, '09-keep-alive-timeout.pcap');
+      await shell.run('trace', pcap, '--connection', '0');
+      const cut = join(dir, 'cut.pcap');
+      const whole = readFileSync(pcap);
+      writeFileSync(cut, whole.subarray(0, whole.length - 7));
+      await shell.run('trace', cut);
+      await shell.run('trace', '../../README.md');
+      return [shell.text];
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   },
 
   async errors() {

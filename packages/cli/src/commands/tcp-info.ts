@@ -7,14 +7,15 @@ import type { TcpInfo } from '@connlab/tcp-options';
 import { formatBytes, formatMs } from '@connlab/lab';
 import { examples } from '../help.js';
 import type { CliIo } from '../io.js';
+import { CliError } from '../errors.js';
 import { hostPort, say } from '../io.js';
 import type { HostPort } from '../parsers.js';
-import { parseHostPort, wholeNumber } from '../parsers.js';
+import { parseHostPort, wholeNumber, wholeSecondsMs } from '../parsers.js';
 
 interface TcpInfoOptions { nodelay?: true; keepalive?: number; timeout: number }
 
 /** A connect(2) that failed, named by where it was going. */
-export class ConnectError extends Error {
+export class ConnectError extends CliError {
   readonly code = 'CONNLAB_CONNECT';
   constructor(
     readonly target: string,
@@ -86,7 +87,7 @@ async function tcpInfo(io: CliIo, target: HostPort, options: TcpInfoOptions): Pr
   const started = performance.now();
   const socket = await connect(target, options.timeout, (s) => {
     if (options.nodelay) setNoDelay(s, true);
-    if (options.keepalive !== undefined) setKeepAlive(s, { enable: true, idleMs: options.keepalive * 1000 });
+    if (options.keepalive !== undefined) setKeepAlive(s, { enable: true, idleMs: options.keepalive });
   });
   const connectMs = performance.now() - started;
   try {
@@ -128,9 +129,9 @@ export function registerTcpInfo(program: Command, io: CliIo): void {
     .description('connect to HOST:PORT and print TCP_INFO (rtt, cwnd, mss, retransmits …) and the keepalive and TCP_NODELAY values the kernel holds')
     .argument('<host:port>', 'where to connect, e.g. 127.0.0.1:8080 or [::1]:8080', parseHostPort)
     .option('--nodelay', 'set TCP_NODELAY before reading it back')
-    .option('--keepalive <s>', 'turn SO_KEEPALIVE on with this TCP_KEEPIDLE (whole seconds) before reading back', wholeNumber(1, 32767))
+    .option('--keepalive <ms>', 'turn SO_KEEPALIVE on with this TCP_KEEPIDLE (whole seconds, so a multiple of 1000) before reading back', wholeSecondsMs)
     .option('--timeout <ms>', 'give up connecting after this long', wholeNumber(1), 5000)
     .action((target: HostPort, options: TcpInfoOptions) => tcpInfo(io, target, options));
-  examples(cmd, ['connlab tcp-info 127.0.0.1:8080', 'connlab tcp-info 127.0.0.1:2048 --nodelay --keepalive 60'],
+  examples(cmd, ['connlab tcp-info 127.0.0.1:8080', 'connlab tcp-info 127.0.0.1:2048 --nodelay --keepalive 60000'],
     ['Linux only: TCP_INFO and the keepalive timers are read with getsockopt through FFI (koffi).']);
 }
