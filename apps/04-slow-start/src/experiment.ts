@@ -1,6 +1,5 @@
 // Lesson 04: slow start measured from the sender's kernel, over the delay line.
 import { fileURLToPath } from 'node:url';
-import { isRoot } from '@connlab/lab';
 import { DelayLine } from '@connlab/netlab';
 import type { CwndSample, TransferReport } from './sender.js';
 
@@ -24,10 +23,14 @@ export interface Transfer {
   cwndBefore: number;
   samples: CwndSample[];
   rtoMs: number;
+  /** The connection's RTT before the transfer, ms. */
+  rttMs: number;
 }
 
 export interface RunResult {
   options: Options;
+  /** Where the delay line's namespaces lived. */
+  mode: 'root' | 'rootless';
   transfers: Transfer[];
   congestion: string;
 }
@@ -38,14 +41,14 @@ function script(name: string): string {
   return fileURLToPath(new URL(`./${name}${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
 }
 
-/** Cold, warm, and two after-idle transfers on one connection across the delay line (root only). */
+/** Cold, warm, and two after-idle transfers on one connection across the delay line (root or rootless). */
 export async function run(o: Options = defaultOptions, progress: (what: string) => void = () => undefined): Promise<RunResult> {
-  if (!isRoot() || process.platform !== 'linux') throw new Error('run() measures over the delay line and needs root on Linux; use slowStartModel() otherwise');
   const line = await DelayLine.open({
     delayMs: o.delayMs,
     sysctls: {
       // Do not let a previous connection's ssthresh (tcp_metrics) shape this one.
-      server: { 'net.ipv4.tcp_no_metrics_save': 1, 'net.ipv4.tcp_slow_start_after_idle': 1 },
+      server: { 'net.ipv4.tcp_no_metrics_save': 1, 'net.ipv4.tcp_slow_start_after_idle': 1, 'net.ipv4.tcp_wmem': '4096 4194304 8388608' },
+      client: { 'net.ipv4.tcp_rmem': '4096 4194304 8388608' },
     },
   });
   try {
@@ -63,7 +66,7 @@ export async function run(o: Options = defaultOptions, progress: (what: string) 
         sender.nextMessage(isType<TransferReport>('transfer'), 60_000),
       ]);
       congestion = report.congestion;
-      transfers.push({ name, ms, cwndBefore: report.cwndBefore, samples: report.samples, rtoMs: report.rtoMs });
+      transfers.push({ name, ms, cwndBefore: report.cwndBefore, samples: report.samples, rtoMs: report.rtoMs, rttMs: report.rttMs });
     };
     await fetch('cold');
     await fetch('warm');
@@ -75,7 +78,7 @@ export async function run(o: Options = defaultOptions, progress: (what: string) 
     await new Promise((r) => setTimeout(r, o.idleMs));
     await fetch('after idle, slow_start_after_idle=0');
     receiver.send({ cmd: 'close' });
-    return { options: o, transfers, congestion };
+    return { options: o, mode: line.mode, transfers, congestion };
   } finally {
     await line.close();
   }
@@ -87,26 +90,53 @@ export function startingCwnd(t: Transfer): number {
 }
 
 /**
- * The window once per round trip, by the ACK clock: in slow start the ACKs
- * of one round arrive as a burst, then nothing for most of an RTT. A gap of half
- * an RTT without new ACKs starts the next round; each round reports
- * the window at the end of its burst. The first entry is the window before any ACK.
- * Once the window fills the path, ACKs never pause and the rounds merge.
+ * Data segments sent in each round trip, counted by RTT boundaries from the
+ * first data segment (the write at t = 0), not by gaps in the ACKs (which
+ * vanish once the window fills the path, merging every later round).
+ *
+ * In slow start round k's burst leaves about k RTTs after the first one, set
+ * off by the ACKs of round k − 1. Each round is counted in a window one RTT
+ * wide centred on that moment, [(k − ½)·RTT, (k + ½)·RTT): a burst that starts
+ * a little late (pump, wakeups) or lasts a few ms still falls inside it.
+ * The sender's TCP_INFO is read every millisecond; between bursts the count
+ * stands still, so a late sample near a boundary changes nothing. The first
+ * sample is taken right after the first write: if it came before any ACK
+ * could (within one RTT), all it saw sent is the initial window, round 1,
+ * however late the machine let it run.
  */
-export function cwndPerRound(samples: readonly CwndSample[], rttMs: number): number[] {
-  const first = samples[0];
-  if (!first) return [];
-  const rounds = [first.cwnd];
-  let acked = first.acked;
-  let lastAck = first.t;
-  let sawAck = false;
-  for (const s of samples) {
-    if (s.acked <= acked) continue;
-    if (!sawAck || s.t - lastAck >= rttMs / 2) rounds.push(s.cwnd);
-    else rounds[rounds.length - 1] = s.cwnd;
-    sawAck = true;
-    acked = s.acked;
-    lastAck = s.t;
+export function segmentsPerRound(samples: readonly CwndSample[], rttMs: number): number[] {
+  const last = samples.at(-1);
+  if (!last || !(rttMs > 0)) return [];
+  const initial = samples[0]!.t < rttMs ? samples[0]!.sent : 0;
+  const sentBy = (t: number): number => {
+    let sent = initial;
+    for (const s of samples) {
+      if (s.t > t) break;
+      sent = s.sent;
+    }
+    return sent;
+  };
+  const rounds: number[] = [];
+  for (let k = 0, before = 0; (k - 0.5) * rttMs <= last.t; k++) {
+    const upTo = sentBy((k + 0.5) * rttMs);
+    rounds.push(upTo - before);
+    before = upTo;
   }
+  // Trailing empty rounds (the last ACKs coming back) are not rounds of sending.
+  while (rounds.length > 0 && rounds.at(-1) === 0) rounds.pop();
   return rounds;
+}
+
+/** Within ± this fraction of the doubling model a round counts as a doubling (issue: ±25 %). */
+export const DOUBLING_TOLERANCE = 0.25;
+
+/**
+ * How many rounds from the first follow 10 → 20 → 40 → … within the tolerance:
+ * the rounds spent in slow start, until the window stops doubling (the path is
+ * full, or the data runs out). Doublings = this − 1.
+ */
+export function doublingRounds(rounds: readonly number[], initial: number): number {
+  let n = 0;
+  while (n < rounds.length && Math.abs(rounds[n]! - initial * 2 ** n) <= DOUBLING_TOLERANCE * initial * 2 ** n) n++;
+  return n;
 }

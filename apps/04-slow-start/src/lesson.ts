@@ -1,7 +1,8 @@
 // Lesson 04: a new connection's congestion window starts small and doubles per RTT.
-import { check, defineLesson, formatMs, isRoot, rootSkipReason } from '@connlab/lab';
+import { check, defineLesson, formatMs, withFlags } from '@connlab/lab';
 import type { LessonResult, LineFigure } from '@connlab/lab';
-import { cwndPerRound, defaultOptions, quickOptions, run, startingCwnd } from './experiment.js';
+import { netnsAvailability } from '@connlab/netns';
+import { DOUBLING_TOLERANCE, defaultOptions, doublingRounds, quickOptions, run, segmentsPerRound, startingCwnd } from './experiment.js';
 import type { RunResult, Transfer } from './experiment.js';
 import { INITIAL_WINDOW, slowStartModel } from './model.js';
 import type { CwndSample } from './sender.js';
@@ -31,16 +32,25 @@ export function toLessonResult(r: RunResult): LessonResult {
   const warm = find(r, 'warm');
   const idleOn = find(r, 'after idle, slow_start_after_idle=1');
   const idleOff = find(r, 'after idle, slow_start_after_idle=0');
-  const perRtt = cwndPerRound(cold.samples, rtt);
+  // Round boundaries from the RTT the kernel measured on the handshake (the line's, plus a little).
+  const roundMs = cold.rttMs > 0 ? cold.rttMs : rtt;
+  const perRtt = segmentsPerRound(cold.samples, roundMs);
+  const doubling = doublingRounds(perRtt, INITIAL_WINDOW);
   const model = slowStartModel(r.options.bytes, rtt);
+  // Linux (tcp_cwnd_restart): the window halves for every RTO the connection sat idle, down to the
+  // initial window; with at least idleMs of idle, at most this much is left. The RTO varies with the
+  // line's jitter, so this is computed from the one the kernel had before the transfer.
+  const restartBound = Math.max(INITIAL_WINDOW, Math.floor(idleOn.cwndBefore / 2 ** Math.floor(r.options.idleMs / idleOn.rtoMs)));
   const growth = Math.max(...cold.samples.map((s) => s.cwnd)) / startingCwnd(cold);
   const lines = [
     `${r.options.bytes / 2 ** 20} MiB from the server namespace to the client over the delay line (${r.options.delayMs} ms each way), congestion control ${r.congestion} on the sending socket,`,
     `TCP_INFO read on the sender every millisecond. All four transfers use one connection.`,
     '',
-    `cold connection, cwnd per round trip (by the ACK clock): ${perRtt.join(' → ')} segments`,
+    `cold connection, data segments sent per round trip (RTT ${formatMs(roundMs)} boundaries from the first segment): ${perRtt.join(' → ')}`,
+    `slow start: ${doubling} rounds double within ±${DOUBLING_TOLERANCE * 100} % (${perRtt.slice(0, doubling).join(' → ')}), ${Math.max(0, doubling - 1)} doublings;`
+      + (doubling < perRtt.length ? ` then ${perRtt[doubling]!} where the model says ${INITIAL_WINDOW * 2 ** doubling}: the line is full (or the data ran out), slow start is over.` : ' it lasted the whole transfer.'),
     `cold ${formatMs(cold.ms)} vs warm ${formatMs(warm.ms)}: the warm connection starts with the ${warm.cwndBefore}-segment window the cold one opened.`,
-    `After ${r.options.idleMs} ms idle (RTO ${formatMs(cold.rtoMs)}): with tcp_slow_start_after_idle=1 the window was ${idleOn.cwndBefore} before sending and ${startingCwnd(idleOn)} once sending resumed (${formatMs(idleOn.ms)});`,
+    `After ${r.options.idleMs} ms idle (RTO ${formatMs(idleOn.rtoMs)}, so ${Math.floor(r.options.idleMs / idleOn.rtoMs)} halvings): with tcp_slow_start_after_idle=1 the window was ${idleOn.cwndBefore} before sending and ${startingCwnd(idleOn)} once sending resumed (${formatMs(idleOn.ms)});`,
     `with tcp_slow_start_after_idle=0 it stayed at ${startingCwnd(idleOff)} (${formatMs(idleOff.ms)}).`,
   ];
   const line: LineFigure = {
@@ -53,9 +63,10 @@ export function toLessonResult(r: RunResult): LessonResult {
   return {
     checks: [
       check(`cold: initial window ≤ ${INITIAL_WINDOW + 2} segments`, startingCwnd(cold) <= INITIAL_WINDOW + 2, `${startingCwnd(cold)} segments`),
+      check(`cold: ≥ 4 consecutive doublings per round trip (each round within ±${DOUBLING_TOLERANCE * 100} % of 10 · 2^k)`, doubling >= 5, perRtt.slice(0, Math.max(doubling + 1, 5)).join(' → ')),
       check('cold: window grows ≥ 8×', growth >= 8, `${growth.toFixed(1)}×`),
       check('warm transfer < 0.6 × cold', warm.ms < 0.6 * cold.ms, `${formatMs(warm.ms)} vs ${formatMs(cold.ms)}`),
-      check(`after idle, slow_start_after_idle=1: window ≤ ${2 * INITIAL_WINDOW}`, startingCwnd(idleOn) <= 2 * INITIAL_WINDOW, `${startingCwnd(idleOn)} segments`),
+      check(`after idle, slow_start_after_idle=1: window cut to ≤ 2 × ${restartBound} (halved per RTO idle, not below ${INITIAL_WINDOW})`, startingCwnd(idleOn) <= 2 * restartBound, `${startingCwnd(idleOn)} of ${idleOn.cwndBefore} segments`),
       check('after idle, slow_start_after_idle=0: window kept (≥ half)', startingCwnd(idleOff) >= idleOff.cwndBefore / 2, `${startingCwnd(idleOff)} of ${idleOff.cwndBefore} segments`),
     ],
     lines,
@@ -69,30 +80,31 @@ export function toLessonResult(r: RunResult): LessonResult {
       },
       {
         kind: 'table',
-        title: 'Cold connection: window per round trip, measured vs the doubling model',
-        columns: ['round trip', 'measured cwnd', 'model cwnd'],
-        rows: perRtt.map((c, i) => [i + 1, c, model.rounds[i]?.cwnd ?? '—']),
+        title: 'Cold connection: data segments sent per round trip, measured vs the doubling model',
+        columns: ['round trip', 'measured segments', 'model', 'phase'],
+        rows: perRtt.map((c, i) => [i + 1, c, model.rounds[i]?.cwnd ?? '—', i < doubling ? 'slow start: doubled' : 'path full / data ran out']),
       },
     ],
     measurements: [
       { label: 'cold: initial window', value: startingCwnd(cold), unit: 'segments', textbook: '10 (RFC 6928; the book: "one packet")' },
-      { label: 'cold: window after 3 round trips', value: perRtt[3] ?? Number.NaN, unit: 'segments', textbook: 'doubles per RTT: 10 → 20 → 40 → 80' },
+      { label: 'cold: segments in round trip 4', value: perRtt[3] ?? Number.NaN, unit: 'segments', textbook: 'doubles per RTT: 10 → 20 → 40 → 80' },
+      { label: 'cold: consecutive doublings', value: Math.max(0, doubling - 1), unit: '', textbook: 'every round trip in slow start' },
       { label: `cold ${r.options.bytes / 2 ** 20} MiB transfer`, value: cold.ms, unit: 'ms', textbook: `model: ${model.roundTrips} round trips + the request = ${model.ms} ms` },
       { label: `warm ${r.options.bytes / 2 ** 20} MiB transfer`, value: warm.ms, unit: 'ms', textbook: '"tuned" connections are faster' },
       { label: 'after idle > RTO, slow_start_after_idle=1: window', value: startingCwnd(idleOn), unit: 'segments', textbook: 'back toward the initial window' },
       { label: 'after idle > RTO, slow_start_after_idle=0: window', value: startingCwnd(idleOff), unit: 'segments', textbook: 'kept' },
     ],
-    emulated: `the WAN is the netlab delay line: a packet pump between two network namespaces, ${r.options.delayMs} ms each way; TCP itself is the real kernel's`,
+    emulated: `the WAN is the netlab delay line (${r.mode}): a pump in a wire namespace holds each frame ${r.options.delayMs} ms each way; TCP itself is the real kernel's`,
   };
 }
 
-/** Without root: the same picture from the doubling model, labelled as such. */
-export function modelLessonResult(bytes: number, rttMs: number): LessonResult {
+/** Without network namespaces: the same picture from the doubling model, labelled as such. */
+export function modelLessonResult(bytes: number, rttMs: number, why: string): LessonResult {
   const cold = slowStartModel(bytes, rttMs);
   const warm = slowStartModel(bytes, rttMs, cold.finalCwnd);
   return {
     checks: [],
-    skipped: rootSkipReason('measuring the congestion window over the delay line'),
+    skipped: `measuring the congestion window needs the delay line: ${why}`,
     emulated: 'MODEL, not a measurement: a window that starts at 10 segments and doubles every round trip, with no loss',
     lines: [
       `MODEL (nothing measured): ${bytes / 2 ** 20} MiB over a ${rttMs} ms RTT, window per round trip: ${cold.rounds.map((r) => r.cwnd).join(' → ')}.`,
@@ -113,11 +125,17 @@ export const lesson = defineLesson({
   number: 4,
   slug: 'slow-start',
   title: 'Slow start: a new connection opens its window one round trip at a time',
-  effect: 'snd_cwnd from TCP_INFO doubling per RTT (10 → 20 → 40 → 80); cold vs warm transfer time; the window cut after idle unless tcp_slow_start_after_idle=0',
+  effect: 'segments per round trip doubling in slow start (10 → 20 → 40 → 80 → 160); cold vs warm transfer time; the window cut after idle unless tcp_slow_start_after_idle=0',
   needsRoot: 'all',
+  flags: {
+    delayMs: { type: 'int', min: 1, max: 500, help: 'one-way delay of the delay line, ms (default 20: an RTT of 40 ms)' },
+    bytes: { type: 'int', min: 65536, max: 64 << 20, help: 'bytes per transfer (default 2 MiB)' },
+    idleMs: { type: 'int', min: 0, max: 30_000, help: 'idle time before the after-idle transfers, ms (default 2000)' },
+  },
   async run(ctx) {
-    const options = ctx.quick ? quickOptions : defaultOptions;
-    if (!isRoot() || process.platform !== 'linux') return modelLessonResult(options.bytes, 2 * options.delayMs);
+    const options = withFlags(ctx.quick ? quickOptions : defaultOptions, ctx.flags);
+    const { reason } = netnsAvailability();
+    if (reason) return modelLessonResult(options.bytes, 2 * options.delayMs, reason);
     return toLessonResult(await run(options, ctx.progress));
   },
 });

@@ -1,5 +1,5 @@
 // Lesson 09: the keep-alive timer restarts after every response.
-import { capturePath, check, defineLesson, formatMs, table } from '@connlab/lab';
+import { capturePath, check, defineLesson, formatMs, table, withFlags } from '@connlab/lab';
 import type { Check, Figure, LessonResult, WaterfallFigure } from '@connlab/lab';
 import { connectionOf, describeEvidence, formatTrace, ladderFigure, runCaptured, skippedCapture, trustedChecks, wireEvidence } from '@connlab/pcap';
 import type { TraceLine, WireEvidence } from '@connlab/pcap';
@@ -199,8 +199,15 @@ export const lesson = defineLesson({
   title: 'Keep-alive timeout semantics',
   effect: "the server's FIN comes one timeout after the LAST response (the idle timer restarts after each), and a closed connection takes no more requests",
   needsRoot: 'no',
+  flags: {
+    timeoutMs: { type: 'int', min: 50, max: 60_000, help: "the server's keep-alive timeout, ms (default 1000, 500 with --quick)" },
+    gapMs: { type: 'int', min: 0, max: 60_000, help: 'pause between requests, ms (default 700, 350 with --quick)' },
+    requests: { type: 'int', min: 1, max: 20, help: 'requests on the timed connection (default 3)' },
+    lingerMs: { type: 'int', min: 0, max: 10_000, help: 'how long the closing server discards late bytes before it resets, ms (default 500)' },
+    lateWaitMs: { type: 'int', min: 10, max: 10_000, help: 'how long to wait for an answer to a late request, ms (default 250)' },
+  },
   async run(ctx) {
-    const options = ctx.quick ? quickOptions : defaultOptions;
+    const options = withFlags(ctx.quick ? quickOptions : defaultOptions, ctx.flags);
     ctx.progress(`${options.requests} requests ${options.gapMs} ms apart on one connection, keep-alive timeout ${options.timeoutMs} ms`);
     // Inside a lab namespace when there is one, so its loopback carries only this run's packets.
     const pcapPath = capturePath(ctx, { number: 9, slug: 'keep-alive-timeout' });

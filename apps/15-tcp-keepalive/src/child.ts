@@ -32,6 +32,10 @@ function configure(socket: net.Socket, scenario: Scenario): void {
   // Node's own API: it sets the idle time; libuv adds interval 1 s and count 10.
   if (scenario === 'node-default') socket.setKeepAlive(true, 1000);
   if (scenario === 'user-timeout') setUserTimeout(socket, 3000);
+  // Only SO_KEEPALIVE: idle, interval and count are whatever this namespace's
+  // sysctls say. Once connected: set before connect, Node replays its own
+  // setKeepAlive on connect, and libuv then writes its idle/interval/count.
+  if (scenario === 'namespace-sysctls') socket.once('connect', () => setKeepAlive(socket, { enable: true }));
 }
 
 function client(address: string, port: number, scenario: Scenario): void {

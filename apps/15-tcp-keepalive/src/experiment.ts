@@ -15,7 +15,7 @@ import { captureIn } from '@connlab/pcap';
 import type { PcapFile } from '@connlab/pcap';
 import { getKeepAlive, setKeepAlive, systemDefaults } from '@connlab/tcp-options';
 import type { KeepAliveState, SystemDefaults } from '@connlab/tcp-options';
-import { isMessage } from './protocol.js';
+import { NAMESPACE_KEEPALIVE, isMessage } from './protocol.js';
 import type { Sample, Scenario } from './protocol.js';
 
 export type { Sample, Scenario } from './protocol.js';
@@ -97,8 +97,8 @@ function expectedMs(scenario: Scenario, keepAlive: KeepAliveState, userTimeoutMs
 
 /**
  * Run one scenario in a fresh pair of namespaces: connect, go idle, take the
- * peer silent, and time how long the client takes to notice. Needs namespaces
- * (root or rootless).
+ * peer silent, and time how long the client takes to notice. Needs
+ * network namespaces (root, or rootless in a user namespace).
  *
  * @example
  * ```ts
@@ -107,7 +107,17 @@ function expectedMs(scenario: Scenario, keepAlive: KeepAliveState, userTimeoutMs
  * ```
  */
 export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
-  return withNamespaces({ namespaces: ['client', 'peer'], links: [{ between: ['client', 'peer'] }] }, async (lab) => {
+  // Per-namespace sysctls: the client's namespace gets its own keepalive timers; the host's stay as they are.
+  const sysctls: Record<string, Record<string, number>> = scenario === 'namespace-sysctls'
+    ? {
+        client: {
+          'net.ipv4.tcp_keepalive_time': NAMESPACE_KEEPALIVE.time,
+          'net.ipv4.tcp_keepalive_intvl': NAMESPACE_KEEPALIVE.intvl,
+          'net.ipv4.tcp_keepalive_probes': NAMESPACE_KEEPALIVE.probes,
+        },
+      }
+    : {};
+  return withNamespaces({ namespaces: ['client', 'peer'], links: [{ between: ['client', 'peer'] }], sysctls }, async (lab) => {
     const { a: clientEnd, b: peerEnd } = lab.link('client', 'peer');
     // The packets, as tcpdump on the client's end of the link would show them: the probes are on the wire.
     const capture = await captureIn(lab.ns('client'), clientEnd.device);
@@ -141,7 +151,7 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
 
 /**
  * The whole lesson: the loopback read-back (always), then each namespace
- * scenario (root only; otherwise `skipped` says why in one line).
+ * scenario (root or rootless; otherwise `skipped` says why in one line).
  */
 export async function run(options: RunOptions, progress: (what: string) => void = () => undefined): Promise<RunResult> {
   const readBack = await readBackOnLoopback();

@@ -27,6 +27,14 @@ describe('lesson 15: TCP keepalive vs a dead peer', () => {
     expect(probes).toEqual([...probes].sort((a, b) => a - b));
   });
 
+  it.skipIf(reason !== undefined)('with only SO_KEEPALIVE, the client namespace\'s own keepalive sysctls set the time: 2 + 1 × 3 s', async () => {
+    const r = await runScenario('namespace-sysctls');
+    expect(r.keepAlive).toEqual({ enable: true, idleMs: 2000, intervalMs: 1000, count: 3 });
+    expect(r.code).toBe('ETIMEDOUT');
+    expect(r.detectedAfterMs).toBeGreaterThan(4000);
+    expect(r.detectedAfterMs).toBeLessThan(9000);
+  });
+
   it.skipIf(reason !== undefined)('with TCP_USER_TIMEOUT, unacknowledged data fails after the timeout instead', async () => {
     const r = await runScenario('user-timeout');
     expect(r.keepAlive.enable).toBe(false);

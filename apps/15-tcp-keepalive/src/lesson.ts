@@ -1,16 +1,18 @@
 // Lesson 15: TCP keepalive detects a dead peer after idle + interval × count; HTTP keep-alive is something else.
-import { capturePath, check, defineLesson, formatMs, table } from '@connlab/lab';
+import { capturePath, check, defineLesson, formatMs, table, UsageError } from '@connlab/lab';
 import type { Check, Figure, LessonResult, LineFigure, Measurement, TableFigure } from '@connlab/lab';
 import { annotate, formatTrace, ladderFigure, tcpSegments, trustedChecks, writePcapFile } from '@connlab/pcap';
 import type { TraceLine } from '@connlab/pcap';
 import type { KeepAliveState } from '@connlab/tcp-options';
 import { run } from './experiment.js';
 import type { RunOptions, RunResult, ScenarioResult } from './experiment.js';
+import { NAMESPACE_KEEPALIVE } from './protocol.js';
 
 const scenarioLabels: Record<ScenarioResult['scenario'], string> = {
   tuned: 'setKeepAlive 1 s / 1 s / 3 (@connlab/tcp-options)',
   'node-default': "Node's socket.setKeepAlive(true, 1000)",
   'user-timeout': 'no keepalive, TCP_USER_TIMEOUT 3 s, one write',
+  'namespace-sysctls': `SO_KEEPALIVE only; namespace sysctls ${NAMESPACE_KEEPALIVE.time} s / ${NAMESPACE_KEEPALIVE.intvl} s / ${NAMESPACE_KEEPALIVE.probes}`,
 };
 
 function deadAfterMs(k: KeepAliveState): number {
@@ -39,8 +41,20 @@ export function readBackCheck(result: RunResult): Check {
 export function tunedChecks(result: RunResult): Check[] {
   const tuned = result.scenarios.find((s) => s.scenario === 'tuned');
   if (!tuned && result.skipped !== undefined) return [];
-  return [check('tuned keepalive: dead peer detected with ETIMEDOUT after 3–8 s', tuned !== undefined && tuned.code === 'ETIMEDOUT' && tuned.detectedAfterMs > 3000 && tuned.detectedAfterMs < 8000,
+  const checks = [check('tuned keepalive: dead peer detected with ETIMEDOUT after 3–8 s', tuned !== undefined && tuned.code === 'ETIMEDOUT' && tuned.detectedAfterMs > 3000 && tuned.detectedAfterMs < 8000,
     tuned ? `${tuned.code || 'no error'} after ${formatMs(tuned.detectedAfterMs)}` : 'did not run')];
+  const ns = result.scenarios.find((s) => s.scenario === 'namespace-sysctls');
+  if (ns) {
+    // The socket set nothing but SO_KEEPALIVE: the timers it read back, and the time it took, are the namespace's.
+    const { time, intvl, probes } = NAMESPACE_KEEPALIVE;
+    const predicted = (time + intvl * probes) * 1000;
+    const k = ns.keepAlive;
+    checks.push(check(`namespace sysctls: read back ${time} s / ${intvl} s / ${probes}, dead peer after ${seconds(predicted)} − 1 s … + 4 s with ETIMEDOUT`,
+      k.enable && k.idleMs === time * 1000 && k.intervalMs === intvl * 1000 && k.count === probes && ns.code === 'ETIMEDOUT'
+        && ns.detectedAfterMs > predicted - 1000 && ns.detectedAfterMs < predicted + 4000,
+      `${seconds(k.idleMs)} / ${seconds(k.intervalMs)} / ${k.count}; ${ns.code || 'no error'} after ${formatMs(ns.detectedAfterMs)}`));
+  }
+  return checks;
 }
 
 /** The tuned run on the wire: its segments, and the keepalive probes among them. */
@@ -125,6 +139,7 @@ export function toLessonResult(result: RunResult): LessonResult {
       tuned: 'idle + intvl × probes = 1 + 1 × 3 = 4 s',
       'node-default': "Node 20: idle + 1 s × 10 = 11 s (no book figure)",
       'user-timeout': 'TCP_USER_TIMEOUT (RFC 5482) = 3 s',
+      'namespace-sysctls': `tcp_keepalive_time + _intvl × _probes = ${NAMESPACE_KEEPALIVE.time} + ${NAMESPACE_KEEPALIVE.intvl} × ${NAMESPACE_KEEPALIVE.probes} = ${NAMESPACE_KEEPALIVE.time + NAMESPACE_KEEPALIVE.intvl * NAMESPACE_KEEPALIVE.probes} s`,
     };
     for (const s of result.scenarios) {
       measurements.push({ label: `dead peer noticed, ${s.scenario}`, value: s.detectedAfterMs, unit: 'ms', textbook: textbook[s.scenario] });
@@ -164,7 +179,7 @@ export function toLessonResult(result: RunResult): LessonResult {
 
 /** The lesson's default run; `quick` leaves out the 11 s Node-default case. */
 export function lessonOptions(quick: boolean): RunOptions {
-  return { scenarios: quick ? ['tuned', 'user-timeout'] : ['tuned', 'node-default', 'user-timeout'] };
+  return { scenarios: quick ? ['tuned', 'namespace-sysctls', 'user-timeout'] : ['tuned', 'namespace-sysctls', 'node-default', 'user-timeout'] };
 }
 
 export const lesson = defineLesson({
@@ -173,9 +188,16 @@ export const lesson = defineLesson({
   title: 'TCP keepalive vs a dead peer',
   effect: 'a peer that vanishes is noticed after idle + interval × count (4 s here, 2 h 11 min by default); TCP_USER_TIMEOUT covers unacknowledged data',
   needsRoot: 'part',
+  flags: {
+    scenarios: { type: 'string', help: 'comma-separated dead-peer cases: tuned, node-default, user-timeout (default all three; --quick leaves out node-default)' },
+  },
   async run(ctx) {
     ctx.progress('reading keepalive settings back from the kernel');
-    const result = await run(lessonOptions(ctx.quick), ctx.progress);
+    const scenarios = ctx.flags?.scenarios?.split(',').map((s) => s.trim());
+    const known = lessonOptions(false).scenarios;
+    const bad = scenarios?.find((s) => !(known as readonly string[]).includes(s));
+    if (bad !== undefined) throw new UsageError(`--scenarios: "${bad}" is not one of ${known.join(', ')}`);
+    const result = await run(scenarios ? { scenarios: scenarios as typeof known } : lessonOptions(ctx.quick), ctx.progress);
     const path = capturePath(ctx, { number: 15, slug: 'tcp-keepalive' });
     const first = result.scenarios[0]?.capture;
     // One file for the lesson: the scenarios ran one after another, so their packets are already in time order.

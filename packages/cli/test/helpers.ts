@@ -6,22 +6,12 @@ import { fileURLToPath } from 'node:url';
 import net from 'node:net';
 import { stripVTControlCharacters } from 'node:util';
 import { afterEach } from 'vitest';
-import { sleep } from '@connlab/lab';
+import { until } from '@connlab/lab';
+import type { LoopbackServer } from '@connlab/lab';
 import { runCli } from '../src/program.js';
 
 export const packageDir = fileURLToPath(new URL('..', import.meta.url));
 export const mainTs = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-
-/** Wait until `check` returns a value, polling; fail with `what` after `ms`. */
-export async function until<T>(what: string, check: () => T | undefined, ms = 15_000): Promise<T> {
-  const deadline = performance.now() + ms;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (performance.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 /** The program run in this process, its output captured as text. */
 export class InProcess {
@@ -108,17 +98,17 @@ export function useCleanup(): {
   inProcess: (argv: readonly string[]) => InProcess;
   spawned: (argv: readonly string[]) => Spawned;
   socket: (s: net.Socket) => net.Socket;
-  server: (s: net.Server) => net.Server;
+  server: (s: LoopbackServer) => LoopbackServer;
 } {
   const running: InProcess[] = [];
   const children: Spawned[] = [];
   const sockets: net.Socket[] = [];
-  const servers: net.Server[] = [];
+  const servers: LoopbackServer[] = [];
   afterEach(async () => {
     for (const s of sockets.splice(0)) s.destroy();
     await Promise.all(running.splice(0).map((r) => r.shutdown()));
     await Promise.all(children.splice(0).map((c) => c.kill()));
-    await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+    await Promise.all(servers.splice(0).map((s) => s.close()));
   });
   const keep = <T>(list: T[]) => (item: T): T => {
     list.push(item);
@@ -132,4 +122,4 @@ export function useCleanup(): {
   };
 }
 
-export { closedPort } from '@connlab/lab';
+export { closedPort, until } from '@connlab/lab';

@@ -1,19 +1,18 @@
 // connlab sockets (from /proc/net/tcp) and connlab tcp-info (TCP_INFO via getsockopt), on live local sockets.
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { listenLoopback } from '@connlab/lab';
 import { cli, closedPort, useCleanup } from './helpers.js';
 
 const linux = process.platform === 'linux';
 const track = useCleanup();
 
 async function listen(): Promise<number> {
-  const server = track.server(net.createServer((socket) => {
-    track.socket(socket);
+  const server = track.server(await listenLoopback((socket) => {
     socket.on('error', () => undefined);
     socket.on('end', () => socket.end());
   }));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as net.AddressInfo).port;
+  return server.port;
 }
 
 describe.skipIf(!linux)('connlab sockets (Linux: reads /proc/net/tcp)', () => {

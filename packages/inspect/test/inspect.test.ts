@@ -2,6 +2,8 @@ import { execFile } from 'node:child_process';
 import net from 'node:net';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { listenLoopback } from '@connlab/lab';
+import type { LoopbackServer } from '@connlab/lab';
 import {
   countByPort,
   countByState,
@@ -18,22 +20,20 @@ import {
 const run = promisify(execFile);
 const linux = process.platform === 'linux';
 const sockets: net.Socket[] = [];
-const servers: net.Server[] = [];
+const servers: LoopbackServer[] = [];
 
 afterEach(async () => {
   for (const s of sockets.splice(0)) s.destroy();
-  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+  await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
 async function listen(host: string, onConnection: (socket: net.Socket) => void = () => undefined): Promise<number> {
-  const server = net.createServer((socket) => {
-    sockets.push(socket);
+  const server = await listenLoopback((socket) => {
     socket.on('error', () => undefined); // the RST case resets the server side on purpose
     onConnection(socket);
-  });
+  }, { host });
   servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  return (server.address() as net.AddressInfo).port;
+  return server.port;
 }
 
 async function connect(port: number, host: string): Promise<net.Socket> {

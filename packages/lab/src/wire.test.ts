@@ -1,25 +1,20 @@
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
+import type net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { listenLoopback } from './ports.js';
+import type { LoopbackServer } from './ports.js';
 import { Wire, WireError, escapeLines } from './wire.js';
 
-const servers: net.Server[] = [];
+const servers: LoopbackServer[] = [];
 const wires: Wire[] = [];
-const accepted: net.Socket[] = [];
 afterEach(async () => {
   for (const w of wires.splice(0)) w.destroy();
-  for (const s of accepted.splice(0)) s.destroy();
-  await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
+  await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
 async function listen(onSocket: (s: net.Socket) => void): Promise<number> {
-  const server = net.createServer({ allowHalfOpen: true }, (s) => {
-    accepted.push(s);
-    onSocket(s);
-  });
+  const server = await listenLoopback(onSocket, { allowHalfOpen: true });
   servers.push(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return (server.address() as AddressInfo).port;
+  return server.port;
 }
 
 describe('Wire', () => {
@@ -50,7 +45,7 @@ describe('Wire', () => {
 
   it('reports a refused connection as WIRE_CONNECT with the address', async () => {
     const port = await listen(() => undefined);
-    await new Promise((r) => servers.pop()?.close(r));
+    await servers.pop()?.close();
     await expect(Wire.connect(port)).rejects.toMatchObject({ code: 'WIRE_CONNECT', message: expect.stringContaining(`127.0.0.1:${port}`) as string });
     expect(new WireError('WIRE_CONNECT', 'x')).toBeInstanceOf(Error);
   });

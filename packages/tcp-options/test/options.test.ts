@@ -3,6 +3,8 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { listenLoopback } from '@connlab/lab';
+import type { LoopbackServer } from '@connlab/lab';
 import {
   InvalidOptionValueError,
   SocketNotReadyError,
@@ -24,25 +26,21 @@ import {
 } from '../src/index.js';
 
 const linux = process.platform === 'linux';
-const open: (net.Socket | net.Server)[] = [];
+const open: (net.Socket | LoopbackServer)[] = [];
 
 afterEach(async () => {
-  const handles = open.splice(0);
-  // Sockets first: server.close() waits for its connections to end.
-  for (const handle of handles) if (handle instanceof net.Socket) handle.destroy();
-  for (const handle of handles) if (handle instanceof net.Server) await new Promise((resolve) => handle.close(resolve));
+  for (const handle of open.splice(0)) {
+    if (handle instanceof net.Socket) handle.destroy();
+    else await handle.close();
+  }
 });
 
 /** A connected client socket to a server that echoes; both closed after each test. */
 /** A client socket still connecting to an echo server; both closed after each test. */
 async function connecting(): Promise<net.Socket> {
-  const server = net.createServer((socket) => {
-    open.push(socket);
-    socket.pipe(socket);
-  });
+  const server = await listenLoopback((socket) => socket.pipe(socket));
   open.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+  const client = net.connect(server.port, '127.0.0.1');
   open.push(client);
   return client;
 }
