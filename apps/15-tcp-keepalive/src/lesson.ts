@@ -1,6 +1,8 @@
 // Lesson 15: TCP keepalive detects a dead peer after idle + interval × count; HTTP keep-alive is something else.
-import { check, defineLesson, formatMs, table, UsageError } from '@connlab/lab';
+import { capturePath, check, defineLesson, formatMs, table, UsageError } from '@connlab/lab';
 import type { Check, Figure, LessonResult, LineFigure, Measurement, TableFigure } from '@connlab/lab';
+import { annotate, formatTrace, ladderFigure, tcpSegments, trustedChecks, writePcapFile } from '@connlab/pcap';
+import type { TraceLine } from '@connlab/pcap';
 import type { KeepAliveState } from '@connlab/tcp-options';
 import { run } from './experiment.js';
 import type { RunOptions, RunResult, ScenarioResult } from './experiment.js';
@@ -56,6 +58,31 @@ function userTimeoutCheck(s: ScenarioResult): Check {
     `${s.code || 'no error'} after ${formatMs(s.detectedAfterMs)}`);
 }
 
+/** The tuned run on the wire: its segments, and the keepalive probes among them. */
+export interface WireProbes {
+  lines: TraceLine[];
+  /** Each probe's time after the last data segment, ms. */
+  probeAtMs: number[];
+  dropped: number;
+}
+
+export function wireProbes(s: ScenarioResult): WireProbes {
+  const lines = annotate(tcpSegments(s.capture.linkType, s.capture.packets));
+  const lastData = lines.findLast((l) => l.segment.payloadLength > 0 && l.kind !== 'keepalive');
+  const probes = lines.filter((l) => l.kind === 'keepalive' && l.from === 'client');
+  return { lines, probeAtMs: probes.map((p) => p.timeMs - (lastData?.timeMs ?? 0)), dropped: s.capture.dropped };
+}
+
+/** On the wire: TCP_KEEPCNT probes, the first TCP_KEEPIDLE after the last data, then one every TCP_KEEPINTVL. */
+export function probeCheck(w: WireProbes, k: KeepAliveState): Check {
+  const gaps = w.probeAtMs.map((t, i) => t - (i === 0 ? 0 : w.probeAtMs[i - 1]!));
+  const expected = gaps.map((_, i) => (i === 0 ? k.idleMs : k.intervalMs));
+  // Kernel timers fire on a tick and the peer's last ACK starts the idle clock: ±300 ms.
+  const onTime = gaps.every((g, i) => Math.abs(g - expected[i]!) <= 300);
+  return check(`on the wire (tuned): ${k.count} probes, the first ${seconds(k.idleMs)} after the last data, then every ${seconds(k.intervalMs)} (±300 ms)`,
+    w.probeAtMs.length === k.count && onTime, `${w.probeAtMs.length} probes, ${gaps.map((g) => formatMs(g)).join(', ')} apart`);
+}
+
 function probesFigure(result: RunResult): LineFigure {
   return {
     kind: 'line',
@@ -97,7 +124,7 @@ export function toLessonResult(result: RunResult): LessonResult {
   if (result.scenarios.length > 0) {
     lines.push(
       '',
-      'Two namespaces joined by a veth pair; after one exchange the peer\'s end of the link goes down:',
+      'Two namespaces joined by a veth pair; after one exchange the peer goes silent (it drops all it would send back):',
       '',
       ...table(['client socket', 'predicted', 'measured', 'error'], result.scenarios.map((s) => [scenarioLabels[s.scenario], seconds(s.expectedMs), formatMs(s.detectedAfterMs), s.code])),
     );
@@ -126,14 +153,28 @@ export function toLessonResult(result: RunResult): LessonResult {
   );
   const figures: Figure[] = [];
   const tuned = result.scenarios.find((s) => s.scenario === 'tuned');
+  const wire = tuned ? wireProbes(tuned) : undefined;
+  if (tuned && wire) {
+    const quiet = wire.lines.findIndex((l) => l.kind === 'keepalive');
+    lines.push(
+      '',
+      `The tuned run on the wire (the client's end of the link, ${tuned.capture.packets.length} packets${wire.dropped ? `, ${wire.dropped} LOST by the capture` : ''}): after the last exchange, the probes and the client giving up:`,
+      ...formatTrace(wire.lines.slice(Math.max(0, quiet - 1)), { names: 'roles', originMs: wire.lines[0]?.timeMs ?? 0 }).map((l) => `  ${l}`),
+    );
+    figures.push(ladderFigure('The tuned run on the wire: keepalive probes to a dead peer', wire.lines, { highlight: (l) => l.kind === 'keepalive' || l.kind === 'rst' }));
+  }
+  const onWire = trustedChecks(wire ? { captured: true, lines: wire.lines, packets: tuned!.capture.packets.length, dropped: wire.dropped, path: undefined } : undefined,
+    wire && tuned ? [probeCheck(wire, tuned.keepAlive)] : []);
   if (tuned) figures.push(probeTable(tuned));
   if (result.scenarios.length > 0) figures.push(probesFigure(result));
+  if (wire) measurements.push({ label: 'keepalive probes on the wire, tuned', value: wire.probeAtMs.length, unit: '', textbook: 'tcp_keepalive_probes: 3 set here (9 by default)' });
+  const skipped = [result.skipped, onWire.skipped].filter((s): s is string => s !== undefined);
   return {
-    checks: [readBackCheck(result), ...tunedChecks(result)],
+    checks: [readBackCheck(result), ...tunedChecks(result), ...onWire.checks],
     lines,
     figures,
     measurements,
-    ...(result.skipped ? { skipped: result.skipped } : {}),
+    ...(skipped.length ? { skipped: skipped.join('; ') } : {}),
   };
 }
 
@@ -157,6 +198,11 @@ export const lesson = defineLesson({
     const known = lessonOptions(false).scenarios;
     const bad = scenarios?.find((s) => !(known as readonly string[]).includes(s));
     if (bad !== undefined) throw new UsageError(`--scenarios: "${bad}" is not one of ${known.join(', ')}`);
-    return toLessonResult(await run(scenarios ? { scenarios: scenarios as typeof known } : lessonOptions(ctx.quick), ctx.progress));
+    const result = await run(scenarios ? { scenarios: scenarios as typeof known } : lessonOptions(ctx.quick), ctx.progress);
+    const path = capturePath(ctx, { number: 15, slug: 'tcp-keepalive' });
+    const first = result.scenarios[0]?.capture;
+    // One file for the lesson: the scenarios ran one after another, so their packets are already in time order.
+    if (path && first) await writePcapFile(path, { linkType: first.linkType, snapLength: first.snapLength, packets: result.scenarios.flatMap((s) => s.capture.packets) });
+    return toLessonResult(result);
   },
 });
