@@ -14,5 +14,5 @@ export type { SvgOptions } from './svg.js';
 export { Wire, WireError, escapeLines } from './wire.js';
 export type { WireEvent, WireOptions } from './wire.js';
 export { ListenError, closedPort, listenLoopback } from './ports.js';
-export { sleep } from './sleep.js';
+export { WaitTimeoutError, sleep, until } from './sleep.js';
 export type { LoopbackOptions, LoopbackServer } from './ports.js';
