@@ -26,6 +26,8 @@ export interface DirectionStats {
   dropped: number;
   /** Passed, but left before a packet that arrived earlier (`reorder`). */
   reordered: number;
+  /** Dropped because the middlebox had forgotten their flow (`forgetIdleMs`). */
+  forgotten: number;
   bytes: number;
   /** Mean and worst time a packet left after its departure time. */
   meanLateMs: number;
