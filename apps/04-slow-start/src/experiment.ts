@@ -31,6 +31,8 @@ export interface RunResult {
   options: Options;
   /** Where the delay line's namespaces lived. */
   mode: 'root' | 'rootless';
+  /** Frames the delay line itself lost (its receive ring full, or its queue): should be 0. */
+  lineDrops: number;
   transfers: Transfer[];
   congestion: string;
 }
@@ -78,7 +80,9 @@ export async function run(o: Options = defaultOptions, progress: (what: string) 
     await new Promise((r) => setTimeout(r, o.idleMs));
     await fetch('after idle, slow_start_after_idle=0');
     receiver.send({ cmd: 'close' });
-    return { options: o, mode: line.mode, transfers, congestion };
+    const stats = await line.stats();
+    const lineDrops = [stats.clientToServer, stats.serverToClient].reduce((n, d) => n + d.kernelDrops + d.writeDrops + d.lost + d.overflow, 0);
+    return { options: o, mode: line.mode, lineDrops, transfers, congestion };
   } finally {
     await line.close();
   }

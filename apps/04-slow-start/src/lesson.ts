@@ -49,6 +49,7 @@ export function toLessonResult(r: RunResult): LessonResult {
     `cold connection, data segments sent per round trip (RTT ${formatMs(roundMs)} boundaries from the first segment): ${perRtt.join(' → ')}`,
     `slow start: ${doubling} rounds double within ±${DOUBLING_TOLERANCE * 100} % (${perRtt.slice(0, doubling).join(' → ')}), ${Math.max(0, doubling - 1)} doublings;`
       + (doubling < perRtt.length ? ` then ${perRtt[doubling]!} where the model says ${INITIAL_WINDOW * 2 ** doubling}: the line is full (or the data ran out), slow start is over.` : ' it lasted the whole transfer.'),
+    ...(r.lineDrops > 0 ? [`the delay line itself dropped ${r.lineDrops} frames (the machine kept its pump from reading in time): a drop ends slow start early.`] : []),
     `cold ${formatMs(cold.ms)} vs warm ${formatMs(warm.ms)}: the warm connection starts with the ${warm.cwndBefore}-segment window the cold one opened.`,
     `After ${r.options.idleMs} ms idle (RTO ${formatMs(idleOn.rtoMs)}, so ${Math.floor(r.options.idleMs / idleOn.rtoMs)} halvings): with tcp_slow_start_after_idle=1 the window was ${idleOn.cwndBefore} before sending and ${startingCwnd(idleOn)} once sending resumed (${formatMs(idleOn.ms)});`,
     `with tcp_slow_start_after_idle=0 it stayed at ${startingCwnd(idleOff)} (${formatMs(idleOff.ms)}).`,

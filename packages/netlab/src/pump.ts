@@ -7,7 +7,7 @@ import { readSync, writeSync } from 'node:fs';
 import { tcpSegment } from './impairment.js';
 import { DelayQueue } from './link-model.js';
 import type { LinkShape } from './link-model.js';
-import { Poller, VNET_HDR_LEN, readFrame, writeFrame } from './raw-link.js';
+import { Poller, VNET_HDR_LEN, readFrame, takeDrops, writeFrame } from './raw-link.js';
 import type { Port } from './raw-link.js';
 
 /** Commands the pump reads as JSON lines on stdin. */
@@ -27,6 +27,10 @@ export interface DirectionStats {
   /** Passed, but left before a packet that arrived earlier (`reorder`). */
   reordered: number;
   bytes: number;
+  /** Frames the kernel dropped before the pump read them (its receive ring was full): the emulator's own loss. */
+  kernelDrops: number;
+  /** Frames the other port refused (its send buffer full, the device down): also the emulator's own loss. */
+  writeDrops: number;
   /** Mean and worst time a packet left after its departure time. */
   meanLateMs: number;
   maxLateMs: number;
@@ -79,6 +83,8 @@ export function runPump(opts: PumpOptions): void {
   const { a, b, controlFd, replyFd, tap } = opts;
   const queues: Record<PumpDirection, DelayQueue<Buffer>> = { aToB: new DelayQueue<Buffer>(opts.aToB), bToA: new DelayQueue<Buffer>(opts.bToA) };
   const bytes: Record<PumpDirection, number> = { aToB: 0, bToA: 0 };
+  const kernelDrops: Record<PumpDirection, number> = { aToB: 0, bToA: 0 };
+  const writeDrops: Record<PumpDirection, number> = { aToB: 0, bToA: 0 };
   const poller = new Poller([a.fd, b.fd, controlFd]);
   const scratch = Buffer.allocUnsafe(MAX_FRAME);
   const controlBuf = Buffer.alloc(4096);
@@ -103,6 +109,7 @@ export function runPump(opts: PumpOptions): void {
   const flush = (direction: PumpDirection, to: Port): void => {
     for (const packet of queues[direction].takeDue(nowMs())) {
       if (writeFrame(to, packet)) bytes[direction] += packet.length - VNET_HDR_LEN;
+      else writeDrops[direction]++;
     }
   };
   const control = (): boolean => {
@@ -120,11 +127,16 @@ export function runPump(opts: PumpOptions): void {
         if (command.bToA) queues.bToA.shape = command.bToA;
         reply({ event: 'shaped' });
       } else {
+        // PACKET_STATISTICS counts since the last read, so keep the sum here.
+        kernelDrops.aToB += takeDrops(a);
+        kernelDrops.bToA += takeDrops(b);
         const describe = (direction: PumpDirection): DirectionStats => {
           const q = queues[direction];
           return {
             ...q.counts,
             bytes: bytes[direction],
+            kernelDrops: kernelDrops[direction],
+            writeDrops: writeDrops[direction],
             meanLateMs: q.counts.passed ? q.lateness.totalMs / q.counts.passed : 0,
             maxLateMs: q.lateness.maxMs,
           };
