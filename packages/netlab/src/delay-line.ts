@@ -14,7 +14,7 @@ import { netnsAvailability, openNamespaces } from '@connlab/netns';
 import type { Namespace, NamespaceChild, OpenNetnsLab, SpawnNodeOptions } from '@connlab/netns';
 import { NetlabError } from './errors.js';
 import type { LinkShape } from './link-model.js';
-import type { PumpCommand, PumpStats } from './pump.js';
+import type { DataLog, PumpCommand, PumpStats } from './pump.js';
 import { MAX_MTU } from './raw-link.js';
 
 export type Side = 'client' | 'server';
@@ -223,6 +223,16 @@ export class DelayLine {
   async stats(): Promise<{ clientToServer: PumpStats['aToB']; serverToClient: PumpStats['bToA'] }> {
     const reply = JSON.parse(await this.ask({ cmd: 'stats' })) as { stats: PumpStats };
     return { clientToServer: reply.stats.aToB, serverToClient: reply.stats.bToA };
+  }
+
+  /**
+   * The TCP segments with data that crossed the line since the last call, per
+   * direction, as [ms, payload bytes] stamped by the kernel as they reached
+   * the wire (only differences between stamps mean anything). The log is cleared.
+   */
+  async dataLog(): Promise<{ clientToServer: [number, number][]; serverToClient: [number, number][] }> {
+    const reply = JSON.parse(await this.ask({ cmd: 'data-log' })) as { log: DataLog };
+    return { clientToServer: reply.log.aToB, serverToClient: reply.log.bToA };
   }
 
   /** Stop the pump, kill every child, delete both namespaces. Idempotent. */

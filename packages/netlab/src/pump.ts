@@ -13,7 +13,19 @@ import type { Port } from './raw-link.js';
 /** Commands the pump reads as JSON lines on stdin. */
 export type PumpCommand =
   | { cmd: 'shape'; aToB?: LinkShape; bToA?: LinkShape }
-  | { cmd: 'stats' };
+  | { cmd: 'stats' }
+  | { cmd: 'data-log' };
+
+/**
+ * TCP segments that carried data, per direction, as [ms, payload bytes]: the
+ * kernel's receive time at the wire (CLOCK_REALTIME ms; only differences
+ * mean anything). Returned and cleared by the `data-log` command.
+ */
+export type DataLog = Record<PumpDirection, [number, number][]>;
+
+/** At most this many entries per direction are kept between two `data-log` commands. */
+const DATA_LOG_LIMIT = 200_000;
+
 
 /** Counters per direction, as the pump reports them. */
 export interface DirectionStats {
@@ -85,6 +97,7 @@ export function runPump(opts: PumpOptions): void {
   const bytes: Record<PumpDirection, number> = { aToB: 0, bToA: 0 };
   const kernelDrops: Record<PumpDirection, number> = { aToB: 0, bToA: 0 };
   const writeDrops: Record<PumpDirection, number> = { aToB: 0, bToA: 0 };
+  let dataLog: DataLog = { aToB: [], bToA: [] };
   const poller = new Poller([a.fd, b.fd, controlFd]);
   const scratch = Buffer.allocUnsafe(MAX_FRAME);
   const controlBuf = Buffer.alloc(4096);
@@ -102,7 +115,9 @@ export function runPump(opts: PumpOptions): void {
       scratch.copy(packet, 0, 0, n);
       const arrived = nowMs();
       const frame = packet.subarray(VNET_HDR_LEN);
-      const due = queues[direction].push(arrived, packet, n - VNET_HDR_LEN, tcpSegment(frame));
+      const segment = tcpSegment(frame);
+      const due = queues[direction].push(arrived, packet, n - VNET_HDR_LEN, segment);
+      if (segment && segment.payloadBytes > 0 && dataLog[direction].length < DATA_LOG_LIMIT) dataLog[direction].push([from.ring.stampMs, segment.payloadBytes]);
       tap?.(direction, frame, arrived, due);
     }
   };
@@ -126,6 +141,9 @@ export function runPump(opts: PumpOptions): void {
         if (command.aToB) queues.aToB.shape = command.aToB;
         if (command.bToA) queues.bToA.shape = command.bToA;
         reply({ event: 'shaped' });
+      } else if (command.cmd === 'data-log') {
+        reply({ event: 'data-log', log: dataLog });
+        dataLog = { aToB: [], bToA: [] };
       } else {
         // PACKET_STATISTICS counts since the last read, so keep the sum here.
         kernelDrops.aToB += takeDrops(a);

@@ -116,8 +116,8 @@ function osError(what: string): NetlabError {
 export interface Port {
   readonly name: string;
   readonly fd: number;
-  /** The mapped ring and the slot to read next. */
-  readonly ring: { memory: Buffer; next: number };
+  /** The mapped ring, the slot to read next, and the kernel's receive time of the frame read last (CLOCK_REALTIME, ms). */
+  readonly ring: { memory: Buffer; next: number; stampMs: number };
 }
 
 function setInt(fd: number, level: number, name: number, value: number): boolean {
@@ -175,7 +175,7 @@ export function openPort(name: string): Port {
     throw error;
   }
   setInt(fd, SOL_SOCKET, SO_SNDBUF, SOCKET_BUFFER);
-  return { name, fd, ring: { memory: Buffer.from(koffi.view(mapped, size)), next: 0 } };
+  return { name, fd, ring: { memory: Buffer.from(koffi.view(mapped, size)), next: 0, stampMs: 0 } };
 }
 
 /** Frames the kernel dropped for this port since the last call (the ring was full). */
@@ -195,10 +195,12 @@ export function takeDrops(port: Port): number {
 export function readFrame(port: Port, buf: Buffer): number {
   const { memory } = port.ring;
   const at = port.ring.next * RING_FRAME;
-  // struct tpacket2_hdr: tp_status u32 @0, tp_len @4, tp_snaplen @8, tp_mac u16 @12.
+  // struct tpacket2_hdr: tp_status u32 @0, tp_len @4, tp_snaplen @8, tp_mac u16 @12, tp_sec u32 @16, tp_nsec u32 @20.
   if ((memory.readUInt32LE(at) & TP_STATUS_USER) === 0) return 0;
   const snaplen = memory.readUInt32LE(at + 8);
   const mac = memory.readUInt16LE(at + 12);
+  // When the frame reached the wire, by the kernel's clock: exact even if the pump read it late.
+  port.ring.stampMs = memory.readUInt32LE(at + 16) * 1000 + memory.readUInt32LE(at + 20) / 1e6;
   // The kernel puts the virtio_net_hdr right before the Ethernet header.
   const n = memory.copy(buf, 0, at + mac - VNET_HDR_LEN, at + mac + snaplen);
   memory.writeUInt32LE(0, at); // TP_STATUS_KERNEL: the slot is the kernel's again
