@@ -1,7 +1,7 @@
 // Lesson 01 for the tour: run the experiment, compare with the notes, decide
 // from the measurements whether the effect showed.
 import type { Check, Figure, LessonResult, Measurement } from '@connlab/lab';
-import { check, defineLesson, formatBytes } from '@connlab/lab';
+import { check, defineLesson, formatBytes, withFlags } from '@connlab/lab';
 import type { ExperimentResult } from './experiment.js';
 import { run, serverLog } from './experiment.js';
 
@@ -108,11 +108,17 @@ export const lesson = defineLesson({
   title: 'TCP echo client and server',
   effect: 'bytes arrive in order but in arbitrary pieces: a reader loops until it has them all; sendall vs one send; either side can close cleanly',
   needsRoot: 'no',
+  flags: {
+    message: { type: 'string', help: "what the client sends (default: the notes' 103-byte message)" },
+    readSize: { type: 'int', min: 1, max: 65536, help: "the server's bytes per read, the notes' recv(16) (default 16)" },
+    bulkBytes: { type: 'int', min: 1024, max: 256 << 20, help: 'bytes for the one write() vs sendall comparison (default 8 MiB)' },
+    gapMs: { type: 'int', min: 0, max: 5000, help: 'pause between the three writes of part 2 (default 25)' },
+  },
   async run(ctx) {
     ctx.progress('echoing the notes\' message through a 16-byte-read server');
     // 8 MiB either way: it takes well under a second, and a smaller payload
     // fits in loopback's socket buffers, so one write() would take it all.
-    const result = await run({ bulkBytes: 8 << 20 });
+    const result = await run(withFlags({ bulkBytes: 8 << 20, message: undefined, readSize: undefined, gapMs: undefined }, ctx.flags));
     return toLessonResult(result);
   },
 });

@@ -1,7 +1,7 @@
 // Lesson 02: HTTP transaction latency = DNS + connect + request + processing + response.
-import { check, defineLesson, formatMs } from '@connlab/lab';
+import { check, defineLesson, formatMs, withFlags } from '@connlab/lab';
 import type { Check, LessonResult, Measurement } from '@connlab/lab';
-import { PHASE_LABELS, TIMING_PHASES, timingBars, timingTable, timingWaterfall } from '@connlab/netlab';
+import { PHASE_LABELS, TIMING_PHASES, WAN_FLAG, timingBars, timingTable, timingWaterfall } from '@connlab/netlab';
 import type { TimingResult } from '@connlab/netlab';
 import { defaultOptions, quickOptions, run } from './experiment.js';
 import type { Options, RunResult } from './experiment.js';
@@ -108,7 +108,13 @@ export const lesson = defineLesson({
   title: 'Where an HTTP transaction spends its time',
   effect: 'DNS, connect, request, processing and response timed separately; on a WAN each of DNS, connect and first byte costs about one RTT',
   needsRoot: 'part',
+  flags: {
+    delayMs: { type: 'int', min: 1, max: 1000, help: 'one-way delay of the WAN, ms (default 20: an RTT of 40 ms)' },
+    processingMs: { type: 'int', min: 0, max: 5000, help: "the server's processing time per request, ms (default 2)" },
+    repeat: { type: 'int', min: 1, max: 50, help: 'requests of each kind; the median is shown (default 5, 3 with --quick)' },
+    wan: WAN_FLAG,
+  },
   async run(ctx) {
-    return toLessonResult(await run(lessonOptions(ctx.quick), ctx.progress));
+    return toLessonResult(await run(withFlags(lessonOptions(ctx.quick), ctx.flags), ctx.progress));
   },
 });

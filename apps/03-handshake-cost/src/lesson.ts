@@ -1,7 +1,7 @@
 // Lesson 03: with a small request, the TCP handshake can be half the transaction.
-import { check, defineLesson, formatMs, median } from '@connlab/lab';
+import { check, defineLesson, formatMs, median, withFlags } from '@connlab/lab';
 import type { LessonResult } from '@connlab/lab';
-import { timingTable, timingWaterfall } from '@connlab/netlab';
+import { WAN_FLAG, timingTable, timingWaterfall } from '@connlab/netlab';
 import type { TimingResult } from '@connlab/netlab';
 import { defaultOptions, quickOptions, run } from './experiment.js';
 import type { Options, PathResult, RunResult } from './experiment.js';
@@ -101,7 +101,12 @@ export const lesson = defineLesson({
   title: 'What the TCP handshake costs',
   effect: 'a small request on a new connection vs a reused one: the handshake is about half the time over a WAN, nothing on loopback',
   needsRoot: 'part',
+  flags: {
+    delayMs: { type: 'int', min: 1, max: 1000, help: 'one-way delay of the WAN, ms (default 20: an RTT of 40 ms)' },
+    requests: { type: 'int', min: 1, max: 100, help: 'requests of each kind (new, reused) per path (default 9, 5 with --quick)' },
+    wan: WAN_FLAG,
+  },
   async run(ctx) {
-    return toLessonResult(await run(lessonOptions(ctx.quick), ctx.progress));
+    return toLessonResult(await run(withFlags(lessonOptions(ctx.quick), ctx.flags), ctx.progress));
   },
 });

@@ -1,5 +1,5 @@
 // Lesson 04: a new connection's congestion window starts small and doubles per RTT.
-import { check, defineLesson, formatMs } from '@connlab/lab';
+import { check, defineLesson, formatMs, withFlags } from '@connlab/lab';
 import type { LessonResult, LineFigure } from '@connlab/lab';
 import { netnsAvailability } from '@connlab/netns';
 import { DOUBLING_TOLERANCE, defaultOptions, doublingRounds, quickOptions, restartBound, run, segmentsPerRound, startingCwnd } from './experiment.js';
@@ -125,8 +125,13 @@ export const lesson = defineLesson({
   title: 'Slow start: a new connection opens its window one round trip at a time',
   effect: 'segments per round trip doubling in slow start (10 → 20 → 40 → 80 → 160); cold vs warm transfer time; the window cut after idle unless tcp_slow_start_after_idle=0',
   needsRoot: 'all',
+  flags: {
+    delayMs: { type: 'int', min: 1, max: 500, help: 'one-way delay of the delay line, ms (default 20: an RTT of 40 ms)' },
+    bytes: { type: 'int', min: 65536, max: 64 << 20, help: 'bytes per transfer (default 2 MiB)' },
+    idleMs: { type: 'int', min: 0, max: 30_000, help: 'idle time before the after-idle transfers, ms (default 2000)' },
+  },
   async run(ctx) {
-    const options = ctx.quick ? quickOptions : defaultOptions;
+    const options = withFlags(ctx.quick ? quickOptions : defaultOptions, ctx.flags);
     const { reason } = netnsAvailability();
     if (reason) return modelLessonResult(options.bytes, 2 * options.delayMs, reason);
     return toLessonResult(await run(options, ctx.progress));

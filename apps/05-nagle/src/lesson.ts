@@ -1,5 +1,5 @@
 // Lesson 05: Nagle's algorithm + delayed ACK stall write-write-read; TCP_NODELAY or one write fixes it.
-import { bucketize, capturePath, check, defineLesson, formatMs, median, table } from '@connlab/lab';
+import { bucketize, capturePath, check, defineLesson, formatMs, median, table, withFlags } from '@connlab/lab';
 import type { Check, Figure, HistogramFigure, LessonResult } from '@connlab/lab';
 import { connectionOf, describeEvidence, formatTrace, ladderFigure, runCaptured, skippedCapture, trustedChecks, wireEvidence } from '@connlab/pcap';
 import type { TraceLine, WireEvidence } from '@connlab/pcap';
@@ -144,11 +144,15 @@ export const lesson = defineLesson({
   title: "Nagle's algorithm and delayed ACK",
   effect: 'two small writes then a read stall ~40 ms per request with Nagle on; TCP_NODELAY or one write removes the stall',
   needsRoot: 'no',
+  flags: {
+    requests: { type: 'int', min: 2, max: 1000, help: 'requests per mode, on one connection (default 40, 12 with --quick)' },
+    bodyBytes: { type: 'int', min: 1, max: 1 << 20, help: 'body bytes per request, written after a ~60-byte header (default 100)' },
+  },
   async run(ctx) {
     ctx.progress('timing write-write-read requests: Nagle on, TCP_NODELAY, one corked write');
     // Inside a lab namespace when there is one, so its loopback carries only this run's packets.
     const pcapPath = capturePath(ctx, { number: 5, slug: 'nagle' });
-    const captured = await runCaptured<RunResult>(new URL('./experiment.ts', import.meta.url), 'run', lessonOptions(ctx.quick), pcapPath ? { pcapPath } : {});
+    const captured = await runCaptured<RunResult>(new URL('./experiment.ts', import.meta.url), 'run', withFlags(lessonOptions(ctx.quick), ctx.flags), pcapPath ? { pcapPath } : {});
     return toLessonResult(captured.result, wireEvidence(captured));
   },
 });

@@ -50,6 +50,10 @@ export interface RunOptions {
   hostCycles: number;
   /** Cycles per step in the 10-port namespace. */
   namespaceCycles: number;
+  /** Ephemeral ports in the namespace (default 10, from 40000). */
+  ports?: number;
+  /** Gap between cycles of the paced tcp_tw_reuse step, ms (default 150). */
+  pacedGapMs?: number;
 }
 
 export interface RunResult {
@@ -134,5 +138,6 @@ export async function run(options: RunOptions, progress: (what: string) => void 
   const reason = netnsUnavailableReason();
   if (reason) return { host, skipped: `skipped: port exhaustion in a 10-port namespace: ${reason}` };
   progress('port exhaustion in a private namespace with 10 ports');
-  return { host, namespace: await runNamespace(options.namespaceCycles) };
+  const range = options.ports === undefined ? TINY_RANGE : { low: TINY_RANGE.low, high: TINY_RANGE.low + options.ports - 1 };
+  return { host, namespace: await runNamespace(options.namespaceCycles, range, options.pacedGapMs) };
 }

@@ -1,5 +1,5 @@
 // Lesson 06: TIME_WAIT sits with whoever closes first; a small port range runs out at connect 11.
-import { check, defineLesson, formatMs, table } from '@connlab/lab';
+import { check, defineLesson, formatMs, table, withFlags } from '@connlab/lab';
 import type { BarsFigure, Check, LessonResult, Measurement } from '@connlab/lab';
 import { BOOK, TIME_WAIT_S, run } from './experiment.js';
 import type { CloseMode, CyclesResult, NamespacePart, RunOptions, RunResult } from './experiment.js';
@@ -138,7 +138,7 @@ export function toLessonResult(result: RunResult): LessonResult {
 
 /** The lesson's default run; `quick` uses fewer loopback cycles. */
 export function lessonOptions(quick: boolean): RunOptions {
-  return { hostCycles: quick ? 100 : 500, namespaceCycles: 20 };
+  return { hostCycles: quick ? 100 : 500, namespaceCycles: 20, ports: undefined, pacedGapMs: undefined };
 }
 
 export const lesson = defineLesson({
@@ -147,7 +147,13 @@ export const lesson = defineLesson({
   title: 'TIME_WAIT and port exhaustion',
   effect: 'the side that closes first keeps each connection in TIME_WAIT for 60 s; with 10 ports the 11th connect fails with EADDRNOTAVAIL',
   needsRoot: 'part',
+  flags: {
+    hostCycles: { type: 'int', min: 1, max: 20_000, help: 'connect/close cycles per mode on loopback (default 500, 100 with --quick)' },
+    namespaceCycles: { type: 'int', min: 1, max: 1000, help: 'cycles per step in the private namespace (default 20)' },
+    ports: { type: 'int', min: 1, max: 1000, help: 'ephemeral ports in the namespace, from 40000 (default 10)' },
+    pacedGapMs: { type: 'int', min: 0, max: 5000, help: 'gap between cycles of the paced tcp_tw_reuse=1 step, ms (default 150)' },
+  },
   async run(ctx) {
-    return toLessonResult(await run(lessonOptions(ctx.quick), ctx.progress));
+    return toLessonResult(await run(withFlags(lessonOptions(ctx.quick), ctx.flags), ctx.progress));
   },
 });

@@ -1,7 +1,7 @@
 // Lesson 07: one page, five ways to load it, over an emulated round trip.
-import { check, defineLesson, formatMs, table } from '@connlab/lab';
+import { check, defineLesson, formatMs, table, withFlags } from '@connlab/lab';
 import type { Check, Figure, LessonContext, LessonResult } from '@connlab/lab';
-import { timingWaterfall } from '@connlab/netlab';
+import { WAN_FLAG, timingWaterfall } from '@connlab/netlab';
 import { defaultOptions, quickOptions, run } from './experiment.js';
 import type { RunOptions, RunResult, StrategyResult } from './experiment.js';
 import { STRATEGIES, STRATEGY_TEXT } from './model.js';
@@ -91,7 +91,14 @@ export const lesson = defineLesson({
   title: 'Serial, parallel, persistent and pipelined loads',
   effect: 'a page with N images over an emulated RTT: the number of round trips, not bandwidth, sets the load time',
   needsRoot: 'all',
+  flags: {
+    rttMs: { type: 'int', min: 2, max: 1000, help: 'round-trip time of the emulated link, ms (default 50, 20 with --quick)' },
+    images: { type: 'int', min: 1, max: 100, help: 'images on the page (default 8, 6 with --quick)' },
+    imageBytes: { type: 'int', min: 1, max: 1 << 20, help: 'bytes per image (default 1024)' },
+    parallel: { type: 'int', min: 1, max: 32, help: 'connections at once in the parallel loads (default 4, 3 with --quick)' },
+    wan: WAN_FLAG,
+  },
   async run(ctx) {
-    return runLesson(ctx, lessonOptions(ctx.quick));
+    return runLesson(ctx, withFlags(lessonOptions(ctx.quick), ctx.flags));
   },
 });

@@ -1,5 +1,5 @@
 // Lesson 08: HTTP/1.0 keep-alive is asked for by the client and echoed by the server.
-import { check, defineLesson } from '@connlab/lab';
+import { check, defineLesson, withFlags } from '@connlab/lab';
 import type { LessonResult } from '@connlab/lab';
 import { defaultOptions, run } from './experiment.js';
 import { hintChecks, hintFigure, hintLines, hintMeasurements } from './hint-lesson.js';
@@ -120,8 +120,16 @@ export const lesson = defineLesson({
   title: 'HTTP/1.0 Keep-Alive',
   effect: 'a 1.0 client that asks with Connection: Keep-Alive gets it echoed with Keep-Alive: timeout, max and keeps the connection until max; one that does not ask is closed',
   needsRoot: 'no',
+  flags: {
+    maxRequests: { type: 'int', min: 1, max: 100, help: 'the max= the server advertises on its first response (default 5, as in the notes)' },
+    keepAliveTimeoutMs: { type: 'int', min: 1000, max: 600_000, help: "the server's keep-alive timeout, ms; it advertises it in whole seconds (default 120000)" },
+    idleCloseMs: { type: 'int', min: 10, max: 10_000, help: 'the hasty server closes an idle connection after this long, ms (default 300)' },
+    dropAt: { type: 'int', min: 2, max: 5, help: 'the hasty server drops this request on a connection unanswered (default 3)' },
+  },
   async run(ctx) {
-    ctx.progress('four raw conversations with the @connlab/http server');
-    return toLessonResult(await run(lessonOptions(ctx.quick)));
+    ctx.progress('four raw conversations with the @connlab/http server, then a server that closes early');
+    const o = lessonOptions(ctx.quick);
+    const { idleCloseMs, dropAt, ...own } = ctx.flags ?? {};
+    return toLessonResult(await run({ ...withFlags(o, own), hint: withFlags(o.hint, { idleCloseMs, dropAt }) }));
   },
 });

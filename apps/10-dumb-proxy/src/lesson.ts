@@ -1,5 +1,5 @@
 // Lesson 10: a blind relay hangs a kept-alive connection; a proxy that strips Connection does not.
-import { check, defineLesson, formatMs, table } from '@connlab/lab';
+import { check, defineLesson, formatMs, table, withFlags } from '@connlab/lab';
 import type { LessonResult } from '@connlab/lab';
 import { defaultOptions, quickOptions, run } from './experiment.js';
 import type { CaseResult, RequestOutcome, RunResult } from './experiment.js';
@@ -32,9 +32,10 @@ export function verdicts(result: RunResult): { hang: boolean; smartFixes: boolea
   const allOk = (x: CaseResult | undefined) => x !== undefined && x.requests.length === 2 && x.requests.every((r) => r.ok);
   return {
     hang: a?.requests[0]?.ok === true && second(a)?.errorCode === 'HTTP_CLIENT_TIMEOUT' && (second(a)?.ms ?? 0) >= 0.9 * result.options.hangTimeoutMs,
-    smartFixes: allOk(b) && second(b)?.reused === true,
+    // RFC 9112 §9.3: the smart proxy keeps no persistent connection with a 1.0 client, so request 2 goes on a new one.
+    smartFixes: allOk(b) && b?.clientConnections === 2 && second(b)?.reused === false,
     pcRelay: allOk(c) && c?.clientConnections === 2 && c.requests[0]?.serverSaw?.proxyConnection !== undefined,
-    pcSmart: allOk(d) && d?.clientConnections === 1 && d.requests[0]?.serverSaw?.connection?.toLowerCase() === 'keep-alive',
+    pcSmart: allOk(d) && d?.clientConnections === 2 && d.requests[0]?.serverSaw?.connection?.toLowerCase() === 'keep-alive',
   };
 }
 
@@ -67,18 +68,21 @@ export function toLessonResult(result: RunResult): LessonResult {
   }
   lines.push(
     '',
-    'The smart proxy strips Connection and Keep-Alive, answers the client itself with Connection: keep-alive, and keeps its own pool to the server.',
+    'The smart proxy strips Connection and Keep-Alive and keeps its own pool to the server. With an HTTP/1.0 client it keeps no persistent',
+    'connection at all (RFC 9112 §9.3: "A proxy server MUST NOT maintain a persistent connection with an HTTP/1.0 client"): it answers with',
+    'Connection: close and closes, so request 2 goes on a new connection. Slower than keep-alive, but it cannot hang.',
     'Proxy-Connection: through the blind relay the server ignores the unknown field, answers with Connection: close and closes,',
-    'so the client opens a new connection: slower but no hang. The smart proxy reads it as a keep-alive request and sends Connection: keep-alive upstream.',
+    'so the client opens a new connection: slower but no hang. The smart proxy sends Connection: keep-alive upstream in its place.',
   );
   const ms = (c: CaseResult | undefined, i: number) => c?.requests[i]?.ms ?? 0;
   const byCase = (p: string, a: string) => result.cases.find((c) => c.proxy === p && c.askWith === a);
   return {
     checks: [
       check('blind relay, Connection: Keep-Alive: request 2 hangs until the client gives up', v.hang, outcome(byCase('blind relay', 'Connection')?.requests[1])),
-      check('smart proxy, Connection: Keep-Alive: both answered, request 2 on the same connection', v.smartFixes, outcome(byCase('smart proxy', 'Connection')?.requests[1])),
+      check('smart proxy, Connection: Keep-Alive: both answered, the 1.0 client hop closed (RFC 9112 §9.3), request 2 on a new connection', v.smartFixes,
+        `${outcome(byCase('smart proxy', 'Connection')?.requests[1])}, ${byCase('smart proxy', 'Connection')?.clientConnections ?? 0} connections`),
       check('blind relay, Proxy-Connection: both answered on 2 connections', v.pcRelay, `${byCase('blind relay', 'Proxy-Connection')?.clientConnections ?? 0} connections`),
-      check('smart proxy, Proxy-Connection: 1 connection, Connection: keep-alive upstream', v.pcSmart, `${byCase('smart proxy', 'Proxy-Connection')?.clientConnections ?? 0} connections`),
+      check('smart proxy, Proxy-Connection: Connection: keep-alive upstream, the 1.0 client hop still closed (2 connections)', v.pcSmart, `${byCase('smart proxy', 'Proxy-Connection')?.clientConnections ?? 0} connections`),
     ],
     lines,
     figures: [{
@@ -93,9 +97,9 @@ export function toLessonResult(result: RunResult): LessonResult {
     }],
     measurements: [
       { label: 'request 2 via blind relay, Connection: Keep-Alive (waited)', value: ms(byCase('blind relay', 'Connection'), 1), unit: 'ms', textbook: 'hangs until the client or the server times out' },
-      { label: 'request 2 via smart proxy, Connection: Keep-Alive', value: ms(byCase('smart proxy', 'Connection'), 1), unit: 'ms', textbook: 'answered: Connection is hop-by-hop and stripped' },
+      { label: 'request 2 via smart proxy, Connection: Keep-Alive', value: ms(byCase('smart proxy', 'Connection'), 1), unit: 'ms', textbook: 'answered on a new connection: no persistence with a 1.0 client (RFC 9112 §9.3)' },
       { label: 'client connections, Proxy-Connection via blind relay', value: byCase('blind relay', 'Proxy-Connection')?.clientConnections ?? 0, unit: '', textbook: '2: server ignores it, no keep-alive, no hang' },
-      { label: 'client connections, Proxy-Connection via smart proxy', value: byCase('smart proxy', 'Proxy-Connection')?.clientConnections ?? 0, unit: '', textbook: '1: replaced by Connection: Keep-Alive' },
+      { label: 'client connections, Proxy-Connection via smart proxy', value: byCase('smart proxy', 'Proxy-Connection')?.clientConnections ?? 0, unit: '', textbook: 'the book: 1 (Netscape); RFC 9112 §9.3: 2, a 1.0 client hop is not kept' },
     ],
   };
 }
@@ -106,7 +110,11 @@ export const lesson = defineLesson({
   title: 'Dumb proxies and hop-by-hop headers',
   effect: 'a blind relay forwards Connection: Keep-Alive and the next request hangs; a proxy that strips hop-by-hop headers does not',
   needsRoot: 'no',
+  flags: {
+    hangTimeoutMs: { type: 'int', min: 100, max: 60_000, help: "the client's patience for request 2, ms (default 3000, 1500 with --quick)" },
+    serverKeepAliveMs: { type: 'int', min: 100, max: 120_000, help: "the server's keep-alive timeout, ms (default 15000)" },
+  },
   async run(ctx) {
-    return toLessonResult(await run(ctx.quick ? quickOptions : defaultOptions, ctx.progress));
+    return toLessonResult(await run(withFlags(ctx.quick ? quickOptions : defaultOptions, ctx.flags), ctx.progress));
   },
 });

@@ -9,7 +9,7 @@ describe('persistent HTTP/1.1 and framing', () => {
   const get = (name: CaseName) => r.cases.find((c) => c.name === name)!;
 
   it('runs the six conversations', async () => {
-    r = await run({ settleMs: 80, waitMs: 3000 });
+    r = await run({ settleMs: 80, waitMs: 3000, utf8Length: 'characters' });
     expect(r.cases).toHaveLength(6);
   });
 

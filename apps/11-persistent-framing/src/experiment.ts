@@ -49,9 +49,11 @@ export interface RunOptions {
   /** How long to wait after a response for bytes that should not be there, or a FIN. */
   settleMs: number;
   waitMs: number;
+  /** How the UTF-8 route counts its Content-Length: 'characters' (the bug the lesson shows) or 'bytes' (right). */
+  utf8Length: 'characters' | 'bytes';
 }
 
-export const defaultOptions: RunOptions = { settleMs: 150, waitMs: 3000 };
+export const defaultOptions: RunOptions = { settleMs: 150, waitMs: 3000, utf8Length: 'characters' };
 
 const HOST = '127.0.0.1';
 /** A realistic bug: Content-Length taken from the string's length in characters, not its UTF-8 bytes. */
@@ -62,7 +64,10 @@ export const SHORT_DECLARED = 64;
 export const SHORT_BODY = 'only twenty bytes..\n';
 
 /** The server's routes: one per framing the lesson shows. */
-export const handler: Handler = (req, res) => {
+export const handler: Handler = (req, res) => handlerFor('characters')(req, res);
+
+/** The routes, with the UTF-8 route's Content-Length counted one way or the other. */
+export const handlerFor = (utf8Length: RunOptions['utf8Length']): Handler => (req, res) => {
   switch (req.target) {
     case '/fixed':
       return { headers: { 'Content-Type': 'text/plain' }, body: 'length known in advance\n' };
@@ -81,7 +86,7 @@ export const handler: Handler = (req, res) => {
       res.end();
       return;
     case '/body-longer-than-length':
-      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': UTF8_TEXT.length });
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': utf8Length === 'bytes' ? Buffer.byteLength(UTF8_TEXT) : UTF8_TEXT.length });
       res.end(UTF8_TEXT);
       return;
     case '/body-holds-a-response':
@@ -174,7 +179,7 @@ export interface RunResult {
 
 /** Run the six conversations against one server. */
 export async function run(options: RunOptions = defaultOptions): Promise<RunResult> {
-  const server = createServer(handler, { date: false });
+  const server = createServer(handlerFor(options.utf8Length), { date: false });
   await server.listen(0, HOST);
   try {
     return {

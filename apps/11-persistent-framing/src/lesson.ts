@@ -1,5 +1,5 @@
 // Lesson 11: HTTP/1.1 persists by default, and only while every message says where it ends.
-import { check, defineLesson } from '@connlab/lab';
+import { check, defineLesson, withFlags } from '@connlab/lab';
 import type { LessonResult } from '@connlab/lab';
 import { SHORT_DECLARED, UTF8_TEXT, defaultOptions, run } from './experiment.js';
 import type { CaseName, CaseResult, RunOptions, RunResult } from './experiment.js';
@@ -116,8 +116,13 @@ export const lesson = defineLesson({
   title: 'Persistent HTTP/1.1 and message framing',
   effect: 'HTTP/1.1 connections persist until Connection: close, but only while every response has a length: an undelimited one ends the connection, and a wrong Content-Length corrupts the next response',
   needsRoot: 'no',
+  flags: {
+    settleMs: { type: 'int', min: 10, max: 10_000, help: 'how long to watch after a response for stray bytes or a FIN, ms (default 150, 80 with --quick)' },
+    waitMs: { type: 'int', min: 100, max: 60_000, help: 'give up on a response after this long, ms (default 3000)' },
+    utf8Length: { type: 'string', choices: ['characters', 'bytes'], help: "how the UTF-8 route counts its Content-Length (default characters: the bug)" },
+  },
   async run(ctx) {
     ctx.progress('six raw conversations with the @connlab/http server');
-    return toLessonResult(await run(lessonOptions(ctx.quick)));
+    return toLessonResult(await run(withFlags(lessonOptions(ctx.quick), ctx.flags)));
   },
 });

@@ -1,5 +1,5 @@
 // Lesson 12: pipelined requests at a server that closes early: retry the GETs, never the POST.
-import { check, defineLesson, table } from '@connlab/lab';
+import { check, defineLesson, table, withFlags } from '@connlab/lab';
 import type { LessonResult } from '@connlab/lab';
 import { defaultOptions, run } from './experiment.js';
 import type { RequestReport, RunOptions, RunResult } from './experiment.js';
@@ -81,8 +81,13 @@ export const lesson = defineLesson({
   title: 'Pipelining and retries',
   effect: 'pipelined requests at a server that closes after k: the unanswered GETs are retried, the POST is not',
   needsRoot: 'no',
+  flags: {
+    closeAfter: { type: 'int', min: 1, max: 100, help: 'the server answers this many requests per connection, then closes (default 4, 3 with --quick)' },
+    gets: { type: 'int', min: 1, max: 100, help: 'GETs the client sends before the POST (default 8, 6 with --quick)' },
+    depth: { type: 'int', min: 1, max: 100, help: 'pipelining depth: requests in flight on one connection (default 8, 6 with --quick)' },
+  },
   async run(ctx) {
     ctx.progress('pipelining GETs and a POST at a server that closes early');
-    return toLessonResult(await run(lessonOptions(ctx.quick)));
+    return toLessonResult(await run(withFlags({ ...defaultOptions, ...lessonOptions(ctx.quick) }, ctx.flags)));
   },
 });

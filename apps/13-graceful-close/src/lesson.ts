@@ -1,5 +1,5 @@
 // Lesson 13: closing input while the peer still sends loses the answer; half-close + drain keeps it.
-import { capturePath, check, defineLesson, formatBytes, table } from '@connlab/lab';
+import { capturePath, check, defineLesson, formatBytes, table, withFlags } from '@connlab/lab';
 import type { Check, Figure, LessonResult } from '@connlab/lab';
 import { connectionOf, describeEvidence, formatTrace, ladderFigure, runCaptured, skippedCapture, trustedChecks, wireEvidence } from '@connlab/pcap';
 import type { TraceLine, WireEvidence } from '@connlab/pcap';
@@ -116,7 +116,7 @@ export function toLessonResult(result: RunResult, evidence?: WireEvidence): Less
       ],
     }],
     measurements: [
-      ...(wire ? [{ label: 'abrupt runs whose server sent an RST, on the wire', value: wire.abruptReset, unit: `of ${wire.abrupt}`, textbook: 'close() with unread data sends RST, not FIN (RFC 9293 §3.10.7.1)' }] : []),
+      ...(wire ? [{ label: 'abrupt runs whose server sent an RST, on the wire', value: wire.abruptReset, unit: `of ${wire.abrupt}`, textbook: 'close() with unread data sends RST, not FIN (RFC 1122 §4.2.2.13, RFC 9293 §3.6.1)' }] : []),
       { label: 'bytes read, abrupt close, client reads after sending (worst run)', value: worst(abruptAfter)?.receivedBytes ?? 0, unit: 'B', textbook: 'lost: the reset "deletes the peer\'s unread buffered data"' },
       { label: 'bytes read, graceful close (worst run)', value: worst(gracefulAll)?.receivedBytes ?? 0, unit: 'B', textbook: `all ${expected}: closing output is always safe` },
       { label: 'runs that saw ECONNRESET/EPIPE, abrupt', value: [...abruptAfter, ...abruptWhile].filter((c) => c.clientError).length, unit: `of ${abruptAfter.length + abruptWhile.length}` },
@@ -127,7 +127,7 @@ export function toLessonResult(result: RunResult, evidence?: WireEvidence): Less
 
 /** The lesson's default run; `quick` repeats each case once instead of three times. */
 export function lessonOptions(quick: boolean): RunOptions {
-  return { repeats: quick ? 1 : 3 };
+  return { repeats: quick ? 1 : 3, uploadBytes: undefined, lingerMs: undefined };
 }
 
 export const lesson = defineLesson({
@@ -136,11 +136,16 @@ export const lesson = defineLesson({
   title: 'Graceful close vs RST',
   effect: 'a server that closes while input still arrives resets the connection and the client loses the answer; half-close + drain delivers it',
   needsRoot: 'no',
+  flags: {
+    uploadBytes: { type: 'int', min: 1024, max: 256 << 20, help: 'bytes the client uploads (default 16 MiB)' },
+    lingerMs: { type: 'int', min: 0, max: 10_000, help: 'graceful close: how long the server drains input after its FIN before it destroys the socket, ms' },
+    repeats: { type: 'int', min: 1, max: 20, help: 'runs of each of the four cases (default 3, 1 with --quick)' },
+  },
   async run(ctx) {
-    ctx.progress('uploading 16 MiB at a server that answers early and closes, four ways');
+    ctx.progress('uploading at a server that answers early and closes, four ways');
     // Inside a lab namespace when there is one, so its loopback carries only this run's packets.
     const pcapPath = capturePath(ctx, { number: 13, slug: 'graceful-close' });
-    const captured = await runCaptured<RunResult>(new URL('./experiment.ts', import.meta.url), 'run', lessonOptions(ctx.quick), pcapPath ? { pcapPath } : {});
+    const captured = await runCaptured<RunResult>(new URL('./experiment.ts', import.meta.url), 'run', withFlags(lessonOptions(ctx.quick), ctx.flags), pcapPath ? { pcapPath } : {});
     return toLessonResult(captured.result, wireEvidence(captured));
   },
 });

@@ -32,6 +32,10 @@ export interface RunOptions {
   snapshotsAt: number[];
   /** When the run ends (the steady client stops and closes), ms from the start. */
   durationMs: number;
+  /** The steady client's pause between requests (default a third of the keep-alive timeout). */
+  steadyGapMs?: number;
+  /** The server's maxRequestsPerConnection (default 0: no limit). */
+  maxRequestsPerConnection?: number;
 }
 
 export const defaultOptions: RunOptions = {
@@ -114,6 +118,7 @@ export async function run(options: RunOptions = defaultOptions): Promise<RunResu
   const server = createServer(() => ({ body: 'ok\n' }), {
     keepAliveTimeoutMs: T,
     headersTimeoutMs: options.headersTimeoutMs,
+    maxRequestsPerConnection: options.maxRequestsPerConnection ?? 0,
     date: false,
   });
   const { port } = await server.listen(0, HOST);
@@ -171,7 +176,7 @@ export async function run(options: RunOptions = defaultOptions): Promise<RunResu
     const wire = await open('steady');
     while (!stop) {
       await request(wire);
-      await sleep(T / 3);
+      await sleep(options.steadyGapMs ?? T / 3);
     }
   })();
   const burst = (async () => {

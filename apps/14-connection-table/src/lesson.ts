@@ -1,5 +1,5 @@
 // Lesson 14: the server's connection table and the sweep that closes idle connections.
-import { check, defineLesson, formatMs, table } from '@connlab/lab';
+import { check, defineLesson, formatMs, table, withFlags } from '@connlab/lab';
 import type { Check, LessonResult, WaterfallFigure } from '@connlab/lab';
 import { clientHabits, defaultOptions, quickOptions, run } from './experiment.js';
 import type { ClientLife, ClientName, Closed, RunResult, TableRow } from './experiment.js';
@@ -165,8 +165,14 @@ export const lesson = defineLesson({
   title: "The server's connection table",
   effect: 'the live table shows requests served, idle time and deadline per connection, and the sweep closes each idle one at its deadline while a busy one stays',
   needsRoot: 'no',
+  flags: {
+    keepAliveTimeoutMs: { type: 'int', min: 100, max: 30_000, help: "the server's keep-alive timeout, ms (default 1500, 800 with --quick)" },
+    headersTimeoutMs: { type: 'int', min: 100, max: 30_000, help: "the server's header timeout, ms (default 1000, 500 with --quick)" },
+    steadyGapMs: { type: 'int', min: 0, max: 30_000, help: "the steady client's pause between requests, ms (default a third of the keep-alive timeout)" },
+    maxRequestsPerConnection: { type: 'int', min: 0, max: 1000, help: "the server's maxRequestsPerConnection (default 0: no limit)" },
+  },
   async run(ctx) {
-    const options = ctx.quick ? quickOptions : defaultOptions;
+    const options = withFlags({ ...(ctx.quick ? quickOptions : defaultOptions), steadyGapMs: undefined, maxRequestsPerConnection: undefined }, ctx.flags);
     ctx.progress(`five clients, ${options.snapshotsAt.length} snapshots of server.connections() over ${formatMs(options.durationMs)}`);
     return toLessonResult(await run(options));
   },

@@ -1,9 +1,9 @@
 // TCP keepalive against a peer that vanishes, in two network namespaces.
 //
 // A client in namespace "client" talks to a server in namespace "peer" over
-// a veth pair, then the connection goes idle. We take the peer's end of the
-// link down: from then on nothing the client sends arrives and nothing comes
-// back, like a peer whose machine lost power. Without keepalive the client
+// a veth pair, then the connection goes idle. The peer then drops everything
+// it would send back (a blackhole route): from then on nothing the client sends
+// is answered, like a peer whose machine lost power. Without keepalive the client
 // would never notice an idle connection is dead. With it, the kernel probes
 // after `idle` seconds of silence, every `interval` seconds, and gives up
 // with ETIMEDOUT after `count` unanswered probes (tcp(7); net/ipv4/tcp_timer.c
@@ -11,6 +11,8 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { withNamespaces, netnsUnavailableReason } from '@connlab/netns';
+import { captureIn } from '@connlab/pcap';
+import type { PcapFile } from '@connlab/pcap';
 import { getKeepAlive, setKeepAlive, systemDefaults } from '@connlab/tcp-options';
 import type { KeepAliveState, SystemDefaults } from '@connlab/tcp-options';
 import { NAMESPACE_KEEPALIVE, isMessage } from './protocol.js';
@@ -33,6 +35,8 @@ export interface ScenarioResult {
   code: string;
   /** TCP_INFO every 250 ms while waiting. */
   samples: Sample[];
+  /** The client's end of the link, captured for the whole scenario. */
+  capture: PcapFile & { dropped: number };
 }
 
 export interface LoopbackReadBack {
@@ -93,7 +97,7 @@ function expectedMs(scenario: Scenario, keepAlive: KeepAliveState, userTimeoutMs
 
 /**
  * Run one scenario in a fresh pair of namespaces: connect, go idle, take the
- * peer's link down, and time how long the client takes to notice. Needs
+ * peer silent, and time how long the client takes to notice. Needs
  * network namespaces (root, or rootless in a user namespace).
  *
  * @example
@@ -114,19 +118,26 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
       }
     : {};
   return withNamespaces({ namespaces: ['client', 'peer'], links: [{ between: ['client', 'peer'] }], sysctls }, async (lab) => {
-    const { b: peerEnd } = lab.link('client', 'peer');
+    const { a: clientEnd, b: peerEnd } = lab.link('client', 'peer');
+    // The packets, as tcpdump on the client's end of the link would show them: the probes are on the wire.
+    const capture = await captureIn(lab.ns('client'), clientEnd.device);
     // Both children start at once (Node's start-up dominates on a busy machine).
     const server = lab.ns('peer').spawnNode(child, ['server', peerEnd.address]);
     const client = lab.ns('client').spawnNode(child, ['client', peerEnd.address, scenario]);
     const { port } = await server.nextMessage(isMessage('listening'), 30_000);
     client.send({ type: 'connect', port });
     const ready = await client.nextMessage(isMessage('ready'), 30_000);
-    // The peer vanishes: its end of the link goes down, so every segment is dropped.
-    await lab.ns('peer').setLink(peerEnd.device, 'down');
+    // The peer vanishes: everything it would send back is dropped (a blackhole route
+    // to the client), so nothing the client sends is ever answered. The link itself
+    // stays up, as a client's link to its switch does when a far host dies, so
+    // the probes still leave the client's interface and show in the capture
+    // (with the peer's end down, the client's end loses carrier and drops them unseen).
+    await lab.ns('peer').ip(['route', 'add', 'blackhole', `${clientEnd.address}/32`]);
     if (scenario === 'user-timeout') client.send({ type: 'write' });
     const expected = expectedMs(scenario, ready.keepAlive, ready.userTimeoutMs);
     const closed = await client.nextMessage(isMessage('closed'), expected + 20_000);
     return {
+      capture: await capture.stop(),
       scenario,
       keepAlive: ready.keepAlive,
       userTimeoutMs: ready.userTimeoutMs,

@@ -1,5 +1,5 @@
 // Lesson 16: keep-alive saves connections, accept/close work and TIME_WAIT, but idle connections cost memory.
-import { check, defineLesson, formatBytes, formatMs, table } from '@connlab/lab';
+import { check, defineLesson, formatBytes, formatMs, table, withFlags } from '@connlab/lab';
 import type { Check, LessonResult } from '@connlab/lab';
 import { defaultOptions, quickOptions, run } from './experiment.js';
 import type { RunResult, Way, WayResult } from './experiment.js';
@@ -123,7 +123,7 @@ export function toLessonResult(r: RunResult): LessonResult {
       { label: 'server accept() calls, keep-alive', value: ka?.accepted ?? 0, unit: '', textbook: 'one per connection, not per request' },
       { label: 'server accept() calls, new connection per request', value: cl?.accepted ?? 0, unit: '' },
       { label: 'TIME_WAIT sockets, keep-alive', value: ka?.timeWait?.total ?? Number.NaN, unit: '', textbook: 'keep-alive means fewer TIME_WAIT sockets on the server' },
-      { label: 'TIME_WAIT sockets, new connection per request', value: cl?.timeWait?.total ?? Number.NaN, unit: '', textbook: 'one per request, each for 2MSL (60 s in the notes)' },
+      { label: 'TIME_WAIT sockets, new connection per request', value: cl?.timeWait?.total ?? Number.NaN, unit: '', textbook: 'one per request, each for 2MSL: 60 s (notes 004; Linux TCP_TIMEWAIT_LEN)' },
       { label: 'server heap per idle keep-alive connection', value: m.heapPerConnection, unit: 'B', textbook: 'idle connections hold resources' },
       { label: 'server RSS per idle keep-alive connection', value: m.rssPerConnection, unit: 'B' },
     ],
@@ -136,8 +136,13 @@ export const lesson = defineLesson({
   title: 'Keep-alive vs a new connection per request',
   effect: 'keep-alive serves more requests per second with far fewer accepts and TIME_WAIT sockets, while each idle connection holds server memory',
   needsRoot: 'no',
+  flags: {
+    requests: { type: 'int', min: 10, max: 100_000, help: 'requests each way (default 2000, 300 with --quick)' },
+    concurrency: { type: 'int', min: 1, max: 256, help: 'client loops at once, each way (default 4)' },
+    idleConnections: { type: 'int', min: 2, max: 20_000, help: 'idle keep-alive connections for the memory measurement (default 2000, 200 with --quick)' },
+  },
   async run(ctx) {
-    const options = ctx.quick ? quickOptions : defaultOptions;
+    const options = withFlags(ctx.quick ? quickOptions : defaultOptions, ctx.flags);
     ctx.progress(`${options.requests} requests each way, then ${options.idleConnections} idle connections`);
     return toLessonResult(await run(options));
   },

@@ -6,23 +6,12 @@ import { fileURLToPath } from 'node:url';
 import net from 'node:net';
 import { stripVTControlCharacters } from 'node:util';
 import { afterEach } from 'vitest';
-import { sleep } from '@connlab/lab';
+import { until } from '@connlab/lab';
 import type { LoopbackServer } from '@connlab/lab';
 import { runCli } from '../src/program.js';
 
 export const packageDir = fileURLToPath(new URL('..', import.meta.url));
 export const mainTs = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-
-/** Wait until `check` returns a value, polling; fail with `what` after `ms`. */
-export async function until<T>(what: string, check: () => T | undefined, ms = 15_000): Promise<T> {
-  const deadline = performance.now() + ms;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (performance.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 /** The program run in this process, its output captured as text. */
 export class InProcess {
@@ -133,4 +122,4 @@ export function useCleanup(): {
   };
 }
 
-export { closedPort } from '@connlab/lab';
+export { closedPort, until } from '@connlab/lab';

@@ -66,6 +66,8 @@ export interface ConnectionHost {
   /** Connections receiving a request body: deadline = last read + bodyTimeoutMs, capped by the request's start + requestTimeoutMs. */
   readonly bodyList: DeadlineList<Connection>;
   readonly lingerList: DeadlineList<Connection>;
+  /** Parsers of connections that went idle, for the next connection that reads (same limits). */
+  readonly spareParsers: HttpParser[];
   date(): string | null;
   connectionClosed(conn: Connection): void;
   /** The server's FIN has left: shutdown(SHUT_WR) ran after every queued byte. */
@@ -83,6 +85,9 @@ const NO_PARTS = Object.freeze([]) as unknown as Buffer[]; // shared, never push
 const NO_OUTPUT = Object.freeze([]) as unknown as (string | Buffer)[]; // parts already flushed
 
 const REQUEST = { type: 'request' } as const;
+const NO_HANDLERS = Object.freeze({}); // a spare parser calls nobody
+// Spare parsers kept per server: enough for the connections that read at once.
+const MAX_SPARE_PARSERS = 256;
 
 const kConnection = Symbol('connlab.connection');
 type OwnedSocket = Socket & { [kConnection]: Connection };
@@ -131,7 +136,9 @@ export class Connection implements DeadlineEntry, ResponseSink {
   requestStartedAt = 0;
 
   private readonly host: ConnectionHost;
-  private readonly parser: HttpParser;
+  /** Only while the connection reads or has requests in flight: an idle one hands it back (see becomeIdle). */
+  private parser: HttpParser | null;
+  private parsedBefore = 0; // bytes parsed by earlier parsers of this connection (for error offsets)
   /** Direct handle I/O, or null for the stream API ('data', write(), pause()). */
   private readonly io: HandleIo | null;
   private readonly queue: HttpResponse[] = [];
@@ -156,7 +163,7 @@ export class Connection implements DeadlineEntry, ResponseSink {
     this.startedAt = this.lastActivity = NOW();
     // The connection is its parser's handler object, and the socket listeners are
     // shared functions: no closures per connection (idle connections stay small).
-    this.parser = new HttpParser(REQUEST, this, host.limits);
+    this.parser = null;
     (socket as OwnedSocket)[kConnection] = this;
     this.io = host.handleIo ? HandleIo.attach(socket, this) : null;
     if (!this.io) socket.on('data', onSocketData);
@@ -186,10 +193,11 @@ export class Connection implements DeadlineEntry, ResponseSink {
       this.state = 'reading';
       this.host.headerList.add(this, this.lastActivity);
     }
-    if (this.current === null && this.parser.idle) this.requestStartedAt = this.lastActivity;
+    const parser = this.parser ?? this.takeParser();
+    if (this.current === null && parser.idle) this.requestStartedAt = this.lastActivity;
     this.inBatch = true;
     try {
-      this.parser.execute(chunk, length);
+      parser.execute(chunk, length);
     } catch (error) {
       this.inBatch = false;
       this.parseFailed(error);
@@ -203,11 +211,18 @@ export class Connection implements DeadlineEntry, ResponseSink {
     this.inData = false;
   }
 
+  private takeParser(): HttpParser {
+    const parser = this.host.spareParsers.pop() ?? new HttpParser(REQUEST, NO_HANDLERS, this.host.limits);
+    parser.rebind(this, this.parsedBefore);
+    this.parser = parser;
+    return parser;
+  }
+
   /** @internal parser callback */
   onHead(head: MessageHead): void {
     const host = this.host;
     // RFC 9110 §9.1: a method the server does not implement is answered 501 (thrown through the parser).
-    if (!host.methods.has(head.method)) throw new HttpParseError('HTTP_PARSE_METHOD_NOT_IMPLEMENTED', `method ${head.method} is not implemented`, this.parser.offset);
+    if (!host.methods.has(head.method)) throw new HttpParseError('HTTP_PARSE_METHOD_NOT_IMPLEMENTED', `method ${head.method} is not implemented`, this.parser!.offset);
     this.requestsReceived++;
     const req = new HttpRequest(head, this.id, this.requestsReceived, this.remoteAddress, this.remotePort);
     // keep_alive_check: will this connection take another request after this one?
@@ -274,7 +289,7 @@ export class Connection implements DeadlineEntry, ResponseSink {
     if (stream) {
       if (!stream.push(chunk)) {
         this.pausedForBody = true;
-        this.parser.pause();
+        this.parser?.pause();
         this.pauseReading();
         this.armBody();
       }
@@ -312,10 +327,10 @@ export class Connection implements DeadlineEntry, ResponseSink {
     if (res.close) {
       // Stop reading requests after one that closes the connection; later bytes are discarded.
       this.stopParsing = true;
-      this.parser.pause();
+      this.parser?.pause();
     } else if (this.queue.length >= this.host.maxPipelined) {
       this.pausedForPipeline = true;
-      this.parser.pause();
+      this.parser?.pause();
       this.pauseReading();
     }
   }
@@ -441,7 +456,7 @@ export class Connection implements DeadlineEntry, ResponseSink {
       // A client that pipelines without reading must not make us buffer without bound.
       if (!this.pausedForDrain && !closing && this.writableNeedDrain()) {
         this.pausedForDrain = true;
-        this.parser.pause();
+        this.parser?.pause();
         this.pauseReading();
         if (this.io) this.io.awaitDrain();
         else this.socket.once('drain', onSocketDrain);
@@ -498,7 +513,7 @@ export class Connection implements DeadlineEntry, ResponseSink {
     if (this.stopParsing || this.state === 'closing') return;
     this.inBatch = true;
     try {
-      this.parser.resume();
+      this.parser?.resume();
     } catch (error) {
       this.inBatch = false;
       this.parseFailed(error);
@@ -515,12 +530,21 @@ export class Connection implements DeadlineEntry, ResponseSink {
       return;
     }
     if (this.current !== null) return; // answered before its body was read: the body timer runs on
-    if (this.parser.readingHead) {
+    const parser = this.parser;
+    if (parser?.readingHead) {
       this.state = 'reading';
       this.host.headerList.add(this, this.lastActivity);
     } else {
       this.state = 'idle';
       this.host.idleList.add(this, this.lastActivity);
+      // What an idle keep-alive connection holds is what 10 000 of them cost:
+      // its parser goes back to the server's spares.
+      if (parser !== null && parser.idle && !parser.isPaused) {
+        this.parsedBefore = parser.offset;
+        this.parser = null;
+        parser.rebind(NO_HANDLERS, 0);
+        if (this.host.spareParsers.length < MAX_SPARE_PARSERS) this.host.spareParsers.push(parser);
+      }
     }
   }
 
@@ -545,7 +569,7 @@ export class Connection implements DeadlineEntry, ResponseSink {
    */
   private abortRequest(status: number, text: string, reason: CloseReason, bodyError: HttpBodyError): void {
     this.stopParsing = true;
-    this.parser.pause();
+    this.parser?.pause();
     this.host.bodyList.remove(this);
     this.pendingReason = reason;
     const cur = this.current;
@@ -594,7 +618,7 @@ export class Connection implements DeadlineEntry, ResponseSink {
   /** Header timer fired: slowloris protection, answered 408 (RFC 9110 §15.5.9). */
   headerExpired(): void {
     this.stopParsing = true;
-    this.parser.pause();
+    this.parser?.pause();
     this.pendingReason = 'header-timeout';
     this.sendError(408, 'Request Timeout: request head not received in time\n');
   }
@@ -629,7 +653,7 @@ export class Connection implements DeadlineEntry, ResponseSink {
     // closes, so parsing stops after it); otherwise stop at once.
     if (this.current === null) {
       this.stopParsing = true;
-      this.parser.pause();
+      this.parser?.pause();
     }
     // The last queued response says Connection: close (if its head has not left yet).
     const last = this.queue[this.queue.length - 1];

@@ -129,6 +129,10 @@ function onWriteDone(this: WriteReq, status: number): void {
 // Connections holding bytes, and whether the setImmediate that writes them is
 // scheduled (check phase: after every read libuv delivered in this iteration).
 const holding: HandleIo[] = [];
+// A write that completes at once never binds its WriteWrap to a native
+// request, so one spare serves the next write of any connection; an
+// asynchronous write keeps its own until it completes.
+let spareReq: WriteReq | null = null;
 let flushScheduled = false;
 
 function writeHeld(): void {
@@ -149,9 +153,6 @@ export class HandleIo {
   private readonly handle: RawHandle;
   private waitingDrain = false;
   private asyncWrites = 0; // writes libuv still holds (the rest completed inside the call)
-  // A write that completes at once never binds its WriteWrap to a native
-  // request, so the same one serves the next write; an asynchronous one keeps it.
-  private spareReq: WriteReq | null = null;
   private held = ''; // latin1 bytes for this iteration's check phase (writeSoon)
 
   private constructor(socket: Socket, handle: RawHandle, owner: HandleIoOwner) {
@@ -275,9 +276,10 @@ export class HandleIo {
   }
 
   private newReq(): WriteReq {
-    const spare = this.spareReq;
+    const spare = spareReq;
     if (spare) {
-      this.spareReq = null;
+      spareReq = null;
+      spare.io = this;
       return spare;
     }
     const req = new binding!.WriteWrap();
@@ -297,7 +299,7 @@ export class HandleIo {
       req.keep = keep;
       this.asyncWrites++;
     } else {
-      this.spareReq = req;
+      spareReq = req;
     }
   }
 }

@@ -56,6 +56,11 @@ describe('valid requests', () => {
     ['an extension method', 'PURGE /x HTTP/1.1\r\nHost: h\r\n\r\n', { method: 'PURGE' }],
     ['Expect: 100-continue', 'PUT / HTTP/1.1\r\nHost: h\r\nExpect: 100-Continue\r\nContent-Length: 1\r\n\r\nx', { expectContinue: true }],
     ['Upgrade request', 'GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n', { upgrade: true }],
+    ['four empty lines before the request-line (the most skipped, RFC 9112 §2.2)', '\r\n\r\n\r\n\r\nGET /a HTTP/1.1\r\nHost: h\r\n\r\n', { target: '/a' }],
+    ['Expect: 100-continue in a list', 'PUT / HTTP/1.1\r\nHost: h\r\nExpect: , 100-continue\r\nContent-Length: 1\r\n\r\nx', { expectContinue: true }],
+    ['trailer fields RFC 9110 §6.5.1 prohibits are dropped, the rest kept apart from the header section',
+      'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\nContent-Length: 5\r\nX-A: 1\r\nhost: evil\r\nTRANSFER-ENCODING: gzip\r\nAuthorization: x\r\nContent-Type: a/b\r\nX-B: 2\r\n\r\n',
+      { rawHeaders: ['Host', 'h', 'Transfer-Encoding', 'chunked'], trailers: ['X-A', '1', 'X-B', '2'], body: 'x' }],
   ];
   for (const [name, input, expected] of cases) {
     it(name, () => {
@@ -146,6 +151,9 @@ describe('invalid requests', () => {
     ['invalid trailer', 'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nBad Name: x\r\n\r\n', 'HTTP_PARSE_WHITESPACE_BEFORE_COLON'],
     ['CR LF CR junk before the request', '\r\n\rGET / HTTP/1.1\r\nHost: h\r\n\r\n', 'HTTP_PARSE_INVALID_LINE_ENDING', 2],
     ['bare LF before the request', '\nGET / HTTP/1.1\r\nHost: h\r\n\r\n', 'HTTP_PARSE_INVALID_LINE_ENDING', 0],
+    ['five empty lines before the request-line', '\r\n\r\n\r\n\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n', 'HTTP_PARSE_TOO_MANY_EMPTY_LINES', 8],
+    ['five empty lines after a request, before the next', 'GET / HTTP/1.1\r\nHost: h\r\n\r\n\r\n\r\n\r\n\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n', 'HTTP_PARSE_TOO_MANY_EMPTY_LINES', 35],
+    ['an expectation other than 100-continue (RFC 9110 §10.1.1)', 'PUT / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue, fancy\r\nContent-Length: 1\r\n\r\nx', 'HTTP_PARSE_UNSUPPORTED_EXPECTATION'],
   ];
   for (const [name, input, code, offset] of cases) {
     it(`${name} → ${code}`, () => {
@@ -158,6 +166,7 @@ describe('invalid requests', () => {
   it('maps codes to the statuses a server sends', () => {
     const status = (input: string, limits = {}): number | undefined => req(input, limits).error?.status;
     expect(status('GET / HTTP/2.0\r\nHost: h\r\n\r\n')).toBe(505);
+    expect(status('GET / HTTP/1.1\r\nHost: h\r\nExpect: x\r\n\r\n')).toBe(417);
     expect(status('POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: br, chunked\r\n\r\n')).toBe(501);
     expect(status(`GET /${'a'.repeat(100)} HTTP/1.1\r\nHost: h\r\n\r\n`, { maxRequestLineSize: 64 })).toBe(414);
     expect(status(`GET / HTTP/1.1\r\nHost: h\r\nX: ${'a'.repeat(100)}\r\n\r\n`, { maxHeaderSize: 64 })).toBe(431);

@@ -141,7 +141,7 @@ const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 export class HttpParser {
   readonly type: 'request' | 'response';
   readonly limits: ParserLimits;
-  private readonly h: ParserHandlers;
+  private h: ParserHandlers;
   private state = S_START;
   private emptyLines = 0; // empty lines skipped before the current start-line
   private paused = false;
@@ -213,6 +213,17 @@ export class HttpParser {
    */
   expectResponseTo(method: string): void {
     (this.methodQueue ??= []).push(method);
+  }
+
+  /**
+   * Hand an idle parser (see {@link idle}, not paused, no error) to another
+   * input stream: a server keeps a few spare ones instead of one per idle
+   * connection. `offset` is where that stream's count of bytes stands.
+   */
+  rebind(handlers: ParserHandlers, offset: number): void {
+    this.h = handlers;
+    this.absPos = offset;
+    this.emptyLines = 0;
   }
 
   /** Stop after the current callback returns; later input is kept until {@link resume}. */

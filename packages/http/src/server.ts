@@ -7,6 +7,7 @@ import type { CloseReason, ConnectionHost, ConnectionState, Handler } from './co
 import { DeadlineList } from './deadline-list.js';
 import { HttpServerError } from './errors.js';
 import { handleIoAvailable } from './handle-io.js';
+import type { HttpParser } from './parser.js';
 import type { HttpParseError } from './errors.js';
 import { resolveLimits } from './limits.js';
 import type { ParserLimits } from './limits.js';
@@ -172,6 +173,7 @@ export class HttpServer extends EventEmitter<HttpServerEvents> implements Connec
   readonly headerList: DeadlineList<Connection>;
   readonly bodyList: DeadlineList<Connection>;
   readonly lingerList: DeadlineList<Connection>;
+  readonly spareParsers: HttpParser[] = [];
   draining = false;
   private readonly net: net.Server;
   private readonly live = new Map<number, Connection>();

@@ -114,6 +114,29 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
     });
   });
 
+  describe('idle connections hold no parser (issue 16: memory per idle connection)', () => {
+    it('gives the parser back when idle, takes one on the next byte, and still counts error offsets from the connection start', async () => {
+      const { server, port } = await start((req) => ({ body: req.target }));
+      const a = await connectRaw(port);
+      const b = await connectRaw(port);
+      a.write(GET('/a1'));
+      await a.waitResponses(1);
+      b.write(GET('/b1'));
+      await b.waitResponses(1);
+      await waitFor(() => server.connections().every((c) => c.state === 'idle'));
+      expect(server.spareParsers).toHaveLength(1); // two idle connections, one parser between them (b took a's)
+      a.write(GET('/a2'));
+      await a.waitResponses(2);
+      const bad = 'GET /b2 HTTP/1.1\r\nHost : t\r\n\r\n';
+      b.write(bad);
+      await b.ended;
+      const r = b.responses()[1]!;
+      expect(r.head.status).toBe(400);
+      expect(r.body.toString()).toContain(`(at byte ${GET('/b1').length + bad.indexOf(' :')})`);
+      expect(a.responses().map((x) => x.body.toString())).toEqual(['/a1', '/a2']);
+    });
+  });
+
   describe('body timeouts', () => {
     it('answers 408 and closes when the body stalls for bodyTimeoutMs (buffered and streamed)', async () => {
       const errors: unknown[] = [];

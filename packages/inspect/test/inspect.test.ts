@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import net from 'node:net';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listenLoopback } from '@connlab/lab';
+import { listenLoopback, sleep } from '@connlab/lab';
 import type { LoopbackServer } from '@connlab/lab';
 import {
   countByPort,
@@ -163,7 +163,7 @@ describe.skipIf(!linux)('the live tables (Linux)', () => {
       await closed(c);
     }
     // The server side of the last connections may still be processing its FIN.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
     const table = await listTcpSockets();
     expect(await countTimeWait(clientClosesPort, table, clientPorts.clientCloses)).toEqual({ port: clientClosesPort, client: 3, server: 0, total: 3 });
     expect(await countTimeWait(serverClosesPort, table, clientPorts.serverCloses)).toEqual({ port: serverClosesPort, client: 0, server: 3, total: 3 });

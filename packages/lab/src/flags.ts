@@ -105,6 +105,22 @@ export function parseFlags<S extends Record<string, FlagSpec>>(argv: readonly st
   return out as FlagValues<S>;
 }
 
+/**
+ * A lesson's options with the flags given on its command line laid over them
+ * (a flag left out is undefined and keeps the lesson's value). Every flag
+ * must name an option of `base`: a schema that drifts from the options fails here.
+ *
+ * @example
+ * withFlags({ requests: 40, bodyBytes: 100 }, { requests: 5, bodyBytes: undefined }); // { requests: 5, bodyBytes: 100 }
+ */
+export function withFlags<T extends object>(base: T, flags: object | undefined): T {
+  const given = Object.entries(flags ?? {}).filter(([, value]) => value !== undefined);
+  for (const [name] of given) {
+    if (!(name in base)) throw new TypeError(`flag --${kebab(name)} names no option of this lesson (options: ${Object.keys(base).join(', ')})`);
+  }
+  return { ...base, ...Object.fromEntries(given) };
+}
+
 /** Errors that carry a stable code are expected failures: one line, no stack. */
 function isCodedError(error: unknown): error is Error & { code: string } {
   return error instanceof Error && typeof (error as { code?: unknown }).code === 'string';

@@ -1,5 +1,6 @@
 // The contract between a lesson app, the lab tour, the report and the tests.
 import type { Figure } from './figures.js';
+import type { FlagSpec, FlagValues } from './flags.js';
 
 /** One number a lesson measured on this machine, with the notes' figure beside it. */
 export interface Measurement {
@@ -59,16 +60,25 @@ export interface LessonResult {
   skipped?: string;
 }
 
-export interface LessonContext {
+/** A lesson's own flags: its experiment's options, one schema per lesson (see Lesson.flags). */
+export type FlagSchema = Record<string, FlagSpec>;
+
+export interface LessonContext<S extends FlagSchema = FlagSchema> {
   /** Smaller counts and shorter waits, for CI and the quick tour. */
   quick: boolean;
+  /**
+   * The lesson's own flags as given on its command line; a flag left out is
+   * undefined (or its schema default), and the lesson uses its usual value.
+   * The tour and most tests pass none.
+   */
+  flags?: Partial<FlagValues<S>>;
   /** Report what is being measured right now (the tour shows it as progress). */
   progress: (what: string) => void;
   /** `--capture DIR`: lessons that capture packets write `DIR/NN-slug.pcap` (see {@link capturePath}). */
   captureDir?: string;
 }
 
-export interface Lesson {
+export interface Lesson<S extends FlagSchema = FlagSchema> {
   /** The lesson number on the learning path (docs/README.md), also the app and doc prefix. */
   number: number;
   /** kebab-case: apps/NN-slug and docs/NN-slug.md. */
@@ -78,10 +88,15 @@ export interface Lesson {
   effect: string;
   /** 'all' when nothing runs without root, 'part' when some parts skip. */
   needsRoot: 'no' | 'part' | 'all';
-  run(ctx: LessonContext): Promise<LessonResult>;
+  /**
+   * The experiment's options as command-line flags (`--help` lists them), so
+   * every "Try this" on the lesson's page is a command. Parsed by runLessonMain.
+   */
+  flags?: S;
+  run(ctx: LessonContext<S>): Promise<LessonResult>;
 }
 
-export function defineLesson(lesson: Lesson): Lesson {
+export function defineLesson<S extends FlagSchema = FlagSchema>(lesson: Lesson<S>): Lesson<S> {
   if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(lesson.slug)) {
     throw new TypeError(`lesson slug must be kebab-case, got "${lesson.slug}"`);
   }

@@ -1,6 +1,6 @@
 // The shared entry point for a lesson app's main.ts.
 import { mkdirSync } from 'node:fs';
-import type { Lesson, LessonContext, LessonResult } from './lesson.js';
+import type { FlagSchema, Lesson, LessonContext, LessonResult } from './lesson.js';
 import { parseFlags, runMain } from './flags.js';
 import type { FlagSpec, FlagValues } from './flags.js';
 import { formatLessonResult } from './text.js';
@@ -18,18 +18,23 @@ export interface LessonFlags<S extends Record<string, FlagSpec>> {
  * lesson's own flags, if given), print what it measured, and exit 1 when a
  * check that ran failed.
  */
-export function runLessonMain<S extends Record<string, FlagSpec>>(lesson: Lesson, argv: readonly string[] = process.argv.slice(2), own?: LessonFlags<S>): void {
+export function runLessonMain<S extends Record<string, FlagSpec>, L extends FlagSchema>(lesson: Lesson<L>, argv: readonly string[] = process.argv.slice(2), own?: LessonFlags<S>): void {
   const id = lessonId(lesson);
   runMain(id, async () => {
-    const flags = parseFlags(argv, {
+    const common = {
       quick: { type: 'boolean', help: 'smaller counts and shorter waits' },
       json: { type: 'boolean', help: 'print the result as JSON' },
       capture: { type: 'string', help: `lessons that capture packets write DIR/${id}.pcap` },
-      ...own?.flags,
-    }, { usage: `npx tsx apps/${id}/src/main.ts`, summary: `${lesson.title}: ${lesson.effect}` });
+    } as const satisfies FlagSchema;
+    for (const name of Object.keys(lesson.flags ?? {})) {
+      if (name in common) throw new TypeError(`lesson ${id}: its flag --${name} clashes with a common one`);
+    }
+    const flags = parseFlags(argv, { ...common, ...lesson.flags, ...own?.flags }, { usage: `npx tsx apps/${id}/src/main.ts`, summary: `${lesson.title}: ${lesson.effect}` });
+    const lessonFlags = Object.fromEntries(Object.keys(lesson.flags ?? {}).map((name) => [name, (flags as Record<string, unknown>)[name]])) as Partial<FlagValues<L>>;
     if (flags.capture !== undefined) mkdirSync(flags.capture, { recursive: true });
-    const ctx: LessonContext = {
+    const ctx: LessonContext<L> = {
       quick: flags.quick,
+      flags: lessonFlags,
       ...(flags.capture === undefined ? {} : { captureDir: flags.capture }),
       progress: (what) => { if (!flags.json) process.stderr.write(`… ${what}\n`); },
     };

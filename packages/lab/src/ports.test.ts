@@ -109,6 +109,22 @@ describe('listenLoopback', () => {
     expect(refused).toBe('ECONNREFUSED');
   });
 
+  it('closes itself and its connections at the end of an `await using` block', async () => {
+    const next = nextAccepted();
+    let client: net.Socket;
+    let server: LoopbackServer;
+    {
+      await using disposable = await listenLoopback(next.onSocket);
+      server = disposable;
+      client = await connect(disposable.port);
+      await next.accepted();
+      expect(disposable.server.listening).toBe(true);
+    }
+    expect(server.server.listening).toBe(false);
+    // The accepted side was destroyed, so the idle client sees its connection end.
+    await once(client, 'close');
+  });
+
   it('honours allowHalfOpen: the server can still write a while after the client FIN only when asked', async () => {
     async function afterClientFin(allowHalfOpen: boolean): Promise<{ got: string; writableLater: boolean }> {
       let writableLater = false;

@@ -37,7 +37,7 @@ export interface LoopbackOptions {
   port?: number;
 }
 
-/** A listening server that remembers its open sockets so it can close them all. */
+/** A listening server that remembers its open sockets so it can close them all; `await using` closes it too. */
 export interface LoopbackServer {
   server: net.Server;
   /** The port it listens on (the kernel's pick when asked for 0). */
@@ -49,6 +49,8 @@ export interface LoopbackServer {
    * it is closed. Safe to call more than once (later calls get the same promise).
    */
   close: () => Promise<void>;
+  /** The same close, for `await using server = await listenLoopback(...)`. */
+  [Symbol.asyncDispose]: () => Promise<void>;
 }
 
 /** Thrown by {@link listenLoopback} when the server cannot listen. */
@@ -102,17 +104,13 @@ export async function listenLoopback(
     });
   });
   let closing: Promise<void> | undefined;
-  return {
-    server,
-    port: (server.address() as net.AddressInfo).port,
-    sockets,
-    close: () => {
-      closing ??= new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        // close() reports ERR_SERVER_NOT_RUNNING if someone closed it already; closed is closed.
-        server.close(() => resolve());
-      });
-      return closing;
-    },
+  const close = (): Promise<void> => {
+    closing ??= new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      // close() reports ERR_SERVER_NOT_RUNNING if someone closed it already; closed is closed.
+      server.close(() => resolve());
+    });
+    return closing;
   };
+  return { server, port: (server.address() as net.AddressInfo).port, sockets, close, [Symbol.asyncDispose]: close };
 }

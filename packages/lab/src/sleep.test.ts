@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sleep } from './sleep.js';
+import { WaitTimeoutError, sleep, until } from './sleep.js';
 
 describe('sleep', () => {
   it('resolves no earlier than asked', async () => {
@@ -16,5 +16,19 @@ describe('sleep', () => {
     controller.abort();
     await expect(waiting).rejects.toMatchObject({ name: 'AbortError' });
     expect(performance.now() - start).toBeLessThan(5_000);
+  });
+});
+
+describe('until', () => {
+  it('resolves with the first value the check returns', async () => {
+    let calls = 0;
+    expect(await until('the third call', () => (++calls === 3 ? 'ready' : undefined))).toBe('ready');
+    expect(calls).toBe(3);
+  });
+
+  it('rejects with a WaitTimeoutError naming what it waited for', async () => {
+    const error: unknown = await until('a line that never comes', () => undefined, 60).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WaitTimeoutError);
+    expect(error).toMatchObject({ code: 'LAB_WAIT_TIMEOUT', message: 'timed out after 60 ms waiting for a line that never comes' });
   });
 });

@@ -38,6 +38,8 @@ export interface DirectionStats {
   dropped: number;
   /** Passed, but left before a packet that arrived earlier (`reorder`). */
   reordered: number;
+  /** Dropped because the middlebox had forgotten their flow (`forgetIdleMs`). */
+  forgotten: number;
   bytes: number;
   /** Frames the kernel dropped before the pump read them (its receive ring was full): the emulator's own loss. */
   kernelDrops: number;

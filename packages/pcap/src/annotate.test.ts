@@ -43,7 +43,7 @@ describe('annotate', () => {
     expect(probes[0]!.annotation).toBe('keepalive probe 1 of 3: seq = snd_una − 1, no data');
     expect(probes[2]!.annotation).toBe('keepalive probe 3 of 3: seq = snd_una − 1, no data');
     expect(lines[6]!.kind).toBe('keepalive-ack');
-    expect(lines.at(-1)!.annotation).toBe('RST: connection aborted');
+    expect(lines.at(-1)!.annotation).toBe('RST: gives up after 2 unanswered keepalive probes');
   });
 
   it('finds retransmissions, duplicate ACKs, a zero window and an RST that drops unread data', () => {

@@ -199,7 +199,14 @@ export function annotate(segments: readonly TcpSegment[], options: AnnotateOptio
 
     if (s.flags.rst) {
       line.kind = 'rst';
+      const lastProbes = me.probes.at(-1);
+      const lastOwn = conn.lastFrom[role];
       if (me.rstSent > 0) line.annotation = 'RST again: the connection is already gone';
+      else if (lastProbes && lastOwn?.kind === 'keepalive') {
+        const answeredAt = conn.lastFrom[role === 'client' ? 'server' : 'client']?.segment.index ?? -1;
+        line.annotation = `RST: gives up after ${lastProbes.filter((p) => p.segment.index > answeredAt).length} unanswered keepalive probes`;
+      }
+      else if (lastOwn?.kind === 'retransmission') line.annotation = 'RST: gives up after unanswered retransmissions';
       else if (!fromClient && conn.synAckAt === undefined) line.annotation = 'RST: nothing listens on this port';
       else if (!me.finSent && me.receivedData) line.annotation = 'RST: data left unread';
       else if (me.finAt !== undefined && peer.lastDataUs !== undefined && peer.lastDataUs > me.finAt) line.annotation = 'RST: data arrived after close';

@@ -15,3 +15,5 @@ export { ensureTcpdump, missingFromTcpdump, readWithTcpdump } from './tcpdump.js
 export type { TcpdumpAvailability, TcpdumpLine } from './tcpdump.js';
 export { connectionOf, ladderFigure } from './ladder.js';
 export type { LadderOptions } from './ladder.js';
+export { captureIn } from './namespace-capture.js';
+export type { NamespaceCapture } from './namespace-capture.js';

@@ -12,6 +12,7 @@ export interface LadderOptions {
 function label(line: TraceLine): string {
   const s = line.segment;
   const flags = flagLetters(s.flags);
+  if (line.kind === 'keepalive') return `${flags} ${line.seq} probe`;
   if (s.payloadLength > 0) return `${flags} ${line.seq}:${line.seq + s.payloadLength}`;
   if (s.flags.syn || s.flags.fin || s.flags.rst) return `${flags} ${line.seq}`;
   return line.ack === undefined ? flags : `${flags} ack ${line.ack}`;

@@ -3,10 +3,10 @@
 //
 // Client side: requests are parsed with @connlab/http's parser and answered
 // in order. Persistence is this hop's own: HTTP/1.1 unless `Connection:
-// close`, HTTP/1.0 only when the client asked, with `Connection: keep-alive`
-// or Netscape's `Proxy-Connection: keep-alive` (which a smart proxy
-// understands and a blind relay would pass on to the server, where it is
-// ignored). Server side: @connlab/http's client with its own pool.
+// close`; never with an HTTP/1.0 client, whatever it asks (`Connection:
+// keep-alive` or Netscape's `Proxy-Connection: keep-alive`): RFC 9112 §9.3,
+// "A proxy server MUST NOT maintain a persistent connection with an HTTP/1.0
+// client". Server side: @connlab/http's client with its own pool.
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -265,13 +265,14 @@ export class HttpProxy extends EventEmitter<ProxyEvents> {
   }
 }
 
-/** Does the client want this hop to stay open after the response? */
+/**
+ * Does this hop stay open after the response? HTTP/1.1 unless close; an
+ * HTTP/1.0 client never (RFC 9112 §9.3): its Keep-Alive may have come
+ * through a blind relay that would then hang, the failure lesson 10 shows.
+ */
 function clientWantsPersistence(head: MessageHead): boolean {
   if (head.connection.includes('close')) return false;
-  if (head.versionMinor >= 1) return true;
-  // HTTP/1.0: only on request, and the old Proxy-Connection form counts.
-  if (head.connection.includes('keep-alive')) return true;
-  return stripHopByHop(headerPairs(head.rawHeaders)).proxyConnection.includes('keep-alive');
+  return head.versionMinor >= 1;
 }
 
 /** Existing Via values plus ours (RFC 9110 §7.6.3: each proxy appends). */

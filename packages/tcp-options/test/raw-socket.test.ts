@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { sleep } from '@connlab/lab';
 import { BindError, rawListen, setDeferAccept } from '../src/index.js';
 
 const linux = process.platform === 'linux';
@@ -71,7 +72,7 @@ describe.skipIf(!linux)('raw listening sockets (socket, setsockopt, bind, listen
     setDeferAccept(server, 5);
     const client = net.connect(port, '127.0.0.1');
     await new Promise((resolve) => client.on('connect', resolve));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
     expect(accepted).toHaveLength(0);
     client.write('go');
     await expect.poll(() => accepted.length, { timeout: 2000 }).toBe(1);

@@ -10,7 +10,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
-import { sleep } from '@connlab/lab';
+import { sleep, until } from '@connlab/lab';
 import { repoRoot } from '@connlab/tour/registry';
 import { CaptureError } from './markers.js';
 import type { CaptureRun } from './capture.js';
@@ -22,16 +22,6 @@ const mainTs = join(cliDir, 'src', 'main.ts');
 /** Quote a word the way a shell would need it. */
 function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
-async function until<T>(what: string, check: () => T | undefined, ms = 15_000): Promise<T> {
-  const deadline = performance.now() + ms;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (performance.now() > deadline) throw new CaptureError(`session: timed out after ${ms} ms waiting for ${what}`);
-    await sleep(20);
-  }
 }
 
 /** One terminal window: the commands typed into it and everything they printed, in order. */

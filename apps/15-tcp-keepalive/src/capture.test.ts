@@ -1,0 +1,49 @@
+// Lesson 15's probes on the wire: counted and timed from the capture of the
+// client's end of the link, and the same probes found by tcpdump in the pcap.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { netnsUnavailableReason } from '@connlab/netns';
+import { ensureTcpdump, readWithTcpdump } from '@connlab/pcap';
+import { lesson, probeCheck } from './lesson.js';
+
+const noNetns = netnsUnavailableReason();
+const tcpdump = ensureTcpdump();
+const k = { enable: true, idleMs: 1000, intervalMs: 1000, count: 3 };
+
+describe('lesson 15 probe check', () => {
+  it('passes for TCP_KEEPCNT probes on time, and fails for a missing, an extra or a late one', () => {
+    const base = { lines: [], dropped: 0 };
+    expect(probeCheck({ ...base, probeAtMs: [1020, 2045, 3070] }, k).passed).toBe(true);
+    expect(probeCheck({ ...base, probeAtMs: [1020, 2045] }, k).passed).toBe(false);
+    expect(probeCheck({ ...base, probeAtMs: [1020, 2045, 3070, 4090] }, k).passed).toBe(false);
+    expect(probeCheck({ ...base, probeAtMs: [1020, 2600, 3600] }, k).passed).toBe(false);
+  });
+});
+
+describe.skipIf(noNetns !== undefined)('lesson 15 on the wire', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'connlab-15-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('counts three probes a second apart on the client\'s link, and tcpdump finds them in 15-tcp-keepalive.pcap', async () => {
+    const result = await lesson.run({ quick: true, progress: () => undefined, captureDir: dir });
+    const wire = result.checks.find((c) => c.label.startsWith('on the wire (tuned)'));
+    expect(wire?.passed, wire?.measured).toBe(true);
+    const printed = result.lines.filter((l) => /keepalive probe \d of 3/.test(l));
+    expect(printed).toHaveLength(3);
+
+    if (!tcpdump.ok) return;
+    // Probes as tcpdump reads them: bare ACKs from the client, each after half a second or more of silence.
+    const theirs = readWithTcpdump(tcpdump.path, join(dir, '15-tcp-keepalive.pcap'));
+    const client = theirs.find((t) => t.flags === 'S')!.src;
+    const fromClient = theirs.filter((t) => t.src === client);
+    const rst = fromClient.findIndex((t) => t.flags.startsWith('R'));
+    const probes = fromClient.slice(0, rst).filter((t, i) => i > 0 && t.flags === '.' && t.length === 0 && t.time - fromClient[i - 1]!.time > 0.5);
+    expect(probes).toHaveLength(3);
+    for (let i = 1; i < 3; i++) expect(Math.abs((probes[i]!.time - probes[i - 1]!.time) * 1000 - 1000)).toBeLessThan(300);
+  });
+});
+
+if (noNetns !== undefined) describe('lesson 15 on the wire', () => it.skip(`skipped: ${noNetns}`, () => undefined));
+if (!tcpdump.ok) console.warn(`tcpdump cross-check skipped: ${tcpdump.reason}`);
