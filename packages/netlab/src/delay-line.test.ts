@@ -50,7 +50,8 @@ describe.skipIf(!able)(`delay line at 20 ms each way (${reason ? `skipped: ${rea
     await line.reshape({ clientToServer: { delayMs: 5 }, serverToClient: { delayMs: 5 } });
     try {
       const rtt = await measureLineRtt(line, 3, 1);
-      expect(Math.abs(rtt.kernelMs - 10)).toBeLessThan(1.5);
+      // Rootless the pump has no real-time priority: on a loaded machine its late wakeups add a few ms.
+      expect(Math.abs(rtt.kernelMs - 10)).toBeLessThan(mode === 'rootless' ? 5 : 1.5);
     } finally {
       await line.reshape({ clientToServer: { delayMs: 20 }, serverToClient: { delayMs: 20 } });
     }
