@@ -58,7 +58,6 @@ export default {
   options: {
     // Type-only imports are dependencies too: a type cycle is still a cycle.
     tsPreCompilationDeps: true,
-    tsConfig: { fileName: 'tsconfig.base.json' },
     doNotFollow: { path: 'node_modules' },
     exclude: { path: '(?:^|/)(?:node_modules|dist|\\.turbo|\\.vitest|coverage|report)/' },
     // Workspace packages resolve through their package.json "exports" to TypeScript source.

@@ -12,6 +12,8 @@ import { parseFlags, runMain } from '@connlab/lab';
 import { repoRoot } from '@connlab/tour/registry';
 import { ensureChromium, withPage } from './src/chromium.js';
 import { pixelStats } from './src/pixels.js';
+import { caption, countStatuses, writeRecord } from './src/screenshot-record.js';
+import type { ScreenshotRecord } from './src/screenshot-record.js';
 
 class ScreenshotError extends Error {
   readonly code = 'DOCS_SCREENSHOT';
@@ -35,5 +37,14 @@ runMain('docs-screenshot', async () => {
     const stats = await pixelStats(page, png);
     if (stats.colours < 20) throw new ScreenshotError(`the screenshot looks blank (${stats.colours} colours); ${relative(process.cwd(), resolve(flags.out))} was written anyway, check it`);
     console.log(`${relative(process.cwd(), resolve(flags.out))}: ${stats.width}×${stats.height}, ${stats.colours} colours`);
+    // What the picture shows, recorded beside it so the docs check can tell when it is stale.
+    const lessons = await page.locator('section.lesson').evaluateAll((sections) => sections.map((s) => ({
+      id: s.id.replace(/^lesson-/, ''),
+      status: (s.querySelector('h2 .badge')?.className ?? '').replace(/^badge\s+/, ''),
+    })));
+    const taken = (await page.locator('p.sub').first().innerText()).slice(0, 10);
+    const record: ScreenshotRecord = { taken: /^\d{4}-\d\d-\d\d$/.test(taken) ? taken : new Date().toISOString().slice(0, 10), lessons, counts: countStatuses(lessons) };
+    writeRecord(repoRoot, record);
+    console.log(`docs/report.json and the README captions: ${caption(record)}`);
   }, { executablePath: browser.path, viewport: { width: flags.width, height: 900 } });
 });

@@ -1,7 +1,12 @@
 // Lesson 03: the same small request on a new connection and on a reused one,
 // on loopback and across an emulated WAN: what the TCP handshake costs.
 import { fileURLToPath } from 'node:url';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { median } from '@connlab/lab';
+import { readPcapFile } from '@connlab/pcap';
+import type { PcapFile } from '@connlab/pcap';
 import { TimedConnection, openRemoteTimer, openWan, spawnLocalNode } from '@connlab/netlab';
 import type { NamespaceChild } from '@connlab/netns';
 import type { TimingResult, Wan, WanChoice } from '@connlab/netlab';
@@ -34,6 +39,8 @@ export interface RunResult {
   /** Absent when no WAN could be made here (`wanSkipped` says why). */
   wan?: PathResult & { kind: Wan['kind']; describe: string };
   wanSkipped?: string;
+  /** Every frame the delay line forwarded, as the client's end saw it (delay line only). */
+  wanCapture?: PcapFile;
 }
 
 type Ask = (connection: 'new' | 'reuse', label: string) => Promise<TimingResult>;
@@ -103,15 +110,25 @@ async function overWan(o: Options, wan: Wan): Promise<PathResult> {
   }
 }
 
-export async function run(o: Options = defaultOptions, progress: (what: string) => void = () => undefined): Promise<RunResult> {
+export async function run(o: Options = defaultOptions, progress: (what: string) => void = () => undefined, capturePath?: string): Promise<RunResult> {
   progress('new vs reused connections on loopback');
   const lo = await loopback(o);
-  const wan = await openWan({ delayMs: o.delayMs, choice: o.wan });
-  if (wan.kind === 'none') return { options: o, loopback: lo, wanSkipped: wan.reason };
+  // The delay line records every frame it forwards: the handshake the lesson is about, on the wire.
+  const dir = capturePath ? undefined : await mkdtemp(join(tmpdir(), 'connlab-03-'));
+  const pcap = capturePath ?? join(dir!, 'wan.pcap');
   try {
-    progress(wan.kind === 'delay-line' ? `new vs reused connections over the delay line (${o.delayMs} ms each way)` : 'new vs reused connections through the fault relay (emulated in the application)');
-    return { options: o, loopback: lo, wan: { ...(await overWan(o, wan)), kind: wan.kind, describe: wan.describe } };
+    const wan = await openWan({ delayMs: o.delayMs, choice: o.wan, capturePath: pcap });
+    if (wan.kind === 'none') return { options: o, loopback: lo, wanSkipped: wan.reason };
+    let result: RunResult;
+    try {
+      progress(wan.kind === 'delay-line' ? `new vs reused connections over the delay line (${o.delayMs} ms each way)` : 'new vs reused connections through the fault relay (emulated in the application)');
+      result = { options: o, loopback: lo, wan: { ...(await overWan(o, wan)), kind: wan.kind, describe: wan.describe } };
+    } finally {
+      await wan.close();
+    }
+    if (wan.kind === 'delay-line') result.wanCapture = await readPcapFile(pcap);
+    return result;
   } finally {
-    await wan.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
   }
 }

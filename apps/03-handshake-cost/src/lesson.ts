@@ -1,6 +1,8 @@
 // Lesson 03: with a small request, the TCP handshake can be half the transaction.
-import { check, defineLesson, formatMs, median, withFlags } from '@connlab/lab';
-import type { LessonResult } from '@connlab/lab';
+import { capturePath, check, defineLesson, formatMs, median, withFlags } from '@connlab/lab';
+import type { Figure, LessonResult } from '@connlab/lab';
+import { annotate, formatTrace, ladderFigure, tcpSegments } from '@connlab/pcap';
+import type { PcapFile, TraceLine } from '@connlab/pcap';
 import { WAN_FLAG, timingTable, timingWaterfall } from '@connlab/netlab';
 import type { TimingResult } from '@connlab/netlab';
 import { defaultOptions, quickOptions, run } from './experiment.js';
@@ -32,6 +34,41 @@ function loopbackOnly(r: RunResult, lo: PathResult, why: string): LessonResult {
   };
 }
 
+/** On the wire over the delay line: the first new connection up to its answer, and a request on a reused one. */
+export function wireExcerpts(capture: PcapFile): { fresh: TraceLine[]; reused: TraceLine[] } {
+  const lines = annotate(tcpSegments(capture.linkType, capture.packets));
+  const byConnection = (id: number) => lines.filter((l) => l.connection === id);
+  const firstSyn = lines.find((l) => l.kind === 'syn');
+  const fresh = firstSyn ? byConnection(firstSyn.connection) : [];
+  const freshAnswer = fresh.findIndex((l) => l.from === 'server' && l.segment.payloadLength > 0);
+  // A reused connection carries a second request: take that request and its answer.
+  const reusedConn = [...new Set(lines.map((l) => l.connection))].map(byConnection).find((c) => c.filter((l) => l.from === 'client' && l.segment.payloadLength > 0).length > 1) ?? [];
+  const second = reusedConn.filter((l) => l.from === 'client' && l.segment.payloadLength > 0)[1];
+  const from = second ? reusedConn.indexOf(second) : -1;
+  const answer = reusedConn.findIndex((l, i) => i > from && l.from === 'server' && l.segment.payloadLength > 0);
+  return {
+    fresh: freshAnswer < 0 ? [] : fresh.slice(0, freshAnswer + 1),
+    reused: from < 0 || answer < 0 ? [] : reusedConn.slice(from, answer + 1),
+  };
+}
+
+function wireLines(r: RunResult): { lines: string[]; figures: Figure[] } {
+  if (!r.wanCapture) return { lines: [], figures: [] };
+  const { fresh, reused } = wireExcerpts(r.wanCapture);
+  const print = (l: readonly TraceLine[]) => formatTrace(l, { names: 'roles' }).map((t) => `  ${t}`);
+  return {
+    lines: [
+      '',
+      `On the wire (every frame the delay line forwarded, as the client's end saw it; ${r.wanCapture.packets.length} packets):`,
+      'a new connection: one round trip of handshake before the request can leave',
+      ...print(fresh),
+      'a reused connection: the request leaves at once',
+      ...print(reused),
+    ],
+    figures: fresh.length ? [ladderFigure(`A request on a new connection over the delay line (RTT ${2 * r.options.delayMs} ms)`, fresh, { highlight: (l) => l.kind === 'syn' || l.kind === 'syn-ack' })] : [],
+  };
+}
+
 export function toLessonResult(r: RunResult): LessonResult {
   const rtt = 2 * r.options.delayMs;
   const lo: PathResult = r.loopback;
@@ -48,6 +85,8 @@ export function toLessonResult(r: RunResult): LessonResult {
     `${percent(wan.handshakeShare)} of a small transaction over the ${rtt} ms WAN, ${formatMs(handshakeLo)} on loopback where an RTT is microseconds.`,
     relay ? 'Over the relay the handshake is emulated with a connect delay, so it shows up in "waiting", not "TCP connect", and the share holds by construction: it is marked emulated.' : '',
   ].filter((l) => l !== '');
+  const wire = wireLines(r);
+  lines.push(...wire.lines);
   const examples = [
     { ...closest(wan.fresh, wan.freshMs), label: `${wanName}, new connection` },
     { ...closest(wan.reused, wan.reusedMs), label: `${wanName}, reused` },
@@ -81,6 +120,7 @@ export function toLessonResult(r: RunResult): LessonResult {
       },
       timingWaterfall(examples, 'A typical transaction of each kind, from its own start (ms)', 'own'),
       timingTable(examples),
+      ...wire.figures,
     ],
     measurements: [
       { label: `${wanName}: handshake share of a small transaction`, value: wan.handshakeShare * 100, unit: '%', textbook: 'about 50 % (the handshake "may take half the time")' },
@@ -107,6 +147,6 @@ export const lesson = defineLesson({
     wan: WAN_FLAG,
   },
   async run(ctx) {
-    return toLessonResult(await run(withFlags(lessonOptions(ctx.quick), ctx.flags), ctx.progress));
+    return toLessonResult(await run(withFlags(lessonOptions(ctx.quick), ctx.flags), ctx.progress, capturePath(ctx, { number: 3, slug: 'handshake-cost' })));
   },
 });

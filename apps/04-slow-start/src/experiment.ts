@@ -11,6 +11,15 @@ export interface Options {
   idleMs: number;
 }
 
+/**
+ * Reno: RFC 5681's slow start exactly, doubling until a loss. Cubic adds
+ * HyStart, which leaves slow start early when the RTT grows within a round;
+ * on a busy machine an unprivileged pump (no real-time priority) runs late
+ * enough to trigger it, and the lesson would show the machine's load, not
+ * slow start.
+ */
+export const CONGESTION = 'reno';
+
 export const defaultOptions: Options = { delayMs: 20, bytes: 2 << 20, idleMs: 2000 };
 export const quickOptions: Options = { ...defaultOptions };
 
@@ -25,12 +34,16 @@ export interface Transfer {
   rtoMs: number;
   /** The connection's RTT before the transfer, ms. */
   rttMs: number;
+  /** When each data segment of the transfer reached the wire, ms after the first (the kernel's stamps). */
+  wire: number[];
 }
 
 export interface RunResult {
   options: Options;
   /** Where the delay line's namespaces lived. */
   mode: 'root' | 'rootless';
+  /** Frames the delay line itself lost (its receive ring full, or its queue): should be 0. */
+  lineDrops: number;
   transfers: Transfer[];
   congestion: string;
 }
@@ -52,7 +65,7 @@ export async function run(o: Options = defaultOptions, progress: (what: string) 
     },
   });
   try {
-    const sender = line.spawnNode('server', script('sender'), [line.server.address, 'cubic']);
+    const sender = line.spawnNode('server', script('sender'), [line.server.address, CONGESTION]);
     const { port } = await sender.nextMessage(isType<{ type: 'listening'; port: number }>('listening'), 30_000);
     const receiver = line.spawnNode('client', script('receiver'), [line.server.address, String(port)]);
     await receiver.nextMessage(isType<{ type: 'connected' }>('connected'), 30_000);
@@ -60,13 +73,18 @@ export async function run(o: Options = defaultOptions, progress: (what: string) 
     let congestion = '';
     const fetch = async (name: Transfer['name']): Promise<void> => {
       progress(`${name}: ${o.bytes} bytes`);
+      await line.dataLog(); // forget what came before this transfer
       receiver.send({ cmd: 'fetch', bytes: o.bytes });
       const [{ ms }, report] = await Promise.all([
         receiver.nextMessage(isType<{ type: 'fetched'; ms: number }>('fetched'), 60_000),
         sender.nextMessage(isType<TransferReport>('transfer'), 60_000),
       ]);
       congestion = report.congestion;
-      transfers.push({ name, ms, cwndBefore: report.cwndBefore, samples: report.samples, rtoMs: report.rtoMs, rttMs: report.rttMs });
+      // The sender's data segments as they reached the wire (the server sends: server → client).
+      const sent = (await line.dataLog()).serverToClient;
+      const first = sent[0]?.[0] ?? 0;
+      const wire = sent.map(([t]) => Math.round((t - first) * 1000) / 1000);
+      transfers.push({ name, ms, cwndBefore: report.cwndBefore, samples: report.samples, rtoMs: report.rtoMs, rttMs: report.rttMs, wire });
     };
     await fetch('cold');
     await fetch('warm');
@@ -78,10 +96,22 @@ export async function run(o: Options = defaultOptions, progress: (what: string) 
     await new Promise((r) => setTimeout(r, o.idleMs));
     await fetch('after idle, slow_start_after_idle=0');
     receiver.send({ cmd: 'close' });
-    return { options: o, mode: line.mode, transfers, congestion };
+    const stats = await line.stats();
+    const lineDrops = [stats.clientToServer, stats.serverToClient].reduce((n, d) => n + d.kernelDrops + d.writeDrops + d.lost + d.overflow, 0);
+    return { options: o, mode: line.mode, lineDrops, transfers, congestion };
   } finally {
     await line.close();
   }
+}
+
+/**
+ * Linux (tcp_cwnd_restart): after idle, the window halves for every RTO the
+ * connection sat idle, down to the initial window. With at least `idleMs` of
+ * idle, at most this much is left. The RTO varies with the line's jitter, so
+ * it is the one the kernel had before the transfer.
+ */
+export function restartBound(t: Transfer, idleMs: number, initial = 10): number {
+  return Math.max(initial, Math.floor(t.cwndBefore / 2 ** Math.floor(idleMs / t.rtoMs)));
 }
 
 /** The window at the start of a transfer: the first sample after sending began. */
@@ -90,42 +120,38 @@ export function startingCwnd(t: Transfer): number {
 }
 
 /**
- * Data segments sent in each round trip, counted by RTT boundaries from the
- * first data segment (the write at t = 0), not by gaps in the ACKs (which
+ * Data segments per round trip, from the wire: rounds are bounded by RTTs
+ * from the first data segment of each round, not by gaps in the ACKs (which
  * vanish once the window fills the path, merging every later round).
  *
- * In slow start round k's burst leaves about k RTTs after the first one, set
- * off by the ACKs of round k − 1. Each round is counted in a window one RTT
- * wide centred on that moment, [(k − ½)·RTT, (k + ½)·RTT): a burst that starts
- * a little late (pump, wakeups) or lasts a few ms still falls inside it.
- * The sender's TCP_INFO is read every millisecond; between bursts the count
- * stands still, so a late sample near a boundary changes nothing. The first
- * sample is taken right after the first write: if it came before any ACK
- * could (within one RTT), all it saw sent is the initial window, round 1,
- * however late the machine let it run.
+ * Round 1 starts with the first segment. A round's ACKs cannot come back, and
+ * so the next round cannot start, sooner than one RTT after its first segment;
+ * so round k + 1 starts with the first segment at least 0.9 RTT after round
+ * k's first. A round that leaves late (a busy machine) moves the later ones
+ * with it instead of spilling into them. Once sending never pauses (the path
+ * is full), each round is simply the next 0.9 RTT of segments.
+ *
+ * @param wire times in ms at which each data segment reached the wire, ascending
  */
-export function segmentsPerRound(samples: readonly CwndSample[], rttMs: number): number[] {
-  const last = samples.at(-1);
-  if (!last || !(rttMs > 0)) return [];
-  const initial = samples[0]!.t < rttMs ? samples[0]!.sent : 0;
-  const sentBy = (t: number): number => {
-    let sent = initial;
-    for (const s of samples) {
-      if (s.t > t) break;
-      sent = s.sent;
-    }
-    return sent;
-  };
+export function segmentsPerRound(wire: readonly number[], rttMs: number): number[] {
+  if (wire.length === 0 || !(rttMs > 0)) return [];
   const rounds: number[] = [];
-  for (let k = 0, before = 0; (k - 0.5) * rttMs <= last.t; k++) {
-    const upTo = sentBy((k + 0.5) * rttMs);
-    rounds.push(upTo - before);
-    before = upTo;
+  let start = wire[0]!;
+  let count = 0;
+  for (const t of wire) {
+    if (t >= start + ROUND_FRACTION * rttMs) {
+      rounds.push(count);
+      start = t;
+      count = 0;
+    }
+    count++;
   }
-  // Trailing empty rounds (the last ACKs coming back) are not rounds of sending.
-  while (rounds.length > 0 && rounds.at(-1) === 0) rounds.pop();
+  rounds.push(count);
   return rounds;
 }
+
+/** A round lasts at least this fraction of the RTT (the ACK clock cannot run faster than the path). */
+export const ROUND_FRACTION = 0.9;
 
 /** Within ± this fraction of the doubling model a round counts as a doubling (issue: ±25 %). */
 export const DOUBLING_TOLERANCE = 0.25;

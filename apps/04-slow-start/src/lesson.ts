@@ -2,7 +2,7 @@
 import { check, defineLesson, formatMs, withFlags } from '@connlab/lab';
 import type { LessonResult, LineFigure } from '@connlab/lab';
 import { netnsAvailability } from '@connlab/netns';
-import { DOUBLING_TOLERANCE, defaultOptions, doublingRounds, quickOptions, run, segmentsPerRound, startingCwnd } from './experiment.js';
+import { DOUBLING_TOLERANCE, defaultOptions, doublingRounds, quickOptions, restartBound, run, segmentsPerRound, startingCwnd } from './experiment.js';
 import type { RunResult, Transfer } from './experiment.js';
 import { INITIAL_WINDOW, slowStartModel } from './model.js';
 import type { CwndSample } from './sender.js';
@@ -32,23 +32,21 @@ export function toLessonResult(r: RunResult): LessonResult {
   const warm = find(r, 'warm');
   const idleOn = find(r, 'after idle, slow_start_after_idle=1');
   const idleOff = find(r, 'after idle, slow_start_after_idle=0');
-  // Round boundaries from the RTT the kernel measured on the handshake (the line's, plus a little).
-  const roundMs = cold.rttMs > 0 ? cold.rttMs : rtt;
-  const perRtt = segmentsPerRound(cold.samples, roundMs);
+  // The line's own RTT is the shortest a round can last (a busy machine only makes rounds longer).
+  const roundMs = rtt;
+  const perRtt = segmentsPerRound(cold.wire, roundMs);
   const doubling = doublingRounds(perRtt, INITIAL_WINDOW);
   const model = slowStartModel(r.options.bytes, rtt);
-  // Linux (tcp_cwnd_restart): the window halves for every RTO the connection sat idle, down to the
-  // initial window; with at least idleMs of idle, at most this much is left. The RTO varies with the
-  // line's jitter, so this is computed from the one the kernel had before the transfer.
-  const restartBound = Math.max(INITIAL_WINDOW, Math.floor(idleOn.cwndBefore / 2 ** Math.floor(r.options.idleMs / idleOn.rtoMs)));
+  const restart = restartBound(idleOn, r.options.idleMs, INITIAL_WINDOW);
   const growth = Math.max(...cold.samples.map((s) => s.cwnd)) / startingCwnd(cold);
   const lines = [
-    `${r.options.bytes / 2 ** 20} MiB from the server namespace to the client over the delay line (${r.options.delayMs} ms each way), congestion control ${r.congestion} on the sending socket,`,
+    `${r.options.bytes / 2 ** 20} MiB from the server namespace to the client over the delay line (${r.options.delayMs} ms each way), congestion control ${r.congestion} (RFC 5681's slow start) on the sending socket,`,
     `TCP_INFO read on the sender every millisecond. All four transfers use one connection.`,
     '',
-    `cold connection, data segments sent per round trip (RTT ${formatMs(roundMs)} boundaries from the first segment): ${perRtt.join(' → ')}`,
+    `cold connection, data segments per round trip on the wire (each round from its first segment, RTT ${formatMs(roundMs)}): ${perRtt.join(' → ')}`,
     `slow start: ${doubling} rounds double within ±${DOUBLING_TOLERANCE * 100} % (${perRtt.slice(0, doubling).join(' → ')}), ${Math.max(0, doubling - 1)} doublings;`
       + (doubling < perRtt.length ? ` then ${perRtt[doubling]!} where the model says ${INITIAL_WINDOW * 2 ** doubling}: the line is full (or the data ran out), slow start is over.` : ' it lasted the whole transfer.'),
+    ...(r.lineDrops > 0 ? [`the delay line itself dropped ${r.lineDrops} frames (the machine kept its pump from reading in time): a drop ends slow start early.`] : []),
     `cold ${formatMs(cold.ms)} vs warm ${formatMs(warm.ms)}: the warm connection starts with the ${warm.cwndBefore}-segment window the cold one opened.`,
     `After ${r.options.idleMs} ms idle (RTO ${formatMs(idleOn.rtoMs)}, so ${Math.floor(r.options.idleMs / idleOn.rtoMs)} halvings): with tcp_slow_start_after_idle=1 the window was ${idleOn.cwndBefore} before sending and ${startingCwnd(idleOn)} once sending resumed (${formatMs(idleOn.ms)});`,
     `with tcp_slow_start_after_idle=0 it stayed at ${startingCwnd(idleOff)} (${formatMs(idleOff.ms)}).`,
@@ -66,7 +64,7 @@ export function toLessonResult(r: RunResult): LessonResult {
       check(`cold: ≥ 4 consecutive doublings per round trip (each round within ±${DOUBLING_TOLERANCE * 100} % of 10 · 2^k)`, doubling >= 5, perRtt.slice(0, Math.max(doubling + 1, 5)).join(' → ')),
       check('cold: window grows ≥ 8×', growth >= 8, `${growth.toFixed(1)}×`),
       check('warm transfer < 0.6 × cold', warm.ms < 0.6 * cold.ms, `${formatMs(warm.ms)} vs ${formatMs(cold.ms)}`),
-      check(`after idle, slow_start_after_idle=1: window cut to ≤ 2 × ${restartBound} (halved per RTO idle, not below ${INITIAL_WINDOW})`, startingCwnd(idleOn) <= 2 * restartBound, `${startingCwnd(idleOn)} of ${idleOn.cwndBefore} segments`),
+      check(`after idle, slow_start_after_idle=1: window cut to ≤ 2 × ${restart} (halved per RTO idle, not below ${INITIAL_WINDOW})`, startingCwnd(idleOn) <= 2 * restart, `${startingCwnd(idleOn)} of ${idleOn.cwndBefore} segments`),
       check('after idle, slow_start_after_idle=0: window kept (≥ half)', startingCwnd(idleOff) >= idleOff.cwndBefore / 2, `${startingCwnd(idleOff)} of ${idleOff.cwndBefore} segments`),
     ],
     lines,
@@ -80,7 +78,7 @@ export function toLessonResult(r: RunResult): LessonResult {
       },
       {
         kind: 'table',
-        title: 'Cold connection: data segments sent per round trip, measured vs the doubling model',
+        title: 'Cold connection: data segments per round trip on the wire, measured vs the doubling model',
         columns: ['round trip', 'measured segments', 'model', 'phase'],
         rows: perRtt.map((c, i) => [i + 1, c, model.rounds[i]?.cwnd ?? '—', i < doubling ? 'slow start: doubled' : 'path full / data ran out']),
       },

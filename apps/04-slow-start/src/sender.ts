@@ -64,10 +64,10 @@ function transfer(socket: Socket, bytes: number, congestion: string): void {
   }, SAMPLE_MS);
 }
 
-const [host = '0.0.0.0', algorithm = 'cubic'] = process.argv.slice(2);
+const [host = '0.0.0.0', algorithm = 'reno'] = process.argv.slice(2);
 const server = createServer((socket) => {
   socket.setNoDelay(true);
-  // Per socket, so the host's default (bbr here) does not matter: cubic's slow start doubles per RTT.
+  // Per socket, so the host's default (bbr here) does not matter: reno's slow start doubles per RTT.
   setCongestion(socket, algorithm);
   let pending = '';
   socket.setEncoding('utf8').on('data', (d: string) => {
@@ -84,7 +84,7 @@ const server = createServer((socket) => {
 server.listen(0, host, () => {
   // On the listener too, before any connection: an accepted socket starts
   // with the namespace's default (bbr on some hosts), and bbr turns TCP's own
-  // pacing on for good, even after a switch to cubic; paced, each round's
+  // pacing on for good, even after a switch to reno; paced, each round's
   // segments leave spread over half an RTT instead of in a burst on the ACK
   // clock. Children inherit the listener's algorithm, so they never run bbr.
   // (A Server carries its fd like a Socket; TCP_CONGESTION on a listener is standard.)

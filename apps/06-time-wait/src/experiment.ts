@@ -5,6 +5,8 @@
 // Part 2 (root): a private network namespace whose ephemeral port range is
 // 10 ports, where the 11th connect fails, and what changes that.
 import { netnsUnavailableReason, withNamespaces } from '@connlab/netns';
+import { captureIn } from '@connlab/pcap';
+import type { PcapFile } from '@connlab/pcap';
 import { systemDefaults } from '@connlab/tcp-options';
 import type { SystemDefaults } from '@connlab/tcp-options';
 import { runCycles } from './cycles.js';
@@ -43,6 +45,8 @@ export interface NamespacePart {
   timestamps: number;
   twReuseDelayMs: number | undefined;
   steps: NamespaceStep[];
+  /** The namespace's loopback during the steps (each step's server listens on 8000 + its index). */
+  capture?: PcapFile & { dropped: number };
 }
 
 export interface RunOptions {
@@ -113,6 +117,7 @@ export async function runNamespace(cycles: number, range: { low: number; high: n
   }, async (lab) => {
     const ns = lab.ns('tiny');
     const child = ns.spawnNode(new URL('./ns-child.ts', import.meta.url));
+    const capture = await captureIn(ns, 'lo');
     const part: NamespacePart = {
       portRange: await ns.sysctl('net.ipv4.ip_local_port_range'),
       timestamps: Number(await ns.sysctl('net.ipv4.tcp_timestamps')),
@@ -127,6 +132,7 @@ export async function runNamespace(cycles: number, range: { low: number; high: n
       part.steps.push({ label: step.label, twReuse, options: step.options, result });
     }
     child.send({ type: 'stop' });
+    part.capture = await capture.stop();
     return part;
   });
 }

@@ -1,6 +1,8 @@
 // Lesson 06: TIME_WAIT sits with whoever closes first; a small port range runs out at connect 11.
-import { check, defineLesson, formatMs, table, withFlags } from '@connlab/lab';
-import type { BarsFigure, Check, LessonResult, Measurement } from '@connlab/lab';
+import { capturePath, check, defineLesson, formatMs, table, withFlags } from '@connlab/lab';
+import type { BarsFigure, Check, Figure, LessonResult, Measurement } from '@connlab/lab';
+import { annotate, formatTrace, ladderFigure, tcpSegments, writePcapFile } from '@connlab/pcap';
+import type { TraceLine } from '@connlab/pcap';
 import { BOOK, TIME_WAIT_S, run } from './experiment.js';
 import type { CloseMode, CyclesResult, NamespacePart, RunOptions, RunResult } from './experiment.js';
 
@@ -90,6 +92,34 @@ function timeWaitBars(result: RunResult): BarsFigure {
   };
 }
 
+/** The close of the first connection to a step's server (port 8000 + step): from the first FIN on. */
+export function closeOnTheWire(part: NamespacePart, step: number): TraceLine[] {
+  if (!part.capture) return [];
+  const lines = annotate(tcpSegments(part.capture.linkType, part.capture.packets));
+  const first = lines.find((l) => (l.from === 'server' ? l.segment.srcPort : l.segment.dstPort) === 8000 + step);
+  const connection = first ? lines.filter((l) => l.connection === first.connection) : [];
+  const fin = connection.findIndex((l) => l.segment.flags.fin);
+  return fin < 0 ? [] : connection.slice(fin);
+}
+
+function wireLines(part: NamespacePart): { lines: string[]; figures: Figure[] } {
+  const clientFirst = closeOnTheWire(part, 0);
+  const serverFirst = closeOnTheWire(part, 3);
+  if (clientFirst.length === 0 && serverFirst.length === 0) return { lines: [], figures: [] };
+  const print = (l: readonly TraceLine[]) => formatTrace(l, { names: 'roles' }).map((t) => `  ${t}`);
+  return {
+    lines: [
+      '',
+      `On the wire (the namespace's loopback, ${part.capture?.packets.length ?? 0} packets${part.capture?.dropped ? `, ${part.capture.dropped} LOST by the capture` : ''}), the close of each step's first connection:`,
+      'client closes first: the client\'s FIN leads, so the client\'s socket goes to TIME_WAIT',
+      ...print(clientFirst),
+      'server closes first: the server\'s FIN leads, so the server\'s socket goes to TIME_WAIT',
+      ...print(serverFirst),
+    ],
+    figures: clientFirst.length ? [ladderFigure('Client closes first: its FIN leads, its socket waits in TIME_WAIT', clientFirst, { highlight: (l) => l.kind === 'fin' && l.from === 'client' })] : [],
+  };
+}
+
 /** Turn the measurements into the lesson's printout. */
 export function toLessonResult(result: RunResult): LessonResult {
   const { defaults, boundPerSecond, timeWaitS } = result.host;
@@ -107,6 +137,8 @@ export function toLessonResult(result: RunResult): LessonResult {
     'Whoever sends the first FIN holds the TIME_WAIT; an RST close skips it; keep-alive leaves one, at the end.',
   ];
   if (result.namespace) lines.push('', ...namespaceLines(result.namespace));
+  const wire = result.namespace ? wireLines(result.namespace) : { lines: [], figures: [] };
+  lines.push(...wire.lines);
 
   const clientClose = hostRun(result, 'client-close');
   const keepAlive = hostRun(result, 'keep-alive');
@@ -130,7 +162,7 @@ export function toLessonResult(result: RunResult): LessonResult {
       ...exhaustionChecks(result.namespace),
     ],
     lines,
-    figures: [timeWaitBars(result)],
+    figures: [timeWaitBars(result), ...wire.figures],
     measurements,
     ...(result.skipped ? { skipped: result.skipped } : {}),
   };
@@ -154,6 +186,9 @@ export const lesson = defineLesson({
     pacedGapMs: { type: 'int', min: 0, max: 5000, help: 'gap between cycles of the paced tcp_tw_reuse=1 step, ms (default 150)' },
   },
   async run(ctx) {
-    return toLessonResult(await run(withFlags(lessonOptions(ctx.quick), ctx.flags), ctx.progress));
+    const result = await run(withFlags(lessonOptions(ctx.quick), ctx.flags), ctx.progress);
+    const path = capturePath(ctx, { number: 6, slug: 'time-wait' });
+    if (path && result.namespace?.capture) await writePcapFile(path, result.namespace.capture);
+    return toLessonResult(result);
   },
 });

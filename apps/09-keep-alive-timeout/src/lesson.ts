@@ -17,7 +17,11 @@ export interface Timing {
   finAfterFirst: number;
   /** Server FIN (seen by the client) − the server's idle deadline after the last response: how late the timer fired. */
   finAfterDeadline: number;
-  /** connect + (last response − first request) + timeout: the notes' formula without the close and 2MSL. */
+  /**
+   * connect + (last response − first request) + timeout: the notes' formula
+   * (connect + (last response − first request) + close + 2MSL) corrected:
+   * the notes leave out the timeout; the close and 2MSL come after the FIN.
+   */
   predictedLifetime: number;
   /** connect() called → server FIN. */
   measuredLifetime: number;
@@ -136,7 +140,7 @@ export function toLessonResult(r: RunResult, evidence?: WireEvidence): LessonRes
     '',
     r.finAt === null ? 'The server never closed the connection.' : `Server FIN at ${formatMs(r.finAt)}: ${formatMs(t?.finAfterLast ?? Number.NaN)} after the last response, ${formatMs(t?.finAfterFirst ?? Number.NaN)} after the first. Server's reason: ${r.serverReason ?? '?'}.`,
     notFromFirst ? `Request ${r.exchanges.length} left ${formatMs(lastSentAfterFirst)} after response 1, past the ${formatMs(T)} timeout, and was answered: the timer had restarted.` : 'The requests did not outlast the timeout from the first response, so this run does not tell the two timers apart.',
-    t ? `Lifetime: measured ${formatMs(t.measuredLifetime)} to the FIN; connect ${formatMs(r.connectedAt)} + (last response − first request) ${formatMs(t.lastResponseAt - t.firstRequestAt)} + timeout ${formatMs(T)} = ${formatMs(t.predictedLifetime)}.` : '',
+    t ? `Lifetime: measured ${formatMs(t.measuredLifetime)} to the FIN; connect ${formatMs(r.connectedAt)} + (last response − first request) ${formatMs(t.lastResponseAt - t.firstRequestAt)} + timeout ${formatMs(T)} = ${formatMs(t.predictedLifetime)} (the notes' formula leaves out the timeout; this lesson adds it).` : '',
     r.timeWait.available
       ? `After the close: ${r.timeWait.server} TIME_WAIT socket on the server's side, ${r.timeWait.client} on the client's (the server sent the first FIN)${r.timeWait.remainingMs === null ? '' : `, ${formatMs(r.timeWait.remainingMs)} left on its 2MSL timer`}.`
       : 'TIME_WAIT not counted: /proc/net/tcp is not readable here.',
@@ -183,11 +187,11 @@ export function toLessonResult(r: RunResult, evidence?: WireEvidence): LessonRes
       { label: 'server FIN after the LAST response', value: t?.finAfterLast ?? Number.NaN, unit: 'ms', textbook: 'keepalive_timeout after the last response (180 s in the notes)' },
       { label: "server FIN after the server's idle deadline", value: t?.finAfterDeadline ?? Number.NaN, unit: 'ms', textbook: 'the deadline moves to response + timeout' },
       { label: 'server FIN after the first response', value: t?.finAfterFirst ?? Number.NaN, unit: 'ms', textbook: '3 requests 120 s apart outlived a 180 s timeout' },
-      { label: 'connection lifetime, connect → server FIN', value: t?.measuredLifetime ?? Number.NaN, unit: 'ms', textbook: 'connect + (last response − first request) + timeout' },
-      { label: '… the formula, from the measured parts', value: t?.predictedLifetime ?? Number.NaN, unit: 'ms' },
+      { label: 'connection lifetime, connect → server FIN', value: t?.measuredLifetime ?? Number.NaN, unit: 'ms', textbook: 'notes: connect + (last response − first request) + close + 2MSL; they leave out the timeout, the lesson adds it' },
+      { label: '… the corrected formula, from the measured parts', value: t?.predictedLifetime ?? Number.NaN, unit: 'ms' },
       { label: 'TIME_WAIT sockets held by the server side', value: r.timeWait.server, unit: '', textbook: 'the server, the active closer, enters TIME_WAIT' },
       { label: 'TIME_WAIT sockets held by the client side', value: r.timeWait.client, unit: '', textbook: '0: the client closed second' },
-      { label: 'TIME_WAIT timer left when counted', value: r.timeWait.remainingMs ?? Number.NaN, unit: 'ms', textbook: '+ 2MSL (60 s in the notes)' },
+      { label: 'TIME_WAIT timer left when counted', value: r.timeWait.remainingMs ?? Number.NaN, unit: 'ms', textbook: '+ 2MSL: 60 s (notes 004; Linux TCP_TIMEWAIT_LEN); "usually 2 minutes" (book)' },
       { label: 'responses to requests written after the FIN', value: [r.afterFin, r.afterGone].filter((l) => l.responseBytes > 0).length, unit: 'of 2', textbook: 'a closing connection carries no more requests' },
     ],
   };

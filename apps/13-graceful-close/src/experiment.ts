@@ -3,9 +3,9 @@
 // The scene: a client uploads a large body; the server decides early (think
 // "413 Content Too Large") and answers before it has read the body, then
 // closes. If it closes both directions at once while the upload is still
-// arriving, its kernel answers the unread input with an RST (RFC 9293
-// §3.10.7.1 / RFC 1122 §4.2.2.13: closing with unread data "SHOULD send a
-// RST"), and the client, which has not read the answer yet, loses it. If it
+// arriving, its kernel answers the unread input with an RST (RFC 1122
+// §4.2.2.13, restated in RFC 9293 §3.6.1: closing with unread data "SHOULD
+// send a RST"), and the client, which has not read the answer yet, loses it. If it
 // half-closes (FIN), keeps reading and discarding what still arrives, and
 // only then closes, every byte of the answer arrives.
 import { once } from 'node:events';

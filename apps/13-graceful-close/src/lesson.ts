@@ -116,7 +116,7 @@ export function toLessonResult(result: RunResult, evidence?: WireEvidence): Less
       ],
     }],
     measurements: [
-      ...(wire ? [{ label: 'abrupt runs whose server sent an RST, on the wire', value: wire.abruptReset, unit: `of ${wire.abrupt}`, textbook: 'close() with unread data sends RST, not FIN (RFC 9293 §3.10.7.1)' }] : []),
+      ...(wire ? [{ label: 'abrupt runs whose server sent an RST, on the wire', value: wire.abruptReset, unit: `of ${wire.abrupt}`, textbook: 'close() with unread data sends RST, not FIN (RFC 1122 §4.2.2.13, RFC 9293 §3.6.1)' }] : []),
       { label: 'bytes read, abrupt close, client reads after sending (worst run)', value: worst(abruptAfter)?.receivedBytes ?? 0, unit: 'B', textbook: 'lost: the reset "deletes the peer\'s unread buffered data"' },
       { label: 'bytes read, graceful close (worst run)', value: worst(gracefulAll)?.receivedBytes ?? 0, unit: 'B', textbook: `all ${expected}: closing output is always safe` },
       { label: 'runs that saw ECONNRESET/EPIPE, abrupt', value: [...abruptAfter, ...abruptWhile].filter((c) => c.clientError).length, unit: `of ${abruptAfter.length + abruptWhile.length}` },

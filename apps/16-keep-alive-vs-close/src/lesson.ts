@@ -123,7 +123,7 @@ export function toLessonResult(r: RunResult): LessonResult {
       { label: 'server accept() calls, keep-alive', value: ka?.accepted ?? 0, unit: '', textbook: 'one per connection, not per request' },
       { label: 'server accept() calls, new connection per request', value: cl?.accepted ?? 0, unit: '' },
       { label: 'TIME_WAIT sockets, keep-alive', value: ka?.timeWait?.total ?? Number.NaN, unit: '', textbook: 'keep-alive means fewer TIME_WAIT sockets on the server' },
-      { label: 'TIME_WAIT sockets, new connection per request', value: cl?.timeWait?.total ?? Number.NaN, unit: '', textbook: 'one per request, each for 2MSL (60 s in the notes)' },
+      { label: 'TIME_WAIT sockets, new connection per request', value: cl?.timeWait?.total ?? Number.NaN, unit: '', textbook: 'one per request, each for 2MSL: 60 s (notes 004; Linux TCP_TIMEWAIT_LEN)' },
       { label: 'server heap per idle keep-alive connection', value: m.heapPerConnection, unit: 'B', textbook: 'idle connections hold resources' },
       { label: 'server RSS per idle keep-alive connection', value: m.rssPerConnection, unit: 'B' },
     ],

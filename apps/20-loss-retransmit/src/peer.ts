@@ -6,7 +6,7 @@
 // goodput. Each reports TCP_INFO's retransmission counters.
 import net from 'node:net';
 import { sleep } from '@connlab/lab';
-import { nextFromParent, sendToParent } from '@connlab/netns';
+import { answerParent, nextFromParent, sendToParent } from '@connlab/netns';
 import { getTcpInfo, setCongestion } from '@connlab/tcp-options';
 import type { PeerCommand, SendReport } from './messages.js';
 
@@ -76,16 +76,8 @@ if (process.argv[2] === 'sink') {
   await nextFromParent((m) => (m as { type?: string }).type === 'stop');
   server.close();
 } else {
-  for (;;) {
-    const c = (await nextFromParent(() => true)) as PeerCommand;
-    if (c.type === 'stop') break;
-    try {
-      sendToParent(c.type === 'transfer'
-        ? await transfer(c.host, c.port, c.bytes, c.congestion)
-        : await timed(c.host, c.port, c.seconds, c.congestion));
-    } catch (error) {
-      sendToParent({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
-    }
-  }
+  await answerParent((c: Exclude<PeerCommand, { type: 'stop' }>) => c.type === 'transfer'
+    ? transfer(c.host, c.port, c.bytes, c.congestion)
+    : timed(c.host, c.port, c.seconds, c.congestion));
 }
 process.disconnect();

@@ -28,11 +28,11 @@ afterEach(() => {
 });
 
 describe('npm start (the tour)', () => {
-  it('lists all 19 lessons with --list, each loaded and ready, and runs nothing', async () => {
+  it('lists all 20 lessons with --list, each loaded and ready, and runs nothing', async () => {
     const { code, stdout } = await tour(['--list']);
     expect(code).toBe(0);
     const entries = lessonEntries();
-    expect(entries).toHaveLength(19);
+    expect(entries).toHaveLength(20);
     for (const e of entries) {
       const { title } = await loadLesson(e);
       const row = stdout.split('\n').find((l) => l.includes(` ${e.dir} `));

@@ -35,7 +35,7 @@ async function list(entries: ReturnType<typeof lessonEntries>): Promise<void> {
   for (const e of entries) {
     try {
       const lesson = await loadLesson(e);
-      rows.push([String(e.number), e.dir, lesson.title, lesson.needsRoot === 'no' ? '' : lesson.needsRoot === 'all' ? 'root' : 'root for part', 'ready']);
+      rows.push([String(e.number), e.dir, lesson.title, lesson.needsRoot === 'no' ? '' : lesson.needsRoot === 'all' ? 'namespaces (root or user ns)' : 'namespaces for part', 'ready']);
     } catch (error) {
       rows.push([String(e.number), e.dir, plannedTitle(e), '', pc.red(oneLine(error))]);
     }

@@ -5,9 +5,8 @@ import { foldRepeated, LessonLoadError, lessonEntries, loadLesson, plannedTitle,
 describe('lessonEntries', () => {
   const entries = lessonEntries();
 
-  it('finds the 19 lesson apps, numbered 1 to 18 and 20, each directory prefixed with its number', () => {
-    // Lesson 19 (middleboxes that forget idle flows) is not built yet; the tour lists only lessons that can pass.
-    expect(entries.map((e) => e.number)).toEqual([...Array.from({ length: 18 }, (_, i) => i + 1), 20]);
+  it('finds the 20 lesson apps, numbered 1 to 20, each directory prefixed with its number', () => {
+    expect(entries.map((e) => e.number)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     for (const e of entries) {
       expect(e.dir).toMatch(new RegExp(`^${String(e.number).padStart(2, '0')}-[a-z0-9]+(-[a-z0-9]+)*$`));
       expect(e.packageName).toBe(`@connlab/lesson-${e.dir}`);
@@ -46,7 +45,7 @@ describe('selectLessons', () => {
     const ids = (sel: string[]) => selectLessons(entries, sel).map((e) => e.dir);
     expect(ids(['13', '5'])).toEqual(['05-nagle', '13-graceful-close']);
     expect(ids(['time-wait,01-echo, 05'])).toEqual(['01-echo', '05-nagle', '06-time-wait']);
-    expect(ids([])).toHaveLength(19);
+    expect(ids([])).toHaveLength(20);
   });
 
   it('rejects an unknown lesson with a one-line usage error that points at --list', () => {

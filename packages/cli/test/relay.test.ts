@@ -57,4 +57,12 @@ describe('connlab relay', () => {
     expect(stderr).toMatch(/ECONNRESET|closed by the server/);
     await until('the reset line', () => relay.lines().find((l) => l.startsWith('#1 reset both sides: reset fault after 20 downstream bytes')));
   });
+
+  it('forgets an idle connection with --forget-idle, and says so', async () => {
+    const server = track.inProcess(['echo', 'serve', '--port', '0']);
+    const { port } = await server.listening();
+    const relay = track.inProcess(['relay', '--to', `127.0.0.1:${port}`, '--forget-idle', '300']);
+    await relay.listening();
+    expect(relay.lines()[1]).toBe(`forwarding to 127.0.0.1:${port}: a connection idle 300 ms is forgotten: its bytes are swallowed from then on`);
+  });
 });

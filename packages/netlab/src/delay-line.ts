@@ -14,7 +14,8 @@ import { netnsAvailability, openNamespaces } from '@connlab/netns';
 import type { Namespace, NamespaceChild, OpenNetnsLab, SpawnNodeOptions } from '@connlab/netns';
 import { NetlabError } from './errors.js';
 import type { LinkShape } from './link-model.js';
-import type { PumpCommand, PumpStats } from './pump.js';
+import type { DataLog, PumpCommand, PumpStats } from './pump.js';
+import { MAX_MTU } from './raw-link.js';
 
 export type Side = 'client' | 'server';
 
@@ -31,7 +32,7 @@ export interface DelayLineOptions {
   serverToClient?: Partial<LinkShape>;
   /** Per-namespace sysctls, set when the namespaces are made. */
   sysctls?: Partial<Record<Side, Record<string, string | number>>>;
-  /** MTU of the link (default 1500, as on Ethernet: MSS 1448 with timestamps). */
+  /** MTU of the link, up to MAX_MTU (default 1500, as on Ethernet: MSS 1448 with timestamps). */
   mtu?: number;
   /**
    * Write every frame the line forwards to this pcap file, as the client's end
@@ -117,6 +118,9 @@ export class DelayLine {
     const sysctls: Record<string, Record<string, string | number>> = {};
     if (options.sysctls?.client) sysctls.client = options.sysctls.client;
     if (options.sysctls?.server) sysctls.server = options.sysctls.server;
+    if (options.mtu !== undefined && !(Number.isInteger(options.mtu) && options.mtu >= 576 && options.mtu <= MAX_MTU)) {
+      throw new NetlabError('NETLAB_DELAY_LINE', `mtu must be a whole number from 576 to ${MAX_MTU}, got ${options.mtu}`);
+    }
     const lab = await openNamespaces({ namespaces: ['client', 'wire', 'server'], sysctls });
     try {
       const clientNs = lab.ns('client');
@@ -219,6 +223,16 @@ export class DelayLine {
   async stats(): Promise<{ clientToServer: PumpStats['aToB']; serverToClient: PumpStats['bToA'] }> {
     const reply = JSON.parse(await this.ask({ cmd: 'stats' })) as { stats: PumpStats };
     return { clientToServer: reply.stats.aToB, serverToClient: reply.stats.bToA };
+  }
+
+  /**
+   * The TCP segments with data that crossed the line since the last call, per
+   * direction, as [ms, payload bytes] stamped by the kernel as they reached
+   * the wire (only differences between stamps mean anything). The log is cleared.
+   */
+  async dataLog(): Promise<{ clientToServer: [number, number][]; serverToClient: [number, number][] }> {
+    const reply = JSON.parse(await this.ask({ cmd: 'data-log' })) as { log: DataLog };
+    return { clientToServer: reply.log.aToB, serverToClient: reply.log.bToA };
   }
 
   /** Stop the pump, kill every child, delete both namespaces. Idempotent. */

@@ -30,7 +30,14 @@ export type FaultSpec =
   /** When one side closes, wait `ms` before passing the FIN on. */
   | { type: 'slow-close'; ms: number }
   /** Silently swallow everything in `direction`; the connection stays open. */
-  | { type: 'blackhole'; direction: Direction };
+  | { type: 'blackhole'; direction: Direction }
+  /**
+   * Like a load balancer's idle timeout: a connection with no bytes either way
+   * for `ms` is forgotten, and from then on everything on it is swallowed
+   * silently (both directions; the sockets stay open). Only bytes count: TCP
+   * keepalive probes end at the relay's own sockets and never reach it.
+   */
+  | { type: 'forget-idle'; ms: number };
 
 export type FaultType = FaultSpec['type'];
 export type Fault = FaultSpec & { id: string };
@@ -77,6 +84,7 @@ export function validateFault(input: unknown): FaultSpec {
       break;
     case 'connect-delay':
     case 'slow-close':
+    case 'forget-idle':
       num(spec, 'ms', { min: 0 });
       break;
     case 'reset':
@@ -88,7 +96,7 @@ export function validateFault(input: unknown): FaultSpec {
       needsDirection();
       break;
     default:
-      throw bad(`unknown type ${JSON.stringify(spec.type)} (latency, bandwidth, slicer, connect-delay, reset, slow-close, blackhole)`);
+      throw bad(`unknown type ${JSON.stringify(spec.type)} (latency, bandwidth, slicer, connect-delay, reset, slow-close, blackhole, forget-idle)`);
   }
   return spec as FaultSpec;
 }

@@ -56,6 +56,21 @@ describe('impairments, frame by frame', () => {
     expect(q.takeDue(2000)).toEqual([]);
   });
 
+  it('forgets a flow idle longer than forgetIdleMs: its next frames are dropped, a new SYN starts a new flow', () => {
+    const q = new DelayQueue<number>({ delayMs: 0, forgetIdleMs: 1000 });
+    const syn = tcpSegment(frame(0, 0x02));
+    const data = tcpSegment(frame(100));
+    expect(q.push(0, 1, 66, data)).toBeUndefined(); // never saw its SYN
+    expect(q.push(10, 2, 66, syn)).toBeDefined();
+    expect(q.push(900, 3, 166, data)).toBeDefined(); // idle 890 ms: known
+    expect(q.push(1800, 4, 166, data)).toBeDefined(); // idle 900 ms again: still known
+    expect(q.push(2900, 5, 166, data)).toBeUndefined(); // idle 1100 ms: forgotten
+    expect(q.push(2901, 6, 166, data)).toBeUndefined(); // and stays forgotten
+    expect(q.push(3000, 7, 66, syn)).toBeDefined();
+    expect(q.counts.forgotten).toBe(3);
+    expect(q.push(3001, 8, 100)).toBeDefined(); // not TCP: the table does not apply
+  });
+
   it('tail-drops at a byte limit and frees the bytes as packets leave', () => {
     const q = new DelayQueue<number>({ delayMs: 5, limitBytes: 3000 });
     expect([q.push(0, 1, 1500), q.push(0, 2, 1500), q.push(0, 3, 1500)].map((d) => d !== undefined)).toEqual([true, true, false]);

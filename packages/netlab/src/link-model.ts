@@ -28,6 +28,14 @@ export interface LinkShape {
    * e.g. [5] drops the 5th data segment once; its retransmission passes.
    */
   dropSegments?: readonly number[];
+  /**
+   * A middlebox with a flow table (a NAT, a stateful firewall, a load
+   * balancer): a TCP flow is known from its SYN (or SYN+ACK) on, and when it
+   * has been idle in this direction longer than this, the box forgets it and
+   * silently drops its frames from then on (`forgotten`). Flows that began
+   * before this was set count as unknown.
+   */
+  forgetIdleMs?: number;
 }
 
 /**
@@ -67,7 +75,9 @@ export class DelayQueue<T> {
    * dropped by `dropSegments`, and accepted packets that will leave before one
    * that arrived earlier (`reorder`).
    */
-  readonly counts = { passed: 0, lost: 0, overflow: 0, dropped: 0, reordered: 0 };
+  readonly counts = { passed: 0, lost: 0, overflow: 0, dropped: 0, reordered: 0, forgotten: 0 };
+  /** The middlebox's flow table: last frame of each known flow ("srcPort>dstPort"). */
+  private readonly flows = new Map<string, number>();
 
   constructor(shape: LinkShape, private readonly random: () => number = Math.random) {
     this.shapeNow = shape;
@@ -92,7 +102,11 @@ export class DelayQueue<T> {
    * arriving at `now`; its departure time, or undefined if it was dropped.
    */
   push(now: number, item: T, bytes = 0, segment?: SegmentInfo): number | undefined {
-    const { delayMs, jitterMs = 0, rateMbit = 0, loss = 0, limit = DEFAULT_LINK_LIMIT, limitBytes = Infinity, dropSegments, reorder = false } = this.shape;
+    const { delayMs, jitterMs = 0, rateMbit = 0, loss = 0, limit = DEFAULT_LINK_LIMIT, limitBytes = Infinity, dropSegments, reorder = false, forgetIdleMs } = this.shape;
+    if (segment && forgetIdleMs !== undefined && !this.knownFlow(now, segment, forgetIdleMs)) {
+      this.counts.forgotten++;
+      return undefined;
+    }
     if (segment && segment.payloadBytes > 0) {
       this.dataSegments++;
       if (dropSegments?.includes(this.dataSegments)) {
@@ -126,6 +140,21 @@ export class DelayQueue<T> {
     this.queuedBytes += bytes;
     this.counts.passed++;
     return due;
+  }
+
+  /** The flow table's verdict on one segment: a SYN opens (or reopens) its flow; anything else must find it fresh. */
+  private knownFlow(now: number, segment: SegmentInfo, idleMs: number): boolean {
+    const key = `${segment.srcPort}>${segment.dstPort}`;
+    const SYN = 0x02;
+    const last = this.flows.get(key);
+    if ((segment.flags & SYN) === 0 && (last === undefined || now - last > idleMs)) {
+      this.flows.delete(key);
+      return false;
+    }
+    this.flows.set(key, now);
+    // A table that only grows: drop flows idle for long once it gets big.
+    if (this.flows.size > 10_000) for (const [k, t] of this.flows) if (now - t > idleMs) this.flows.delete(k);
+    return true;
   }
 
   /** Put an early packet ahead of the later ones still queued (reordering). */

@@ -7,13 +7,25 @@ import { readSync, writeSync } from 'node:fs';
 import { tcpSegment } from './impairment.js';
 import { DelayQueue } from './link-model.js';
 import type { LinkShape } from './link-model.js';
-import { Poller, VNET_HDR_LEN, readFrame, writeFrame } from './raw-link.js';
+import { Poller, VNET_HDR_LEN, readFrame, takeDrops, writeFrame } from './raw-link.js';
 import type { Port } from './raw-link.js';
 
 /** Commands the pump reads as JSON lines on stdin. */
 export type PumpCommand =
   | { cmd: 'shape'; aToB?: LinkShape; bToA?: LinkShape }
-  | { cmd: 'stats' };
+  | { cmd: 'stats' }
+  | { cmd: 'data-log' };
+
+/**
+ * TCP segments that carried data, per direction, as [ms, payload bytes]: the
+ * kernel's receive time at the wire (CLOCK_REALTIME ms; only differences
+ * mean anything). Returned and cleared by the `data-log` command.
+ */
+export type DataLog = Record<PumpDirection, [number, number][]>;
+
+/** At most this many entries per direction are kept between two `data-log` commands. */
+const DATA_LOG_LIMIT = 200_000;
+
 
 /** Counters per direction, as the pump reports them. */
 export interface DirectionStats {
@@ -26,7 +38,13 @@ export interface DirectionStats {
   dropped: number;
   /** Passed, but left before a packet that arrived earlier (`reorder`). */
   reordered: number;
+  /** Dropped because the middlebox had forgotten their flow (`forgetIdleMs`). */
+  forgotten: number;
   bytes: number;
+  /** Frames the kernel dropped before the pump read them (its receive ring was full): the emulator's own loss. */
+  kernelDrops: number;
+  /** Frames the other port refused (its send buffer full, the device down): also the emulator's own loss. */
+  writeDrops: number;
   /** Mean and worst time a packet left after its departure time. */
   meanLateMs: number;
   maxLateMs: number;
@@ -79,6 +97,9 @@ export function runPump(opts: PumpOptions): void {
   const { a, b, controlFd, replyFd, tap } = opts;
   const queues: Record<PumpDirection, DelayQueue<Buffer>> = { aToB: new DelayQueue<Buffer>(opts.aToB), bToA: new DelayQueue<Buffer>(opts.bToA) };
   const bytes: Record<PumpDirection, number> = { aToB: 0, bToA: 0 };
+  const kernelDrops: Record<PumpDirection, number> = { aToB: 0, bToA: 0 };
+  const writeDrops: Record<PumpDirection, number> = { aToB: 0, bToA: 0 };
+  let dataLog: DataLog = { aToB: [], bToA: [] };
   const poller = new Poller([a.fd, b.fd, controlFd]);
   const scratch = Buffer.allocUnsafe(MAX_FRAME);
   const controlBuf = Buffer.alloc(4096);
@@ -96,13 +117,16 @@ export function runPump(opts: PumpOptions): void {
       scratch.copy(packet, 0, 0, n);
       const arrived = nowMs();
       const frame = packet.subarray(VNET_HDR_LEN);
-      const due = queues[direction].push(arrived, packet, n - VNET_HDR_LEN, tcpSegment(frame));
+      const segment = tcpSegment(frame);
+      const due = queues[direction].push(arrived, packet, n - VNET_HDR_LEN, segment);
+      if (segment && segment.payloadBytes > 0 && dataLog[direction].length < DATA_LOG_LIMIT) dataLog[direction].push([from.ring.stampMs, segment.payloadBytes]);
       tap?.(direction, frame, arrived, due);
     }
   };
   const flush = (direction: PumpDirection, to: Port): void => {
     for (const packet of queues[direction].takeDue(nowMs())) {
       if (writeFrame(to, packet)) bytes[direction] += packet.length - VNET_HDR_LEN;
+      else writeDrops[direction]++;
     }
   };
   const control = (): boolean => {
@@ -119,12 +143,20 @@ export function runPump(opts: PumpOptions): void {
         if (command.aToB) queues.aToB.shape = command.aToB;
         if (command.bToA) queues.bToA.shape = command.bToA;
         reply({ event: 'shaped' });
+      } else if (command.cmd === 'data-log') {
+        reply({ event: 'data-log', log: dataLog });
+        dataLog = { aToB: [], bToA: [] };
       } else {
+        // PACKET_STATISTICS counts since the last read, so keep the sum here.
+        kernelDrops.aToB += takeDrops(a);
+        kernelDrops.bToA += takeDrops(b);
         const describe = (direction: PumpDirection): DirectionStats => {
           const q = queues[direction];
           return {
             ...q.counts,
             bytes: bytes[direction],
+            kernelDrops: kernelDrops[direction],
+            writeDrops: writeDrops[direction],
             meanLateMs: q.counts.passed ? q.lateness.totalMs / q.counts.passed : 0,
             maxLateMs: q.lateness.maxMs,
           };

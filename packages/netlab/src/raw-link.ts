@@ -30,16 +30,32 @@ const PACKET_IGNORE_OUTGOING = 23;
 const PACKET_VNET_HDR = 15;
 /** sizeof(struct virtio_net_hdr): flags, gso_type, hdr_len, gso_size, csum_start, csum_offset. */
 export const VNET_HDR_LEN = 10;
-// <asm-generic/socket.h>: the FORCE variant ignores rmem_max (needs CAP_NET_ADMIN in the namespace's owner).
+// The receive ring (packet(7) PACKET_MMAP, TPACKET_V2). Frames wait in memory
+// we map, not in the socket's receive buffer, whose size an unprivileged user
+// cannot raise past net.core.rmem_max (~200 KiB: about a hundred frames,
+// less than one round of slow start arriving while the pump is busy).
+const PACKET_RX_RING = 5;
+const PACKET_STATISTICS = 6;
+const PACKET_VERSION = 10;
+const TPACKET_V2 = 1;
+const TP_STATUS_USER = 1;
+/** One ring slot: struct tpacket2_hdr, sockaddr_ll, the virtio_net_hdr and a 1500-byte-MTU frame fit in 2 KiB. */
+const RING_FRAME = 2048;
+/** The largest MTU whose frames fit a ring slot whole. */
+export const MAX_MTU = 1900;
+const RING_BLOCK = 1 << 16;
+/** 4096 frames per port: several windows of slow start at once. */
+const RING_BLOCKS = 128;
+const PROT_READ_WRITE = 3;
+const MAP_SHARED = 1;
+// <asm-generic/socket.h>
 const SOL_SOCKET = 1;
 const SO_SNDBUF = 7;
-const SO_RCVBUF = 8;
-const SO_RCVBUFFORCE = 33;
 // struct sockaddr_ll: family u16, protocol be16, ifindex i32, hatype u16, pkttype u8, halen u8, addr[8].
 const SOCKADDR_LL_SIZE = 20;
 // <net/if.h>: IFNAMSIZ counts the terminating NUL.
 const IFNAMSIZ = 16;
-/** Room for bursts while the pump is busy elsewhere: a window of several hundred full frames. */
+/** Send buffer: a flush of several hundred frames at once must not meet ENOBUFS. */
 const SOCKET_BUFFER = 4 << 20;
 // <poll.h>
 const POLLIN = 0x001;
@@ -54,11 +70,12 @@ const ENXIO = 6;
 const PR_SET_PDEATHSIG = 1;
 
 interface Libc {
+  getsockopt(fd: number, level: number, name: number, value: Buffer, len: Buffer): number;
+  mmap(addr: null, length: number, prot: number, flags: number, fd: number, offset: number): unknown;
   socket(domain: number, type: number, protocol: number): number;
   bind(fd: number, addr: Buffer, len: number): number;
   setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number;
   if_nametoindex(name: string): number;
-  read(fd: number, buf: Buffer, count: number): number;
   write(fd: number, buf: Buffer, count: number): number;
   close(fd: number): number;
   ppoll(fds: Buffer, nfds: number, timeout: Buffer | null, sigmask: null): number;
@@ -77,8 +94,9 @@ function load(): Libc {
     socket: lib.func('int socket(int domain, int type, int protocol)') as Libc['socket'],
     bind: lib.func('int bind(int fd, const void *addr, unsigned int len)') as Libc['bind'],
     setsockopt: lib.func('int setsockopt(int fd, int level, int name, const void *value, unsigned int len)') as Libc['setsockopt'],
+    getsockopt: lib.func('int getsockopt(int fd, int level, int name, void *value, void *len)') as Libc['getsockopt'],
+    mmap: lib.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, long offset)') as Libc['mmap'],
     if_nametoindex: lib.func('unsigned int if_nametoindex(const char *name)') as Libc['if_nametoindex'],
-    read: lib.func('long read(int fd, void *buf, size_t count)') as Libc['read'],
     write: lib.func('long write(int fd, const void *buf, size_t count)') as Libc['write'],
     close: lib.func('int close(int fd)') as Libc['close'],
     ppoll: lib.func('int ppoll(void *fds, unsigned long nfds, void *timeout, void *sigmask)') as Libc['ppoll'],
@@ -94,10 +112,12 @@ function osError(what: string): NetlabError {
   return new NetlabError('NETLAB_LINK', `${what}: ${load().strerror(errno)} (errno ${errno})`);
 }
 
-/** One side of the delay line: a packet socket bound to one device. */
+/** One side of the delay line: a packet socket bound to one device, and its receive ring. */
 export interface Port {
   readonly name: string;
   readonly fd: number;
+  /** The mapped ring, the slot to read next, and the kernel's receive time of the frame read last (CLOCK_REALTIME, ms). */
+  readonly ring: { memory: Buffer; next: number; stampMs: number };
 }
 
 function setInt(fd: number, level: number, name: number, value: number): boolean {
@@ -134,27 +154,58 @@ export function openPort(name: string): Port {
     c.close(fd);
     throw error;
   }
-  for (const [option, what] of [[PACKET_IGNORE_OUTGOING, 'PACKET_IGNORE_OUTGOING (needs Linux 4.20 or newer)'], [PACKET_VNET_HDR, 'PACKET_VNET_HDR']] as const) {
-    if (setInt(fd, SOL_PACKET, option, 1)) continue;
+  // The virtio_net_hdr option must come before the ring (the kernel refuses it once a ring exists).
+  for (const [option, value, what] of [[PACKET_IGNORE_OUTGOING, 1, 'PACKET_IGNORE_OUTGOING (needs Linux 4.20 or newer)'], [PACKET_VNET_HDR, 1, 'PACKET_VNET_HDR'], [PACKET_VERSION, TPACKET_V2, 'PACKET_VERSION']] as const) {
+    if (setInt(fd, SOL_PACKET, option, value)) continue;
     const error = osError(`setsockopt(${what})`);
     c.close(fd);
     throw error;
   }
-  if (!setInt(fd, SOL_SOCKET, SO_RCVBUFFORCE, SOCKET_BUFFER)) setInt(fd, SOL_SOCKET, SO_RCVBUF, SOCKET_BUFFER);
+  const req = Buffer.alloc(16);
+  req.writeUInt32LE(RING_BLOCK, 0);
+  req.writeUInt32LE(RING_BLOCKS, 4);
+  req.writeUInt32LE(RING_FRAME, 8);
+  req.writeUInt32LE((RING_BLOCK / RING_FRAME) * RING_BLOCKS, 12);
+  const size = RING_BLOCK * RING_BLOCKS;
+  const mapped = c.setsockopt(fd, SOL_PACKET, PACKET_RX_RING, req, 16) === 0 ? c.mmap(null, size, PROT_READ_WRITE, MAP_SHARED, fd, 0) : null;
+  // mmap's failure value is (void *) -1.
+  if (mapped === null || koffi.address(mapped) === BigInt.asUintN(64, -1n)) {
+    const error = osError('PACKET_RX_RING');
+    c.close(fd);
+    throw error;
+  }
   setInt(fd, SOL_SOCKET, SO_SNDBUF, SOCKET_BUFFER);
-  return { name, fd };
+  return { name, fd, ring: { memory: Buffer.from(koffi.view(mapped, size)), next: 0, stampMs: 0 } };
+}
+
+/** Frames the kernel dropped for this port since the last call (the ring was full). */
+export function takeDrops(port: Port): number {
+  const stats = Buffer.alloc(8);
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(8, 0);
+  if (load().getsockopt(port.fd, SOL_PACKET, PACKET_STATISTICS, stats, len) !== 0) return 0;
+  return stats.readUInt32LE(4);
 }
 
 /**
- * Read one frame into `buf`, behind its VNET_HDR_LEN-byte header; returns
- * the length of both, or 0 when nothing is waiting.
+ * Take the next frame from the port's ring into `buf`, behind its
+ * VNET_HDR_LEN-byte header; returns the length of both, or 0 when nothing is
+ * waiting. Frames of an MTU up to MAX_MTU fit a slot.
  */
 export function readFrame(port: Port, buf: Buffer): number {
-  const n = load().read(port.fd, buf, buf.length);
-  if (n >= 0) return n;
-  const errno = koffi.errno();
-  if (errno === EAGAIN || errno === EINTR || errno === ENETDOWN) return 0;
-  throw osError(`read from ${port.name}`);
+  const { memory } = port.ring;
+  const at = port.ring.next * RING_FRAME;
+  // struct tpacket2_hdr: tp_status u32 @0, tp_len @4, tp_snaplen @8, tp_mac u16 @12, tp_sec u32 @16, tp_nsec u32 @20.
+  if ((memory.readUInt32LE(at) & TP_STATUS_USER) === 0) return 0;
+  const snaplen = memory.readUInt32LE(at + 8);
+  const mac = memory.readUInt16LE(at + 12);
+  // When the frame reached the wire, by the kernel's clock: exact even if the pump read it late.
+  port.ring.stampMs = memory.readUInt32LE(at + 16) * 1000 + memory.readUInt32LE(at + 20) / 1e6;
+  // The kernel puts the virtio_net_hdr right before the Ethernet header.
+  const n = memory.copy(buf, 0, at + mac - VNET_HDR_LEN, at + mac + snaplen);
+  memory.writeUInt32LE(0, at); // TP_STATUS_KERNEL: the slot is the kernel's again
+  port.ring.next = (port.ring.next + 1) % ((RING_BLOCK / RING_FRAME) * RING_BLOCKS);
+  return n;
 }
 
 /**

@@ -137,6 +137,23 @@ describe('FaultRelay', () => {
     expect(await roundTrip(s, Buffer.from('back'))).toBeLessThan(100);
   });
 
+  it('forgets a connection idle longer than forget-idle, silently, while one with traffic more often stays', async () => {
+    relay.add({ type: 'forget-idle', ms: 200 });
+    const idle = await open();
+    const busy = await open();
+    expect(await roundTrip(idle, Buffer.from('first'))).toBeLessThan(100);
+    for (let i = 0; i < 4; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      busy.removeAllListeners('data');
+      expect(await roundTrip(busy, Buffer.from('beat'))).toBeLessThan(100);
+    }
+    idle.removeAllListeners('data');
+    const lost = await Promise.race([roundTrip(idle, Buffer.from('after 400 ms idle')), new Promise((r) => setTimeout(() => r('no answer'), 150))]);
+    expect(lost).toBe('no answer');
+    expect(idle.destroyed).toBe(false);
+    expect(relay.connections().map((c) => c.forgotten).sort()).toEqual([false, true]);
+  });
+
   it('delays passing on a FIN by the slow-close time', async () => {
     relay.add({ type: 'slow-close', ms: 120 });
     const s = await open();

@@ -27,6 +27,8 @@ export interface RelayConnectionInfo {
   upstreamBytes: number;
   downstreamBytes: number;
   ageMs: number;
+  /** A forget-idle fault swallowed it after it sat idle. */
+  forgotten: boolean;
 }
 
 // Stop reading a side while this much is held for it; resume below the low mark.
@@ -72,6 +74,7 @@ class Pipe {
 
   private onData(chunk: Buffer): void {
     const faults = this.relay.faultsFor(this.direction);
+    if (this.conn.forgets(faults.forgetIdle)) return;
     if (faults.blackhole) return;
     const slicer = faults.slicer;
     const pieces: Buffer[] = [];
@@ -157,6 +160,8 @@ class Pipe {
 
 class RelayConnection {
   readonly startedAt = now();
+  private lastBytesAt = now();
+  forgotten = false;
   private pipes: Pipe[] = [];
   private upstream: Socket | undefined;
   private done = false;
@@ -191,6 +196,14 @@ class RelayConnection {
     else go();
   }
 
+  /** Called for every chunk: true when a forget-idle fault has dropped (or now drops) this connection. */
+  forgets(fault: ActiveFaults['forgetIdle']): boolean {
+    const t = now();
+    if (fault && !this.forgotten && t - this.lastBytesAt > fault.ms) this.forgotten = true;
+    this.lastBytesAt = t;
+    return this.forgotten;
+  }
+
   info(): RelayConnectionInfo {
     return {
       id: this.id,
@@ -198,6 +211,7 @@ class RelayConnection {
       upstreamBytes: this.pipes[0]?.bytes ?? 0,
       downstreamBytes: this.pipes[1]?.bytes ?? 0,
       ageMs: now() - this.startedAt,
+      forgotten: this.forgotten,
     };
   }
 
@@ -250,6 +264,7 @@ export interface ActiveFaults {
   blackhole?: Extract<FaultSpec, { type: 'blackhole' }>;
   slowClose?: Extract<FaultSpec, { type: 'slow-close' }>;
   connectDelay?: Extract<FaultSpec, { type: 'connect-delay' }>;
+  forgetIdle?: Extract<FaultSpec, { type: 'forget-idle' }>;
 }
 
 /**
@@ -334,6 +349,7 @@ export class FaultRelay extends EventEmitter {
         case 'blackhole': active.blackhole = f; break;
         case 'slow-close': active.slowClose = f; break;
         case 'connect-delay': active.connectDelay = f; break;
+        case 'forget-idle': active.forgetIdle = f; break;
       }
     }
     this.cache.set(direction, active);

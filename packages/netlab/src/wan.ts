@@ -28,6 +28,8 @@ export interface WanOptions {
   /** One-way delay; the RTT is twice this. */
   delayMs: number;
   choice?: WanChoice;
+  /** Delay line only: write every frame it forwards to this pcap file (see DelayLineOptions.capturePath). */
+  capturePath?: string;
 }
 
 /** An open WAN: run a server beyond it and clients before it. */
@@ -80,7 +82,7 @@ export async function openWan(options: WanOptions): Promise<Wan | NoWan> {
     const enable = availability.enable ? `enable with \`${availability.enable}\`, ` : '';
     return { kind: 'none', reason: `${reason} (${enable}or pass --wan relay for an emulated run)` };
   }
-  const line = await DelayLine.open({ delayMs: options.delayMs });
+  const line = await DelayLine.open({ delayMs: options.delayMs, ...(options.capturePath ? { capturePath: options.capturePath } : {}) });
   return {
     kind: 'delay-line',
     emulated: false,

@@ -38,3 +38,27 @@ export function nextFromParent(match: (message: unknown) => boolean = () => true
 export function hasParent(): boolean {
   return typeof process.send === 'function';
 }
+
+/**
+ * Answer the parent's commands one at a time until it sends `{ type: 'stop' }`:
+ * each command's answer goes back with sendToParent, and a command that throws
+ * is answered with `{ type: 'failed', message }` instead of killing the child.
+ *
+ * @example
+ * ```ts
+ * await answerParent(async (c: { type: 'run'; n: number }) => ({ type: 'result', value: await work(c.n) }));
+ * process.disconnect();
+ * ```
+ */
+export async function answerParent(answer: (command: never) => Promise<unknown>): Promise<void> {
+  for (;;) {
+    const command = (await nextFromParent(() => true)) as { type?: string };
+    if (command.type === 'stop') return;
+    try {
+      // The handler names the commands it takes; the parent is trusted to send only those.
+      sendToParent(await answer(command as never));
+    } catch (error) {
+      sendToParent({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+}

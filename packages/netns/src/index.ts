@@ -2,7 +2,7 @@ export { netnsAvailability, netnsUnavailableReason } from './availability.js';
 export type { NetnsAvailability, NetnsMode } from './availability.js';
 export { NamespaceChild } from './child.js';
 export type { ChildExit } from './child.js';
-export { hasParent, nextFromParent, sendToParent } from './child-side.js';
+export { answerParent, hasParent, nextFromParent, sendToParent } from './child-side.js';
 export { cleanupAllSync, trackedNamespaces } from './cleanup.js';
 export type { CommandOptions, CommandOutput } from './command.js';
 export { NetnsChildExitError, NetnsCommandError, NetnsError, NetnsSpecError, NetnsTimeoutError, NetnsUnavailableError } from './errors.js';

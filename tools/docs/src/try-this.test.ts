@@ -1,10 +1,14 @@
 // The Try-this check: the real pages first (npm test), then made-up pages to show what it catches.
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '@connlab/tour/registry';
-import { checkTryThisPage, lessonCommands, lessonFlags, runLessonCommand, words } from './try-this.js';
+import { checkTryThis, checkTryThisPage, lessonCommands, lessonFlags, runLessonCommand, words } from './try-this.js';
 
-describe('lesson flags', () => {
-  it('are read from each lesson\'s schema', async () => {
+describe('the lesson pages of this repository', () => {
+  it('show every "Try this" as a command with flags its lesson knows, and end with 2 or 3 exercises', async () => {
+    expect(await checkTryThis(repoRoot)).toEqual([]);
+  });
+
+  it('read each lesson\'s flags from its schema', async () => {
     const flags = await lessonFlags();
     expect(flags.get('05-nagle')).toEqual(expect.arrayContaining(['quick', 'json', 'requests', 'body-bytes']));
   });

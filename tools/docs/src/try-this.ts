@@ -76,7 +76,7 @@ export function checkTryThisPage(file: string, source: string, flagsOf: (app: st
   const tryItems = items(sectionLines(source, /^try\b/));
   for (const item of tryItems) {
     const spans = [...item.text.matchAll(/(`+)(.+?)\1/g)].map((m) => m[2]!.trim());
-    if (!spans.some((s) => lessonCommand.test(s) || /^(?:npx|npm|ss|ip|tcpdump|curl|nc|sysctl|sudo|su|cat|watch)\s/.test(s))) {
+    if (!spans.some((s) => lessonCommand.test(s) || /^(?:npx|npm|ss|ip|tcpdump|curl|nc|printf|sysctl|sudo|su|cat|watch)\s/.test(s))) {
       problems.push(`${file}:${item.line}: a "Try this" item with no command to run`);
     }
     for (const s of spans.filter((x) => snippet.test(x))) problems.push(`${file}:${item.line}: "Try this" shows code to paste, not a command: \`${s}\``);
