@@ -22,7 +22,7 @@ runMain('try-this', async () => {
   for (const [i, c] of commands.entries()) {
     const run = await runLessonCommand(repoRoot, c, flags.timeout * 1000);
     const status = run.problem ? `FAILED: ${run.problem}` : `${run.verdict ?? ''} (exit ${run.exitCode ?? '?'})`;
-    console.log(`[${i + 1}/${commands.length}] ${c.file}:${c.line} ${c.text} --quick → ${status}, ${(run.ms / 1000).toFixed(1)} s`);
+    console.log(`[${i + 1}/${commands.length}] ${c.file}:${c.line} ${c.text}${c.args.includes('--quick') ? '' : ' --quick'} → ${status}, ${(run.ms / 1000).toFixed(1)} s`);
     if (run.problem) problems.push(`${c.file}:${c.line}: \`${c.text}\` ${run.problem}`);
   }
   console.log(`\n${commands.length} commands in ${((performance.now() - t0) / 1000).toFixed(0)} s; ${problems.length} problem${problems.length === 1 ? '' : 's'}`);
