@@ -47,6 +47,11 @@ describe('checkTryThisPage catches', () => {
 });
 
 describe('runLessonCommand', () => {
+  it('counts --help as run when it prints the usage', async () => {
+    const run = await runLessonCommand(repoRoot, { file: 'd.md', line: 1, app: '05-nagle', args: ['--help'], text: 'x' }, 30_000);
+    expect(run).toMatchObject({ exitCode: 0, problem: '', verdict: 'usage: npx tsx apps/05-nagle/src/main.ts [flags]' });
+  });
+
   it('reports a command that exits 2 as not run, with the app\'s one-line message', async () => {
     const run = await runLessonCommand(repoRoot, { file: 'd.md', line: 1, app: '05-nagle', args: ['--requests', '0'], text: 'x' }, 30_000);
     expect(run.exitCode).toBe(2);

@@ -161,8 +161,9 @@ export function runLessonCommand(root: string, command: LessonCommand, timeoutMs
   return new Promise((resolve) => {
     execFile(tsx, [join(root, 'apps', command.app, 'src', 'main.ts'), ...args], { cwd: root, timeout: timeoutMs, env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
       const exitCode = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-      const verdict = stdout.trimEnd().split('\n').at(-1);
-      const printed = verdict !== undefined && /^effect /.test(verdict);
+      // `--help` prints the usage instead of a verdict.
+      const verdict = command.args.includes('--help') ? stdout.split('\n')[0] : stdout.trimEnd().split('\n').at(-1);
+      const printed = verdict !== undefined && (command.args.includes('--help') ? /^usage: /.test(verdict) : /^effect /.test(verdict));
       let problem = '';
       if (exitCode === null) problem = `did not finish in ${Math.round(timeoutMs / 1000)} s${error?.signal ? ` (${error.signal})` : ''}`;
       else if (exitCode > 1) problem = `exited ${exitCode}: ${stderr.trim().split('\n').at(-1) ?? ''}`;
