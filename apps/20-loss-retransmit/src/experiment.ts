@@ -7,6 +7,8 @@
 // Part 2: goodput of a busy connection at several random loss rates, beside
 // the Mathis et al. model.
 import { DelayLine, delayLineUnavailable } from '@connlab/netlab';
+import { captureIn, tcpSegments } from '@connlab/pcap';
+import type { PcapFile } from '@connlab/pcap';
 import type { NamespaceChild } from '@connlab/netns';
 import { isSent } from './messages.js';
 import type { PeerCommand, SendReport } from './messages.js';
@@ -43,6 +45,28 @@ export interface CaseResult {
   report: SendReport;
   /** Frames the line dropped on purpose (its own count). */
   lineDropped: number;
+  /** The capture on the client's side of the line, before the loss: every data segment sent twice, and how long after the first copy. */
+  wire?: WireRetransmits;
+}
+
+/** Retransmissions seen in a capture: data segments whose sequence number was sent before. */
+export interface WireRetransmits {
+  /** Frames the capture itself lost (then the evidence is incomplete). */
+  captureDropped: number;
+  resent: { seq: number; afterMs: number }[];
+}
+
+/** Data segments towards `port` sent more than once, from a capture of the sender's side. */
+export function wireRetransmits(capture: PcapFile & { dropped: number }, port: number): WireRetransmits {
+  const first = new Map<number, number>();
+  const resent: WireRetransmits['resent'] = [];
+  for (const s of tcpSegments(capture.linkType, capture.packets)) {
+    if (s.dstPort !== port || s.payloadLength === 0) continue;
+    const seen = first.get(s.seq);
+    if (seen === undefined) first.set(s.seq, s.timestampUs);
+    else resent.push({ seq: s.seq, afterMs: (s.timestampUs - seen) / 1000 });
+  }
+  return { captureDropped: capture.dropped, resent };
 }
 
 export interface GoodputPoint {
@@ -91,8 +115,11 @@ export async function runOnLine(o: RunOptions, progress: (what: string) => void 
       await line.client.ns.setSysctl('net.ipv4.tcp_early_retrans', loss === 'tail-no-tlp' ? 0 : 3);
       await line.reshape({ clientToServer: { ...base, dropSegments: dropped } });
       const before = (await line.stats()).clientToServer.dropped;
+      // The client's end of the line sees every copy the sender sent, the dropped one included.
+      const capture = await captureIn(line.client.ns, line.client.device).catch(() => undefined);
       const report = await ask(sender, { type: 'transfer', host, port, bytes: o.segments * MSS, congestion: o.congestion });
-      cases.push({ loss, dropped, report, lineDropped: (await line.stats()).clientToServer.dropped - before });
+      const wire = capture ? wireRetransmits(await capture.stop(), port) : undefined;
+      cases.push({ loss, dropped, report, lineDropped: (await line.stats()).clientToServer.dropped - before, ...(wire ? { wire } : {}) });
     }
     await line.client.ns.setSysctl('net.ipv4.tcp_early_retrans', 3);
     const goodput: GoodputPoint[] = [];

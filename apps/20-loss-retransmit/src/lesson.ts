@@ -84,6 +84,26 @@ export function signedMs(ms: number): string {
   return ms < 0 ? `−${formatMs(-ms)}` : `+${formatMs(ms)}`;
 }
 
+/** The packets' side of part 1: the capture saw the dropped segment leave twice, as late as the repair says. */
+export function wireChecks(result: RunResult): Check[] {
+  const rtt = result.options.rttMs;
+  const bound: Partial<Record<LossCase, { text: string; ok: (ms: number, c: CaseResult) => boolean }>> = {
+    mid: { text: 'sooner than the RTO', ok: (ms, c) => ms < c.report.rtoMs },
+    tail: { text: `≥ 1 RTT (${rtt} ms) later`, ok: (ms) => ms >= rtt },
+    'tail-no-tlp': { text: `≥ ${RTO_MIN_MS} ms later`, ok: (ms) => ms >= RTO_MIN_MS },
+  };
+  return result.cases.flatMap((c) => {
+    const b = bound[c.loss];
+    if (!b || !c.wire || c.wire.captureDropped > 0) return [];
+    const again = c.wire.resent[0]?.afterMs;
+    return [check(
+      `capture, ${caseText[c.loss]}: the lost segment left twice, the copy ${b.text}`,
+      c.wire.resent.length >= 1 && again !== undefined && b.ok(again, c),
+      again === undefined ? 'no segment sent twice' : `${c.wire.resent.length} resent, the first ${formatMs(again)} after the original`,
+    )];
+  });
+}
+
 /** The checks on part 2. */
 export function goodputChecks(result: RunResult): Check[] {
   const g = result.goodput;
@@ -130,7 +150,7 @@ function resultLines(result: RunResult): string[] {
   return [
     `Delay line (${result.mode}): RTT ${o.rttMs} ms, MSS ${result.mss} B. One transfer of ${o.segments} full segments (${o.segments * result.mss} B), with one data segment dropped by the line:`,
     '',
-    ...table(['case', 'dropped segment', 'delivered in', 'extra', 'retransmitted', 'timeouts (RTO)', 'cwnd at end'], result.cases.map((c) => [
+    ...table(['case', 'dropped segment', 'delivered in', 'extra', 'retransmitted', 'timeouts (RTO)', 'cwnd at end', 'on the wire: resent after'], result.cases.map((c) => [
       caseText[c.loss],
       c.dropped.length ? `#${c.dropped.join(', #')}` : '—',
       formatMs(c.report.ms),
@@ -138,9 +158,10 @@ function resultLines(result: RunResult): string[] {
       c.report.totalRetrans,
       c.report.totalRto ?? '?',
       c.report.sndCwnd,
+      c.wire ? (c.wire.resent.length ? c.wire.resent.map((r) => formatMs(r.afterMs)).join(', ') : '—') : 'no capture',
     ])),
     '',
-    'Counters from the sender\'s TCP_INFO (tcpi_total_retrans, tcpi_total_rto, snd_cwnd); the RTO was ' +
+    'Counters from the sender\'s TCP_INFO (tcpi_total_retrans, tcpi_total_rto, snd_cwnd); the last column from a capture of the client\'s end of the line (a segment whose sequence number left before). The RTO was ' +
       `${formatMs(result.cases[0]?.report.rtoMs ?? Number.NaN)}. TLP is tcp_early_retrans (3 on, 0 off), set in the client's namespace.`,
     '',
     `Goodput of a connection kept busy for ${o.seconds} s (${o.congestion}) at each random loss rate, beside Mathis et al.: MSS/RTT · ${MATHIS_C.toFixed(2)}/√p, with p the fraction the line really lost:`,
@@ -170,7 +191,7 @@ export function toLessonResult(lr: LessonRun): LessonResult {
     measurements.push({ label: `goodput at ${(x.observedLoss * 100).toFixed(2)} % loss`, value: x.report.goodputMbit, unit: 'Mbit/s', textbook: `Mathis model ${x.modelMbit.toFixed(2)} Mbit/s` });
   }
   return {
-    checks: [...repairChecks(result), ...goodputChecks(result)],
+    checks: [...repairChecks(result), ...wireChecks(result), ...goodputChecks(result)],
     lines: resultLines(result),
     figures: figures(result),
     measurements,

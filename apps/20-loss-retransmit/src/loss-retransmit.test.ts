@@ -55,6 +55,11 @@ describe('lesson 20: loss and retransmission', () => {
     expect(by.tail!.report.totalRto).toBe(0);
     expect(by['tail-no-tlp']!.report.totalRto).toBeGreaterThanOrEqual(1);
     expect(by['tail-no-tlp']!.report.ms - by.none!.report.ms).toBeGreaterThan(200);
+    // The capture on the sender's side saw the dropped segment leave twice: soon mid-flight, late at the tail.
+    expect(by.none!.wire?.resent).toEqual([]);
+    expect(by.mid!.wire!.resent).toHaveLength(1);
+    expect(by.mid!.wire!.resent[0]!.afterMs).toBeLessThan(by.mid!.report.rtoMs);
+    expect(by['tail-no-tlp']!.wire!.resent[0]!.afterMs).toBeGreaterThan(200);
     const [low, high] = result.goodput;
     expect(high!.report.goodputMbit).toBeLessThan(low!.report.goodputMbit);
     expect(Math.abs(high!.observedLoss - 0.05)).toBeLessThan(0.03);
