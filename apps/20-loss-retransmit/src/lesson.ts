@@ -67,8 +67,9 @@ export function repairChecks(result: RunResult): Check[] {
       counters(tail),
     ),
     check(
-      `tail loss, TLP off: the retransmission timeout (≥ ${RTO_MIN_MS} ms) fires`,
-      rto !== undefined && rto.lineDropped === 1 && (rto.report.totalRto ?? 0) >= 1 && extraMs(result, rto) >= RTO_MIN_MS,
+      // How long it waited is the capture's check: the extra time against the loss-free run moves with that run's own noise.
+      'tail loss, TLP off: the retransmission timeout fires',
+      rto !== undefined && rto.lineDropped === 1 && (rto.report.totalRto ?? 0) >= 1,
       counters(rto),
     ),
     check(
