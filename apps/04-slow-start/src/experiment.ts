@@ -1,6 +1,11 @@
 // Lesson 04: slow start measured from the sender's kernel, over the delay line.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DelayLine } from '@connlab/netlab';
+import { readPcapFile } from '@connlab/pcap';
+import type { PcapFile } from '@connlab/pcap';
 import type { CwndSample, TransferReport } from './sender.js';
 
 export interface Options {
@@ -40,6 +45,8 @@ export interface Transfer {
 
 export interface RunResult {
   options: Options;
+  /** Every frame the delay line forwarded, as the client's end saw it. */
+  capture?: PcapFile;
   /** Where the delay line's namespaces lived. */
   mode: 'root' | 'rootless';
   /** Frames the delay line itself lost (its receive ring full, or its queue): should be 0. */
@@ -55,9 +62,22 @@ function script(name: string): string {
 }
 
 /** Cold, warm, and two after-idle transfers on one connection across the delay line (root or rootless). */
-export async function run(o: Options = defaultOptions, progress: (what: string) => void = () => undefined): Promise<RunResult> {
+export async function run(o: Options = defaultOptions, progress: (what: string) => void = () => undefined, capturePath?: string): Promise<RunResult> {
+  // The line records every frame it forwards: the flights of slow start, on the wire.
+  const dir = capturePath ? undefined : await mkdtemp(join(tmpdir(), 'connlab-04-'));
+  const pcap = capturePath ?? join(dir!, 'line.pcap');
+  try {
+    const result = await runOnLine(o, progress, pcap);
+    return { ...result, capture: await readPcapFile(pcap) };
+  } finally {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function runOnLine(o: Options, progress: (what: string) => void, capturePath: string): Promise<RunResult> {
   const line = await DelayLine.open({
     delayMs: o.delayMs,
+    capturePath,
     sysctls: {
       // Do not let a previous connection's ssthresh (tcp_metrics) shape this one.
       server: { 'net.ipv4.tcp_no_metrics_save': 1, 'net.ipv4.tcp_slow_start_after_idle': 1, 'net.ipv4.tcp_wmem': '4096 4194304 8388608' },

@@ -1,6 +1,8 @@
 // Lesson 04: a new connection's congestion window starts small and doubles per RTT.
-import { check, defineLesson, formatMs, withFlags } from '@connlab/lab';
+import { capturePath, check, defineLesson, formatMs, withFlags } from '@connlab/lab';
 import type { LessonResult, LineFigure } from '@connlab/lab';
+import { annotate, formatTrace, tcpSegments } from '@connlab/pcap';
+import type { PcapFile, TraceLine } from '@connlab/pcap';
 import { netnsAvailability } from '@connlab/netns';
 import { DOUBLING_TOLERANCE, defaultOptions, doublingRounds, quickOptions, restartBound, run, segmentsPerRound, startingCwnd } from './experiment.js';
 import type { RunResult, Transfer } from './experiment.js';
@@ -24,6 +26,17 @@ function find(r: RunResult, name: Transfer['name']): Transfer {
   const t = r.transfers.find((x) => x.name === name);
   if (!t) throw new Error(`no "${name}" transfer in the run`);
   return t;
+}
+
+/** The cold transfer's start on the wire: the request, the first flight and its ACKs, the first segment of the second flight. */
+export function firstFlight(capture: PcapFile, rttMs: number): TraceLine[] {
+  const lines = annotate(tcpSegments(capture.linkType, capture.packets));
+  const request = lines.findIndex((l) => l.from === 'client' && l.segment.payloadLength > 0);
+  const data = lines.findIndex((l, i) => i > request && l.from === 'server' && l.segment.payloadLength > 0);
+  if (request < 0 || data < 0) return [];
+  // The second flight starts with the first server segment more than half an RTT after the first one.
+  const next = lines.findIndex((l, i) => i > data && l.from === 'server' && l.segment.payloadLength > 0 && l.timeMs - lines[data]!.timeMs > rttMs / 2);
+  return [lines[request]!, ...lines.slice(data, next < 0 ? data + 12 : next + 1)];
 }
 
 export function toLessonResult(r: RunResult): LessonResult {
@@ -51,6 +64,11 @@ export function toLessonResult(r: RunResult): LessonResult {
     `After ${r.options.idleMs} ms idle (RTO ${formatMs(idleOn.rtoMs)}, so ${Math.floor(r.options.idleMs / idleOn.rtoMs)} halvings): with tcp_slow_start_after_idle=1 the window was ${idleOn.cwndBefore} before sending and ${startingCwnd(idleOn)} once sending resumed (${formatMs(idleOn.ms)});`,
     `with tcp_slow_start_after_idle=0 it stayed at ${startingCwnd(idleOff)} (${formatMs(idleOff.ms)}).`,
   ];
+  const flight = r.capture ? firstFlight(r.capture, rtt) : [];
+  if (flight.length) {
+    lines.push('', `The cold transfer's first flight on the wire (every frame the delay line forwarded, as the client's end saw it): ${flight.filter((l) => l.from === 'server' && l.segment.payloadLength > 0).length - 1} segments, then nothing until their ACKs have gone one round trip:`,
+      ...formatTrace(flight, { names: 'roles' }).map((l) => `  ${l}`));
+  }
   const line: LineFigure = {
     kind: 'line',
     title: 'Congestion window on the sender during each transfer (TCP_INFO snd_cwnd)',
@@ -134,6 +152,6 @@ export const lesson = defineLesson({
     const options = withFlags(ctx.quick ? quickOptions : defaultOptions, ctx.flags);
     const { reason } = netnsAvailability();
     if (reason) return modelLessonResult(options.bytes, 2 * options.delayMs, reason);
-    return toLessonResult(await run(options, ctx.progress));
+    return toLessonResult(await run(options, ctx.progress, capturePath(ctx, { number: 4, slug: 'slow-start' })));
   },
 });

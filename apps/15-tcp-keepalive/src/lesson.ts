@@ -39,18 +39,35 @@ export function readBackCheck(result: RunResult): Check {
 
 /**
  * Was the dead peer detected, with ETIMEDOUT, in a generous window? One check
- * per dead-peer case that ran: keepalive (tuned) 3–8 s, TCP_USER_TIMEOUT 2.5–8 s.
+ * per dead-peer case that ran: keepalive (tuned) 3–8 s, the namespace's own
+ * keepalive sysctls (5 s), TCP_USER_TIMEOUT 2.5–8 s.
  * None when that part was skipped; a missing tuned case fails only when no case ran.
  */
 export function tunedChecks(result: RunResult): Check[] {
   const tuned = result.scenarios.find((s) => s.scenario === 'tuned');
   const user = result.scenarios.find((s) => s.scenario === 'user-timeout');
-  if (!tuned && (result.skipped !== undefined || result.scenarios.length > 0)) return user ? [userTimeoutCheck(user)] : [];
+  const ns = result.scenarios.find((s) => s.scenario === 'namespace-sysctls');
+  const others = [...(ns ? [namespaceSysctlsCheck(ns)] : []), ...(user ? [userTimeoutCheck(user)] : [])];
+  if (!tuned && (result.skipped !== undefined || result.scenarios.length > 0)) return others;
   return [
     check('tuned keepalive: dead peer detected with ETIMEDOUT after 3–8 s', tuned !== undefined && tuned.code === 'ETIMEDOUT' && tuned.detectedAfterMs > 3000 && tuned.detectedAfterMs < 8000,
       tuned ? `${tuned.code || 'no error'} after ${formatMs(tuned.detectedAfterMs)}` : 'did not run'),
-    ...(user ? [userTimeoutCheck(user)] : []),
+    ...others,
   ];
+}
+
+/**
+ * The socket set nothing but SO_KEEPALIVE: the timers it read back, and the
+ * time the dead peer took to notice, are the client namespace's own sysctls.
+ */
+function namespaceSysctlsCheck(s: ScenarioResult): Check {
+  const { time, intvl, probes } = NAMESPACE_KEEPALIVE;
+  const predicted = (time + intvl * probes) * 1000;
+  const k = s.keepAlive;
+  return check(`namespace sysctls: read back ${time} s / ${intvl} s / ${probes}, dead peer after ${seconds(predicted)} − 1 s … + 4 s with ETIMEDOUT`,
+    k.enable && k.idleMs === time * 1000 && k.intervalMs === intvl * 1000 && k.count === probes && s.code === 'ETIMEDOUT'
+      && s.detectedAfterMs > predicted - 1000 && s.detectedAfterMs < predicted + 4000,
+    `${seconds(k.idleMs)} / ${seconds(k.intervalMs)} / ${k.count}; ${s.code || 'no error'} after ${formatMs(s.detectedAfterMs)}`);
 }
 
 function userTimeoutCheck(s: ScenarioResult): Check {

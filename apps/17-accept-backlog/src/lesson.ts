@@ -1,6 +1,6 @@
 // Lesson 17: the kernel completes handshakes into the accept queue before the
 // server calls accept(); once the queue is full, SYNs are dropped and clients wait for retransmissions.
-import { check, defineLesson, formatMs, table } from '@connlab/lab';
+import { check, defineLesson, formatMs, table, withFlags } from '@connlab/lab';
 import type { Check, LessonResult, Measurement, WaterfallFigure } from '@connlab/lab';
 import { CLASSIC_SCHEDULE_S, NOTES_BACKLOG, run, synRetransmitTimes } from './experiment.js';
 import type { AbortResult, OverflowResult, RunOptions, RunResult } from './experiment.js';
@@ -148,7 +148,15 @@ export const lesson = defineLesson({
   title: 'The accept queue and the listen backlog',
   effect: 'connect() completes before accept(); a full accept queue drops SYNs, and the client waits for a SYN retransmission',
   needsRoot: 'part',
+  flags: {
+    backlog: { type: 'int', min: 1, max: 64, help: 'listen({ backlog }) of the stuck server (default 4; Node reads 0 as its default, 511)' },
+    resumeMs: { type: 'int', min: 400, max: 20_000, help: 'when the stuck server calls accept() again, ms after the late SYNs (default 3500, 1500 with --quick)' },
+    extra: { type: 'int', min: 1, max: 20, help: 'clients that arrive once the queue is full (default 3)' },
+  },
   async run(ctx) {
-    return toLessonResult(await run(lessonOptions(ctx.quick), ctx.progress));
+    const options = lessonOptions(ctx.quick);
+    const { backlog, resumeMs, extra } = ctx.flags ?? {};
+    options.overflow = withFlags(options.overflow, { backlog, extra, resumeAfterMs: resumeMs });
+    return toLessonResult(await run(options, ctx.progress));
   },
 });

@@ -1,6 +1,6 @@
 // Lesson 18: a restarted server needs SO_REUSEADDR to bind a port its old
 // connections hold in TIME_WAIT; SO_REUSEPORT lets two processes share one port.
-import { check, defineLesson, table } from '@connlab/lab';
+import { check, defineLesson, table, withFlags } from '@connlab/lab';
 import type { BarsFigure, Check, LessonResult, Measurement } from '@connlab/lab';
 import { run } from './experiment.js';
 import type { RestartResult, ReusePortResult, RunOptions, RunResult } from './experiment.js';
@@ -114,7 +114,16 @@ export const lesson = defineLesson({
   title: 'Restarting a server: SO_REUSEADDR and SO_REUSEPORT',
   effect: 'a restarted server cannot bind a port its TIME_WAIT sockets hold without SO_REUSEADDR; SO_REUSEPORT shares one port between processes',
   needsRoot: 'no',
+  flags: {
+    connections: { type: 'int', min: 1, max: 10_000, help: 'connections to the two SO_REUSEPORT processes (default 1000, 200 with --quick)' },
+    oldConnections: { type: 'int', min: 1, max: 1000, help: 'connections the old server had before its restart (default 3)' },
+  },
   async run(ctx) {
-    return toLessonResult(await run(lessonOptions(ctx.quick), ctx.progress));
+    const options = lessonOptions(ctx.quick);
+    const { connections, oldConnections } = ctx.flags ?? {};
+    return toLessonResult(await run({
+      connections: oldConnections ?? options.connections,
+      reusePort: withFlags(options.reusePort, { connections }),
+    }, ctx.progress));
   },
 });

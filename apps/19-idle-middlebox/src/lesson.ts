@@ -1,6 +1,6 @@
 // Lesson 19: a middlebox forgets a keep-alive connection that stayed idle;
 // HTTP keep-alive cannot notice, TCP keepalive or a heartbeat keeps the flow alive.
-import { check, defineLesson, formatMs, table } from '@connlab/lab';
+import { check, defineLesson, formatMs, table, withFlags } from '@connlab/lab';
 import type { Check, LessonResult, WaterfallFigure } from '@connlab/lab';
 import { run } from './experiment.js';
 import type { CaseResult, Keeper, LessonRun, RunOptions, RunResult } from './experiment.js';
@@ -113,8 +113,16 @@ export const lesson = defineLesson({
   title: 'Middleboxes that forget idle flows',
   effect: 'an idle keep-alive connection behind a NAT that forgot it hangs; TCP keepalive or a heartbeat keeps the flow alive, HTTP keep-alive does not',
   needsRoot: 'all',
+  flags: {
+    forgetS: { type: 'int', min: 2, max: 60, help: 'the middlebox forgets flows idle longer than this, s (default 2)' },
+    idleS: { type: 'int', min: 1, max: 120, help: 'how long the connections stay idle, s (default 3)' },
+    keepaliveS: { type: 'int', min: 1, max: 60, help: 'TCP keepalive idle and interval, s (default 1)' },
+  },
   async run(ctx) {
+    const { forgetS, idleS, keepaliveS } = ctx.flags ?? {};
+    const ms = (s: number | undefined) => (s === undefined ? undefined : s * 1000);
+    const options = withFlags(lessonOptions(), { forgetMs: ms(forgetS), idleMs: ms(idleS), keepaliveMs: ms(keepaliveS) });
     ctx.progress('a middlebox that forgets idle flows, on the delay line');
-    return toLessonResult(await run(lessonOptions(), ctx.progress));
+    return toLessonResult(await run(options, ctx.progress));
   },
 });

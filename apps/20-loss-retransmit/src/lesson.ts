@@ -1,7 +1,7 @@
 // Lesson 20: a segment lost mid-flight is repaired by fast retransmit within
 // about a round trip; a lost last segment waits for a probe or a timeout;
 // goodput falls with the square root of the loss rate (Mathis et al.).
-import { check, defineLesson, formatMs, table } from '@connlab/lab';
+import { check, defineLesson, formatMs, table, withFlags } from '@connlab/lab';
 import type { Check, Figure, LessonResult, Measurement } from '@connlab/lab';
 import { MATHIS_C, run } from './experiment.js';
 import type { CaseResult, LessonRun, LossCase, RunOptions, RunResult } from './experiment.js';
@@ -67,8 +67,9 @@ export function repairChecks(result: RunResult): Check[] {
       counters(tail),
     ),
     check(
-      `tail loss, TLP off: the retransmission timeout (≥ ${RTO_MIN_MS} ms) fires`,
-      rto !== undefined && rto.lineDropped === 1 && (rto.report.totalRto ?? 0) >= 1 && extraMs(result, rto) >= RTO_MIN_MS,
+      // How long it waited is the capture's check: the extra time against the loss-free run moves with that run's own noise.
+      'tail loss, TLP off: the retransmission timeout fires',
+      rto !== undefined && rto.lineDropped === 1 && (rto.report.totalRto ?? 0) >= 1,
       counters(rto),
     ),
     check(
@@ -218,7 +219,13 @@ export const lesson = defineLesson({
   title: 'Loss and retransmission',
   effect: 'a mid-flight loss is repaired by fast retransmit, a tail loss waits for a probe or a timeout; goodput falls as 1/√loss (Mathis)',
   needsRoot: 'all',
+  flags: {
+    rtt: { type: 'int', min: 2, max: 1000, help: 'round-trip time of the delay line, ms (default 40)' },
+    congestion: { type: 'string', choices: ['reno', 'cubic', 'bbr'], help: 'the sender\'s congestion control (default reno, what the Mathis model describes)' },
+    midSegment: { type: 'int', min: 1, max: 39, help: 'which of the 40 data segments the mid-flight loss drops (default 15)' },
+  },
   async run(ctx) {
-    return toLessonResult(await run(lessonOptions(ctx.quick), ctx.progress));
+    const { rtt, congestion, midSegment } = ctx.flags ?? {};
+    return toLessonResult(await run(withFlags(lessonOptions(ctx.quick), { rttMs: rtt, congestion, midSegment }), ctx.progress));
   },
 });

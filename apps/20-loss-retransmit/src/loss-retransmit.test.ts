@@ -54,7 +54,6 @@ describe('lesson 20: loss and retransmission', () => {
     expect(by.mid!.report.totalRetrans).toBeGreaterThanOrEqual(1);
     expect(by.tail!.report.totalRto).toBe(0);
     expect(by['tail-no-tlp']!.report.totalRto).toBeGreaterThanOrEqual(1);
-    expect(by['tail-no-tlp']!.report.ms - by.none!.report.ms).toBeGreaterThan(200);
     // The capture on the sender's side saw the dropped segment leave twice: soon mid-flight, late at the tail.
     expect(by.none!.wire?.resent).toEqual([]);
     expect(by.mid!.wire!.resent).toHaveLength(1);

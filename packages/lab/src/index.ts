@@ -8,7 +8,6 @@ export { bucketize, mean, median, nowMs, percentile, summarize } from './stats.j
 export type { Summary } from './stats.js';
 export { bar, checkLines, formatBytes, formatLessonResult, formatMs, formatValue, measurementTable, renderFigure, sparkline, table, verdictLine } from './text.js';
 export { runLessonMain } from './main.js';
-export type { LessonFlags } from './main.js';
 export { escapeXml, niceTicks, renderFigureSvg, svgPalette } from './svg.js';
 export type { SvgOptions } from './svg.js';
 export { Wire, WireError, escapeLines } from './wire.js';

@@ -1,24 +1,17 @@
 // The shared entry point for a lesson app's main.ts.
 import { mkdirSync } from 'node:fs';
-import type { FlagSchema, Lesson, LessonContext, LessonResult } from './lesson.js';
+import type { FlagSchema, Lesson, LessonContext } from './lesson.js';
 import { parseFlags, runMain } from './flags.js';
-import type { FlagSpec, FlagValues } from './flags.js';
+import type { FlagValues } from './flags.js';
 import { formatLessonResult } from './text.js';
 import { lessonId, verdictOf } from './lesson.js';
 
-/** A lesson's own command-line flags (for its Try-this commands), beside --quick and --json. */
-export interface LessonFlags<S extends Record<string, FlagSpec>> {
-  flags: S;
-  /** Runs instead of `lesson.run` when the app is started from the command line. */
-  run: (ctx: LessonContext, flags: FlagValues<S>) => Promise<LessonResult>;
-}
-
 /**
- * Run one lesson from the command line with `--quick` and `--json` (and the
- * lesson's own flags, if given), print what it measured, and exit 1 when a
- * check that ran failed.
+ * Run one lesson from the command line with `--quick`, `--json`, `--capture`
+ * and the lesson's own flags (Lesson.flags), print what it measured, and exit
+ * 1 when a check that ran failed.
  */
-export function runLessonMain<S extends Record<string, FlagSpec>, L extends FlagSchema>(lesson: Lesson<L>, argv: readonly string[] = process.argv.slice(2), own?: LessonFlags<S>): void {
+export function runLessonMain<L extends FlagSchema>(lesson: Lesson<L>, argv: readonly string[] = process.argv.slice(2)): void {
   const id = lessonId(lesson);
   runMain(id, async () => {
     const common = {
@@ -29,7 +22,7 @@ export function runLessonMain<S extends Record<string, FlagSpec>, L extends Flag
     for (const name of Object.keys(lesson.flags ?? {})) {
       if (name in common) throw new TypeError(`lesson ${id}: its flag --${name} clashes with a common one`);
     }
-    const flags = parseFlags(argv, { ...common, ...lesson.flags, ...own?.flags }, { usage: `npx tsx apps/${id}/src/main.ts`, summary: `${lesson.title}: ${lesson.effect}` });
+    const flags = parseFlags(argv, { ...common, ...lesson.flags }, { usage: `npx tsx apps/${id}/src/main.ts`, summary: `${lesson.title}: ${lesson.effect}` });
     const lessonFlags = Object.fromEntries(Object.keys(lesson.flags ?? {}).map((name) => [name, (flags as Record<string, unknown>)[name]])) as Partial<FlagValues<L>>;
     if (flags.capture !== undefined) mkdirSync(flags.capture, { recursive: true });
     const ctx: LessonContext<L> = {
@@ -38,7 +31,7 @@ export function runLessonMain<S extends Record<string, FlagSpec>, L extends Flag
       ...(flags.capture === undefined ? {} : { captureDir: flags.capture }),
       progress: (what) => { if (!flags.json) process.stderr.write(`… ${what}\n`); },
     };
-    const result = await (own ? own.run(ctx, flags as FlagValues<S>) : lesson.run(ctx));
+    const result = await lesson.run(ctx);
     const verdict = verdictOf(result);
     if (flags.json) console.log(JSON.stringify({ lesson: id, verdict, ...result }, null, 2));
     else console.log(formatLessonResult(lesson, result).join('\n'));

@@ -17,7 +17,8 @@ export interface LineCapture {
 
 /** Open `path` and return the tap for the pump (see {@link FrameTap}). */
 export function captureLine(path: string): LineCapture {
-  const out = new PcapFileWriter(path, LINKTYPE.ETHERNET);
+  // Headers and the start of each payload: every segment stays readable, and the pump writes little per frame.
+  const out = new PcapFileWriter(path, LINKTYPE.ETHERNET, 256);
   // The pump's clock is hrtime; the file's is the wall clock.
   const toEpochMs = performance.timeOrigin + performance.now() - nowMs();
   const inFlight: { dueMs: number; frame: Buffer }[] = [];
