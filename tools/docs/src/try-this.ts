@@ -8,7 +8,8 @@
 // lesson command with --quick, which must end with a verdict (exit 0, or 1
 // when a check failed, as some exercises predict), never a crash or exit 2.
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lessonEntries, loadLesson } from '@connlab/tour/registry';
 import type { LessonEntry } from '@connlab/tour/registry';
@@ -158,8 +159,10 @@ export function runLessonCommand(root: string, command: LessonCommand, timeoutMs
   const tsx = join(root, 'node_modules', '.bin', 'tsx');
   const args = command.args.includes('--quick') ? command.args : [...command.args, '--quick'];
   const t0 = performance.now();
+  // In a scratch directory: a command's relative paths (--capture captures) must not land in the repository.
+  const cwd = mkdtempSync(join(tmpdir(), 'connlab-try-'));
   return new Promise((resolve) => {
-    execFile(tsx, [join(root, 'apps', command.app, 'src', 'main.ts'), ...args], { cwd: root, timeout: timeoutMs, env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+    execFile(tsx, [join(root, 'apps', command.app, 'src', 'main.ts'), ...args], { cwd, timeout: timeoutMs, env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
       const exitCode = error ? (typeof error.code === 'number' ? error.code : null) : 0;
       // `--help` prints the usage instead of a verdict.
       const verdict = command.args.includes('--help') ? stdout.split('\n')[0] : stdout.trimEnd().split('\n').at(-1);
@@ -168,6 +171,7 @@ export function runLessonCommand(root: string, command: LessonCommand, timeoutMs
       if (exitCode === null) problem = `did not finish in ${Math.round(timeoutMs / 1000)} s${error?.signal ? ` (${error.signal})` : ''}`;
       else if (exitCode > 1) problem = `exited ${exitCode}: ${stderr.trim().split('\n').at(-1) ?? ''}`;
       else if (!printed) problem = `printed no verdict (last line: ${verdict ?? ''})`;
+      rmSync(cwd, { recursive: true, force: true });
       resolve({ command, exitCode, ms: performance.now() - t0, verdict: printed ? verdict : undefined, problem });
     });
   });
