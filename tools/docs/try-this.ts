@@ -11,10 +11,14 @@ import { foldRepeated, lessonEntries, repoRoot, selectLessons } from '@connlab/t
 import { allLessonCommands, checkTryThis, runLessonCommand } from './src/try-this.js';
 
 runMain('try-this', async () => {
-  const flags = parseFlags(foldRepeated(process.argv.slice(2), 'lesson'), {
-    lesson: { type: 'string', help: 'only these lessons: a number, id or name (repeat it, or a comma list)' },
-    timeout: { type: 'int', min: 5, max: 900, default: 180, help: 'seconds one command may take' },
-  }, { usage: 'npx tsx tools/docs/try-this.ts', summary: 'Run every "Try this" lesson command on the lesson pages with --quick.' });
+  const flags = parseFlags(
+    foldRepeated(process.argv.slice(2), 'lesson'),
+    {
+      lesson: { type: 'string', help: 'only these lessons: a number, id or name (repeat it, or a comma list)' },
+      timeout: { type: 'int', min: 5, max: 900, default: 180, help: 'seconds one command may take' },
+    },
+    { usage: 'npx tsx tools/docs/try-this.ts', summary: 'Run every "Try this" lesson command on the lesson pages with --quick.' },
+  );
   const apps = new Set(selectLessons(lessonEntries(), flags.lesson ? [flags.lesson] : []).map((e) => e.dir));
   const problems = (await checkTryThis(repoRoot)).filter((p) => [...apps].some((a) => p.startsWith(`docs/${a}.md`)));
   const commands = allLessonCommands(repoRoot, (app) => apps.has(app));
@@ -22,10 +26,14 @@ runMain('try-this', async () => {
   for (const [i, c] of commands.entries()) {
     const run = await runLessonCommand(repoRoot, c, flags.timeout * 1000);
     const status = run.problem ? `FAILED: ${run.problem}` : `${run.verdict ?? ''} (exit ${run.exitCode ?? '?'})`;
-    console.log(`[${i + 1}/${commands.length}] ${c.file}:${c.line} ${c.text}${c.args.includes('--quick') ? '' : ' --quick'} → ${status}, ${(run.ms / 1000).toFixed(1)} s`);
+    console.log(
+      `[${i + 1}/${commands.length}] ${c.file}:${c.line} ${c.text}${c.args.includes('--quick') ? '' : ' --quick'} → ${status}, ${(run.ms / 1000).toFixed(1)} s`,
+    );
     if (run.problem) problems.push(`${c.file}:${c.line}: \`${c.text}\` ${run.problem}`);
   }
-  console.log(`\n${commands.length} commands in ${((performance.now() - t0) / 1000).toFixed(0)} s; ${problems.length} problem${problems.length === 1 ? '' : 's'}`);
+  console.log(
+    `\n${commands.length} commands in ${((performance.now() - t0) / 1000).toFixed(0)} s; ${problems.length} problem${problems.length === 1 ? '' : 's'}`,
+  );
   for (const p of problems) console.log(`  ${p}`);
   if (problems.length) process.exitCode = 1;
 });

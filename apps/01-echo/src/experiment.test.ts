@@ -35,7 +35,10 @@ describe('lesson 01 experiment', () => {
 
     expect(effectShown(r).filter((c) => !c.passed)).toEqual([]);
     const result = toLessonResult(r);
-    expect(result.measurements.find((m) => m.label.startsWith('largest'))).toMatchObject({ value: 16, textbook: 'at most 16 B (recv(16))' });
+    expect(result.measurements.find((m) => m.label.startsWith('largest'))).toMatchObject({
+      value: 16,
+      textbook: 'at most 16 B (recv(16))',
+    });
   });
 
   it('reports NOT reproduced when the kernel itself delivered no more than 16 bytes per read', async () => {
@@ -44,7 +47,11 @@ describe('lesson 01 experiment', () => {
     expect(r.notesPair.kernelReads).toEqual([notesMessage.length]);
     expect(r.stream.kernelReads.reduce((a, b) => a + b, 0)).toBe(notesMessage.length);
     r.notesPair.kernelReads = [16, 16, 16, 16, 16, 16, 7];
-    expect(effectShown(r).filter((c) => !c.passed).map((c) => c.label)).toEqual([expect.stringMatching(/^the kernel delivered the 103-byte message in reads larger than 16 B/)]);
+    expect(
+      effectShown(r)
+        .filter((c) => !c.passed)
+        .map((c) => c.label),
+    ).toEqual([expect.stringMatching(/^the kernel delivered the 103-byte message in reads larger than 16 B/)]);
   });
 
   it('runs as a lesson the tour can call', async () => {

@@ -13,9 +13,12 @@ export const notesReadSize = 16;
 export function quote(bytes: Uint8Array): string {
   let text = '';
   for (const byte of bytes) {
-    text += byte === 0x22 || byte === 0x5c ? `\\${String.fromCharCode(byte)}`
-      : byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte)
-        : `\\x${byte.toString(16).padStart(2, '0')}`;
+    text +=
+      byte === 0x22 || byte === 0x5c
+        ? `\\${String.fromCharCode(byte)}`
+        : byte >= 0x20 && byte < 0x7f
+          ? String.fromCharCode(byte)
+          : `\\x${byte.toString(16).padStart(2, '0')}`;
   }
   return `"${text}"`;
 }

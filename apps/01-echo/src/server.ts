@@ -6,16 +6,20 @@ import { parseFlags, runMain } from '@connlab/lab';
 import { notesPort, notesReadSize, quote } from './notes.js';
 
 runMain('01-echo server', async () => {
-  const flags = parseFlags(process.argv.slice(2), {
-    host: { type: 'string', default: '127.0.0.1', help: 'address to listen on (::1 for IPv6, 0.0.0.0 for all)' },
-    port: { type: 'port', default: notesPort, help: 'port to listen on; 0 lets the kernel pick a free one' },
-    path: { type: 'string', help: 'listen on a Unix domain socket at this path instead of TCP' },
-    readSize: { type: 'int', min: 1, default: notesReadSize, help: 'at most this many bytes per read, like recv(16)' },
-  }, {
-    usage: 'npx tsx apps/01-echo/src/server.ts',
-    summary: 'A TCP echo server that reads 16 bytes at a time and logs every piece (the notes\' Python server). Ctrl-C stops it.',
-    examples: ['npx tsx apps/01-echo/src/server.ts --port 2048', 'npx tsx apps/01-echo/src/server.ts --port 0 --read-size 4'],
-  });
+  const flags = parseFlags(
+    process.argv.slice(2),
+    {
+      host: { type: 'string', default: '127.0.0.1', help: 'address to listen on (::1 for IPv6, 0.0.0.0 for all)' },
+      port: { type: 'port', default: notesPort, help: 'port to listen on; 0 lets the kernel pick a free one' },
+      path: { type: 'string', help: 'listen on a Unix domain socket at this path instead of TCP' },
+      readSize: { type: 'int', min: 1, default: notesReadSize, help: 'at most this many bytes per read, like recv(16)' },
+    },
+    {
+      usage: 'npx tsx apps/01-echo/src/server.ts',
+      summary: "A TCP echo server that reads 16 bytes at a time and logs every piece (the notes' Python server). Ctrl-C stops it.",
+      examples: ['npx tsx apps/01-echo/src/server.ts --port 2048', 'npx tsx apps/01-echo/src/server.ts --port 0 --read-size 4'],
+    },
+  );
 
   const server = await createEchoServer({
     host: flags.host,
@@ -46,7 +50,9 @@ runMain('01-echo server', async () => {
       console.log('shutting down: no new connections, finishing the open ones');
       void server.close({ graceMs: 2000 }).then((result) => {
         const { connectionsTotal, bytesIn, bytesOut } = server.stats;
-        console.log(`served ${connectionsTotal} connections, ${bytesIn} bytes in, ${bytesOut} bytes out; ${result.destroyed} cut off after the grace period`);
+        console.log(
+          `served ${connectionsTotal} connections, ${bytesIn} bytes in, ${bytesOut} bytes out; ${result.destroyed} cut off after the grace period`,
+        );
         resolve();
       });
     };

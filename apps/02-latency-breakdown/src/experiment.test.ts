@@ -30,20 +30,24 @@ describe('latency breakdown', () => {
     expect(lesson.checks.filter((c) => c.label.startsWith('WAN')).every((c) => c.emulated)).toBe(true);
   }, 60_000);
 
-  it.skipIf(!able)(`over the delay line: DNS, connect and first byte each take about one RTT (${able ? mode : `skipped: ${reason ?? ''}`})`, async () => {
-    const r = await run({ ...quickOptions, wan: 'delay-line' });
-    if (!r.wan) throw new Error(`no WAN: ${r.wanSkipped ?? ''}`);
-    const byName = r.wan.byName!;
-    const byAddress = r.wan.byAddress;
-    sumsToTotal(byName);
-    sumsToTotal(byAddress);
-    expect(r.wan.kernelRttMs).toBeGreaterThan(rtt * 0.95);
-    for (const phase of [byName.phases.dns, byAddress.phases.connect, byAddress.phases.wait]) {
-      expect(phase).toBeGreaterThan(rtt * 0.95);
-      expect(phase).toBeLessThan(rtt * 2);
-    }
-    expect(byAddress.phases.dns).toBe(0);
-    expect(byAddress.total).toBeGreaterThan(2 * rtt);
-    expect(r.loopback.byAddress.total).toBeLessThan(rtt / 2);
-  }, 90_000);
+  it.skipIf(!able)(
+    `over the delay line: DNS, connect and first byte each take about one RTT (${able ? mode : `skipped: ${reason ?? ''}`})`,
+    async () => {
+      const r = await run({ ...quickOptions, wan: 'delay-line' });
+      if (!r.wan) throw new Error(`no WAN: ${r.wanSkipped ?? ''}`);
+      const byName = r.wan.byName!;
+      const byAddress = r.wan.byAddress;
+      sumsToTotal(byName);
+      sumsToTotal(byAddress);
+      expect(r.wan.kernelRttMs).toBeGreaterThan(rtt * 0.95);
+      for (const phase of [byName.phases.dns, byAddress.phases.connect, byAddress.phases.wait]) {
+        expect(phase).toBeGreaterThan(rtt * 0.95);
+        expect(phase).toBeLessThan(rtt * 2);
+      }
+      expect(byAddress.phases.dns).toBe(0);
+      expect(byAddress.total).toBeGreaterThan(2 * rtt);
+      expect(r.loopback.byAddress.total).toBeLessThan(rtt / 2);
+    },
+    90_000,
+  );
 });

@@ -57,7 +57,8 @@ async function fresh(options: ConstructorParameters<typeof TimedConnection>[0]):
 }
 
 const serverScript = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './server-child.ts' : './server-child.js', import.meta.url));
-const isListening = (m: unknown): m is { type: 'listening'; port: number; dnsPort: number } => (m as { type?: string }).type === 'listening';
+const isListening = (m: unknown): m is { type: 'listening'; port: number; dnsPort: number } =>
+  (m as { type?: string }).type === 'listening';
 
 /** The server in its own process on 127.0.0.1, so its work is not timed as the client's. */
 async function localServer(o: Options): Promise<{ child: NamespaceChild; port: number }> {
@@ -91,7 +92,9 @@ async function overWan(o: Options, wan: Wan, progress: (what: string) => void): 
       return { kind: 'relay', describe: wan.describe, byAddress };
     }
     progress(`timing requests across the delay line (${o.delayMs} ms each way)`);
-    const byName = await repeat(o.repeat, 'WAN, by name (DNS across the link)', () => timer.request({ host: 'server.connlab.test', port, connection: 'new', dnsServer: `${host}:${listening.dnsPort}` }));
+    const byName = await repeat(o.repeat, 'WAN, by name (DNS across the link)', () =>
+      timer.request({ host: 'server.connlab.test', port, connection: 'new', dnsServer: `${host}:${listening.dnsPort}` }),
+    );
     const byAddress = await repeat(o.repeat, `WAN, ${host}`, () => timer.request({ host, port, connection: 'new' }));
     const rtt = byAddress.details.kernelRttMs;
     return { kind: 'delay-line', describe: wan.describe, byName, byAddress, ...(typeof rtt === 'number' ? { kernelRttMs: rtt } : {}) };

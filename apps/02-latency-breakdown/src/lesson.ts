@@ -7,21 +7,43 @@ import { defaultOptions, quickOptions, run } from './experiment.js';
 import type { Options, RunResult } from './experiment.js';
 
 function phaseLine(t: TimingResult): string {
-  return `${t.label}: ${TIMING_PHASES.filter((p) => t.phases[p] > 0).map((p) => `${PHASE_LABELS[p]} ${formatMs(t.phases[p])}`).join(' + ')} = ${formatMs(t.total)}`;
+  return `${t.label}: ${TIMING_PHASES.filter((p) => t.phases[p] > 0)
+    .map((p) => `${PHASE_LABELS[p]} ${formatMs(t.phases[p])}`)
+    .join(' + ')} = ${formatMs(t.total)}`;
 }
 
 /** A check that `value` is within `tolerance` (a fraction) of `expected`. */
 function near(label: string, value: number, expected: number, emulated: boolean, tolerance = 0.25): Check {
-  return check(`${label} ≈ ${formatMs(expected)} ± ${tolerance * 100} %`, Math.abs(value - expected) <= expected * tolerance, formatMs(value), { emulated });
+  return check(
+    `${label} ≈ ${formatMs(expected)} ± ${tolerance * 100} %`,
+    Math.abs(value - expected) <= expected * tolerance,
+    formatMs(value),
+    { emulated },
+  );
 }
 
 export function toLessonResult(r: RunResult): LessonResult {
   const { delayMs, processingMs } = r.options;
   const rtt = 2 * delayMs;
-  const fast = (): Check => check(`loopback transaction < RTT/4 = ${formatMs(rtt / 4)}`, r.loopback.byAddress.total < rtt / 4, formatMs(r.loopback.byAddress.total));
+  const fast = (): Check =>
+    check(
+      `loopback transaction < RTT/4 = ${formatMs(rtt / 4)}`,
+      r.loopback.byAddress.total < rtt / 4,
+      formatMs(r.loopback.byAddress.total),
+    );
   const loopbackMeasurements: Measurement[] = [
-    { label: 'loopback: whole transaction', value: r.loopback.byAddress.total, unit: 'ms', textbook: 'processing dominates when the network is "free"' },
-    { label: 'loopback: name lookup of "localhost"', value: r.loopback.byName.phases.dns, unit: 'ms', textbook: 'from /etc/hosts through the resolver; 0 for a literal address' },
+    {
+      label: 'loopback: whole transaction',
+      value: r.loopback.byAddress.total,
+      unit: 'ms',
+      textbook: 'processing dominates when the network is "free"',
+    },
+    {
+      label: 'loopback: name lookup of "localhost"',
+      value: r.loopback.byName.phases.dns,
+      unit: 'ms',
+      textbook: 'from /etc/hosts through the resolver; 0 for a literal address',
+    },
   ];
   if (!r.wan) {
     const loopback = [r.loopback.byName, r.loopback.byAddress];
@@ -55,7 +77,8 @@ export function toLessonResult(r: RunResult): LessonResult {
   let checks: Check[];
   if (wanResult.kind === 'delay-line') {
     const dns = wanResult.byName?.phases.dns ?? Number.NaN;
-    if (wanResult.kernelRttMs !== undefined) lines.push(`The kernel measured an RTT of ${formatMs(wanResult.kernelRttMs)} on the WAN connection.`);
+    if (wanResult.kernelRttMs !== undefined)
+      lines.push(`The kernel measured an RTT of ${formatMs(wanResult.kernelRttMs)} on the WAN connection.`);
     lines.push(
       `Across the link, the lookup costs one round trip (a query and its answer), the TCP handshake one more (SYN → SYN/ACK),`,
       `and the request one more plus the server's ${processingMs} ms before the first byte comes back.`,
@@ -63,8 +86,18 @@ export function toLessonResult(r: RunResult): LessonResult {
     measurements.push(
       { label: 'WAN: DNS lookup (uncached, server across the link)', value: dns, unit: 'ms', textbook: `≈ 1 RTT = ${rtt} ms` },
       { label: 'WAN: TCP connect', value: wan.phases.connect, unit: 'ms', textbook: `≈ 1 RTT = ${rtt} ms` },
-      { label: 'WAN: request written → first byte', value: wan.phases.wait, unit: 'ms', textbook: `≈ 1 RTT + processing = ${rtt + processingMs} ms` },
-      { label: 'WAN: whole transaction by address', value: wan.total, unit: 'ms', textbook: `≈ 2 RTT + processing = ${2 * rtt + processingMs} ms` },
+      {
+        label: 'WAN: request written → first byte',
+        value: wan.phases.wait,
+        unit: 'ms',
+        textbook: `≈ 1 RTT + processing = ${rtt + processingMs} ms`,
+      },
+      {
+        label: 'WAN: whole transaction by address',
+        value: wan.total,
+        unit: 'ms',
+        textbook: `≈ 2 RTT + processing = ${2 * rtt + processingMs} ms`,
+      },
     );
     checks = [
       near('WAN DNS lookup', dns, rtt, false),
@@ -79,8 +112,18 @@ export function toLessonResult(r: RunResult): LessonResult {
       'shows up inside "waiting", not in "TCP connect", and DNS is not on the emulated path at all.',
     );
     measurements.push(
-      { label: 'WAN (relay): request written → first byte', value: wan.phases.wait, unit: 'ms', textbook: `emulated handshake + 1 RTT + processing = ${2 * rtt + processingMs} ms` },
-      { label: 'WAN (relay): whole transaction', value: wan.total, unit: 'ms', textbook: `≈ 2 RTT + processing = ${2 * rtt + processingMs} ms` },
+      {
+        label: 'WAN (relay): request written → first byte',
+        value: wan.phases.wait,
+        unit: 'ms',
+        textbook: `emulated handshake + 1 RTT + processing = ${2 * rtt + processingMs} ms`,
+      },
+      {
+        label: 'WAN (relay): whole transaction',
+        value: wan.total,
+        unit: 'ms',
+        textbook: `≈ 2 RTT + processing = ${2 * rtt + processingMs} ms`,
+      },
     );
     checks = [near('WAN (relay) request → first byte', wan.phases.wait, 2 * rtt + processingMs, true), fast()];
   }
@@ -106,7 +149,8 @@ export const lesson = defineLesson({
   number: 2,
   slug: 'latency-breakdown',
   title: 'Where an HTTP transaction spends its time',
-  effect: 'DNS, connect, request, processing and response timed separately; on a WAN each of DNS, connect and first byte costs about one RTT',
+  effect:
+    'DNS, connect, request, processing and response timed separately; on a WAN each of DNS, connect and first byte costs about one RTT',
   needsRoot: 'part',
   flags: {
     delayMs: { type: 'int', min: 1, max: 1000, help: 'one-way delay of the WAN, ms (default 20: an RTT of 40 ms)' },

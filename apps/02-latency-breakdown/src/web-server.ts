@@ -8,10 +8,13 @@ import type { HttpServer } from '@connlab/http';
 export const PAGE = `<!doctype html><title>connlab</title><p>${'hello, world. '.repeat(60)}</p>\n`;
 
 export async function startWebServer(host: string, processingMs: number): Promise<{ server: HttpServer; port: number }> {
-  const server = createServer(async () => {
-    if (processingMs > 0) await new Promise((r) => setTimeout(r, processingMs));
-    return { headers: { 'Content-Type': 'text/html' }, body: PAGE };
-  }, { keepAliveTimeoutMs: 30_000, date: false });
+  const server = createServer(
+    async () => {
+      if (processingMs > 0) await new Promise((r) => setTimeout(r, processingMs));
+      return { headers: { 'Content-Type': 'text/html' }, body: PAGE };
+    },
+    { keepAliveTimeoutMs: 30_000, date: false },
+  );
   const { port } = await server.listen(0, host);
   return { server, port };
 }

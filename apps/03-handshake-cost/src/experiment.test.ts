@@ -24,16 +24,20 @@ describe('handshake cost', () => {
     expect(lesson.checks.filter((c) => c.label.startsWith('WAN')).every((c) => c.emulated)).toBe(true);
   }, 60_000);
 
-  it.skipIf(!able)(`over the delay line: the handshake is one real RTT, about half of a small transaction (${able ? mode : `skipped: ${reason ?? ''}`})`, async () => {
-    const r = await run({ ...quickOptions, wan: 'delay-line', requests: 3 });
-    if (!r.wan) throw new Error(`no WAN: ${r.wanSkipped ?? ''}`);
-    expect(r.wan.kind).toBe('delay-line');
-    expect(toLessonResult(r).checks.some((c) => c.emulated)).toBe(false);
-    const fresh = r.wan.fresh.map((t) => t.phases.connect).sort((a, b) => a - b);
-    expect(fresh[1]!).toBeGreaterThan(rtt * 0.95);
-    expect(r.wan.reused.every((t) => t.phases.connect === 0)).toBe(true);
-    expect(r.wan.freshMs - r.wan.reusedMs).toBeGreaterThan(rtt * 0.8);
-    expect(r.wan.handshakeShare).toBeGreaterThan(0.3);
-    expect(r.wan.handshakeShare).toBeLessThan(0.7);
-  }, 90_000);
+  it.skipIf(!able)(
+    `over the delay line: the handshake is one real RTT, about half of a small transaction (${able ? mode : `skipped: ${reason ?? ''}`})`,
+    async () => {
+      const r = await run({ ...quickOptions, wan: 'delay-line', requests: 3 });
+      if (!r.wan) throw new Error(`no WAN: ${r.wanSkipped ?? ''}`);
+      expect(r.wan.kind).toBe('delay-line');
+      expect(toLessonResult(r).checks.some((c) => c.emulated)).toBe(false);
+      const fresh = r.wan.fresh.map((t) => t.phases.connect).sort((a, b) => a - b);
+      expect(fresh[1]!).toBeGreaterThan(rtt * 0.95);
+      expect(r.wan.reused.every((t) => t.phases.connect === 0)).toBe(true);
+      expect(r.wan.freshMs - r.wan.reusedMs).toBeGreaterThan(rtt * 0.8);
+      expect(r.wan.handshakeShare).toBeGreaterThan(0.3);
+      expect(r.wan.handshakeShare).toBeLessThan(0.7);
+    },
+    90_000,
+  );
 });

@@ -110,7 +110,11 @@ async function overWan(o: Options, wan: Wan): Promise<PathResult> {
   }
 }
 
-export async function run(o: Options = defaultOptions, progress: (what: string) => void = () => undefined, capturePath?: string): Promise<RunResult> {
+export async function run(
+  o: Options = defaultOptions,
+  progress: (what: string) => void = () => undefined,
+  capturePath?: string,
+): Promise<RunResult> {
   progress('new vs reused connections on loopback');
   const lo = await loopback(o);
   // The delay line records every frame it forwards: the handshake the lesson is about, on the wire.
@@ -121,7 +125,11 @@ export async function run(o: Options = defaultOptions, progress: (what: string) 
     if (wan.kind === 'none') return { options: o, loopback: lo, wanSkipped: wan.reason };
     let result: RunResult;
     try {
-      progress(wan.kind === 'delay-line' ? `new vs reused connections over the delay line (${o.delayMs} ms each way)` : 'new vs reused connections through the fault relay (emulated in the application)');
+      progress(
+        wan.kind === 'delay-line'
+          ? `new vs reused connections over the delay line (${o.delayMs} ms each way)`
+          : 'new vs reused connections through the fault relay (emulated in the application)',
+      );
       result = { options: o, loopback: lo, wan: { ...(await overWan(o, wan)), kind: wan.kind, describe: wan.describe } };
     } finally {
       await wan.close();

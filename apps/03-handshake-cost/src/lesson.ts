@@ -29,7 +29,14 @@ function loopbackOnly(r: RunResult, lo: PathResult, why: string): LessonResult {
       `The WAN part did not run: ${why}.`,
     ],
     figures: [],
-    measurements: [{ label: 'loopback: new − reused (the handshake)', value: handshakeLo, unit: 'ms', textbook: 'nearly nothing: loopback RTT ≈ 0.05 ms' }],
+    measurements: [
+      {
+        label: 'loopback: new − reused (the handshake)',
+        value: handshakeLo,
+        unit: 'ms',
+        textbook: 'nearly nothing: loopback RTT ≈ 0.05 ms',
+      },
+    ],
     skipped: why,
   };
 }
@@ -42,7 +49,10 @@ export function wireExcerpts(capture: PcapFile): { fresh: TraceLine[]; reused: T
   const fresh = firstSyn ? byConnection(firstSyn.connection) : [];
   const freshAnswer = fresh.findIndex((l) => l.from === 'server' && l.segment.payloadLength > 0);
   // A reused connection carries a second request: take that request and its answer.
-  const reusedConn = [...new Set(lines.map((l) => l.connection))].map(byConnection).find((c) => c.filter((l) => l.from === 'client' && l.segment.payloadLength > 0).length > 1) ?? [];
+  const reusedConn =
+    [...new Set(lines.map((l) => l.connection))]
+      .map(byConnection)
+      .find((c) => c.filter((l) => l.from === 'client' && l.segment.payloadLength > 0).length > 1) ?? [];
   const second = reusedConn.filter((l) => l.from === 'client' && l.segment.payloadLength > 0)[1];
   const from = second ? reusedConn.indexOf(second) : -1;
   const answer = reusedConn.findIndex((l, i) => i > from && l.from === 'server' && l.segment.payloadLength > 0);
@@ -65,7 +75,13 @@ function wireLines(r: RunResult): { lines: string[]; figures: Figure[] } {
       'a reused connection: the request leaves at once',
       ...print(reused),
     ],
-    figures: fresh.length ? [ladderFigure(`A request on a new connection over the delay line (RTT ${2 * r.options.delayMs} ms)`, fresh, { highlight: (l) => l.kind === 'syn' || l.kind === 'syn-ack' })] : [],
+    figures: fresh.length
+      ? [
+          ladderFigure(`A request on a new connection over the delay line (RTT ${2 * r.options.delayMs} ms)`, fresh, {
+            highlight: (l) => l.kind === 'syn' || l.kind === 'syn-ack',
+          }),
+        ]
+      : [],
   };
 }
 
@@ -83,7 +99,9 @@ export function toLessonResult(r: RunResult): LessonResult {
     `Medians: loopback ${formatMs(lo.freshMs)} new vs ${formatMs(lo.reusedMs)} reused; ${wanName} ${formatMs(wan.freshMs)} new vs ${formatMs(wan.reusedMs)} reused.`,
     `The handshake (SYN, SYN/ACK, then the ACK carrying the request) costs one RTT before the request can leave:`,
     `${percent(wan.handshakeShare)} of a small transaction over the ${rtt} ms WAN, ${formatMs(handshakeLo)} on loopback where an RTT is microseconds.`,
-    relay ? 'Over the relay the handshake is emulated with a connect delay, so it shows up in "waiting", not "TCP connect", and the share holds by construction: it is marked emulated.' : '',
+    relay
+      ? 'Over the relay the handshake is emulated with a connect delay, so it shows up in "waiting", not "TCP connect", and the share holds by construction: it is marked emulated.'
+      : '',
   ].filter((l) => l !== '');
   const wire = wireLines(r);
   lines.push(...wire.lines);
@@ -95,8 +113,18 @@ export function toLessonResult(r: RunResult): LessonResult {
   ];
   const checks = [
     // Book: about half. Loopback: the handshake is small change next to the WAN's (under a quarter of it).
-    check(`${wanName}: handshake share of a small transaction 35–65 %`, wan.handshakeShare > 0.35 && wan.handshakeShare < 0.65, percent(wan.handshakeShare), { emulated: relay }),
-    check(`loopback handshake < ¼ of the ${wanName} one`, handshakeLo < handshakeWan / 4, `${formatMs(handshakeLo)} vs ${formatMs(handshakeWan)}`, { emulated: relay }),
+    check(
+      `${wanName}: handshake share of a small transaction 35–65 %`,
+      wan.handshakeShare > 0.35 && wan.handshakeShare < 0.65,
+      percent(wan.handshakeShare),
+      { emulated: relay },
+    ),
+    check(
+      `loopback handshake < ¼ of the ${wanName} one`,
+      handshakeLo < handshakeWan / 4,
+      `${formatMs(handshakeLo)} vs ${formatMs(handshakeWan)}`,
+      { emulated: relay },
+    ),
   ];
   if (!relay) {
     // Over the delay line the kernel's own connect() must take one RTT: the handshake is real, not a stand-in.
@@ -123,9 +151,19 @@ export function toLessonResult(r: RunResult): LessonResult {
       ...wire.figures,
     ],
     measurements: [
-      { label: `${wanName}: handshake share of a small transaction`, value: wan.handshakeShare * 100, unit: '%', textbook: 'about 50 % (the handshake "may take half the time")' },
+      {
+        label: `${wanName}: handshake share of a small transaction`,
+        value: wan.handshakeShare * 100,
+        unit: '%',
+        textbook: 'about 50 % (the handshake "may take half the time")',
+      },
       { label: `${wanName}: new − reused (the handshake)`, value: handshakeWan, unit: 'ms', textbook: `1 RTT = ${rtt} ms` },
-      { label: 'loopback: new − reused (the handshake)', value: handshakeLo, unit: 'ms', textbook: 'nearly nothing: loopback RTT ≈ 0.05 ms' },
+      {
+        label: 'loopback: new − reused (the handshake)',
+        value: handshakeLo,
+        unit: 'ms',
+        textbook: 'nearly nothing: loopback RTT ≈ 0.05 ms',
+      },
     ],
     emulated: `the WAN is ${wan.describe}`,
   };
@@ -147,6 +185,8 @@ export const lesson = defineLesson({
     wan: WAN_FLAG,
   },
   async run(ctx) {
-    return toLessonResult(await run(withFlags(lessonOptions(ctx.quick), ctx.flags), ctx.progress, capturePath(ctx, { number: 3, slug: 'handshake-cost' })));
+    return toLessonResult(
+      await run(withFlags(lessonOptions(ctx.quick), ctx.flags), ctx.progress, capturePath(ctx, { number: 3, slug: 'handshake-cost' })),
+    );
   },
 });

@@ -55,14 +55,21 @@ export interface RunResult {
   congestion: string;
 }
 
-const isType = <T extends { type: string }>(type: T['type']) => (m: unknown): m is T => (m as { type?: string }).type === type;
+const isType =
+  <T extends { type: string }>(type: T['type']) =>
+  (m: unknown): m is T =>
+    (m as { type?: string }).type === type;
 
 function script(name: string): string {
   return fileURLToPath(new URL(`./${name}${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
 }
 
 /** Cold, warm, and two after-idle transfers on one connection across the delay line (root or rootless). */
-export async function run(o: Options = defaultOptions, progress: (what: string) => void = () => undefined, capturePath?: string): Promise<RunResult> {
+export async function run(
+  o: Options = defaultOptions,
+  progress: (what: string) => void = () => undefined,
+  capturePath?: string,
+): Promise<RunResult> {
   // The line records every frame it forwards: the flights of slow start, on the wire.
   const dir = capturePath ? undefined : await mkdtemp(join(tmpdir(), 'connlab-04-'));
   const pcap = capturePath ?? join(dir!, 'line.pcap');
@@ -117,7 +124,10 @@ async function runOnLine(o: Options, progress: (what: string) => void, capturePa
     await fetch('after idle, slow_start_after_idle=0');
     receiver.send({ cmd: 'close' });
     const stats = await line.stats();
-    const lineDrops = [stats.clientToServer, stats.serverToClient].reduce((n, d) => n + d.kernelDrops + d.writeDrops + d.lost + d.overflow, 0);
+    const lineDrops = [stats.clientToServer, stats.serverToClient].reduce(
+      (n, d) => n + d.kernelDrops + d.writeDrops + d.lost + d.overflow,
+      0,
+    );
     return { options: o, mode: line.mode, lineDrops, transfers, congestion };
   } finally {
     await line.close();

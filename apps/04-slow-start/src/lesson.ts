@@ -4,7 +4,16 @@ import type { LessonResult, LineFigure } from '@connlab/lab';
 import { annotate, formatTrace, tcpSegments } from '@connlab/pcap';
 import type { PcapFile, TraceLine } from '@connlab/pcap';
 import { netnsAvailability } from '@connlab/netns';
-import { DOUBLING_TOLERANCE, defaultOptions, doublingRounds, quickOptions, restartBound, run, segmentsPerRound, startingCwnd } from './experiment.js';
+import {
+  DOUBLING_TOLERANCE,
+  defaultOptions,
+  doublingRounds,
+  quickOptions,
+  restartBound,
+  run,
+  segmentsPerRound,
+  startingCwnd,
+} from './experiment.js';
 import type { RunResult, Transfer } from './experiment.js';
 import { INITIAL_WINDOW, slowStartModel } from './model.js';
 import type { CwndSample } from './sender.js';
@@ -35,7 +44,9 @@ export function firstFlight(capture: PcapFile, rttMs: number): TraceLine[] {
   const data = lines.findIndex((l, i) => i > request && l.from === 'server' && l.segment.payloadLength > 0);
   if (request < 0 || data < 0) return [];
   // The second flight starts with the first server segment more than half an RTT after the first one.
-  const next = lines.findIndex((l, i) => i > data && l.from === 'server' && l.segment.payloadLength > 0 && l.timeMs - lines[data]!.timeMs > rttMs / 2);
+  const next = lines.findIndex(
+    (l, i) => i > data && l.from === 'server' && l.segment.payloadLength > 0 && l.timeMs - lines[data]!.timeMs > rttMs / 2,
+  );
   return [lines[request]!, ...lines.slice(data, next < 0 ? data + 12 : next + 1)];
 }
 
@@ -57,17 +68,26 @@ export function toLessonResult(r: RunResult): LessonResult {
     `TCP_INFO read on the sender every millisecond. All four transfers use one connection.`,
     '',
     `cold connection, data segments per round trip on the wire (each round from its first segment, RTT ${formatMs(roundMs)}): ${perRtt.join(' → ')}`,
-    `slow start: ${doubling} rounds double within ±${DOUBLING_TOLERANCE * 100} % (${perRtt.slice(0, doubling).join(' → ')}), ${Math.max(0, doubling - 1)} doublings;`
-      + (doubling < perRtt.length ? ` then ${perRtt[doubling]!} where the model says ${INITIAL_WINDOW * 2 ** doubling}: the line is full (or the data ran out), slow start is over.` : ' it lasted the whole transfer.'),
-    ...(r.lineDrops > 0 ? [`the delay line itself dropped ${r.lineDrops} frames (the machine kept its pump from reading in time): a drop ends slow start early.`] : []),
+    `slow start: ${doubling} rounds double within ±${DOUBLING_TOLERANCE * 100} % (${perRtt.slice(0, doubling).join(' → ')}), ${Math.max(0, doubling - 1)} doublings;` +
+      (doubling < perRtt.length
+        ? ` then ${perRtt[doubling]!} where the model says ${INITIAL_WINDOW * 2 ** doubling}: the line is full (or the data ran out), slow start is over.`
+        : ' it lasted the whole transfer.'),
+    ...(r.lineDrops > 0
+      ? [
+          `the delay line itself dropped ${r.lineDrops} frames (the machine kept its pump from reading in time): a drop ends slow start early.`,
+        ]
+      : []),
     `cold ${formatMs(cold.ms)} vs warm ${formatMs(warm.ms)}: the warm connection starts with the ${warm.cwndBefore}-segment window the cold one opened.`,
     `After ${r.options.idleMs} ms idle (RTO ${formatMs(idleOn.rtoMs)}, so ${Math.floor(r.options.idleMs / idleOn.rtoMs)} halvings): with tcp_slow_start_after_idle=1 the window was ${idleOn.cwndBefore} before sending and ${startingCwnd(idleOn)} once sending resumed (${formatMs(idleOn.ms)});`,
     `with tcp_slow_start_after_idle=0 it stayed at ${startingCwnd(idleOff)} (${formatMs(idleOff.ms)}).`,
   ];
   const flight = r.capture ? firstFlight(r.capture, rtt) : [];
   if (flight.length) {
-    lines.push('', `The cold transfer's first flight on the wire (every frame the delay line forwarded, as the client's end saw it): ${flight.filter((l) => l.from === 'server' && l.segment.payloadLength > 0).length - 1} segments, then nothing until their ACKs have gone one round trip:`,
-      ...formatTrace(flight, { names: 'roles' }).map((l) => `  ${l}`));
+    lines.push(
+      '',
+      `The cold transfer's first flight on the wire (every frame the delay line forwarded, as the client's end saw it): ${flight.filter((l) => l.from === 'server' && l.segment.payloadLength > 0).length - 1} segments, then nothing until their ACKs have gone one round trip:`,
+      ...formatTrace(flight, { names: 'roles' }).map((l) => `  ${l}`),
+    );
   }
   const line: LineFigure = {
     kind: 'line',
@@ -78,12 +98,28 @@ export function toLessonResult(r: RunResult): LessonResult {
   };
   return {
     checks: [
-      check(`cold: initial window ≤ ${INITIAL_WINDOW + 2} segments`, startingCwnd(cold) <= INITIAL_WINDOW + 2, `${startingCwnd(cold)} segments`),
-      check(`cold: ≥ 4 consecutive doublings per round trip (each round within ±${DOUBLING_TOLERANCE * 100} % of 10 · 2^k)`, doubling >= 5, perRtt.slice(0, Math.max(doubling + 1, 5)).join(' → ')),
+      check(
+        `cold: initial window ≤ ${INITIAL_WINDOW + 2} segments`,
+        startingCwnd(cold) <= INITIAL_WINDOW + 2,
+        `${startingCwnd(cold)} segments`,
+      ),
+      check(
+        `cold: ≥ 4 consecutive doublings per round trip (each round within ±${DOUBLING_TOLERANCE * 100} % of 10 · 2^k)`,
+        doubling >= 5,
+        perRtt.slice(0, Math.max(doubling + 1, 5)).join(' → '),
+      ),
       check('cold: window grows ≥ 8×', growth >= 8, `${growth.toFixed(1)}×`),
       check('warm transfer < 0.6 × cold', warm.ms < 0.6 * cold.ms, `${formatMs(warm.ms)} vs ${formatMs(cold.ms)}`),
-      check(`after idle, slow_start_after_idle=1: window cut to ≤ 2 × ${restart} (halved per RTO idle, not below ${INITIAL_WINDOW})`, startingCwnd(idleOn) <= 2 * restart, `${startingCwnd(idleOn)} of ${idleOn.cwndBefore} segments`),
-      check('after idle, slow_start_after_idle=0: window kept (≥ half)', startingCwnd(idleOff) >= idleOff.cwndBefore / 2, `${startingCwnd(idleOff)} of ${idleOff.cwndBefore} segments`),
+      check(
+        `after idle, slow_start_after_idle=1: window cut to ≤ 2 × ${restart} (halved per RTO idle, not below ${INITIAL_WINDOW})`,
+        startingCwnd(idleOn) <= 2 * restart,
+        `${startingCwnd(idleOn)} of ${idleOn.cwndBefore} segments`,
+      ),
+      check(
+        'after idle, slow_start_after_idle=0: window kept (≥ half)',
+        startingCwnd(idleOff) >= idleOff.cwndBefore / 2,
+        `${startingCwnd(idleOff)} of ${idleOff.cwndBefore} segments`,
+      ),
     ],
     lines,
     figures: [
@@ -98,16 +134,36 @@ export function toLessonResult(r: RunResult): LessonResult {
         kind: 'table',
         title: 'Cold connection: data segments per round trip on the wire, measured vs the doubling model',
         columns: ['round trip', 'measured segments', 'model', 'phase'],
-        rows: perRtt.map((c, i) => [i + 1, c, model.rounds[i]?.cwnd ?? '—', i < doubling ? 'slow start: doubled' : 'path full / data ran out']),
+        rows: perRtt.map((c, i) => [
+          i + 1,
+          c,
+          model.rounds[i]?.cwnd ?? '—',
+          i < doubling ? 'slow start: doubled' : 'path full / data ran out',
+        ]),
       },
     ],
     measurements: [
       { label: 'cold: initial window', value: startingCwnd(cold), unit: 'segments', textbook: '10 (RFC 6928; the book: "one packet")' },
-      { label: 'cold: segments in round trip 4', value: perRtt[3] ?? Number.NaN, unit: 'segments', textbook: 'doubles per RTT: 10 → 20 → 40 → 80' },
+      {
+        label: 'cold: segments in round trip 4',
+        value: perRtt[3] ?? Number.NaN,
+        unit: 'segments',
+        textbook: 'doubles per RTT: 10 → 20 → 40 → 80',
+      },
       { label: 'cold: consecutive doublings', value: Math.max(0, doubling - 1), unit: '', textbook: 'every round trip in slow start' },
-      { label: `cold ${r.options.bytes / 2 ** 20} MiB transfer`, value: cold.ms, unit: 'ms', textbook: `model: ${model.roundTrips} round trips + the request = ${model.ms} ms` },
+      {
+        label: `cold ${r.options.bytes / 2 ** 20} MiB transfer`,
+        value: cold.ms,
+        unit: 'ms',
+        textbook: `model: ${model.roundTrips} round trips + the request = ${model.ms} ms`,
+      },
       { label: `warm ${r.options.bytes / 2 ** 20} MiB transfer`, value: warm.ms, unit: 'ms', textbook: '"tuned" connections are faster' },
-      { label: 'after idle > RTO, slow_start_after_idle=1: window', value: startingCwnd(idleOn), unit: 'segments', textbook: 'back toward the initial window' },
+      {
+        label: 'after idle > RTO, slow_start_after_idle=1: window',
+        value: startingCwnd(idleOn),
+        unit: 'segments',
+        textbook: 'back toward the initial window',
+      },
       { label: 'after idle > RTO, slow_start_after_idle=0: window', value: startingCwnd(idleOff), unit: 'segments', textbook: 'kept' },
     ],
     emulated: `the WAN is the netlab delay line (${r.mode}): a pump in a wire namespace holds each frame ${r.options.delayMs} ms each way; TCP itself is the real kernel's`,
@@ -126,13 +182,15 @@ export function modelLessonResult(bytes: number, rttMs: number, why: string): Le
       `MODEL (nothing measured): ${bytes / 2 ** 20} MiB over a ${rttMs} ms RTT, window per round trip: ${cold.rounds.map((r) => r.cwnd).join(' → ')}.`,
       `Cold ${formatMs(cold.ms)} (${cold.roundTrips} round trips + the request); warm, starting at ${cold.finalCwnd} segments: ${formatMs(warm.ms)}.`,
     ],
-    figures: [{
-      kind: 'line',
-      title: 'MODEL: congestion window per round trip (not measured)',
-      xLabel: 'ms',
-      yLabel: 'cwnd (segments)',
-      series: [{ name: 'model, cold connection', points: cold.rounds.map((r) => [r.t, r.cwnd]) }],
-    }],
+    figures: [
+      {
+        kind: 'line',
+        title: 'MODEL: congestion window per round trip (not measured)',
+        xLabel: 'ms',
+        yLabel: 'cwnd (segments)',
+        series: [{ name: 'model, cold connection', points: cold.rounds.map((r) => [r.t, r.cwnd]) }],
+      },
+    ],
     measurements: [],
   };
 }
@@ -141,7 +199,8 @@ export const lesson = defineLesson({
   number: 4,
   slug: 'slow-start',
   title: 'Slow start: a new connection opens its window one round trip at a time',
-  effect: 'segments per round trip doubling in slow start (10 → 20 → 40 → 80 → 160); cold vs warm transfer time; the window cut after idle unless tcp_slow_start_after_idle=0',
+  effect:
+    'segments per round trip doubling in slow start (10 → 20 → 40 → 80 → 160); cold vs warm transfer time; the window cut after idle unless tcp_slow_start_after_idle=0',
   needsRoot: 'all',
   flags: {
     delayMs: { type: 'int', min: 1, max: 500, help: 'one-way delay of the delay line, ms (default 20: an RTT of 40 ms)' },

@@ -42,7 +42,14 @@ function transfer(socket: Socket, bytes: number, congestion: string): void {
   const sample = (): boolean => {
     const info = getTcpInfo(socket);
     const acked = (info.bytesAcked ?? 0) - ackedAtStart;
-    samples.push({ t: performance.now() - t0, cwnd: info.sndCwnd, ssthresh: info.sndSsthresh, acked, rttMs: info.rttUs / 1000, sent: (info.dataSegsOut ?? 0) - sentAtStart });
+    samples.push({
+      t: performance.now() - t0,
+      cwnd: info.sndCwnd,
+      ssthresh: info.sndSsthresh,
+      acked,
+      rttMs: info.rttUs / 1000,
+      sent: (info.dataSegsOut ?? 0) - sentAtStart,
+    });
     return acked >= bytes;
   };
   // The first window leaves inside write(): time starts there, not before the
@@ -58,7 +65,15 @@ function transfer(socket: Socket, bytes: number, congestion: string): void {
   const timer = setInterval(() => {
     if (socket.destroyed || sample()) {
       clearInterval(timer);
-      const report: TransferReport = { type: 'transfer', bytes, cwndBefore: before.sndCwnd, rtoMs: before.rtoUs / 1000, rttMs: before.rttUs / 1000, samples, congestion };
+      const report: TransferReport = {
+        type: 'transfer',
+        bytes,
+        cwndBefore: before.sndCwnd,
+        rtoMs: before.rtoUs / 1000,
+        rttMs: before.rttUs / 1000,
+        samples,
+        congestion,
+      };
       sendToParent(report);
     }
   }, SAMPLE_MS);

@@ -56,7 +56,9 @@ describe.skipIf(!able)(`slow start over the delay line (${able ? mode : `skipped
     // pump has no real-time priority; on a machine loaded far past its cores a stall of the pump
     // can split the fifth round, so there three doublings (the lesson's own check still asks four).
     const rounds = segmentsPerRound(cold!.wire, 2 * quickOptions.delayMs);
-    expect(doublingRounds(rounds, 10), `${rounds.join(' → ')}; frames the line itself dropped: ${r.lineDrops}`).toBeGreaterThanOrEqual(mode === 'rootless' ? 4 : 5);
+    expect(doublingRounds(rounds, 10), `${rounds.join(' → ')}; frames the line itself dropped: ${r.lineDrops}`).toBeGreaterThanOrEqual(
+      mode === 'rootless' ? 4 : 5,
+    );
     // No loss on the line: the window only grows, to hundreds of segments.
     const windows = cold!.samples.map((x) => x.cwnd);
     expect(windows.every((w, i) => i === 0 || w >= windows[i - 1]!)).toBe(true);

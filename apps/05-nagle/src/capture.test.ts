@@ -24,7 +24,9 @@ describe.skipIf(noNetns !== undefined)('lesson 05 on the wire', () => {
     expect(held!.value).toBeGreaterThanOrEqual(30);
     expect(result.figures.map((f) => f.kind)).toContain('ladder');
     const printed = result.lines.filter((l) => l.includes('Flags ['));
-    expect(printed.some((l) => /server > client {2}Flags \[\.\], ack \d+, win \d+, length 0 +ACK held \d+(\.\d)? ms: delayed ACK$/.test(l))).toBe(true);
+    expect(
+      printed.some((l) => /server > client {2}Flags \[\.\], ack \d+, win \d+, length 0 +ACK held \d+(\.\d)? ms: delayed ACK$/.test(l)),
+    ).toBe(true);
 
     if (!tcpdump.ok) return;
     const theirs = readWithTcpdump(tcpdump.path, join(dir, '05-nagle.pcap'));
@@ -35,7 +37,9 @@ describe.skipIf(noNetns !== undefined)('lesson 05 on the wire', () => {
     // so an ACK near the 30 ms line (a loaded CPU) may fall on different sides: allow one in five.
     const count = Number(/the server held (\d+) ACKs/.exec(result.lines.join('\n'))?.[1]);
     const serverPort = theirs[0]!.dst.split('.').pop();
-    const slowAcks = theirs.filter((t, i) => i > 0 && t.src.endsWith(`.${serverPort}`) && t.flags === '.' && t.length === 0 && t.time - theirs[i - 1]!.time >= 0.03);
+    const slowAcks = theirs.filter(
+      (t, i) => i > 0 && t.src.endsWith(`.${serverPort}`) && t.flags === '.' && t.length === 0 && t.time - theirs[i - 1]!.time >= 0.03,
+    );
     expect(count).toBeGreaterThan(0);
     expect(Math.abs(slowAcks.length - count)).toBeLessThanOrEqual(Math.max(1, Math.round(count / 5)));
   });

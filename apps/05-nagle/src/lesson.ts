@@ -1,7 +1,16 @@
 // Lesson 05: Nagle's algorithm + delayed ACK stall write-write-read; TCP_NODELAY or one write fixes it.
 import { bucketize, capturePath, check, defineLesson, formatMs, median, table, withFlags } from '@connlab/lab';
 import type { Check, Figure, HistogramFigure, LessonResult } from '@connlab/lab';
-import { connectionOf, describeEvidence, formatTrace, ladderFigure, runCaptured, skippedCapture, trustedChecks, wireEvidence } from '@connlab/pcap';
+import {
+  connectionOf,
+  describeEvidence,
+  formatTrace,
+  ladderFigure,
+  runCaptured,
+  skippedCapture,
+  trustedChecks,
+  wireEvidence,
+} from '@connlab/pcap';
 import type { TraceLine, WireEvidence } from '@connlab/pcap';
 import { STALL_MS, modeLabels } from './experiment.js';
 import type { ModeResult, RunOptions, RunResult } from './experiment.js';
@@ -19,7 +28,8 @@ export function nagleChecks(result: RunResult): Check[] {
   return [
     check(`Nagle on: median request > ${STALL_MS} ms (waits for the delayed ACK)`, nagle > STALL_MS, formatMs(nagle)),
     ...(['nodelay', 'one-write'] as const).map((mode) =>
-      check(`${modeLabels[mode]}: median request < 10 ms`, median(mode) < 10, formatMs(median(mode)))),
+      check(`${modeLabels[mode]}: median request < 10 ms`, median(mode) < 10, formatMs(median(mode))),
+    ),
   ];
 }
 
@@ -68,10 +78,16 @@ export function wireFindings(result: RunResult, evidence: WireEvidence | undefin
 /** The packet checks: ACKs held most of Linux's 40 ms minimum or more, and bodies held for them only with Nagle on. */
 export function wireChecks(w: WireFindings): Check[] {
   return [
-    check('on the wire, Nagle on: the server holds its ACK, median ≥ 30 ms and ≤ 250 ms (Linux minimum 40 ms)',
-      w.heldMs.length > 0 && w.medianHeldMs >= 30 && w.medianHeldMs <= 250, `${formatMs(w.medianHeldMs)}, ${w.heldMs.length} held ACKs`),
-    check('on the wire: bodies wait for that ACK with Nagle on, never with TCP_NODELAY',
-      w.released.nagle > 0 && w.released.nodelay === 0, `Nagle on ${w.released.nagle}, TCP_NODELAY ${w.released.nodelay}`),
+    check(
+      'on the wire, Nagle on: the server holds its ACK, median ≥ 30 ms and ≤ 250 ms (Linux minimum 40 ms)',
+      w.heldMs.length > 0 && w.medianHeldMs >= 30 && w.medianHeldMs <= 250,
+      `${formatMs(w.medianHeldMs)}, ${w.heldMs.length} held ACKs`,
+    ),
+    check(
+      'on the wire: bodies wait for that ACK with Nagle on, never with TCP_NODELAY',
+      w.released.nagle > 0 && w.released.nodelay === 0,
+      `Nagle on ${w.released.nagle}, TCP_NODELAY ${w.released.nodelay}`,
+    ),
   ];
 }
 
@@ -84,7 +100,8 @@ function wireLines(w: WireFindings | undefined, evidence: WireEvidence | undefin
       ? `On the wire the server held ${w.heldMs.length} ACKs with Nagle on, median ${formatMs(w.medianHeldMs)} each (Linux's minimum is 40 ms); ${w.released.nagle} bodies left the moment such an ACK came, ${w.released.nodelay} with TCP_NODELAY.`
       : 'No held ACK was seen on the wire with Nagle on.',
   );
-  if (w.excerpt.length) lines.push('One stalled request, as tcpdump would print it:', ...formatTrace(w.excerpt, { names: 'roles' }).map((l) => `  ${l}`));
+  if (w.excerpt.length)
+    lines.push('One stalled request, as tcpdump would print it:', ...formatTrace(w.excerpt, { names: 'roles' }).map((l) => `  ${l}`));
   return lines;
 }
 
@@ -93,7 +110,12 @@ export function toLessonResult(result: RunResult, evidence?: WireEvidence): Less
   const wire = wireFindings(result, evidence);
   const nagle = byMode(result, 'nagle');
   const rows = result.modes.map((m) => [
-    modeLabels[m.mode], m.noDelay ? 'on' : 'off', formatMs(m.latenciesMs[0] ?? Number.NaN), formatMs(m.medianMs), formatMs(m.p90Ms), `${m.stalled}/${m.latenciesMs.length}`,
+    modeLabels[m.mode],
+    m.noDelay ? 'on' : 'off',
+    formatMs(m.latenciesMs[0] ?? Number.NaN),
+    formatMs(m.medianMs),
+    formatMs(m.p90Ms),
+    `${m.stalled}/${m.latenciesMs.length}`,
   ]);
   const lines = [
     `Each request is a ~60-byte header write, then a ${result.options.bodyBytes}-byte body write; the server answers once it has both.`,
@@ -113,23 +135,38 @@ export function toLessonResult(result: RunResult, evidence?: WireEvidence): Less
   lines.push(...wireLines(wire, evidence));
   const onWire = trustedChecks(evidence, wire ? wireChecks(wire) : []);
   const figures: Figure[] = [histogram(result)];
-  if (wire?.excerpt.length) figures.push(ladderFigure('One stalled request on the wire, Nagle on', wire.excerpt, { highlight: (l) => l.kind === 'delayed-ack' || l.kind === 'nagle-release' }));
+  if (wire?.excerpt.length)
+    figures.push(
+      ladderFigure('One stalled request on the wire, Nagle on', wire.excerpt, {
+        highlight: (l) => l.kind === 'delayed-ack' || l.kind === 'nagle-release',
+      }),
+    );
   return {
     checks: [...nagleChecks(result), ...onWire.checks],
     ...(evidence?.captured === false ? { skipped: skippedCapture(evidence) } : onWire.skipped ? { skipped: onWire.skipped } : {}),
     lines,
     figures,
-    measurements: [...result.modes.map((m) => ({
-      label: `median per request, ${modeLabels[m.mode]}`,
-      value: m.medianMs,
-      unit: 'ms',
-      textbook: m.mode === 'nagle' ? '100–200 ms delayed ACK (book); 40 ms minimum on Linux' : 'no stall (the notes: set TCP_NODELAY, but write big chunks)',
-    })), ...(wire ? [{
-      label: `ACK held by the server on the wire, Nagle on (median of ${wire.heldMs.length})`,
-      value: wire.medianHeldMs,
-      unit: 'ms',
-      textbook: '100–200 ms (book); at least 40 ms on Linux (TCP_DELACK_MIN)',
-    }] : [])],
+    measurements: [
+      ...result.modes.map((m) => ({
+        label: `median per request, ${modeLabels[m.mode]}`,
+        value: m.medianMs,
+        unit: 'ms',
+        textbook:
+          m.mode === 'nagle'
+            ? '100–200 ms delayed ACK (book); 40 ms minimum on Linux'
+            : 'no stall (the notes: set TCP_NODELAY, but write big chunks)',
+      })),
+      ...(wire
+        ? [
+            {
+              label: `ACK held by the server on the wire, Nagle on (median of ${wire.heldMs.length})`,
+              value: wire.medianHeldMs,
+              unit: 'ms',
+              textbook: '100–200 ms (book); at least 40 ms on Linux (TCP_DELACK_MIN)',
+            },
+          ]
+        : []),
+    ],
   };
 }
 
@@ -152,7 +189,12 @@ export const lesson = defineLesson({
     ctx.progress('timing write-write-read requests: Nagle on, TCP_NODELAY, one corked write');
     // Inside a lab namespace when there is one, so its loopback carries only this run's packets.
     const pcapPath = capturePath(ctx, { number: 5, slug: 'nagle' });
-    const captured = await runCaptured<RunResult>(new URL('./experiment.ts', import.meta.url), 'run', withFlags(lessonOptions(ctx.quick), ctx.flags), pcapPath ? { pcapPath } : {});
+    const captured = await runCaptured<RunResult>(
+      new URL('./experiment.ts', import.meta.url),
+      'run',
+      withFlags(lessonOptions(ctx.quick), ctx.flags),
+      pcapPath ? { pcapPath } : {},
+    );
     return toLessonResult(captured.result, wireEvidence(captured));
   },
 });

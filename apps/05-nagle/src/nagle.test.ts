@@ -18,7 +18,16 @@ describe('lesson 05: Nagle + delayed ACK', () => {
   });
 
   it('reports the effect as not reproduced when there is no stall', () => {
-    const flat = (mode: 'nagle' | 'nodelay' | 'one-write') => ({ mode, clientPort: 0, noDelay: mode === 'nodelay', latenciesMs: [0.1, 0.1], medianMs: 0.1, p90Ms: 0.1, stalled: 0, fastBeforeFirstStall: 2 });
+    const flat = (mode: 'nagle' | 'nodelay' | 'one-write') => ({
+      mode,
+      clientPort: 0,
+      noDelay: mode === 'nodelay',
+      latenciesMs: [0.1, 0.1],
+      medianMs: 0.1,
+      p90Ms: 0.1,
+      stalled: 0,
+      fastBeforeFirstStall: 2,
+    });
     const result = toLessonResult({ options: { requests: 2, bodyBytes: 100 }, modes: [flat('nagle'), flat('nodelay'), flat('one-write')] });
     expect(verdictOf(result)).toBe('not-reproduced');
     expect(result.checks.filter((c) => !c.passed).map((c) => c.label)).toEqual([expect.stringMatching(/^Nagle on/)]);

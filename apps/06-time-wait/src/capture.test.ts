@@ -7,7 +7,7 @@ import { closeOnTheWire } from './lesson.js';
 const noNetns = netnsUnavailableReason();
 
 describe.skipIf(noNetns !== undefined)('lesson 06 on the wire', () => {
-  it('shows the client\'s FIN first when the client closes, the server\'s when the server does', async () => {
+  it("shows the client's FIN first when the client closes, the server's when the server does", async () => {
     const part = await runNamespace(3);
     expect(part.capture?.dropped).toBe(0);
     const clientFirst = closeOnTheWire(part, 0);

@@ -52,7 +52,6 @@ export interface CyclesResult {
   timeWaitLengthMs: number;
 }
 
-
 function connect(port: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
@@ -112,7 +111,11 @@ export async function runCycles(options: CyclesOptions): Promise<CyclesResult> {
   });
   const port = (server.address() as AddressInfo).port;
   const ports = new Set<number>();
-  const result: Omit<CyclesResult, 'timeWait' | 'timeWaitRemainingMs' | 'timeWaitLengthMs' | 'elapsedMs' | 'portsUsed'> = { mode: options.mode, attempted: 0, succeeded: 0 };
+  const result: Omit<CyclesResult, 'timeWait' | 'timeWaitRemainingMs' | 'timeWaitLengthMs' | 'elapsedMs' | 'portsUsed'> = {
+    mode: options.mode,
+    attempted: 0,
+    succeeded: 0,
+  };
   let lastClosedAt = performance.now();
   const start = performance.now();
   let shared: net.Socket | undefined;
@@ -161,7 +164,14 @@ export async function runCycles(options: CyclesOptions): Promise<CyclesResult> {
     const remaining = table.filter((e) => timeWaitHolder(e, port, ports) !== undefined).map((e) => e.timerRemainingMs);
     const timeWaitRemainingMs = Math.max(0, ...remaining);
     const timeWaitLengthMs = remaining.length ? timeWaitRemainingMs + (readAt - lastClosedAt) : Number.NaN;
-    return { ...result, portsUsed: ports.size, elapsedMs, timeWait: await countTimeWait(port, table, ports), timeWaitRemainingMs, timeWaitLengthMs };
+    return {
+      ...result,
+      portsUsed: ports.size,
+      elapsedMs,
+      timeWait: await countTimeWait(port, table, ports),
+      timeWaitRemainingMs,
+      timeWaitLengthMs,
+    };
   } finally {
     shared?.destroy();
     for (const s of serverSockets) s.destroy();

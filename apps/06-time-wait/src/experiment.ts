@@ -89,7 +89,11 @@ function steps(cycles: number, pacedGapMs: number): StepSpec[] {
   const list: StepSpec[] = [
     { label: 'client closes, tcp_tw_reuse=0', twReuse: 0, options: { mode: 'client-close', cycles } },
     { label: 'client closes, tcp_tw_reuse=1, back to back', twReuse: 1, options: { mode: 'client-close', cycles } },
-    { label: `client closes, tcp_tw_reuse=1, one cycle per ${pacedGapMs} ms`, twReuse: 1, options: { mode: 'client-close', cycles, gapMs: pacedGapMs } },
+    {
+      label: `client closes, tcp_tw_reuse=1, one cycle per ${pacedGapMs} ms`,
+      twReuse: 1,
+      options: { mode: 'client-close', cycles, gapMs: pacedGapMs },
+    },
     { label: 'server closes first, tcp_tw_reuse=0', twReuse: 0, options: { mode: 'server-close', cycles } },
     { label: 'client resets (RST), tcp_tw_reuse=0', twReuse: 0, options: { mode: 'reset', cycles } },
     { label: 'keep-alive: one connection, tcp_tw_reuse=0', twReuse: 0, options: { mode: 'keep-alive', cycles } },
@@ -110,31 +114,38 @@ const isResult = (m: unknown): m is { type: 'result'; result: CyclesResult } => 
  * ns.steps[0]?.result.failedAt; // 11
  * ```
  */
-export async function runNamespace(cycles: number, range: { low: number; high: number } = TINY_RANGE, pacedGapMs = 150): Promise<NamespacePart> {
-  return withNamespaces({
-    namespaces: ['tiny'],
-    sysctls: { tiny: { 'net.ipv4.ip_local_port_range': `${range.low} ${range.high}` } },
-  }, async (lab) => {
-    const ns = lab.ns('tiny');
-    const child = ns.spawnNode(new URL('./ns-child.ts', import.meta.url));
-    const capture = await captureIn(ns, 'lo');
-    const part: NamespacePart = {
-      portRange: await ns.sysctl('net.ipv4.ip_local_port_range'),
-      timestamps: Number(await ns.sysctl('net.ipv4.tcp_timestamps')),
-      twReuseDelayMs: await ns.sysctl('net.ipv4.tcp_tw_reuse_delay').then(Number, () => undefined),
-      steps: [],
-    };
-    for (const step of steps(cycles, pacedGapMs)) {
-      await ns.setSysctl('net.ipv4.tcp_tw_reuse', step.twReuse);
-      const twReuse = Number(await ns.sysctl('net.ipv4.tcp_tw_reuse'));
-      child.send({ type: 'run', options: step.options });
-      const { result } = await child.nextMessage(isResult, 60_000);
-      part.steps.push({ label: step.label, twReuse, options: step.options, result });
-    }
-    child.send({ type: 'stop' });
-    part.capture = await capture.stop();
-    return part;
-  });
+export async function runNamespace(
+  cycles: number,
+  range: { low: number; high: number } = TINY_RANGE,
+  pacedGapMs = 150,
+): Promise<NamespacePart> {
+  return withNamespaces(
+    {
+      namespaces: ['tiny'],
+      sysctls: { tiny: { 'net.ipv4.ip_local_port_range': `${range.low} ${range.high}` } },
+    },
+    async (lab) => {
+      const ns = lab.ns('tiny');
+      const child = ns.spawnNode(new URL('./ns-child.ts', import.meta.url));
+      const capture = await captureIn(ns, 'lo');
+      const part: NamespacePart = {
+        portRange: await ns.sysctl('net.ipv4.ip_local_port_range'),
+        timestamps: Number(await ns.sysctl('net.ipv4.tcp_timestamps')),
+        twReuseDelayMs: await ns.sysctl('net.ipv4.tcp_tw_reuse_delay').then(Number, () => undefined),
+        steps: [],
+      };
+      for (const step of steps(cycles, pacedGapMs)) {
+        await ns.setSysctl('net.ipv4.tcp_tw_reuse', step.twReuse);
+        const twReuse = Number(await ns.sysctl('net.ipv4.tcp_tw_reuse'));
+        child.send({ type: 'run', options: step.options });
+        const { result } = await child.nextMessage(isResult, 60_000);
+        part.steps.push({ label: step.label, twReuse, options: step.options, result });
+      }
+      child.send({ type: 'stop' });
+      part.capture = await capture.stop();
+      return part;
+    },
+  );
 }
 
 /** The whole lesson. */

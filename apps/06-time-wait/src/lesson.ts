@@ -28,10 +28,16 @@ export function hostChecks(result: RunResult): Check[] {
   const reset = hostRun(result, 'reset');
   const keepAlive = hostRun(result, 'keep-alive');
   return [
-    check('client closes first: ≥ 90 % of connections leave TIME_WAIT on the client, none on the server',
-      client !== undefined && client.timeWait.client >= 0.9 * client.succeeded && client.timeWait.server === 0, tw('client-close')),
-    check('server closes first: ≥ 90 % leave TIME_WAIT on the server, none on the client',
-      server !== undefined && server.timeWait.server >= 0.9 * server.succeeded && server.timeWait.client === 0, tw('server-close')),
+    check(
+      'client closes first: ≥ 90 % of connections leave TIME_WAIT on the client, none on the server',
+      client !== undefined && client.timeWait.client >= 0.9 * client.succeeded && client.timeWait.server === 0,
+      tw('client-close'),
+    ),
+    check(
+      'server closes first: ≥ 90 % leave TIME_WAIT on the server, none on the client',
+      server !== undefined && server.timeWait.server >= 0.9 * server.succeeded && server.timeWait.client === 0,
+      tw('server-close'),
+    ),
     check('RST close: no TIME_WAIT', reset !== undefined && reset.timeWait.total === 0, tw('reset')),
     check('keep-alive: at most one TIME_WAIT', keepAlive !== undefined && keepAlive.timeWait.total <= 1, tw('keep-alive')),
   ];
@@ -41,8 +47,13 @@ export function hostChecks(result: RunResult): Check[] {
 export function exhaustionChecks(part: NamespacePart | undefined): Check[] {
   const first = part?.steps[0]?.result;
   if (!first) return [];
-  return [check('10 ports, tcp_tw_reuse=0: connect 11 fails with EADDRNOTAVAIL', first.failedAt === 11 && first.error === 'EADDRNOTAVAIL',
-    first.failedAt === undefined ? `all ${first.succeeded} connected` : `connect ${first.failedAt}: ${first.error ?? '?'}`)];
+  return [
+    check(
+      '10 ports, tcp_tw_reuse=0: connect 11 fails with EADDRNOTAVAIL',
+      first.failedAt === 11 && first.error === 'EADDRNOTAVAIL',
+      first.failedAt === undefined ? `all ${first.succeeded} connected` : `connect ${first.failedAt}: ${first.error ?? '?'}`,
+    ),
+  ];
 }
 
 function rate(r: CyclesResult): string {
@@ -66,15 +77,21 @@ function namespaceLines(part: NamespacePart): string[] {
     '',
   ];
   if (exhaust) {
-    lines.push(exhaust.result.failedAt === undefined
-      ? 'tcp_tw_reuse=0: every connect succeeded; the exhaustion did not happen.'
-      : `tcp_tw_reuse=0: ${exhaust.result.succeeded} connections used all 10 ports, each now in TIME_WAIT for 60 s (TCP_TIMEWAIT_LEN); connect #${exhaust.result.failedAt} failed with ${exhaust.result.error ?? '?'} ("cannot assign requested address").`);
+    lines.push(
+      exhaust.result.failedAt === undefined
+        ? 'tcp_tw_reuse=0: every connect succeeded; the exhaustion did not happen.'
+        : `tcp_tw_reuse=0: ${exhaust.result.succeeded} connections used all 10 ports, each now in TIME_WAIT for 60 s (TCP_TIMEWAIT_LEN); connect #${exhaust.result.failedAt} failed with ${exhaust.result.error ?? '?'} ("cannot assign requested address").`,
+    );
   }
   if (burst && paced) {
-    lines.push(`tcp_tw_reuse=1 lets connect() take over a TIME_WAIT port, but only one older than tcp_tw_reuse_delay (and only with timestamps): back to back it still failed at cycle ${burst.result.failedAt ?? '—'}; spaced ${paced.options.gapMs ?? 0} ms apart, ${paced.result.succeeded} of ${paced.result.attempted} ran on ${paced.result.portsUsed} ports.`);
+    lines.push(
+      `tcp_tw_reuse=1 lets connect() take over a TIME_WAIT port, but only one older than tcp_tw_reuse_delay (and only with timestamps): back to back it still failed at cycle ${burst.result.failedAt ?? '—'}; spaced ${paced.options.gapMs ?? 0} ms apart, ${paced.result.succeeded} of ${paced.result.attempted} ran on ${paced.result.portsUsed} ports.`,
+    );
   }
   if (serverClose) {
-    lines.push(`Server closes first: the TIME_WAIT is the server's (${serverClose.result.timeWait.server}), the client's ports come free at once; a new SYN from a reused port even replaces the server's TIME_WAIT socket for that pair.`);
+    lines.push(
+      `Server closes first: the TIME_WAIT is the server's (${serverClose.result.timeWait.server}), the client's ports come free at once; a new SYN from a reused port even replaces the server's TIME_WAIT socket for that pair.`,
+    );
   }
   return lines;
 }
@@ -111,12 +128,18 @@ function wireLines(part: NamespacePart): { lines: string[]; figures: Figure[] } 
     lines: [
       '',
       `On the wire (the namespace's loopback, ${part.capture?.packets.length ?? 0} packets${part.capture?.dropped ? `, ${part.capture.dropped} LOST by the capture` : ''}), the close of each step's first connection:`,
-      'client closes first: the client\'s FIN leads, so the client\'s socket goes to TIME_WAIT',
+      "client closes first: the client's FIN leads, so the client's socket goes to TIME_WAIT",
       ...print(clientFirst),
-      'server closes first: the server\'s FIN leads, so the server\'s socket goes to TIME_WAIT',
+      "server closes first: the server's FIN leads, so the server's socket goes to TIME_WAIT",
       ...print(serverFirst),
     ],
-    figures: clientFirst.length ? [ladderFigure('Client closes first: its FIN leads, its socket waits in TIME_WAIT', clientFirst, { highlight: (l) => l.kind === 'fin' && l.from === 'client' })] : [],
+    figures: clientFirst.length
+      ? [
+          ladderFigure('Client closes first: its FIN leads, its socket waits in TIME_WAIT', clientFirst, {
+            highlight: (l) => l.kind === 'fin' && l.from === 'client',
+          }),
+        ]
+      : [],
   };
 }
 
@@ -131,8 +154,10 @@ export function toLessonResult(result: RunResult): LessonResult {
     `2MSL by source: the book "usually 2 minutes"; notes 004: 60 s; RFC 793/9293: MSL = 2 min, so 2MSL = 4 min; Linux: TCP_TIMEWAIT_LEN, a fixed ${TIME_WAIT_S} s whatever the MSL.`,
     `The bound is on a sustained rate: above it every port is in TIME_WAIT after one TIME_WAIT length, unless the kernel may reuse them. This machine has tcp_tw_reuse = ${defaults.twReuse}${defaults.twReuse === 2 ? ' (loopback traffic only)' : ''}; the namespace below turns reuse off to show the wall.`,
     '',
-    ...table(['cycles on loopback', 'done', 'ports used', 'TIME_WAIT client', 'TIME_WAIT server', 'rate'],
-      result.host.runs.map((r) => [modeLabels[r.mode], r.succeeded, r.portsUsed, r.timeWait.client, r.timeWait.server, rate(r)])),
+    ...table(
+      ['cycles on loopback', 'done', 'ports used', 'TIME_WAIT client', 'TIME_WAIT server', 'rate'],
+      result.host.runs.map((r) => [modeLabels[r.mode], r.succeeded, r.portsUsed, r.timeWait.client, r.timeWait.server, rate(r)]),
+    ),
     '',
     'Whoever sends the first FIN holds the TIME_WAIT; an RST close skips it; keep-alive leaves one, at the end.',
   ];
@@ -144,20 +169,53 @@ export function toLessonResult(result: RunResult): LessonResult {
   const keepAlive = hostRun(result, 'keep-alive');
   const reset = hostRun(result, 'reset');
   const measurements: Measurement[] = [
-    { label: 'TIME_WAIT length (kernel timer + time since the close)', value: timeWaitS, unit: 's', textbook: '2MSL: "usually 2 minutes" (book); 60 s (notes 004); 4 min (RFC 9293, MSL 2 min); Linux TCP_TIMEWAIT_LEN 60 s' },
-    { label: 'connection rate bound, ports / measured TIME_WAIT', value: boundPerSecond, unit: '/s', textbook: `book: ${BOOK.ports} / ${BOOK.timeWaitS} s = ${BOOK.perSecond}/s` },
-    { label: `TIME_WAIT after ${clientClose?.succeeded ?? 0} client-closed connections`, value: clientClose?.timeWait.total ?? Number.NaN, unit: '', textbook: 'one per connection, on the side that closed first' },
-    { label: `TIME_WAIT after ${reset?.succeeded ?? 0} RST-closed connections`, value: reset?.timeWait.total ?? Number.NaN, unit: '', textbook: 'none: a reset skips TIME_WAIT' },
-    { label: `TIME_WAIT after ${keepAlive?.succeeded ?? 0} requests on one keep-alive connection`, value: keepAlive?.timeWait.total ?? Number.NaN, unit: '', textbook: 'keep-alive means fewer TIME_WAIT sockets (notes)' },
+    {
+      label: 'TIME_WAIT length (kernel timer + time since the close)',
+      value: timeWaitS,
+      unit: 's',
+      textbook: '2MSL: "usually 2 minutes" (book); 60 s (notes 004); 4 min (RFC 9293, MSL 2 min); Linux TCP_TIMEWAIT_LEN 60 s',
+    },
+    {
+      label: 'connection rate bound, ports / measured TIME_WAIT',
+      value: boundPerSecond,
+      unit: '/s',
+      textbook: `book: ${BOOK.ports} / ${BOOK.timeWaitS} s = ${BOOK.perSecond}/s`,
+    },
+    {
+      label: `TIME_WAIT after ${clientClose?.succeeded ?? 0} client-closed connections`,
+      value: clientClose?.timeWait.total ?? Number.NaN,
+      unit: '',
+      textbook: 'one per connection, on the side that closed first',
+    },
+    {
+      label: `TIME_WAIT after ${reset?.succeeded ?? 0} RST-closed connections`,
+      value: reset?.timeWait.total ?? Number.NaN,
+      unit: '',
+      textbook: 'none: a reset skips TIME_WAIT',
+    },
+    {
+      label: `TIME_WAIT after ${keepAlive?.succeeded ?? 0} requests on one keep-alive connection`,
+      value: keepAlive?.timeWait.total ?? Number.NaN,
+      unit: '',
+      textbook: 'keep-alive means fewer TIME_WAIT sockets (notes)',
+    },
   ];
   const exhaust = result.namespace?.steps[0]?.result;
   if (exhaust?.failedAt !== undefined) {
-    measurements.push({ label: 'first failing connect with 10 ports, tcp_tw_reuse=0', value: exhaust.failedAt, unit: '', textbook: 'port exhaustion once every port is in TIME_WAIT' });
+    measurements.push({
+      label: 'first failing connect with 10 ports, tcp_tw_reuse=0',
+      value: exhaust.failedAt,
+      unit: '',
+      textbook: 'port exhaustion once every port is in TIME_WAIT',
+    });
   }
   return {
     checks: [
-      check(`TIME_WAIT lasts Linux's TCP_TIMEWAIT_LEN (${TIME_WAIT_S} s ± 5 %), measured on the kernel's timer`,
-        Math.abs(timeWaitS - TIME_WAIT_S) <= 0.05 * TIME_WAIT_S, `${timeWaitS.toFixed(1)} s → ${Math.round(boundPerSecond)} connections/s`),
+      check(
+        `TIME_WAIT lasts Linux's TCP_TIMEWAIT_LEN (${TIME_WAIT_S} s ± 5 %), measured on the kernel's timer`,
+        Math.abs(timeWaitS - TIME_WAIT_S) <= 0.05 * TIME_WAIT_S,
+        `${timeWaitS.toFixed(1)} s → ${Math.round(boundPerSecond)} connections/s`,
+      ),
       ...hostChecks(result),
       ...exhaustionChecks(result.namespace),
     ],

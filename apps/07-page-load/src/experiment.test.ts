@@ -30,7 +30,12 @@ function check(result: RunResult): void {
 
 describe('five ways to load a page', () => {
   it('counts round trips as the model says', () => {
-    expect([roundTrips('serial', 8, 4), roundTrips('parallel', 8, 4), roundTrips('persistent', 8, 4), roundTrips('pipelined', 8, 4)]).toEqual([18, 6, 10, 3]);
+    expect([
+      roundTrips('serial', 8, 4),
+      roundTrips('parallel', 8, 4),
+      roundTrips('persistent', 8, 4),
+      roundTrips('pipelined', 8, 4),
+    ]).toEqual([18, 6, 10, 3]);
     expect(roundTrips('parallel', 9, 4)).toBe(2 + 2 * 3);
     // HTML (2), then the HTML's connection and 5 new ones: images 1-7 by 2 RTT, the 8th at 3.
     expect(roundTrips('parallel-persistent', 8, 4)).toBe(5);
@@ -47,13 +52,16 @@ describe('five ways to load a page', () => {
   });
 
   const why = delayLineUnavailable();
-  it.skipIf(why !== undefined)(`over the delay line (root or rootless), handshakes cost a round trip too${why ? ` [skipped: ${why}]` : ''}`, async () => {
-    const result = await run({ wan: 'delay-line', rttMs: 40, images: 4, parallel: 2 });
-    expect(result.link).toBe('delay-line');
-    check(result);
-    expect(toLessonResult(result).checks.some((c) => c.emulated)).toBe(false);
-    // A new connection's connect phase is the handshake: about one RTT.
-    const connect = result.results.find((r) => r.strategy === 'serial')!.load.objects.map((o) => o.transaction.phases.connect);
-    for (const ms of connect) expect(ms).toBeGreaterThan(30);
-  });
+  it.skipIf(why !== undefined)(
+    `over the delay line (root or rootless), handshakes cost a round trip too${why ? ` [skipped: ${why}]` : ''}`,
+    async () => {
+      const result = await run({ wan: 'delay-line', rttMs: 40, images: 4, parallel: 2 });
+      expect(result.link).toBe('delay-line');
+      check(result);
+      expect(toLessonResult(result).checks.some((c) => c.emulated)).toBe(false);
+      // A new connection's connect phase is the handshake: about one RTT.
+      const connect = result.results.find((r) => r.strategy === 'serial')!.load.objects.map((o) => o.transaction.phases.connect);
+      for (const ms of connect) expect(ms).toBeGreaterThan(30);
+    },
+  );
 });

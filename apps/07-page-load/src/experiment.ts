@@ -56,11 +56,22 @@ function loadOptions(o: RunOptions): LoadOptions {
 }
 
 async function overWan(o: RunOptions, wan: Wan): Promise<PageLoad[]> {
-  const server = wan.spawnServer(new URL('./server-child.ts', import.meta.url), [wan.serverAddress, String(o.images), String(o.imageBytes)]);
+  const server = wan.spawnServer(new URL('./server-child.ts', import.meta.url), [
+    wan.serverAddress,
+    String(o.images),
+    String(o.imageBytes),
+  ]);
   const ready = (await server.nextMessage((m) => (m as { kind?: string }).kind === 'ready', 20_000)) as ServerChildMessage;
   const port = await wan.reach(ready.port);
-  const client = wan.spawnClient(new URL('./client-child.ts', import.meta.url), [wan.serverAddress, String(port), JSON.stringify(loadOptions(o))]);
-  const reply = (await client.nextMessage((m) => ['loaded', 'failed'].includes((m as ClientChildMessage).kind), 120_000)) as ClientChildMessage;
+  const client = wan.spawnClient(new URL('./client-child.ts', import.meta.url), [
+    wan.serverAddress,
+    String(port),
+    JSON.stringify(loadOptions(o)),
+  ]);
+  const reply = (await client.nextMessage(
+    (m) => ['loaded', 'failed'].includes((m as ClientChildMessage).kind),
+    120_000,
+  )) as ClientChildMessage;
   if (reply.kind === 'failed') throw new Error(`page load on the client side failed: ${reply.message}`);
   return reply.loads;
 }

@@ -21,46 +21,77 @@ export function modelChecks(result: RunResult): Check[] {
   // Generous: the model is a lower bound that ignores transfer, server time and
   // per-packet overhead, which weigh more at a small RTT (up to 2× at 20 ms here).
   return [
-    check('pipelined < persistent < serial', t('pipelined') < t('persistent') && t('persistent') < t('serial'), ms('pipelined', 'persistent', 'serial'), { emulated }),
+    check(
+      'pipelined < persistent < serial',
+      t('pipelined') < t('persistent') && t('persistent') < t('serial'),
+      ms('pipelined', 'persistent', 'serial'),
+      { emulated },
+    ),
     check('parallel < serial', t('parallel') < t('serial'), ms('parallel', 'serial'), { emulated }),
-    check('parallel-persistent: fewer connections than parallel, and faster than one persistent connection',
+    check(
+      'parallel-persistent: fewer connections than parallel, and faster than one persistent connection',
       conns('parallel-persistent') < conns('parallel') && t('parallel-persistent') < t('persistent'),
-      `${conns('parallel-persistent')} vs ${conns('parallel')} connections; ${ms('parallel-persistent', 'persistent')}`, { emulated }),
-    check(`all ${STRATEGIES.length} strategies ran, each within 0.8–3× its round-trip model`,
+      `${conns('parallel-persistent')} vs ${conns('parallel')} connections; ${ms('parallel-persistent', 'persistent')}`,
+      { emulated },
+    ),
+    check(
+      `all ${STRATEGIES.length} strategies ran, each within 0.8–3× its round-trip model`,
       result.results.length === STRATEGIES.length && result.results.every((r) => ratio(r) > 0.8 && ratio(r) < 3),
-      result.results.map((r) => `${r.strategy} ${ratio(r).toFixed(2)}×`).join(', '), { emulated }),
+      result.results.map((r) => `${r.strategy} ${ratio(r).toFixed(2)}×`).join(', '),
+      { emulated },
+    ),
   ];
 }
 
 export function toLessonResult(result: RunResult): LessonResult {
   const o = result.options;
   if (result.link === 'none') {
-    return { checks: [], lines: [`Nothing measured: ${result.skipped ?? 'no WAN'}.`], figures: [], measurements: [], skipped: result.skipped ?? 'no WAN' };
+    return {
+      checks: [],
+      lines: [`Nothing measured: ${result.skipped ?? 'no WAN'}.`],
+      figures: [],
+      measurements: [],
+      skipped: result.skipped ?? 'no WAN',
+    };
   }
   const rows = result.results.map((r) => [
-    r.strategy, r.load.connections, formatMs(r.load.totalMs), `${r.modelRoundTrips} × ${o.rttMs} = ${formatMs(r.modelMs)}`, `${ratio(r).toFixed(2)}×`,
+    r.strategy,
+    r.load.connections,
+    formatMs(r.load.totalMs),
+    `${r.modelRoundTrips} × ${o.rttMs} = ${formatMs(r.modelMs)}`,
+    `${ratio(r).toFixed(2)}×`,
   ]);
   const lines = [
     `One HTML page and ${o.images} images of ${o.imageBytes} B each, RTT ${o.rttMs} ms, loaded ${result.results.length} ways:`,
-    ...result.results.map((r) => `  ${r.strategy.padEnd(19)} ${STRATEGY_TEXT[r.strategy].replace('P connections', `${o.parallel} connections`)}`),
+    ...result.results.map(
+      (r) => `  ${r.strategy.padEnd(19)} ${STRATEGY_TEXT[r.strategy].replace('P connections', `${o.parallel} connections`)}`,
+    ),
     '',
     ...table(['strategy', 'connections', 'measured', 'model: round trips × RTT', 'measured/model'], rows),
     '',
     'The model counts one round trip per new connection (the handshake) and one per request/response;',
-    'the rest of the measured time is transfer, server work and the emulation\'s own per-packet cost.',
+    "the rest of the measured time is transfer, server work and the emulation's own per-packet cost.",
   ];
   if (result.link === 'relay') lines.push('(the fault relay, chosen with --wan relay: these timings are an emulation and count as such)');
-  const figures: Figure[] = [{
-    kind: 'bars',
-    title: 'Page load time by strategy',
-    unit: 'ms',
-    bars: result.results.map((r) => ({ label: r.strategy, value: r.load.totalMs, note: `model ${formatMs(r.modelMs)} (${r.modelRoundTrips} RTT)` })),
-  }];
+  const figures: Figure[] = [
+    {
+      kind: 'bars',
+      title: 'Page load time by strategy',
+      unit: 'ms',
+      bars: result.results.map((r) => ({
+        label: r.strategy,
+        value: r.load.totalMs,
+        note: `model ${formatMs(r.modelMs)} (${r.modelRoundTrips} RTT)`,
+      })),
+    },
+  ];
   for (const r of result.results) {
-    figures.push(timingWaterfall(
-      r.load.objects.map((obj) => ({ ...obj.transaction, label: `${obj.path} (conn ${obj.connectionId})` })),
-      `${r.strategy}: ${STRATEGY_TEXT[r.strategy].replace('P connections', `${o.parallel} connections`)}`,
-    ));
+    figures.push(
+      timingWaterfall(
+        r.load.objects.map((obj) => ({ ...obj.transaction, label: `${obj.path} (conn ${obj.connectionId})` })),
+        `${r.strategy}: ${STRATEGY_TEXT[r.strategy].replace('P connections', `${o.parallel} connections`)}`,
+      ),
+    );
   }
   return {
     checks: modelChecks(result),

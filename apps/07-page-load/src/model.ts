@@ -44,10 +44,15 @@ function pooledRoundTrips(images: number, p: number): number {
  */
 export function roundTrips(strategy: Strategy, images: number, parallel: number): number {
   switch (strategy) {
-    case 'serial': return 2 * (1 + images);
-    case 'parallel': return 2 + 2 * Math.ceil(images / parallel);
-    case 'persistent': return 1 + (1 + images);
-    case 'pipelined': return 1 + 1 + (images > 0 ? 1 : 0);
-    case 'parallel-persistent': return 2 + pooledRoundTrips(images, BROWSER_CONNECTIONS);
+    case 'serial':
+      return 2 * (1 + images);
+    case 'parallel':
+      return 2 + 2 * Math.ceil(images / parallel);
+    case 'persistent':
+      return 1 + (1 + images);
+    case 'pipelined':
+      return 1 + 1 + (images > 0 ? 1 : 0);
+    case 'parallel-persistent':
+      return 2 + pooledRoundTrips(images, BROWSER_CONNECTIONS);
   }
 }

@@ -15,7 +15,10 @@ export function objectPaths(page: PageSpec): string[] {
 
 /** The HTML document: a list of <img> tags. */
 export function html(page: PageSpec): string {
-  const imgs = objectPaths(page).slice(1).map((p) => `<img src="${p}" width="32" height="32">`).join('\n');
+  const imgs = objectPaths(page)
+    .slice(1)
+    .map((p) => `<img src="${p}" width="32" height="32">`)
+    .join('\n');
   return `<!doctype html>\n<title>A page with ${page.images} images</title>\n${imgs}\n`;
 }
 

@@ -55,7 +55,10 @@ describe('HTTP/1.0 keep-alive on the wire', () => {
     const h = result.hint;
     expect(h.idleClosesMs[0]).toBeGreaterThanOrEqual(defaultHintOptions.idleCloseMs - 5);
     expect(h.idleClosesMs[0]).toBeLessThan(defaultHintOptions.idleCloseMs + 1000);
-    expect(h.idle.requests.map((r) => [r.outcome, r.reused])).toEqual([['answered', false], ['answered', false]]);
+    expect(h.idle.requests.map((r) => [r.outcome, r.reused])).toEqual([
+      ['answered', false],
+      ['answered', false],
+    ]);
     expect(h.dropNoRetry.requests.map((r) => r.outcome)).toEqual(['answered', 'answered', 'HTTP_CLIENT_SOCKET']);
     expect(h.dropRetry.requests.at(-1)).toMatchObject({ outcome: 'answered', attempts: 2, reused: false });
     expect(h.dropPost.requests.at(-1)).toMatchObject({ method: 'POST', outcome: 'HTTP_CLIENT_NOT_RETRIED' });
@@ -66,7 +69,14 @@ describe('HTTP/1.0 keep-alive on the wire', () => {
     expect(verdictOf(toLessonResult(result))).toBe('reproduced');
     const ignoredMax: RunResult = { ...result, options: { ...result.options, maxRequests: 4 } };
     expect(verdictOf(toLessonResult(ignoredMax))).toBe('not-reproduced');
-    const noRecovery: RunResult = { ...result, hint: { ...result.hint, dropRetry: { ...result.hint.dropRetry, requests: result.hint.dropNoRetry.requests } } };
-    expect(toLessonResult(noRecovery).checks.filter((c) => !c.passed).map((c) => c.label)).toEqual([expect.stringMatching(/^retry on: the same GET is sent again once/)]);
+    const noRecovery: RunResult = {
+      ...result,
+      hint: { ...result.hint, dropRetry: { ...result.hint.dropRetry, requests: result.hint.dropNoRetry.requests } },
+    };
+    expect(
+      toLessonResult(noRecovery)
+        .checks.filter((c) => !c.passed)
+        .map((c) => c.label),
+    ).toEqual([expect.stringMatching(/^retry on: the same GET is sent again once/)]);
   });
 });

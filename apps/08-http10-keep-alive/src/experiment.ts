@@ -27,7 +27,13 @@ export interface RunOptions {
 }
 
 /** Defaults: the book's example header, `Keep-Alive: max=5, timeout=120`. */
-export const defaultOptions: RunOptions = { maxRequests: 5, keepAliveTimeoutMs: 120_000, settleMs: 200, waitMs: 3000, hint: defaultHintOptions };
+export const defaultOptions: RunOptions = {
+  maxRequests: 5,
+  keepAliveTimeoutMs: 120_000,
+  settleMs: 200,
+  waitMs: 3000,
+  hint: defaultHintOptions,
+};
 
 /** One response as the client parsed it. */
 export interface Exchange {
@@ -86,7 +92,9 @@ function responsesIn(bytes: Buffer): number {
  */
 async function converse(server: HttpServer, name: CaseName, requests: readonly string[], options: RunOptions): Promise<CaseResult> {
   const reasons = new Map<number, CloseReason>();
-  const onClose = (info: { remotePort: number }, reason: CloseReason): void => { reasons.set(info.remotePort, reason); };
+  const onClose = (info: { remotePort: number }, reason: CloseReason): void => {
+    reasons.set(info.remotePort, reason);
+  };
   server.on('connectionClose', onClose);
   const wire = await Wire.connect(server.address().port);
   const localPort = wire.socket.localPort ?? 0;
@@ -143,11 +151,14 @@ async function converse(server: HttpServer, name: CaseName, requests: readonly s
 
 /** Run the four conversations against one server. */
 export async function run(options: RunOptions = defaultOptions): Promise<RunResult> {
-  const server = createServer((req) => ({
-    headers: { 'Content-Type': 'text/plain' },
-    body: `request ${req.index} on connection ${req.connectionId}\n`,
-    // The first response then says max=maxRequests: that many more after it.
-  }), { maxRequestsPerConnection: options.maxRequests + 1, keepAliveTimeoutMs: options.keepAliveTimeoutMs, date: false });
+  const server = createServer(
+    (req) => ({
+      headers: { 'Content-Type': 'text/plain' },
+      body: `request ${req.index} on connection ${req.connectionId}\n`,
+      // The first response then says max=maxRequests: that many more after it.
+    }),
+    { maxRequestsPerConnection: options.maxRequests + 1, keepAliveTimeoutMs: options.keepAliveTimeoutMs, date: false },
+  );
   await server.listen(0, HOST);
   try {
     const ka = Array.from({ length: options.maxRequests + 3 }, (_, i) => request(`/page-${i + 1}`, '1.0', 'Keep-Alive'));
@@ -157,7 +168,12 @@ export async function run(options: RunOptions = defaultOptions): Promise<RunResu
       cases: [
         await converse(server, 'http10-plain', [request('/page-1', '1.0')], options),
         await converse(server, 'http10-keep-alive', ka, options),
-        await converse(server, 'http10-forgot', [request('/page-1', '1.0', 'Keep-Alive'), request('/page-2', '1.0'), request('/page-3', '1.0', 'Keep-Alive')], options),
+        await converse(
+          server,
+          'http10-forgot',
+          [request('/page-1', '1.0', 'Keep-Alive'), request('/page-2', '1.0'), request('/page-3', '1.0', 'Keep-Alive')],
+          options,
+        ),
         await converse(server, 'http11-default', [request('/page-1', '1.1'), request('/page-2', '1.1')], options),
       ],
     };

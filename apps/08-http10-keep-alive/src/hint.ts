@@ -99,8 +99,10 @@ async function hastyServer(o: HintOptions): Promise<Hasty> {
         }
         answered++;
         const body = `response ${answered}\n`;
-        socket.write(`HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: keep-alive\r\n`
-          + `Keep-Alive: timeout=${ADVERTISED.timeoutS}, max=${ADVERTISED.max + 1 - answered}\r\n\r\n${body}`);
+        socket.write(
+          `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: keep-alive\r\n` +
+            `Keep-Alive: timeout=${ADVERTISED.timeoutS}, max=${ADVERTISED.max + 1 - answered}\r\n\r\n${body}`,
+        );
       }
       idleSince = performance.now();
       timer = setTimeout(closeIdle, o.idleCloseMs);
@@ -113,8 +115,12 @@ async function hastyServer(o: HintOptions): Promise<Hasty> {
   });
   return {
     origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    get idleClosesMs() { return state.idleClosesMs; },
-    get dropped() { return state.dropped; },
+    get idleClosesMs() {
+      return state.idleClosesMs;
+    },
+    get dropped() {
+      return state.dropped;
+    },
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise((resolve) => server.close(resolve));
@@ -123,7 +129,13 @@ async function hastyServer(o: HintOptions): Promise<Hasty> {
 }
 
 /** Send requests in order (each after the previous one ended), pausing where asked. */
-async function session(origin: string, client: string, retry: boolean, plan: { method: string; path: string; pauseMs?: number }[], o: HintOptions): Promise<HintRun> {
+async function session(
+  origin: string,
+  client: string,
+  retry: boolean,
+  plan: { method: string; path: string; pauseMs?: number }[],
+  o: HintOptions,
+): Promise<HintRun> {
   const http = new HttpClient({ retry, honorKeepAliveHint: true, responseTimeoutMs: o.waitMs });
   let retries = 0;
   http.on('retry', () => retries++);
@@ -132,10 +144,22 @@ async function session(origin: string, client: string, retry: boolean, plan: { m
     for (const step of plan) {
       if (step.pauseMs) await sleep(step.pauseMs);
       try {
-        const res = await http.request({ origin, method: step.method, path: step.path, version: '1.0', ...(step.method === 'POST' ? { body: 'order=1' } : {}) });
+        const res = await http.request({
+          origin,
+          method: step.method,
+          path: step.path,
+          version: '1.0',
+          ...(step.method === 'POST' ? { body: 'order=1' } : {}),
+        });
         requests.push({
-          method: step.method, path: step.path, outcome: 'answered', status: res.status, connectionId: res.connectionId,
-          reused: res.reused, attempts: res.attempts, keepAlive: res.header('keep-alive') ?? '',
+          method: step.method,
+          path: step.path,
+          outcome: 'answered',
+          status: res.status,
+          connectionId: res.connectionId,
+          reused: res.reused,
+          attempts: res.attempts,
+          keepAlive: res.header('keep-alive') ?? '',
         });
       } catch (error) {
         if (!(error instanceof HttpClientError)) throw error;
@@ -159,7 +183,16 @@ export async function runHint(o: HintOptions = defaultHintOptions): Promise<Hint
   const hasty = await hastyServer(o);
   try {
     const gets = Array.from({ length: o.dropAt }, (_, i) => ({ method: 'GET', path: `/${i + 1}` }));
-    const idle = await session(hasty.origin, 'retry on', true, [{ method: 'GET', path: '/1' }, { method: 'GET', path: '/2', pauseMs: o.idleCloseMs + 200 }], o);
+    const idle = await session(
+      hasty.origin,
+      'retry on',
+      true,
+      [
+        { method: 'GET', path: '/1' },
+        { method: 'GET', path: '/2', pauseMs: o.idleCloseMs + 200 },
+      ],
+      o,
+    );
     const dropNoRetry = await session(hasty.origin, 'retry off', false, gets, o);
     const dropRetry = await session(hasty.origin, 'retry on', true, gets, o);
     const dropPost = await session(hasty.origin, 'retry on', true, [...gets.slice(0, -1), { method: 'POST', path: `/${o.dropAt}` }], o);

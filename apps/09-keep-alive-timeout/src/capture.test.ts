@@ -26,7 +26,9 @@ describe.skipIf(noNetns !== undefined)('lesson 09 on the wire', () => {
     expect(fin).toBeGreaterThanOrEqual(T - 5);
     expect(fin).toBeLessThanOrEqual(T + lateSlackMs(T));
     const printed = result.lines.filter((l) => l.includes('Flags ['));
-    expect(printed.find((l) => l.includes('Flags [F.]'))).toMatch(/server > client {2}Flags \[F\.\], seq \d+, ack \d+, .* {2}FIN \d+ ms after the last response$/);
+    expect(printed.find((l) => l.includes('Flags [F.]'))).toMatch(
+      /server > client {2}Flags \[F\.\], seq \d+, ack \d+, .* {2}FIN \d+ ms after the last response$/,
+    );
 
     if (!tcpdump.ok) return;
     const theirs = readWithTcpdump(tcpdump.path, join(dir, '09-keep-alive-timeout.pcap'));
@@ -38,7 +40,10 @@ describe.skipIf(noNetns !== undefined)('lesson 09 on the wire', () => {
       const lastData = theirs.slice(0, i).findLast((u) => u.src === t.src && u.dst === t.dst && u.length > 0);
       return lastData ? [(t.time - lastData.time) * 1000] : [];
     });
-    expect(delays.some((ms) => Math.abs(ms - fin) < 1), `${delays.join(', ')} vs ${fin}`).toBe(true);
+    expect(
+      delays.some((ms) => Math.abs(ms - fin) < 1),
+      `${delays.join(', ')} vs ${fin}`,
+    ).toBe(true);
   });
 });
 

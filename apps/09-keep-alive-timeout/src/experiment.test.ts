@@ -41,15 +41,20 @@ describe('keep-alive timeout semantics', () => {
     expect(r.afterFin.responseBytes).toBe(0);
     expect(r.afterFin.writeError).toBeUndefined();
     expect(r.afterGone.responseBytes).toBe(0);
-    expect(`${r.afterGone.writeError ?? ''} ${r.afterGone.socketError ?? ''} ${r.afterGone.secondWriteError ?? ''}`).toMatch(/EPIPE|ECONNRESET/);
+    expect(`${r.afterGone.writeError ?? ''} ${r.afterGone.socketError ?? ''} ${r.afterGone.secondWriteError ?? ''}`).toMatch(
+      /EPIPE|ECONNRESET/,
+    );
   });
 
-  it.skipIf(process.platform !== 'linux')('leaves the TIME_WAIT socket on the server side, the active closer (Linux: /proc/net/tcp)', () => {
-    expect(r.timeWait.available).toBe(true);
-    expect(r.timeWait.server).toBe(1);
-    expect(r.timeWait.client).toBe(0);
-    expect(r.timeWait.remainingMs).toBeGreaterThan(30_000);
-  });
+  it.skipIf(process.platform !== 'linux')(
+    'leaves the TIME_WAIT socket on the server side, the active closer (Linux: /proc/net/tcp)',
+    () => {
+      expect(r.timeWait.available).toBe(true);
+      expect(r.timeWait.server).toBe(1);
+      expect(r.timeWait.client).toBe(0);
+      expect(r.timeWait.remainingMs).toBeGreaterThan(30_000);
+    },
+  );
 
   it('reports reproduced from the timings, and not for a timer counted from the first response', () => {
     expect(verdictOf(toLessonResult(r))).toBe('reproduced');

@@ -150,7 +150,9 @@ export async function run(options: RunOptions = defaultOptions): Promise<RunResu
   });
   const { port } = await server.listen(0, HOST);
   const seen: { clientPort: number; reason: CloseReason | null } = { clientPort: -1, reason: null };
-  server.on('connectionClose', (info, reason) => { if (info.remotePort === seen.clientPort) seen.reason = reason; });
+  server.on('connectionClose', (info, reason) => {
+    if (info.remotePort === seen.clientPort) seen.reason = reason;
+  });
   try {
     const gone = afterServerGone(server, options); // runs alongside; only its last step matters
     const wire = await Wire.connect(port);

@@ -1,7 +1,16 @@
 // Lesson 09: the keep-alive timer restarts after every response.
 import { capturePath, check, defineLesson, formatMs, table, withFlags } from '@connlab/lab';
 import type { Check, Figure, LessonResult, WaterfallFigure } from '@connlab/lab';
-import { connectionOf, describeEvidence, formatTrace, ladderFigure, runCaptured, skippedCapture, trustedChecks, wireEvidence } from '@connlab/pcap';
+import {
+  connectionOf,
+  describeEvidence,
+  formatTrace,
+  ladderFigure,
+  runCaptured,
+  skippedCapture,
+  trustedChecks,
+  wireEvidence,
+} from '@connlab/pcap';
 import type { TraceLine, WireEvidence } from '@connlab/pcap';
 import { defaultOptions, quickOptions } from './experiment.js';
 import type { LateRequest, RunResult } from './experiment.js';
@@ -66,11 +75,18 @@ function waterfall(r: RunResult, t: Timing): WaterfallFigure {
       label: `request ${i + 1}`,
       spans: [
         { start: e.sentAt, end: e.respondedAt, phase: 'request → response' },
-        { start: e.respondedAt, end: next ? next.sentAt : r.finAt ?? e.respondedAt, phase: next ? 'idle (timer restarts at the next response)' : 'idle → timeout' },
+        {
+          start: e.respondedAt,
+          end: next ? next.sentAt : (r.finAt ?? e.respondedAt),
+          phase: next ? 'idle (timer restarts at the next response)' : 'idle → timeout',
+        },
       ],
     });
   });
-  rows.push({ label: 'if timed from response 1', spans: [{ start: t.firstResponseAt, end: t.firstResponseAt + r.options.timeoutMs, phase: 'a timer that never restarts' }] });
+  rows.push({
+    label: 'if timed from response 1',
+    spans: [{ start: t.firstResponseAt, end: t.firstResponseAt + r.options.timeoutMs, phase: 'a timer that never restarts' }],
+  });
   if (r.finAt !== null) {
     rows.push({
       label: 'server FIN → closed',
@@ -80,7 +96,12 @@ function waterfall(r: RunResult, t: Timing): WaterfallFigure {
       ],
     });
   }
-  return { kind: 'waterfall', title: `One keep-alive connection, timeout ${formatMs(r.options.timeoutMs)}, requests ${formatMs(r.options.gapMs)} apart`, unit: 'ms', rows };
+  return {
+    kind: 'waterfall',
+    title: `One keep-alive connection, timeout ${formatMs(r.options.timeoutMs)}, requests ${formatMs(r.options.gapMs)} apart`,
+    unit: 'ms',
+    rows,
+  };
 }
 
 /** The timed connection on the wire: the server's FIN and how long after the last response it left. */
@@ -96,7 +117,9 @@ export function wireFindings(r: RunResult, evidence: WireEvidence | undefined): 
   if (!evidence?.captured) return undefined;
   const lines = connectionOf(evidence.lines, r.clientPort);
   const fin = lines.find((l) => l.from === 'server' && l.segment.flags.fin);
-  const lastResponse = fin ? lines.slice(0, lines.indexOf(fin)).findLast((l) => l.from === 'server' && l.segment.payloadLength > 0) : undefined;
+  const lastResponse = fin
+    ? lines.slice(0, lines.indexOf(fin)).findLast((l) => l.from === 'server' && l.segment.payloadLength > 0)
+    : undefined;
   return {
     lines,
     finAfterLastMs: fin && lastResponse ? fin.timeMs - lastResponse.timeMs : Number.NaN,
@@ -106,8 +129,11 @@ export function wireFindings(r: RunResult, evidence: WireEvidence | undefined): 
 
 /** The FIN on the wire came one timeout after the last response: not before it, not much after. */
 export function wireCheck(w: WireFindings, timeoutMs: number): Check {
-  return check(`on the wire: server FIN one timeout after the last response segment (≥ ${formatMs(timeoutMs - 5)}, ≤ ${formatMs(timeoutMs + lateSlackMs(timeoutMs))})`,
-    w.finAfterLastMs >= timeoutMs - 5 && w.finAfterLastMs <= timeoutMs + lateSlackMs(timeoutMs), formatMs(w.finAfterLastMs));
+  return check(
+    `on the wire: server FIN one timeout after the last response segment (≥ ${formatMs(timeoutMs - 5)}, ≤ ${formatMs(timeoutMs + lateSlackMs(timeoutMs))})`,
+    w.finAfterLastMs >= timeoutMs - 5 && w.finAfterLastMs <= timeoutMs + lateSlackMs(timeoutMs),
+    formatMs(w.finAfterLastMs),
+  );
 }
 
 /** Turn the timed connection (and, when captured, its packets) into the lesson's printout. */
@@ -138,9 +164,15 @@ export function toLessonResult(r: RunResult, evidence?: WireEvidence): LessonRes
     '',
     ...table(['#', 'request sent', 'response', 'server deadline', 'after response 1'], rows),
     '',
-    r.finAt === null ? 'The server never closed the connection.' : `Server FIN at ${formatMs(r.finAt)}: ${formatMs(t?.finAfterLast ?? Number.NaN)} after the last response, ${formatMs(t?.finAfterFirst ?? Number.NaN)} after the first. Server's reason: ${r.serverReason ?? '?'}.`,
-    notFromFirst ? `Request ${r.exchanges.length} left ${formatMs(lastSentAfterFirst)} after response 1, past the ${formatMs(T)} timeout, and was answered: the timer had restarted.` : 'The requests did not outlast the timeout from the first response, so this run does not tell the two timers apart.',
-    t ? `Lifetime: measured ${formatMs(t.measuredLifetime)} to the FIN; connect ${formatMs(r.connectedAt)} + (last response − first request) ${formatMs(t.lastResponseAt - t.firstRequestAt)} + timeout ${formatMs(T)} = ${formatMs(t.predictedLifetime)} (the notes' formula leaves out the timeout; this lesson adds it).` : '',
+    r.finAt === null
+      ? 'The server never closed the connection.'
+      : `Server FIN at ${formatMs(r.finAt)}: ${formatMs(t?.finAfterLast ?? Number.NaN)} after the last response, ${formatMs(t?.finAfterFirst ?? Number.NaN)} after the first. Server's reason: ${r.serverReason ?? '?'}.`,
+    notFromFirst
+      ? `Request ${r.exchanges.length} left ${formatMs(lastSentAfterFirst)} after response 1, past the ${formatMs(T)} timeout, and was answered: the timer had restarted.`
+      : 'The requests did not outlast the timeout from the first response, so this run does not tell the two timers apart.',
+    t
+      ? `Lifetime: measured ${formatMs(t.measuredLifetime)} to the FIN; connect ${formatMs(r.connectedAt)} + (last response − first request) ${formatMs(t.lastResponseAt - t.firstRequestAt)} + timeout ${formatMs(T)} = ${formatMs(t.predictedLifetime)} (the notes' formula leaves out the timeout; this lesson adds it).`
+      : '',
     r.timeWait.available
       ? `After the close: ${r.timeWait.server} TIME_WAIT socket on the server's side, ${r.timeWait.client} on the client's (the server sent the first FIN)${r.timeWait.remainingMs === null ? '' : `, ${formatMs(r.timeWait.remainingMs)} left on its 2MSL timer`}.`
       : 'TIME_WAIT not counted: /proc/net/tcp is not readable here.',
@@ -166,33 +198,95 @@ export function toLessonResult(r: RunResult, evidence?: WireEvidence): LessonRes
     ...(evidence?.captured === false ? [skippedCapture(evidence)] : []),
     ...(onWire.skipped ? [onWire.skipped] : []),
   ];
-  if (wire?.lines.length) figures.push(ladderFigure(`The timed connection on the wire, timeout ${formatMs(T)}`, wire.lines, { highlight: (l) => l.from === 'server' && l.segment.flags.fin }));
+  if (wire?.lines.length)
+    figures.push(
+      ladderFigure(`The timed connection on the wire, timeout ${formatMs(T)}`, wire.lines, {
+        highlight: (l) => l.from === 'server' && l.segment.flags.fin,
+      }),
+    );
   return {
     checks: [
       check('every request answered', allAnswered, `${r.exchanges.length} of ${r.options.requests}`),
-      check(`server FIN one timeout after the LAST response (≥ deadline − 2 ms, ≤ ${formatMs(T + lateSlackMs(T))})`, fromLast,
-        t ? `${formatMs(t.finAfterLast)} after the last response, ${formatMs(t.finAfterDeadline)} after the deadline` : 'no FIN'),
+      check(
+        `server FIN one timeout after the LAST response (≥ deadline − 2 ms, ≤ ${formatMs(T + lateSlackMs(T))})`,
+        fromLast,
+        t ? `${formatMs(t.finAfterLast)} after the last response, ${formatMs(t.finAfterDeadline)} after the deadline` : 'no FIN',
+      ),
       check(`a request sent > ${formatMs(T)} after response 1 was answered (timer restarts)`, notFromFirst, formatMs(lastSentAfterFirst)),
-      check('requests written after the FIN get no response', lateLost, `${[r.afterFin, r.afterGone].filter((l) => l.responseBytes > 0).length} of 2 answered`),
+      check(
+        'requests written after the FIN get no response',
+        lateLost,
+        `${[r.afterFin, r.afterGone].filter((l) => l.responseBytes > 0).length} of 2 answered`,
+      ),
       ...onWire.checks,
       ...(r.timeWait.available
-        ? [check('TIME_WAIT on the server (the active closer), none on the client', twOk, `server ${r.timeWait.server}, client ${r.timeWait.client}`)]
+        ? [
+            check(
+              'TIME_WAIT on the server (the active closer), none on the client',
+              twOk,
+              `server ${r.timeWait.server}, client ${r.timeWait.client}`,
+            ),
+          ]
         : []),
     ],
     ...(skipped.length ? { skipped: skipped.join('; ') } : {}),
     lines,
     figures,
     measurements: [
-      ...(wire ? [{ label: 'server FIN after the last response, on the wire', value: wire.finAfterLastMs, unit: 'ms', textbook: 'keepalive_timeout after the last response (the notes\' tcpdump: 180 s)' }] : []),
-      { label: 'server FIN after the LAST response', value: t?.finAfterLast ?? Number.NaN, unit: 'ms', textbook: 'keepalive_timeout after the last response (180 s in the notes)' },
-      { label: "server FIN after the server's idle deadline", value: t?.finAfterDeadline ?? Number.NaN, unit: 'ms', textbook: 'the deadline moves to response + timeout' },
-      { label: 'server FIN after the first response', value: t?.finAfterFirst ?? Number.NaN, unit: 'ms', textbook: '3 requests 120 s apart outlived a 180 s timeout' },
-      { label: 'connection lifetime, connect → server FIN', value: t?.measuredLifetime ?? Number.NaN, unit: 'ms', textbook: 'notes: connect + (last response − first request) + close + 2MSL; they leave out the timeout, the lesson adds it' },
+      ...(wire
+        ? [
+            {
+              label: 'server FIN after the last response, on the wire',
+              value: wire.finAfterLastMs,
+              unit: 'ms',
+              textbook: "keepalive_timeout after the last response (the notes' tcpdump: 180 s)",
+            },
+          ]
+        : []),
+      {
+        label: 'server FIN after the LAST response',
+        value: t?.finAfterLast ?? Number.NaN,
+        unit: 'ms',
+        textbook: 'keepalive_timeout after the last response (180 s in the notes)',
+      },
+      {
+        label: "server FIN after the server's idle deadline",
+        value: t?.finAfterDeadline ?? Number.NaN,
+        unit: 'ms',
+        textbook: 'the deadline moves to response + timeout',
+      },
+      {
+        label: 'server FIN after the first response',
+        value: t?.finAfterFirst ?? Number.NaN,
+        unit: 'ms',
+        textbook: '3 requests 120 s apart outlived a 180 s timeout',
+      },
+      {
+        label: 'connection lifetime, connect → server FIN',
+        value: t?.measuredLifetime ?? Number.NaN,
+        unit: 'ms',
+        textbook: 'notes: connect + (last response − first request) + close + 2MSL; they leave out the timeout, the lesson adds it',
+      },
       { label: '… the corrected formula, from the measured parts', value: t?.predictedLifetime ?? Number.NaN, unit: 'ms' },
-      { label: 'TIME_WAIT sockets held by the server side', value: r.timeWait.server, unit: '', textbook: 'the server, the active closer, enters TIME_WAIT' },
+      {
+        label: 'TIME_WAIT sockets held by the server side',
+        value: r.timeWait.server,
+        unit: '',
+        textbook: 'the server, the active closer, enters TIME_WAIT',
+      },
       { label: 'TIME_WAIT sockets held by the client side', value: r.timeWait.client, unit: '', textbook: '0: the client closed second' },
-      { label: 'TIME_WAIT timer left when counted', value: r.timeWait.remainingMs ?? Number.NaN, unit: 'ms', textbook: '+ 2MSL: 60 s (notes 004; Linux TCP_TIMEWAIT_LEN); "usually 2 minutes" (book)' },
-      { label: 'responses to requests written after the FIN', value: [r.afterFin, r.afterGone].filter((l) => l.responseBytes > 0).length, unit: 'of 2', textbook: 'a closing connection carries no more requests' },
+      {
+        label: 'TIME_WAIT timer left when counted',
+        value: r.timeWait.remainingMs ?? Number.NaN,
+        unit: 'ms',
+        textbook: '+ 2MSL: 60 s (notes 004; Linux TCP_TIMEWAIT_LEN); "usually 2 minutes" (book)',
+      },
+      {
+        label: 'responses to requests written after the FIN',
+        value: [r.afterFin, r.afterGone].filter((l) => l.responseBytes > 0).length,
+        unit: 'of 2',
+        textbook: 'a closing connection carries no more requests',
+      },
     ],
   };
 }
@@ -201,13 +295,19 @@ export const lesson = defineLesson({
   number: 9,
   slug: 'keep-alive-timeout',
   title: 'Keep-alive timeout semantics',
-  effect: "the server's FIN comes one timeout after the LAST response (the idle timer restarts after each), and a closed connection takes no more requests",
+  effect:
+    "the server's FIN comes one timeout after the LAST response (the idle timer restarts after each), and a closed connection takes no more requests",
   needsRoot: 'no',
   flags: {
     timeoutMs: { type: 'int', min: 50, max: 60_000, help: "the server's keep-alive timeout, ms (default 1000, 500 with --quick)" },
     gapMs: { type: 'int', min: 0, max: 60_000, help: 'pause between requests, ms (default 700, 350 with --quick)' },
     requests: { type: 'int', min: 1, max: 20, help: 'requests on the timed connection (default 3)' },
-    lingerMs: { type: 'int', min: 0, max: 10_000, help: 'how long the closing server discards late bytes before it resets, ms (default 500)' },
+    lingerMs: {
+      type: 'int',
+      min: 0,
+      max: 10_000,
+      help: 'how long the closing server discards late bytes before it resets, ms (default 500)',
+    },
     lateWaitMs: { type: 'int', min: 10, max: 10_000, help: 'how long to wait for an answer to a late request, ms (default 250)' },
   },
   async run(ctx) {
@@ -215,7 +315,12 @@ export const lesson = defineLesson({
     ctx.progress(`${options.requests} requests ${options.gapMs} ms apart on one connection, keep-alive timeout ${options.timeoutMs} ms`);
     // Inside a lab namespace when there is one, so its loopback carries only this run's packets.
     const pcapPath = capturePath(ctx, { number: 9, slug: 'keep-alive-timeout' });
-    const captured = await runCaptured<RunResult>(new URL('./experiment.ts', import.meta.url), 'run', options, pcapPath ? { pcapPath } : {});
+    const captured = await runCaptured<RunResult>(
+      new URL('./experiment.ts', import.meta.url),
+      'run',
+      options,
+      pcapPath ? { pcapPath } : {},
+    );
     return toLessonResult(captured.result, wireEvidence(captured));
   },
 });

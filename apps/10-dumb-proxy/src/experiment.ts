@@ -88,8 +88,14 @@ async function oneCase(server: HttpServer, kind: ProxyKind, askWith: AskWith, o:
         });
         connections.add(res.connectionId);
         requests.push({
-          path, ok: true, ms: performance.now() - started, status: res.status,
-          responseConnection: res.header('connection') ?? '', connectionId: res.connectionId, reused: res.reused, serverSaw: serverSaw(res),
+          path,
+          ok: true,
+          ms: performance.now() - started,
+          status: res.status,
+          responseConnection: res.header('connection') ?? '',
+          connectionId: res.connectionId,
+          reused: res.reused,
+          serverSaw: serverSaw(res),
         });
       } catch (error) {
         if (!(error instanceof HttpClientError)) throw error;
@@ -98,12 +104,22 @@ async function oneCase(server: HttpServer, kind: ProxyKind, askWith: AskWith, o:
     }
     const now = Date.now();
     const serverTable = server.connections().map((c) => ({
-      id: c.id, state: c.state, served: c.requestsServed, idleMs: c.idleMs, deadlineInMs: c.deadline === null ? null : c.deadline - now,
+      id: c.id,
+      state: c.state,
+      served: c.requestsServed,
+      idleMs: c.idleMs,
+      deadlineInMs: c.deadline === null ? null : c.deadline - now,
     }));
     const stats = relay?.stats() ?? [];
     return {
-      proxy: kind, askWith, requests, clientConnections: connections.size, serverTable,
-      ...(relay ? { relayIgnoredBytes: stats.reduce((n, s) => n + s.ignoredBytes, 0), relayServerClosed: stats.every((s) => s.serverClosed) } : {}),
+      proxy: kind,
+      askWith,
+      requests,
+      clientConnections: connections.size,
+      serverTable,
+      ...(relay
+        ? { relayIgnoredBytes: stats.reduce((n, s) => n + s.ignoredBytes, 0), relayServerClosed: stats.every((s) => s.serverClosed) }
+        : {}),
     };
   } finally {
     await client.close();
@@ -119,7 +135,10 @@ export async function run(options: Partial<RunOptions> = {}, progress: (what: st
   const o: RunOptions = { ...defaultOptions, ...options };
   const cases: CaseResult[] = [];
   for (const [kind, askWith] of [
-    ['blind relay', 'Connection'], ['smart proxy', 'Connection'], ['blind relay', 'Proxy-Connection'], ['smart proxy', 'Proxy-Connection'],
+    ['blind relay', 'Connection'],
+    ['smart proxy', 'Connection'],
+    ['blind relay', 'Proxy-Connection'],
+    ['smart proxy', 'Proxy-Connection'],
   ] as const) {
     progress(`${kind}, client asks with ${askWith}: Keep-Alive`);
     // A fresh server per case, so its connection table shows only this case.

@@ -23,7 +23,8 @@ function saw(r: RequestOutcome | undefined): string {
 
 /** Did each case do what the book says it does? */
 export function verdicts(result: RunResult): { hang: boolean; smartFixes: boolean; pcRelay: boolean; pcSmart: boolean } {
-  const find = (proxy: string, askWith: string): CaseResult | undefined => result.cases.find((c) => c.proxy === proxy && c.askWith === askWith);
+  const find = (proxy: string, askWith: string): CaseResult | undefined =>
+    result.cases.find((c) => c.proxy === proxy && c.askWith === askWith);
   const a = find('blind relay', 'Connection');
   const b = find('smart proxy', 'Connection');
   const c = find('blind relay', 'Proxy-Connection');
@@ -31,7 +32,10 @@ export function verdicts(result: RunResult): { hang: boolean; smartFixes: boolea
   const second = (x: CaseResult | undefined) => x?.requests[1];
   const allOk = (x: CaseResult | undefined) => x !== undefined && x.requests.length === 2 && x.requests.every((r) => r.ok);
   return {
-    hang: a?.requests[0]?.ok === true && second(a)?.errorCode === 'HTTP_CLIENT_TIMEOUT' && (second(a)?.ms ?? 0) >= 0.9 * result.options.hangTimeoutMs,
+    hang:
+      a?.requests[0]?.ok === true &&
+      second(a)?.errorCode === 'HTTP_CLIENT_TIMEOUT' &&
+      (second(a)?.ms ?? 0) >= 0.9 * result.options.hangTimeoutMs,
     // RFC 9112 §9.3: the smart proxy keeps no persistent connection with a 1.0 client, so request 2 goes on a new one.
     smartFixes: allOk(b) && b?.clientConnections === 2 && second(b)?.reused === false,
     pcRelay: allOk(c) && c?.clientConnections === 2 && c.requests[0]?.serverSaw?.proxyConnection !== undefined,
@@ -42,7 +46,12 @@ export function verdicts(result: RunResult): { hang: boolean; smartFixes: boolea
 export function toLessonResult(result: RunResult): LessonResult {
   const v = verdicts(result);
   const rows = result.cases.map((c) => [
-    c.proxy, `${c.askWith}: Keep-Alive`, outcome(c.requests[0]), outcome(c.requests[1]), c.clientConnections, saw(c.requests[0]),
+    c.proxy,
+    `${c.askWith}: Keep-Alive`,
+    outcome(c.requests[0]),
+    outcome(c.requests[1]),
+    c.clientConnections,
+    saw(c.requests[0]),
   ]);
   const hung = result.cases.find((c) => c.proxy === 'blind relay' && c.askWith === 'Connection');
   const server = hung?.serverTable[0];
@@ -78,28 +87,67 @@ export function toLessonResult(result: RunResult): LessonResult {
   const byCase = (p: string, a: string) => result.cases.find((c) => c.proxy === p && c.askWith === a);
   return {
     checks: [
-      check('blind relay, Connection: Keep-Alive: request 2 hangs until the client gives up', v.hang, outcome(byCase('blind relay', 'Connection')?.requests[1])),
-      check('smart proxy, Connection: Keep-Alive: both answered, the 1.0 client hop closed (RFC 9112 §9.3), request 2 on a new connection', v.smartFixes,
-        `${outcome(byCase('smart proxy', 'Connection')?.requests[1])}, ${byCase('smart proxy', 'Connection')?.clientConnections ?? 0} connections`),
-      check('blind relay, Proxy-Connection: both answered on 2 connections', v.pcRelay, `${byCase('blind relay', 'Proxy-Connection')?.clientConnections ?? 0} connections`),
-      check('smart proxy, Proxy-Connection: Connection: keep-alive upstream, the 1.0 client hop still closed (2 connections)', v.pcSmart, `${byCase('smart proxy', 'Proxy-Connection')?.clientConnections ?? 0} connections`),
+      check(
+        'blind relay, Connection: Keep-Alive: request 2 hangs until the client gives up',
+        v.hang,
+        outcome(byCase('blind relay', 'Connection')?.requests[1]),
+      ),
+      check(
+        'smart proxy, Connection: Keep-Alive: both answered, the 1.0 client hop closed (RFC 9112 §9.3), request 2 on a new connection',
+        v.smartFixes,
+        `${outcome(byCase('smart proxy', 'Connection')?.requests[1])}, ${byCase('smart proxy', 'Connection')?.clientConnections ?? 0} connections`,
+      ),
+      check(
+        'blind relay, Proxy-Connection: both answered on 2 connections',
+        v.pcRelay,
+        `${byCase('blind relay', 'Proxy-Connection')?.clientConnections ?? 0} connections`,
+      ),
+      check(
+        'smart proxy, Proxy-Connection: Connection: keep-alive upstream, the 1.0 client hop still closed (2 connections)',
+        v.pcSmart,
+        `${byCase('smart proxy', 'Proxy-Connection')?.clientConnections ?? 0} connections`,
+      ),
     ],
     lines,
-    figures: [{
-      kind: 'bars',
-      title: 'Time until request 2 was answered (or the client gave up)',
-      unit: 'ms',
-      bars: result.cases.map((c) => ({
-        label: `${c.proxy}, ${c.askWith}`,
-        value: c.requests[1]?.ms ?? 0,
-        note: c.requests[1]?.ok ? `answered on ${c.clientConnections === 1 ? 'the same connection' : 'a new connection'}` : 'hung: no answer',
-      })),
-    }],
+    figures: [
+      {
+        kind: 'bars',
+        title: 'Time until request 2 was answered (or the client gave up)',
+        unit: 'ms',
+        bars: result.cases.map((c) => ({
+          label: `${c.proxy}, ${c.askWith}`,
+          value: c.requests[1]?.ms ?? 0,
+          note: c.requests[1]?.ok
+            ? `answered on ${c.clientConnections === 1 ? 'the same connection' : 'a new connection'}`
+            : 'hung: no answer',
+        })),
+      },
+    ],
     measurements: [
-      { label: 'request 2 via blind relay, Connection: Keep-Alive (waited)', value: ms(byCase('blind relay', 'Connection'), 1), unit: 'ms', textbook: 'hangs until the client or the server times out' },
-      { label: 'request 2 via smart proxy, Connection: Keep-Alive', value: ms(byCase('smart proxy', 'Connection'), 1), unit: 'ms', textbook: 'answered on a new connection: no persistence with a 1.0 client (RFC 9112 §9.3)' },
-      { label: 'client connections, Proxy-Connection via blind relay', value: byCase('blind relay', 'Proxy-Connection')?.clientConnections ?? 0, unit: '', textbook: '2: server ignores it, no keep-alive, no hang' },
-      { label: 'client connections, Proxy-Connection via smart proxy', value: byCase('smart proxy', 'Proxy-Connection')?.clientConnections ?? 0, unit: '', textbook: 'the book: 1 (Netscape); RFC 9112 §9.3: 2, a 1.0 client hop is not kept' },
+      {
+        label: 'request 2 via blind relay, Connection: Keep-Alive (waited)',
+        value: ms(byCase('blind relay', 'Connection'), 1),
+        unit: 'ms',
+        textbook: 'hangs until the client or the server times out',
+      },
+      {
+        label: 'request 2 via smart proxy, Connection: Keep-Alive',
+        value: ms(byCase('smart proxy', 'Connection'), 1),
+        unit: 'ms',
+        textbook: 'answered on a new connection: no persistence with a 1.0 client (RFC 9112 §9.3)',
+      },
+      {
+        label: 'client connections, Proxy-Connection via blind relay',
+        value: byCase('blind relay', 'Proxy-Connection')?.clientConnections ?? 0,
+        unit: '',
+        textbook: '2: server ignores it, no keep-alive, no hang',
+      },
+      {
+        label: 'client connections, Proxy-Connection via smart proxy',
+        value: byCase('smart proxy', 'Proxy-Connection')?.clientConnections ?? 0,
+        unit: '',
+        textbook: 'the book: 1 (Netscape); RFC 9112 §9.3: 2, a 1.0 client hop is not kept',
+      },
     ],
   };
 }
@@ -111,7 +159,12 @@ export const lesson = defineLesson({
   effect: 'a blind relay forwards Connection: Keep-Alive and the next request hangs; a proxy that strips hop-by-hop headers does not',
   needsRoot: 'no',
   flags: {
-    hangTimeoutMs: { type: 'int', min: 100, max: 60_000, help: "the client's patience for request 2, ms (default 3000, 1500 with --quick)" },
+    hangTimeoutMs: {
+      type: 'int',
+      min: 100,
+      max: 60_000,
+      help: "the client's patience for request 2, ms (default 3000, 1500 with --quick)",
+    },
     serverKeepAliveMs: { type: 'int', min: 100, max: 120_000, help: "the server's keep-alive timeout, ms (default 15000)" },
   },
   async run(ctx) {

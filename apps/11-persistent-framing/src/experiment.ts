@@ -10,12 +10,7 @@ import { createServer, getHeader, parseMessages } from '@connlab/http';
 import type { BodyFraming, CloseReason, Handler, HttpServer } from '@connlab/http';
 
 export type CaseName =
-  | 'persistent-then-close'
-  | 'no-length-http11'
-  | 'no-length-http10-keep-alive'
-  | 'body-too-long'
-  | 'body-smuggled'
-  | 'body-too-short';
+  'persistent-then-close' | 'no-length-http11' | 'no-length-http10-keep-alive' | 'body-too-long' | 'body-smuggled' | 'body-too-short';
 
 /** A response as a client that trusts every framing field parses it. */
 export interface ResponseSeen {
@@ -67,40 +62,45 @@ export const SHORT_BODY = 'only twenty bytes..\n';
 export const handler: Handler = (req, res) => handlerFor('characters')(req, res);
 
 /** The routes, with the UTF-8 route's Content-Length counted one way or the other. */
-export const handlerFor = (utf8Length: RunOptions['utf8Length']): Handler => (req, res) => {
-  switch (req.target) {
-    case '/fixed':
-      return { headers: { 'Content-Type': 'text/plain' }, body: 'length known in advance\n' };
-    case '/stream':
-      // Written in pieces: chunked on HTTP/1.1; an HTTP/1.0 client cannot read chunked, so there it is close-delimited.
-      res.writeHead(200, { 'Content-Type': 'text/plain' });
-      res.write('piece 1\n');
-      res.write('piece 2\n');
-      res.end();
-      return;
-    case '/stream-no-length':
-      res.writeHead(200, { 'Content-Type': 'text/plain' });
-      res.closeDelimited();
-      res.write('piece 1\n');
-      res.write('piece 2\n');
-      res.end();
-      return;
-    case '/body-longer-than-length':
-      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': utf8Length === 'bytes' ? Buffer.byteLength(UTF8_TEXT) : UTF8_TEXT.length });
-      res.end(UTF8_TEXT);
-      return;
-    case '/body-holds-a-response':
-      res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': 3 });
-      res.end(`hi\n${SMUGGLED}`);
-      return;
-    case '/body-shorter-than-length':
-      res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': SHORT_DECLARED });
-      res.end(SHORT_BODY);
-      return;
-    default:
-      return { status: 404, body: 'not found\n' };
-  }
-};
+export const handlerFor =
+  (utf8Length: RunOptions['utf8Length']): Handler =>
+  (req, res) => {
+    switch (req.target) {
+      case '/fixed':
+        return { headers: { 'Content-Type': 'text/plain' }, body: 'length known in advance\n' };
+      case '/stream':
+        // Written in pieces: chunked on HTTP/1.1; an HTTP/1.0 client cannot read chunked, so there it is close-delimited.
+        res.writeHead(200, { 'Content-Type': 'text/plain' });
+        res.write('piece 1\n');
+        res.write('piece 2\n');
+        res.end();
+        return;
+      case '/stream-no-length':
+        res.writeHead(200, { 'Content-Type': 'text/plain' });
+        res.closeDelimited();
+        res.write('piece 1\n');
+        res.write('piece 2\n');
+        res.end();
+        return;
+      case '/body-longer-than-length':
+        res.writeHead(200, {
+          'Content-Type': 'text/plain; charset=utf-8',
+          'Content-Length': utf8Length === 'bytes' ? Buffer.byteLength(UTF8_TEXT) : UTF8_TEXT.length,
+        });
+        res.end(UTF8_TEXT);
+        return;
+      case '/body-holds-a-response':
+        res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': 3 });
+        res.end(`hi\n${SMUGGLED}`);
+        return;
+      case '/body-shorter-than-length':
+        res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': SHORT_DECLARED });
+        res.end(SHORT_BODY);
+        return;
+      default:
+        return { status: 404, body: 'not found\n' };
+    }
+  };
 
 const get = (target: string, version = '1.1', connection?: string): string =>
   `GET ${target} HTTP/${version}\r\nHost: ${HOST}\r\n${connection ? `Connection: ${connection}\r\n` : ''}\r\n`;
@@ -127,7 +127,9 @@ function firstResponseEnd(bytes: Buffer): number {
 
 async function converse(server: HttpServer, name: CaseName, requests: string[], options: RunOptions): Promise<CaseResult> {
   const reasons = new Map<number, CloseReason>();
-  const onClose = (info: { remotePort: number }, reason: CloseReason): void => { reasons.set(info.remotePort, reason); };
+  const onClose = (info: { remotePort: number }, reason: CloseReason): void => {
+    reasons.set(info.remotePort, reason);
+  };
   server.on('connectionClose', onClose);
   const wire = await Wire.connect(server.address().port);
   const port = wire.socket.localPort ?? 0;
@@ -157,7 +159,10 @@ async function converse(server: HttpServer, name: CaseName, requests: string[], 
     server.off('connectionClose', onClose);
   }
   // The trusting client: every framing field believed, the next response read from where this one "ended".
-  const all = parseMessages({ type: 'response' }, [wire.received()], { end: wire.endedAt !== null, methods: requests.map(() => 'GET').concat('GET') });
+  const all = parseMessages({ type: 'response' }, [wire.received()], {
+    end: wire.endedAt !== null,
+    methods: requests.map(() => 'GET').concat('GET'),
+  });
   const received = wire.received();
   const headEnd = received.indexOf('\r\n\r\n');
   return {
@@ -184,9 +189,19 @@ export async function run(options: RunOptions = defaultOptions): Promise<RunResu
   try {
     return {
       cases: [
-        await converse(server, 'persistent-then-close', [get('/fixed'), get('/stream'), get('/fixed', '1.1', 'close'), get('/fixed')], options),
+        await converse(
+          server,
+          'persistent-then-close',
+          [get('/fixed'), get('/stream'), get('/fixed', '1.1', 'close'), get('/fixed')],
+          options,
+        ),
         await converse(server, 'no-length-http11', [get('/stream-no-length'), get('/fixed')], options),
-        await converse(server, 'no-length-http10-keep-alive', [get('/stream', '1.0', 'Keep-Alive'), get('/fixed', '1.0', 'Keep-Alive')], options),
+        await converse(
+          server,
+          'no-length-http10-keep-alive',
+          [get('/stream', '1.0', 'Keep-Alive'), get('/fixed', '1.0', 'Keep-Alive')],
+          options,
+        ),
         await converse(server, 'body-too-long', [get('/body-longer-than-length')], options),
         await converse(server, 'body-smuggled', [get('/body-holds-a-response')], options),
         await converse(server, 'body-too-short', [get('/body-shorter-than-length')], options),

@@ -23,11 +23,18 @@ export function verdicts(r: RunResult): Record<CaseName, boolean> {
   const smuggled = c('body-smuggled');
   const short = c('body-too-short');
   return {
-    'persistent-then-close': !!persistent && persistent.responses.length === 3 && persistent.requestsSent === 4
-      && persistent.responses[0]?.framing === 'length' && persistent.responses[1]?.framing === 'chunked'
-      && persistent.responses[0].connection === '' && /close/i.test(persistent.responses[2]?.connection ?? '') && persistent.serverFin,
+    'persistent-then-close':
+      !!persistent &&
+      persistent.responses.length === 3 &&
+      persistent.requestsSent === 4 &&
+      persistent.responses[0]?.framing === 'length' &&
+      persistent.responses[1]?.framing === 'chunked' &&
+      persistent.responses[0].connection === '' &&
+      /close/i.test(persistent.responses[2]?.connection ?? '') &&
+      persistent.serverFin,
     'no-length-http11': !!noLen11 && noLen11.responses.length === 1 && noLen11.responses[0]?.framing === 'close' && noLen11.serverFin,
-    'no-length-http10-keep-alive': !!noLen10 && noLen10.responses.length === 1 && noLen10.responses[0]?.framing === 'close' && noLen10.serverFin,
+    'no-length-http10-keep-alive':
+      !!noLen10 && noLen10.responses.length === 1 && noLen10.responses[0]?.framing === 'close' && noLen10.serverFin,
     'body-too-long': !!long && long.serverFin && long.unsolicitedBytes > 0 && long.parseError !== null,
     'body-smuggled': !!smuggled && smuggled.unsolicitedBytes > 0 && smuggled.responses.length === 2,
     'body-too-short': !!short && short.parseError?.code === 'HTTP_PARSE_INCOMPLETE' && short.bytesAfterHead < SHORT_DECLARED,
@@ -61,7 +68,9 @@ function detected(c: CaseResult): string {
 export function toLessonResult(r: RunResult): LessonResult {
   const v = verdicts(r);
   const c = (name: CaseName): CaseResult | undefined => r.cases.find((x) => x.name === name);
-  const lines: string[] = ['Server: @connlab/http (Date off for short transcripts). Client: a raw socket; every byte as it crossed the wire.'];
+  const lines: string[] = [
+    'Server: @connlab/http (Date off for short transcripts). Client: a raw socket; every byte as it crossed the wire.',
+  ];
   for (const x of r.cases) {
     lines.push('', `── ${titles[x.name]} ──`, ...x.transcript);
   }
@@ -70,38 +79,92 @@ export function toLessonResult(r: RunResult): LessonResult {
   const short = c('body-too-short');
   lines.push(
     '',
-    v['persistent-then-close'] ? 'HTTP/1.1 kept the connection for a Content-Length response and a chunked one; Connection: close ended it after the third, and the fourth request went unanswered.' : 'The persistent connection did not behave as HTTP/1.1 says (see the transcript).',
-    v['no-length-http11'] ? 'A response with neither Content-Length nor chunked can only end with the connection: the FIN is its end, and the next request was not answered.' : 'The undelimited response did not end the connection.',
-    v['no-length-http10-keep-alive'] ? 'An HTTP/1.0 client cannot read chunked, so a streamed answer to it is close-delimited: Keep-Alive was asked for and refused with Connection: close.' : 'The streamed 1.0 answer did not close the connection.',
-    long ? `Content-Length ${long.responses[0]?.contentLength ?? '?'} for ${JSON.stringify(UTF8_TEXT)} (${Buffer.byteLength(UTF8_TEXT)} bytes): a trusting client reads ${JSON.stringify(long.responses[0]?.body ?? '')} and then fails on the next response with ${long.parseError?.code ?? 'no error'}.` : '',
-    smuggled ? `Content-Length 3 on a body that contains a response: a client that trusts it takes ${smuggled.unsolicitedBytes} bytes the server sent as part of response 1 as the answer to its next request: ${nextResponse(smuggled)}.` : '',
-    short ? `Content-Length ${SHORT_DECLARED} with ${short.bytesAfterHead} bytes sent: the client sees the FIN mid-body (${short.parseError?.code ?? 'no error'}); the server closed because the length was broken, otherwise the client would wait for bytes that never come.` : '',
+    v['persistent-then-close']
+      ? 'HTTP/1.1 kept the connection for a Content-Length response and a chunked one; Connection: close ended it after the third, and the fourth request went unanswered.'
+      : 'The persistent connection did not behave as HTTP/1.1 says (see the transcript).',
+    v['no-length-http11']
+      ? 'A response with neither Content-Length nor chunked can only end with the connection: the FIN is its end, and the next request was not answered.'
+      : 'The undelimited response did not end the connection.',
+    v['no-length-http10-keep-alive']
+      ? 'An HTTP/1.0 client cannot read chunked, so a streamed answer to it is close-delimited: Keep-Alive was asked for and refused with Connection: close.'
+      : 'The streamed 1.0 answer did not close the connection.',
+    long
+      ? `Content-Length ${long.responses[0]?.contentLength ?? '?'} for ${JSON.stringify(UTF8_TEXT)} (${Buffer.byteLength(UTF8_TEXT)} bytes): a trusting client reads ${JSON.stringify(long.responses[0]?.body ?? '')} and then fails on the next response with ${long.parseError?.code ?? 'no error'}.`
+      : '',
+    smuggled
+      ? `Content-Length 3 on a body that contains a response: a client that trusts it takes ${smuggled.unsolicitedBytes} bytes the server sent as part of response 1 as the answer to its next request: ${nextResponse(smuggled)}.`
+      : '',
+    short
+      ? `Content-Length ${SHORT_DECLARED} with ${short.bytesAfterHead} bytes sent: the client sees the FIN mid-body (${short.parseError?.code ?? 'no error'}); the server closed because the length was broken, otherwise the client would wait for bytes that never come.`
+      : '',
     'A careful client detects the too-small lengths as bytes arriving when no request is outstanding, and must then close the connection.',
   );
   return {
-    checks: r.cases.map((x) => check(`${titles[x.name]}: ${expected[x.name]}`, v[x.name],
-      `${Math.min(x.responses.length, x.requestsSent)}/${x.requestsSent} answered, ${x.serverFin ? 'server FIN' : 'no server FIN'}${x.parseError ? `, ${x.parseError.code}` : ''}${x.unsolicitedBytes ? `, ${x.unsolicitedBytes} B unsolicited` : ''}`)),
+    checks: r.cases.map((x) =>
+      check(
+        `${titles[x.name]}: ${expected[x.name]}`,
+        v[x.name],
+        `${Math.min(x.responses.length, x.requestsSent)}/${x.requestsSent} answered, ${x.serverFin ? 'server FIN' : 'no server FIN'}${x.parseError ? `, ${x.parseError.code}` : ''}${x.unsolicitedBytes ? `, ${x.unsolicitedBytes} B unsolicited` : ''}`,
+      ),
+    ),
     lines: lines.filter((l, i) => l !== '' || lines[i - 1] !== ''),
-    figures: [{
-      kind: 'table',
-      title: 'Framing and what it did to the connection',
-      columns: ['conversation', 'framing of response 1', 'answered / sent', 'server FIN', 'a trusting client reads next', 'a careful client detects', 'effect'],
-      rows: r.cases.map((x) => [
-        titles[x.name],
-        x.responses[0] ? `${x.responses[0].framing}${x.responses[0].contentLength ? ` (${x.responses[0].contentLength})` : ''}` : 'incomplete',
-        `${Math.min(x.responses.length, x.requestsSent)} / ${x.requestsSent}`,
-        x.serverFin ? 'yes' : 'no',
-        x.requestsSent === 1 ? nextResponse(x) : '—',
-        detected(x),
-        v[x.name] ? 'shown' : 'NOT shown',
-      ]),
-    }],
+    figures: [
+      {
+        kind: 'table',
+        title: 'Framing and what it did to the connection',
+        columns: [
+          'conversation',
+          'framing of response 1',
+          'answered / sent',
+          'server FIN',
+          'a trusting client reads next',
+          'a careful client detects',
+          'effect',
+        ],
+        rows: r.cases.map((x) => [
+          titles[x.name],
+          x.responses[0]
+            ? `${x.responses[0].framing}${x.responses[0].contentLength ? ` (${x.responses[0].contentLength})` : ''}`
+            : 'incomplete',
+          `${Math.min(x.responses.length, x.requestsSent)} / ${x.requestsSent}`,
+          x.serverFin ? 'yes' : 'no',
+          x.requestsSent === 1 ? nextResponse(x) : '—',
+          detected(x),
+          v[x.name] ? 'shown' : 'NOT shown',
+        ]),
+      },
+    ],
     measurements: [
-      { label: 'responses on one HTTP/1.1 connection before Connection: close ended it', value: c('persistent-then-close')?.responses.length ?? 0, unit: '', textbook: 'persistent by default; Connection: close ends it' },
-      { label: 'requests answered after a response with no length', value: Math.max(0, (c('no-length-http11')?.responses.length ?? 1) - 1), unit: 'of 1', textbook: 'persists only if every message has a self-defined length' },
-      { label: 'bytes past a too-small Content-Length (UTF-8 case)', value: long?.unsolicitedBytes ?? 0, unit: 'B', textbook: 'the body must match Content-Length' },
-      { label: 'bytes a trusting client took as the next response', value: smuggled?.unsolicitedBytes ?? 0, unit: 'B', textbook: 'a response it never asked for' },
-      { label: 'body bytes at the FIN, Content-Length 64', value: short?.bytesAfterHead ?? 0, unit: 'B', textbook: 'a short body is detected at the close' },
+      {
+        label: 'responses on one HTTP/1.1 connection before Connection: close ended it',
+        value: c('persistent-then-close')?.responses.length ?? 0,
+        unit: '',
+        textbook: 'persistent by default; Connection: close ends it',
+      },
+      {
+        label: 'requests answered after a response with no length',
+        value: Math.max(0, (c('no-length-http11')?.responses.length ?? 1) - 1),
+        unit: 'of 1',
+        textbook: 'persists only if every message has a self-defined length',
+      },
+      {
+        label: 'bytes past a too-small Content-Length (UTF-8 case)',
+        value: long?.unsolicitedBytes ?? 0,
+        unit: 'B',
+        textbook: 'the body must match Content-Length',
+      },
+      {
+        label: 'bytes a trusting client took as the next response',
+        value: smuggled?.unsolicitedBytes ?? 0,
+        unit: 'B',
+        textbook: 'a response it never asked for',
+      },
+      {
+        label: 'body bytes at the FIN, Content-Length 64',
+        value: short?.bytesAfterHead ?? 0,
+        unit: 'B',
+        textbook: 'a short body is detected at the close',
+      },
     ],
   };
 }
@@ -114,12 +177,22 @@ export const lesson = defineLesson({
   number: 11,
   slug: 'persistent-framing',
   title: 'Persistent HTTP/1.1 and message framing',
-  effect: 'HTTP/1.1 connections persist until Connection: close, but only while every response has a length: an undelimited one ends the connection, and a wrong Content-Length corrupts the next response',
+  effect:
+    'HTTP/1.1 connections persist until Connection: close, but only while every response has a length: an undelimited one ends the connection, and a wrong Content-Length corrupts the next response',
   needsRoot: 'no',
   flags: {
-    settleMs: { type: 'int', min: 10, max: 10_000, help: 'how long to watch after a response for stray bytes or a FIN, ms (default 150, 80 with --quick)' },
+    settleMs: {
+      type: 'int',
+      min: 10,
+      max: 10_000,
+      help: 'how long to watch after a response for stray bytes or a FIN, ms (default 150, 80 with --quick)',
+    },
     waitMs: { type: 'int', min: 100, max: 60_000, help: 'give up on a response after this long, ms (default 3000)' },
-    utf8Length: { type: 'string', choices: ['characters', 'bytes'], help: "how the UTF-8 route counts its Content-Length (default characters: the bug)" },
+    utf8Length: {
+      type: 'string',
+      choices: ['characters', 'bytes'],
+      help: 'how the UTF-8 route counts its Content-Length (default characters: the bug)',
+    },
   },
   async run(ctx) {
     ctx.progress('six raw conversations with the @connlab/http server');

@@ -8,8 +8,12 @@ describe('pipelining at a server that closes after k', () => {
     const result = await run({ closeAfter: 3, gets: 6, depth: 6 });
     const outcome = result.requests.map((r) => `${r.method} ${r.path} ${r.outcome} ${r.attempts}`);
     expect(outcome).toEqual([
-      'GET /item/1 answered 1', 'GET /item/2 answered 1', 'GET /item/3 answered 1',
-      'GET /item/4 retried-and-answered 2', 'GET /item/5 retried-and-answered 2', 'GET /item/6 retried-and-answered 2',
+      'GET /item/1 answered 1',
+      'GET /item/2 answered 1',
+      'GET /item/3 answered 1',
+      'GET /item/4 retried-and-answered 2',
+      'GET /item/5 retried-and-answered 2',
+      'GET /item/6 retried-and-answered 2',
       'POST /order refused-retry 1',
     ]);
     const post = result.requests.at(-1)!;

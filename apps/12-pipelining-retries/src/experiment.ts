@@ -71,42 +71,50 @@ interface Server {
 async function startEarlyCloser(closeAfter: number, closeDelayMs: number): Promise<Server> {
   const log: ServerRecord[] = [];
   let accepted = 0;
-  const server = await listenLoopback((socket) => {
-    socket.setNoDelay(true);
-    socket.on('error', () => undefined);
-    const connection = ++accepted;
-    let index = 0;
-    let answered = 0;
-    let head: MessageHead | undefined;
-    const parser = new HttpParser({ type: 'request' }, {
-      onHead: (h) => { head = h; },
-      onComplete: () => {
-        const h = head!;
-        index++;
-        const answer = answered < closeAfter;
-        log.push({ connection, indexOnConnection: index, method: h.method, path: h.target, answered: answer, at: performance.now() });
-        if (!answer) return; // dropped: never processed
-        answered++;
-        const body = `${h.method} ${h.target}: request ${index} on connection ${connection}\n`;
-        socket.write(`HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-        if (answered === closeAfter) {
-          // No Connection: close; keep reading (and dropping) for a moment, then close gracefully.
-          setTimeout(() => {
-            socket.end();
-            socket.once('end', () => socket.destroy());
-            setTimeout(() => socket.destroy(), 1000).unref();
-          }, closeDelayMs);
+  const server = await listenLoopback(
+    (socket) => {
+      socket.setNoDelay(true);
+      socket.on('error', () => undefined);
+      const connection = ++accepted;
+      let index = 0;
+      let answered = 0;
+      let head: MessageHead | undefined;
+      const parser = new HttpParser(
+        { type: 'request' },
+        {
+          onHead: (h) => {
+            head = h;
+          },
+          onComplete: () => {
+            const h = head!;
+            index++;
+            const answer = answered < closeAfter;
+            log.push({ connection, indexOnConnection: index, method: h.method, path: h.target, answered: answer, at: performance.now() });
+            if (!answer) return; // dropped: never processed
+            answered++;
+            const body = `${h.method} ${h.target}: request ${index} on connection ${connection}\n`;
+            socket.write(`HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+            if (answered === closeAfter) {
+              // No Connection: close; keep reading (and dropping) for a moment, then close gracefully.
+              setTimeout(() => {
+                socket.end();
+                socket.once('end', () => socket.destroy());
+                setTimeout(() => socket.destroy(), 1000).unref();
+              }, closeDelayMs);
+            }
+          },
+        },
+      );
+      socket.on('data', (chunk: Buffer) => {
+        try {
+          parser.execute(chunk);
+        } catch {
+          socket.destroy();
         }
-      },
-    });
-    socket.on('data', (chunk: Buffer) => {
-      try {
-        parser.execute(chunk);
-      } catch {
-        socket.destroy();
-      }
-    });
-  }, { allowHalfOpen: true });
+      });
+    },
+    { allowHalfOpen: true },
+  );
   return { port: server.port, log, accepted: () => accepted, close: server.close };
 }
 
@@ -129,17 +137,34 @@ export async function run(options: Partial<RunOptions> = {}): Promise<RunResult>
       const res = await client.request({ origin, method, path, ...(method === 'POST' ? { body: 'one book, please' } : {}) });
       const first = firstTry.get(path);
       return {
-        method, path, outcome: res.attempts > 1 ? 'retried-and-answered' : 'answered', attempts: res.attempts,
-        connections: first ? [first.connection, res.connectionId] : [res.connectionId], pipelined: res.pipelined,
-        ...(first ? { reason: first.reason } : {}), server: serverRecords(), phases: res.timing.phases, start, end: res.timing.end,
+        method,
+        path,
+        outcome: res.attempts > 1 ? 'retried-and-answered' : 'answered',
+        attempts: res.attempts,
+        connections: first ? [first.connection, res.connectionId] : [res.connectionId],
+        pipelined: res.pipelined,
+        ...(first ? { reason: first.reason } : {}),
+        server: serverRecords(),
+        phases: res.timing.phases,
+        start,
+        end: res.timing.end,
       };
     } catch (error) {
       if (!(error instanceof HttpClientError)) throw error;
       const end = performance.now();
       return {
-        method, path, outcome: error.code === 'HTTP_CLIENT_NOT_RETRIED' ? 'refused-retry' : 'failed', attempts: error.attempts,
-        connections: [], pipelined: false, reason: error.message, errorCode: error.code, server: serverRecords(),
-        phases: error.timing?.phases ?? [{ phase: 'no-answer', start, end }], start, end,
+        method,
+        path,
+        outcome: error.code === 'HTTP_CLIENT_NOT_RETRIED' ? 'refused-retry' : 'failed',
+        attempts: error.attempts,
+        connections: [],
+        pipelined: false,
+        reason: error.message,
+        errorCode: error.code,
+        server: serverRecords(),
+        phases: error.timing?.phases ?? [{ phase: 'no-answer', start, end }],
+        start,
+        end,
       };
     }
   });

@@ -10,10 +10,14 @@ function serverSide(r: RequestReport): string {
 
 function clientSide(r: RequestReport): string {
   switch (r.outcome) {
-    case 'answered': return `answered on conn ${r.connections[0] ?? '?'}${r.pipelined ? ' (pipelined)' : ''}`;
-    case 'retried-and-answered': return `no answer on conn ${r.connections[0] ?? '?'} → retried, answered on conn ${r.connections[1] ?? '?'}`;
-    case 'refused-retry': return 'no answer → NOT retried (may or may not have been processed)';
-    case 'failed': return `failed: ${r.errorCode ?? ''}`;
+    case 'answered':
+      return `answered on conn ${r.connections[0] ?? '?'}${r.pipelined ? ' (pipelined)' : ''}`;
+    case 'retried-and-answered':
+      return `no answer on conn ${r.connections[0] ?? '?'} → retried, answered on conn ${r.connections[1] ?? '?'}`;
+    case 'refused-retry':
+      return 'no answer → NOT retried (may or may not have been processed)';
+    case 'failed':
+      return `failed: ${r.errorCode ?? ''}`;
   }
 }
 
@@ -35,37 +39,61 @@ export function toLessonResult(result: RunResult): LessonResult {
   ];
   if (post) {
     lines.push(
-      post.outcome === 'refused-retry'
-        ? `The POST was refused a retry: ${post.reason ?? ''}`
-        : `The POST ended as "${post.outcome}".`,
+      post.outcome === 'refused-retry' ? `The POST was refused a retry: ${post.reason ?? ''}` : `The POST ended as "${post.outcome}".`,
       post.outcome === 'refused-retry' && post.server.every((s) => !s.answered)
         ? 'The server log shows it dropped the POST unprocessed; the client had no way to know that, so the decision is left to the application.'
         : '',
     );
   }
-  lines.push(`Connections the server accepted: ${result.connectionsOpened}. The POST was sent only when no other request was in flight (never pipelined behind GETs).`);
+  lines.push(
+    `Connections the server accepted: ${result.connectionsOpened}. The POST was sent only when no other request was in flight (never pipelined behind GETs).`,
+  );
   const rel = (t: number) => t - result.t0;
   return {
     checks: [
       check('some GETs answered on the first connection', answered.length > 0, `${answered.length} of ${gets.length}`),
-      check('the unanswered GETs retried once on a new connection and answered', retried.length > 0 && retried.every((r) => r.attempts === 2),
-        `${retried.length} retried, tries ${retried.map((r) => r.attempts).join(', ') || '—'}`),
-      check('the POST is not retried', post?.outcome === 'refused-retry', post ? `${post.outcome}, ${post.attempts} ${post.attempts === 1 ? 'try' : 'tries'}` : 'no POST sent'),
+      check(
+        'the unanswered GETs retried once on a new connection and answered',
+        retried.length > 0 && retried.every((r) => r.attempts === 2),
+        `${retried.length} retried, tries ${retried.map((r) => r.attempts).join(', ') || '—'}`,
+      ),
+      check(
+        'the POST is not retried',
+        post?.outcome === 'refused-retry',
+        post ? `${post.outcome}, ${post.attempts} ${post.attempts === 1 ? 'try' : 'tries'}` : 'no POST sent',
+      ),
     ],
     lines: lines.filter((l, i, all) => l !== '' || all[i - 1] !== ''),
-    figures: [{
-      kind: 'waterfall',
-      title: 'Each request over time (failed-attempt = sent, unanswered, then retried or given up)',
-      unit: 'ms',
-      rows: requests.map((r) => ({
-        label: `${r.method} ${r.path}`,
-        spans: r.phases.map((p) => ({ start: rel(p.start), end: rel(p.end), phase: p.phase })),
-      })),
-    }],
+    figures: [
+      {
+        kind: 'waterfall',
+        title: 'Each request over time (failed-attempt = sent, unanswered, then retried or given up)',
+        unit: 'ms',
+        rows: requests.map((r) => ({
+          label: `${r.method} ${r.path}`,
+          spans: r.phases.map((p) => ({ start: rel(p.start), end: rel(p.end), phase: p.phase })),
+        })),
+      },
+    ],
     measurements: [
-      { label: 'GETs answered on the first connection', value: answered.length, unit: `of ${gets.length}`, textbook: `server closed after ${o.closeAfter}` },
-      { label: 'GETs retried on a new connection and answered', value: retried.length, unit: `of ${gets.length}`, textbook: 'the client must resend unanswered pipelined requests' },
-      { label: 'POSTs retried automatically', value: requests.filter((r) => r.method === 'POST' && r.attempts > 1).length, unit: 'of 1', textbook: '0: non-idempotent, must not be retried blindly' },
+      {
+        label: 'GETs answered on the first connection',
+        value: answered.length,
+        unit: `of ${gets.length}`,
+        textbook: `server closed after ${o.closeAfter}`,
+      },
+      {
+        label: 'GETs retried on a new connection and answered',
+        value: retried.length,
+        unit: `of ${gets.length}`,
+        textbook: 'the client must resend unanswered pipelined requests',
+      },
+      {
+        label: 'POSTs retried automatically',
+        value: requests.filter((r) => r.method === 'POST' && r.attempts > 1).length,
+        unit: 'of 1',
+        textbook: '0: non-idempotent, must not be retried blindly',
+      },
       { label: 'connections used', value: result.connectionsOpened, unit: '' },
     ],
   };
@@ -82,7 +110,12 @@ export const lesson = defineLesson({
   effect: 'pipelined requests at a server that closes after k: the unanswered GETs are retried, the POST is not',
   needsRoot: 'no',
   flags: {
-    closeAfter: { type: 'int', min: 1, max: 100, help: 'the server answers this many requests per connection, then closes (default 4, 3 with --quick)' },
+    closeAfter: {
+      type: 'int',
+      min: 1,
+      max: 100,
+      help: 'the server answers this many requests per connection, then closes (default 4, 3 with --quick)',
+    },
     gets: { type: 'int', min: 1, max: 100, help: 'GETs the client sends before the POST (default 8, 6 with --quick)' },
     depth: { type: 'int', min: 1, max: 100, help: 'pipelining depth: requests in flight on one connection (default 8, 6 with --quick)' },
   },

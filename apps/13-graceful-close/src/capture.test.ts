@@ -23,7 +23,9 @@ describe.skipIf(noNetns !== undefined)('lesson 13 on the wire', () => {
     const resets = result.measurements.find((m) => m.label === 'abrupt runs whose server sent an RST, on the wire')!;
     expect(`${resets.value} ${resets.unit}`).toBe('2 of 2');
     const printed = result.lines.filter((l) => l.includes('Flags ['));
-    expect(printed.find((l) => l.includes('Flags [R.]'))).toMatch(/server > client {2}Flags \[R\.\], seq \d+, ack \d+, win \d+, length 0 +RST: data left unread$/);
+    expect(printed.find((l) => l.includes('Flags [R.]'))).toMatch(
+      /server > client {2}Flags \[R\.\], seq \d+, ack \d+, win \d+, length 0 +RST: data left unread$/,
+    );
 
     if (!tcpdump.ok) return;
     const theirs = readWithTcpdump(tcpdump.path, join(dir, '13-graceful-close.pcap'));

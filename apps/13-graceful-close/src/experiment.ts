@@ -79,31 +79,34 @@ interface ServerSide {
 async function startServer(mode: CloseMode, response: Buffer, lingerMs: number): Promise<ServerSide> {
   let drained = 0;
   let closed: Promise<void> = Promise.resolve();
-  const server = await listenLoopback((socket) => {
-    closed = new Promise((resolve) => socket.once('close', () => resolve()));
-    socket.on('error', () => undefined); // the abrupt path resets on purpose
-    let answered = false;
-    socket.on('data', (chunk: Buffer) => {
-      if (answered) {
-        drained += chunk.length;
-        return;
-      }
-      answered = true;
-      // Answer before reading the body, like a server refusing an upload.
-      socket.write(response, () => {
-        if (mode === 'abrupt') {
-          socket.destroy();
+  const server = await listenLoopback(
+    (socket) => {
+      closed = new Promise((resolve) => socket.once('close', () => resolve()));
+      socket.on('error', () => undefined); // the abrupt path resets on purpose
+      let answered = false;
+      socket.on('data', (chunk: Buffer) => {
+        if (answered) {
+          drained += chunk.length;
           return;
         }
-        socket.end(); // half-close: our FIN follows the answer, input stays open
-        const linger = setTimeout(() => socket.destroy(), lingerMs);
-        socket.once('end', () => {
-          clearTimeout(linger);
-          socket.destroy();
+        answered = true;
+        // Answer before reading the body, like a server refusing an upload.
+        socket.write(response, () => {
+          if (mode === 'abrupt') {
+            socket.destroy();
+            return;
+          }
+          socket.end(); // half-close: our FIN follows the answer, input stays open
+          const linger = setTimeout(() => socket.destroy(), lingerMs);
+          socket.once('end', () => {
+            clearTimeout(linger);
+            socket.destroy();
+          });
         });
       });
-    });
-  }, { allowHalfOpen: true });
+    },
+    { allowHalfOpen: true },
+  );
   return { port: server.port, drained: () => drained, settled: () => closed, close: server.close };
 }
 
@@ -122,10 +125,14 @@ export async function runCase(options: Partial<CaseOptions> & Pick<CaseOptions, 
     await once(socket, 'connect');
     clientPort = socket.localPort ?? -1;
     if (o.read === 'after-sending') socket.pause();
-    socket.on('data', (chunk: Buffer) => { received += chunk.length; });
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+    });
     const finished = new Promise<void>((resolve) => {
       socket.once('close', () => resolve());
-      socket.on('error', (error: NodeJS.ErrnoException) => { clientError ??= error.code ?? error.message; });
+      socket.on('error', (error: NodeJS.ErrnoException) => {
+        clientError ??= error.code ?? error.message;
+      });
     });
     const timer = setTimeout(() => socket.destroy(), o.timeoutMs);
 
@@ -136,7 +143,11 @@ export async function runCase(options: Partial<CaseOptions> & Pick<CaseOptions, 
     while (left > 0 && !socket.destroyed) {
       const piece = left >= chunk.length ? chunk : chunk.subarray(0, left);
       left -= piece.length;
-      if (!socket.write(piece, (err) => { if (!err) uploaded += piece.length; })) {
+      if (
+        !socket.write(piece, (err) => {
+          if (!err) uploaded += piece.length;
+        })
+      ) {
         // Not once(socket, 'drain'): it rejects on 'error', and the error is what we measure.
         await Promise.race([new Promise((resolve) => socket.once('drain', resolve)), finished]);
       }
@@ -192,13 +203,15 @@ export async function run(options: RunOptions = {}): Promise<RunResult> {
   ];
   for (const [close, read] of combos) {
     for (let i = 0; i < repeats; i++) {
-      cases.push(await runCase({
-        close,
-        read,
-        ...(options.uploadBytes !== undefined ? { uploadBytes: options.uploadBytes } : {}),
-        ...(options.responseBodyBytes !== undefined ? { responseBodyBytes: options.responseBodyBytes } : {}),
-        ...(options.lingerMs !== undefined ? { lingerMs: options.lingerMs } : {}),
-      }));
+      cases.push(
+        await runCase({
+          close,
+          read,
+          ...(options.uploadBytes !== undefined ? { uploadBytes: options.uploadBytes } : {}),
+          ...(options.responseBodyBytes !== undefined ? { responseBodyBytes: options.responseBodyBytes } : {}),
+          ...(options.lingerMs !== undefined ? { lingerMs: options.lingerMs } : {}),
+        }),
+      );
     }
   }
   return { cases };

@@ -1,7 +1,16 @@
 // Lesson 13: closing input while the peer still sends loses the answer; half-close + drain keeps it.
 import { capturePath, check, defineLesson, formatBytes, table, withFlags } from '@connlab/lab';
 import type { Check, Figure, LessonResult } from '@connlab/lab';
-import { connectionOf, describeEvidence, formatTrace, ladderFigure, runCaptured, skippedCapture, trustedChecks, wireEvidence } from '@connlab/pcap';
+import {
+  connectionOf,
+  describeEvidence,
+  formatTrace,
+  ladderFigure,
+  runCaptured,
+  skippedCapture,
+  trustedChecks,
+  wireEvidence,
+} from '@connlab/pcap';
 import type { TraceLine, WireEvidence } from '@connlab/pcap';
 import type { CaseResult, RunOptions, RunResult } from './experiment.js';
 
@@ -40,14 +49,24 @@ export function wireFindings(result: RunResult, evidence: WireEvidence | undefin
     abrupt: abrupt.length,
     gracefulReset: graceful.filter((c) => serverRst(linesOf(c))).length,
     excerpt: at < 0 ? [] : worstLines.slice(Math.max(0, at - 3), at + 3),
-    gracefulExcerpt: fin < 0 ? [] : [...gracefulLines.slice(Math.max(0, fin - 1), fin + 2), ...gracefulLines.filter((l) => l.from === 'client' && l.segment.flags.fin), ...gracefulLines.slice(-1)].filter((l, i, all) => all.indexOf(l) === i),
+    gracefulExcerpt:
+      fin < 0
+        ? []
+        : [
+            ...gracefulLines.slice(Math.max(0, fin - 1), fin + 2),
+            ...gracefulLines.filter((l) => l.from === 'client' && l.segment.flags.fin),
+            ...gracefulLines.slice(-1),
+          ].filter((l, i, all) => all.indexOf(l) === i),
   };
 }
 
 /** Every abrupt close reset on the wire, and no graceful one did. */
 export function wireCheck(w: WireFindings): Check {
-  return check('on the wire: an RST from the server in every abrupt run, none in a graceful one',
-    w.abrupt > 0 && w.abruptReset === w.abrupt && w.gracefulReset === 0, `abrupt ${w.abruptReset} of ${w.abrupt}, graceful ${w.gracefulReset}`);
+  return check(
+    'on the wire: an RST from the server in every abrupt run, none in a graceful one',
+    w.abrupt > 0 && w.abruptReset === w.abrupt && w.gracefulReset === 0,
+    `abrupt ${w.abruptReset} of ${w.abrupt}, graceful ${w.gracefulReset}`,
+  );
 }
 
 function wireLines(w: WireFindings | undefined, evidence: WireEvidence | undefined): string[] {
@@ -55,8 +74,16 @@ function wireLines(w: WireFindings | undefined, evidence: WireEvidence | undefin
   const lines = ['', describeEvidence(evidence)];
   if (!w) return lines;
   lines.push(`On the wire: the server sent an RST in ${w.abruptReset} of ${w.abrupt} abrupt runs and in ${w.gracefulReset} graceful ones.`);
-  if (w.excerpt.length) lines.push('The end of the worst abrupt run (the server closed with the upload unread):', ...formatTrace(w.excerpt, { names: 'roles' }).map((l) => `  ${l}`));
-  if (w.gracefulExcerpt.length) lines.push('The end of a graceful run (FIN, drain, then the client\'s FIN):', ...formatTrace(w.gracefulExcerpt, { names: 'roles' }).map((l) => `  ${l}`));
+  if (w.excerpt.length)
+    lines.push(
+      'The end of the worst abrupt run (the server closed with the upload unread):',
+      ...formatTrace(w.excerpt, { names: 'roles' }).map((l) => `  ${l}`),
+    );
+  if (w.gracefulExcerpt.length)
+    lines.push(
+      "The end of a graceful run (FIN, drain, then the client's FIN):",
+      ...formatTrace(w.gracefulExcerpt, { names: 'roles' }).map((l) => `  ${l}`),
+    );
   return lines;
 }
 
@@ -72,7 +99,14 @@ export function toLessonResult(result: RunResult, evidence?: WireEvidence): Less
   const expected = result.cases[0]?.expectedBytes ?? 0;
 
   const rows = result.cases.map((c, i) => [
-    i + 1, c.close, c.read, c.receivedBytes, c.expectedBytes, c.clientError ?? '—', formatBytes(c.uploadedBytes), formatBytes(c.drainedBytes),
+    i + 1,
+    c.close,
+    c.read,
+    c.receivedBytes,
+    c.expectedBytes,
+    c.clientError ?? '—',
+    formatBytes(c.uploadedBytes),
+    formatBytes(c.drainedBytes),
   ]);
   const lines = [
     'The server answers a 16 MiB upload with a 413 as soon as the request line arrives, then closes.',
@@ -93,34 +127,72 @@ export function toLessonResult(result: RunResult, evidence?: WireEvidence): Less
   const mean = (cs: readonly CaseResult[]) => cs.reduce((s, c) => s + c.receivedBytes, 0) / Math.max(cs.length, 1);
   lines.push(...wireLines(wire, evidence));
   const onWire = trustedChecks(evidence, wire ? [wireCheck(wire)] : []);
-  const ladder: Figure[] = wire?.excerpt.length ? [ladderFigure('The end of an abrupt close on the wire: the RST', wire.excerpt, { highlight: (l) => l.kind === 'rst' })] : [];
+  const ladder: Figure[] = wire?.excerpt.length
+    ? [ladderFigure('The end of an abrupt close on the wire: the RST', wire.excerpt, { highlight: (l) => l.kind === 'rst' })]
+    : [];
   return {
     checks: [
-      check('abrupt close, client reads after sending: the RST loses some of the answer', lostSome,
-        `worst run ${worst(abruptAfter)?.receivedBytes ?? 0} of ${expected} B, ${abruptAfter.filter((c) => !c.complete).length} of ${abruptAfter.length} runs incomplete`),
-      check('graceful close: every byte arrives, no error, in every run', gracefulComplete,
-        `worst run ${worst(gracefulAll)?.receivedBytes ?? 0} of ${expected} B, ${gracefulAll.filter((c) => c.clientError).length} of ${gracefulAll.length} runs with an error`),
+      check(
+        'abrupt close, client reads after sending: the RST loses some of the answer',
+        lostSome,
+        `worst run ${worst(abruptAfter)?.receivedBytes ?? 0} of ${expected} B, ${abruptAfter.filter((c) => !c.complete).length} of ${abruptAfter.length} runs incomplete`,
+      ),
+      check(
+        'graceful close: every byte arrives, no error, in every run',
+        gracefulComplete,
+        `worst run ${worst(gracefulAll)?.receivedBytes ?? 0} of ${expected} B, ${gracefulAll.filter((c) => c.clientError).length} of ${gracefulAll.length} runs with an error`,
+      ),
       ...onWire.checks,
     ],
     ...(evidence?.captured === false ? { skipped: skippedCapture(evidence) } : onWire.skipped ? { skipped: onWire.skipped } : {}),
     lines,
-    figures: [...ladder, {
-      kind: 'bars',
-      title: `Response bytes the client read (of ${expected}), mean over runs`,
-      unit: 'B',
-      bars: [
-        { label: 'abrupt, read after sending', value: mean(abruptAfter), note: abruptAfter[0]?.clientError ?? '' },
-        { label: 'abrupt, read while sending', value: mean(abruptWhile), note: abruptWhile[0]?.clientError ?? '' },
-        { label: 'graceful, read after sending', value: mean(pick('graceful', 'after-sending')) },
-        { label: 'graceful, read while sending', value: mean(pick('graceful', 'while-sending')) },
-      ],
-    }],
+    figures: [
+      ...ladder,
+      {
+        kind: 'bars',
+        title: `Response bytes the client read (of ${expected}), mean over runs`,
+        unit: 'B',
+        bars: [
+          { label: 'abrupt, read after sending', value: mean(abruptAfter), note: abruptAfter[0]?.clientError ?? '' },
+          { label: 'abrupt, read while sending', value: mean(abruptWhile), note: abruptWhile[0]?.clientError ?? '' },
+          { label: 'graceful, read after sending', value: mean(pick('graceful', 'after-sending')) },
+          { label: 'graceful, read while sending', value: mean(pick('graceful', 'while-sending')) },
+        ],
+      },
+    ],
     measurements: [
-      ...(wire ? [{ label: 'abrupt runs whose server sent an RST, on the wire', value: wire.abruptReset, unit: `of ${wire.abrupt}`, textbook: 'close() with unread data sends RST, not FIN (RFC 1122 §4.2.2.13, RFC 9293 §3.6.1)' }] : []),
-      { label: 'bytes read, abrupt close, client reads after sending (worst run)', value: worst(abruptAfter)?.receivedBytes ?? 0, unit: 'B', textbook: 'lost: the reset "deletes the peer\'s unread buffered data"' },
-      { label: 'bytes read, graceful close (worst run)', value: worst(gracefulAll)?.receivedBytes ?? 0, unit: 'B', textbook: `all ${expected}: closing output is always safe` },
-      { label: 'runs that saw ECONNRESET/EPIPE, abrupt', value: [...abruptAfter, ...abruptWhile].filter((c) => c.clientError).length, unit: `of ${abruptAfter.length + abruptWhile.length}` },
-      { label: 'runs that saw an error, graceful', value: gracefulAll.filter((c) => c.clientError).length, unit: `of ${gracefulAll.length}` },
+      ...(wire
+        ? [
+            {
+              label: 'abrupt runs whose server sent an RST, on the wire',
+              value: wire.abruptReset,
+              unit: `of ${wire.abrupt}`,
+              textbook: 'close() with unread data sends RST, not FIN (RFC 1122 §4.2.2.13, RFC 9293 §3.6.1)',
+            },
+          ]
+        : []),
+      {
+        label: 'bytes read, abrupt close, client reads after sending (worst run)',
+        value: worst(abruptAfter)?.receivedBytes ?? 0,
+        unit: 'B',
+        textbook: 'lost: the reset "deletes the peer\'s unread buffered data"',
+      },
+      {
+        label: 'bytes read, graceful close (worst run)',
+        value: worst(gracefulAll)?.receivedBytes ?? 0,
+        unit: 'B',
+        textbook: `all ${expected}: closing output is always safe`,
+      },
+      {
+        label: 'runs that saw ECONNRESET/EPIPE, abrupt',
+        value: [...abruptAfter, ...abruptWhile].filter((c) => c.clientError).length,
+        unit: `of ${abruptAfter.length + abruptWhile.length}`,
+      },
+      {
+        label: 'runs that saw an error, graceful',
+        value: gracefulAll.filter((c) => c.clientError).length,
+        unit: `of ${gracefulAll.length}`,
+      },
     ],
   };
 }
@@ -134,18 +206,29 @@ export const lesson = defineLesson({
   number: 13,
   slug: 'graceful-close',
   title: 'Graceful close vs RST',
-  effect: 'a server that closes while input still arrives resets the connection and the client loses the answer; half-close + drain delivers it',
+  effect:
+    'a server that closes while input still arrives resets the connection and the client loses the answer; half-close + drain delivers it',
   needsRoot: 'no',
   flags: {
     uploadBytes: { type: 'int', min: 1024, max: 256 << 20, help: 'bytes the client uploads (default 16 MiB)' },
-    lingerMs: { type: 'int', min: 0, max: 10_000, help: 'graceful close: how long the server drains input after its FIN before it destroys the socket, ms' },
+    lingerMs: {
+      type: 'int',
+      min: 0,
+      max: 10_000,
+      help: 'graceful close: how long the server drains input after its FIN before it destroys the socket, ms',
+    },
     repeats: { type: 'int', min: 1, max: 20, help: 'runs of each of the four cases (default 3, 1 with --quick)' },
   },
   async run(ctx) {
     ctx.progress('uploading at a server that answers early and closes, four ways');
     // Inside a lab namespace when there is one, so its loopback carries only this run's packets.
     const pcapPath = capturePath(ctx, { number: 13, slug: 'graceful-close' });
-    const captured = await runCaptured<RunResult>(new URL('./experiment.ts', import.meta.url), 'run', withFlags(lessonOptions(ctx.quick), ctx.flags), pcapPath ? { pcapPath } : {});
+    const captured = await runCaptured<RunResult>(
+      new URL('./experiment.ts', import.meta.url),
+      'run',
+      withFlags(lessonOptions(ctx.quick), ctx.flags),
+      pcapPath ? { pcapPath } : {},
+    );
     return toLessonResult(captured.result, wireEvidence(captured));
   },
 });

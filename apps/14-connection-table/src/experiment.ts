@@ -133,11 +133,17 @@ export async function run(options: RunOptions = defaultOptions): Promise<RunResu
   const sweeps: RunResult['sweeps'] = [];
   server.on('connectionClose', (info, reason) => {
     closed.push({
-      client: byPort.get(info.remotePort) ?? '?', id: info.id, at: now(), reason, requestsServed: info.requestsServed,
+      client: byPort.get(info.remotePort) ?? '?',
+      id: info.id,
+      at: now(),
+      reason,
+      requestsServed: info.requestsServed,
       deadlineAt: lastDeadline.get(info.id) ?? toRun(info.deadline),
     });
   });
-  server.on('sweep', ({ timer, expired }) => { sweeps.push({ at: now(), timer, expired }); });
+  server.on('sweep', ({ timer, expired }) => {
+    sweeps.push({ at: now(), timer, expired });
+  });
   // Follow every deadline change, so a close can be compared with the deadline that caused it.
   server.on('response', ({ connectionId }) => {
     queueMicrotask(() => {

@@ -26,7 +26,7 @@ describe.skipIf(noNetns !== undefined)('lesson 15 on the wire', () => {
   const dir = mkdtempSync(join(tmpdir(), 'connlab-15-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('counts three probes a second apart on the client\'s link, and tcpdump finds them in 15-tcp-keepalive.pcap', async () => {
+  it("counts three probes a second apart on the client's link, and tcpdump finds them in 15-tcp-keepalive.pcap", async () => {
     const result = await lesson.run({ quick: true, progress: () => undefined, captureDir: dir });
     const wire = result.checks.find((c) => c.label.startsWith('on the wire (tuned)'));
     expect(wire?.passed, wire?.measured).toBe(true);
@@ -39,7 +39,9 @@ describe.skipIf(noNetns !== undefined)('lesson 15 on the wire', () => {
     const client = theirs.find((t) => t.flags === 'S')!.src;
     const fromClient = theirs.filter((t) => t.src === client);
     const rst = fromClient.findIndex((t) => t.flags.startsWith('R'));
-    const probes = fromClient.slice(0, rst).filter((t, i) => i > 0 && t.flags === '.' && t.length === 0 && t.time - fromClient[i - 1]!.time > 0.5);
+    const probes = fromClient
+      .slice(0, rst)
+      .filter((t, i) => i > 0 && t.flags === '.' && t.length === 0 && t.time - fromClient[i - 1]!.time > 0.5);
     expect(probes).toHaveLength(3);
     for (let i = 1; i < 3; i++) expect(Math.abs((probes[i]!.time - probes[i - 1]!.time) * 1000 - 1000)).toBeLessThan(300);
     // The whole quick lesson: three dead-peer cases (4 + 5 + 3 s) plus two namespaces and two Node children each.

@@ -49,7 +49,15 @@ function client(address: string, port: number, scenario: Scenario): void {
   const sample = (): void => {
     try {
       const info = getTcpInfo(socket);
-      send({ type: 'sample', atMs: since(), state: info.stateName, probes: info.probes, retransmits: info.retransmits, backoff: info.backoff, unacked: info.unacked });
+      send({
+        type: 'sample',
+        atMs: since(),
+        state: info.stateName,
+        probes: info.probes,
+        retransmits: info.retransmits,
+        backoff: info.backoff,
+        unacked: info.unacked,
+      });
     } catch {
       // The socket is already gone; the 'close' handler reports it.
     }
@@ -62,7 +70,9 @@ function client(address: string, port: number, scenario: Scenario): void {
     sampler = setInterval(sample, SAMPLE_EVERY_MS);
   });
   let error: NodeJS.ErrnoException | undefined;
-  socket.on('error', (e: NodeJS.ErrnoException) => { error = e; });
+  socket.on('error', (e: NodeJS.ErrnoException) => {
+    error = e;
+  });
   socket.on('close', () => {
     clearInterval(sampler);
     send({ type: 'closed', afterMs: since(), code: error?.code ?? 'closed without error', lastDataToWriteMs: writtenAt - lastDataAt });

@@ -33,5 +33,6 @@ export type ChildMessage =
   | { type: 'closed'; afterMs: number; code: string; lastDataToWriteMs: number };
 
 export function isMessage<T extends ChildMessage['type']>(type: T): (m: unknown) => m is Extract<ChildMessage, { type: T }> {
-  return (m: unknown): m is Extract<ChildMessage, { type: T }> => typeof m === 'object' && m !== null && (m as { type?: unknown }).type === type;
+  return (m: unknown): m is Extract<ChildMessage, { type: T }> =>
+    typeof m === 'object' && m !== null && (m as { type?: unknown }).type === type;
 }

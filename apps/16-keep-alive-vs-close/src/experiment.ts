@@ -101,7 +101,9 @@ class Requester {
     this.socket = net.connect({ port, host: HOST });
     this.socket.setNoDelay(true);
     // Read at connect: net answers localPort from the live handle only.
-    this.socket.once('connect', () => { this.localPort = this.socket.localPort ?? 0; });
+    this.socket.once('connect', () => {
+      this.localPort = this.socket.localPort ?? 0;
+    });
     this.parser = new HttpParser({ type: 'response' }, { onComplete: () => this.done() });
     this.socket.on('data', (chunk: Buffer) => {
       try {
@@ -149,21 +151,27 @@ class Requester {
 }
 
 /** How one way ran: its time, connections, and the local ports its clients used. */
-interface WayRun { ms: number; connections: number; clientPorts: number[] }
+interface WayRun {
+  ms: number;
+  connections: number;
+  clientPorts: number[];
+}
 
 /** `requests` requests on `concurrency` persistent connections; each connection's last request says close. */
 async function keepAliveWay(port: number, options: RunOptions): Promise<WayRun> {
   const per = Math.ceil(options.requests / options.concurrency);
   const clientPorts: number[] = [];
   const t = performance.now();
-  await Promise.all(Array.from({ length: options.concurrency }, async (_, i) => {
-    const n = Math.min(per, options.requests - i * per);
-    if (n <= 0) return;
-    const r = new Requester(port);
-    for (let k = 0; k < n; k++) await r.request(k === n - 1 ? LAST : KEEP);
-    clientPorts.push(r.localPort);
-    await r.closed();
-  }));
+  await Promise.all(
+    Array.from({ length: options.concurrency }, async (_, i) => {
+      const n = Math.min(per, options.requests - i * per);
+      if (n <= 0) return;
+      const r = new Requester(port);
+      for (let k = 0; k < n; k++) await r.request(k === n - 1 ? LAST : KEEP);
+      clientPorts.push(r.localPort);
+      await r.closed();
+    }),
+  );
   return { ms: performance.now() - t, connections: Math.min(options.concurrency, options.requests), clientPorts };
 }
 
@@ -172,15 +180,17 @@ async function closeWay(port: number, options: RunOptions): Promise<WayRun> {
   let next = 0;
   const clientPorts: number[] = [];
   const t = performance.now();
-  await Promise.all(Array.from({ length: options.concurrency }, async () => {
-    while (next < options.requests) {
-      next++;
-      const r = new Requester(port);
-      await r.request(LAST);
-      clientPorts.push(r.localPort);
-      await r.closed();
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: options.concurrency }, async () => {
+      while (next < options.requests) {
+        next++;
+        const r = new Requester(port);
+        await r.request(LAST);
+        clientPorts.push(r.localPort);
+        await r.closed();
+      }
+    }),
+  );
   return { ms: performance.now() - t, connections: options.requests, clientPorts };
 }
 
@@ -229,7 +239,8 @@ class ChildServer {
       const i = this.messages.findIndex((m) => m.kind === kind);
       if (i !== -1) return this.messages.splice(i, 1)[0] as Extract<ChildMessage, { kind: K }>;
       const left = deadline - performance.now();
-      if (left <= 0 || this.child.exitCode !== null) throw new LessonServerError(`the lesson's server process (pid ${this.child.pid ?? '?'}) sent no '${kind}' within ${timeoutMs} ms`);
+      if (left <= 0 || this.child.exitCode !== null)
+        throw new LessonServerError(`the lesson's server process (pid ${this.child.pid ?? '?'}) sent no '${kind}' within ${timeoutMs} ms`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.wake = () => {
@@ -272,7 +283,9 @@ async function openIdle(port: number, n: number): Promise<Requester[]> {
 export async function run(options: RunOptions = defaultOptions): Promise<RunResult> {
   const server = new ChildServer();
   let idle: Requester[] = [];
-  const overall = setTimeout(() => { void server.stop(); }, options.timeoutMs);
+  const overall = setTimeout(() => {
+    void server.stop();
+  }, options.timeoutMs);
   try {
     const { keepAlivePort, closePort } = await server.next('ready', 15_000);
     // Warm both paths (JIT, first accept) so neither way pays for start-up; the warm-up's accept counts are subtracted.
@@ -285,8 +298,24 @@ export async function run(options: RunOptions = defaultOptions): Promise<RunResu
     const cl = await closeWay(closePort, options);
     const after = await server.stats(5000);
     const ways: WayResult[] = [
-      { way: 'keep-alive', requests: options.requests, ms: ka.ms, perSecond: options.requests / (ka.ms / 1000), connections: ka.connections, accepted: after.accepted.keepAlive - base.accepted.keepAlive, timeWait: await timeWaitOf(keepAlivePort, ka.clientPorts) },
-      { way: 'close', requests: options.requests, ms: cl.ms, perSecond: options.requests / (cl.ms / 1000), connections: cl.connections, accepted: after.accepted.close - base.accepted.close, timeWait: await timeWaitOf(closePort, cl.clientPorts) },
+      {
+        way: 'keep-alive',
+        requests: options.requests,
+        ms: ka.ms,
+        perSecond: options.requests / (ka.ms / 1000),
+        connections: ka.connections,
+        accepted: after.accepted.keepAlive - base.accepted.keepAlive,
+        timeWait: await timeWaitOf(keepAlivePort, ka.clientPorts),
+      },
+      {
+        way: 'close',
+        requests: options.requests,
+        ms: cl.ms,
+        perSecond: options.requests / (cl.ms / 1000),
+        connections: cl.connections,
+        accepted: after.accepted.close - base.accepted.close,
+        timeWait: await timeWaitOf(closePort, cl.clientPorts),
+      },
     ];
 
     // Two readings with nothing in between give the noise; then the idle
@@ -298,7 +327,7 @@ export async function run(options: RunOptions = defaultOptions): Promise<RunResu
     const half = Math.floor(n / 2);
     idle = await openIdle(keepAlivePort, half);
     const mid = await server.stats(5000);
-    idle.push(...await openIdle(keepAlivePort, n - half));
+    idle.push(...(await openIdle(keepAlivePort, n - half)));
     const held = await server.stats(5000);
     const memory: MemoryResult = {
       heapMid: mid.heapUsed,

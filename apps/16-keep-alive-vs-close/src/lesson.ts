@@ -34,16 +34,26 @@ export function memoryChecks(m: RunResult['memory']): Check[] {
   const [first, second] = [m.heapPerConnectionFirstHalf, m.heapPerConnectionSecondHalf];
   const growth = m.heapAfter - m.heapBefore;
   const checks = [
-    check('idle connections cost heap steadily: the second half of them 0.5–2× the first half per connection',
+    check(
+      'idle connections cost heap steadily: the second half of them 0.5–2× the first half per connection',
       first > 0 && second >= 0.5 * first && second <= 2 * first,
-      `${formatBytes(Math.round(first))} vs ${formatBytes(Math.round(second))} per connection`),
-    check('heap growth with the idle connections > 10× the noise of two readings with none opened',
-      growth > 10 * m.heapNoise, `${formatBytes(growth)} vs noise ${formatBytes(m.heapNoise)}`),
+      `${formatBytes(Math.round(first))} vs ${formatBytes(Math.round(second))} per connection`,
+    ),
+    check(
+      'heap growth with the idle connections > 10× the noise of two readings with none opened',
+      growth > 10 * m.heapNoise,
+      `${formatBytes(growth)} vs noise ${formatBytes(m.heapNoise)}`,
+    ),
   ];
   if (m.fdsBefore !== null && m.fdsAfter !== null) {
     const fds = m.fdsAfter - m.fdsBefore;
-    checks.push(check(`each idle connection holds a kernel socket in the server: fds grew by ${m.connections} ± 2 %`,
-      Math.abs(fds - m.connections) <= 0.02 * m.connections, `${fds} fds for ${m.connections} connections`));
+    checks.push(
+      check(
+        `each idle connection holds a kernel socket in the server: fds grew by ${m.connections} ± 2 %`,
+        Math.abs(fds - m.connections) <= 0.02 * m.connections,
+        `${fds} fds for ${m.connections} connections`,
+      ),
+    );
   }
   return checks;
 }
@@ -78,7 +88,9 @@ export function toLessonResult(r: RunResult): LessonResult {
     '',
     ...table(['way', 'requests', 'time', 'req/s', 'connections', 'server accepts', 'TIME_WAIT server', 'TIME_WAIT client'], rows),
     '',
-    c ? `Keep-alive served ${c.speedup.toFixed(1)}× the requests per second, with ${c.acceptRatio.toFixed(0)}× fewer accept() (and close()) calls.` : '',
+    c
+      ? `Keep-alive served ${c.speedup.toFixed(1)}× the requests per second, with ${c.acceptRatio.toFixed(0)}× fewer accept() (and close()) calls.`
+      : '',
     c?.timeWaitRatio != null
       ? `TIME_WAIT: ${cl?.timeWait?.total ?? 0} sockets after the close way, ${ka?.timeWait?.total ?? 0} after keep-alive, all on the server's side (it sends the first FIN), each held 60 s.`
       : 'TIME_WAIT not counted: /proc/net/tcp is not readable here.',
@@ -89,13 +101,22 @@ export function toLessonResult(r: RunResult): LessonResult {
     `  RSS ${formatBytes(m.rssBefore)} → ${formatBytes(m.rssAfter)} (${formatBytes(Math.max(0, Math.round(m.rssPerConnection)))} per connection).`,
     m.fdsBefore !== null && m.fdsAfter !== null
       ? `  The kernel's side: the server's open file descriptors went ${m.fdsBefore} → ${m.fdsAfter}, one socket (struct sock and its buffers, in kernel memory, not in RSS) per connection.`
-      : '  The kernel\'s side (a socket and a file descriptor each) is not counted here: /proc/self/fd is not readable.',
+      : "  The kernel's side (a socket and a file descriptor each) is not counted here: /proc/self/fd is not readable.",
   ];
   return {
     checks: [
-      check('keep-alive serves more requests per second', faster, c ? `${c.speedup.toFixed(2)}× (${Math.round(ka?.perSecond ?? 0)} vs ${Math.round(cl?.perSecond ?? 0)} req/s)` : 'a way did not run'),
-      check(c?.timeWaitRatio != null ? 'new-connection way leaves ≥ 10× the TIME_WAIT sockets' : 'new-connection way makes ≥ 10× the accept() calls', fewerTw,
-        c ? `${(c.timeWaitRatio ?? c.acceptRatio).toFixed(0)}×` : 'a way did not run'),
+      check(
+        'keep-alive serves more requests per second',
+        faster,
+        c ? `${c.speedup.toFixed(2)}× (${Math.round(ka?.perSecond ?? 0)} vs ${Math.round(cl?.perSecond ?? 0)} req/s)` : 'a way did not run',
+      ),
+      check(
+        c?.timeWaitRatio != null
+          ? 'new-connection way leaves ≥ 10× the TIME_WAIT sockets'
+          : 'new-connection way makes ≥ 10× the accept() calls',
+        fewerTw,
+        c ? `${(c.timeWaitRatio ?? c.acceptRatio).toFixed(0)}×` : 'a way did not run',
+      ),
       ...costs,
     ],
     lines,
@@ -117,14 +138,34 @@ export function toLessonResult(r: RunResult): LessonResult {
       },
     ],
     measurements: [
-      { label: 'requests/s, keep-alive', value: ka?.perSecond ?? 0, unit: 'req/s', textbook: 'fewer connections: fewer accept()/close() calls' },
+      {
+        label: 'requests/s, keep-alive',
+        value: ka?.perSecond ?? 0,
+        unit: 'req/s',
+        textbook: 'fewer connections: fewer accept()/close() calls',
+      },
       { label: 'requests/s, new connection per request', value: cl?.perSecond ?? 0, unit: 'req/s' },
       { label: 'keep-alive speed-up', value: c?.speedup ?? 0, unit: '×' },
       { label: 'server accept() calls, keep-alive', value: ka?.accepted ?? 0, unit: '', textbook: 'one per connection, not per request' },
       { label: 'server accept() calls, new connection per request', value: cl?.accepted ?? 0, unit: '' },
-      { label: 'TIME_WAIT sockets, keep-alive', value: ka?.timeWait?.total ?? Number.NaN, unit: '', textbook: 'keep-alive means fewer TIME_WAIT sockets on the server' },
-      { label: 'TIME_WAIT sockets, new connection per request', value: cl?.timeWait?.total ?? Number.NaN, unit: '', textbook: 'one per request, each for 2MSL: 60 s (notes 004; Linux TCP_TIMEWAIT_LEN)' },
-      { label: 'server heap per idle keep-alive connection', value: m.heapPerConnection, unit: 'B', textbook: 'idle connections hold resources' },
+      {
+        label: 'TIME_WAIT sockets, keep-alive',
+        value: ka?.timeWait?.total ?? Number.NaN,
+        unit: '',
+        textbook: 'keep-alive means fewer TIME_WAIT sockets on the server',
+      },
+      {
+        label: 'TIME_WAIT sockets, new connection per request',
+        value: cl?.timeWait?.total ?? Number.NaN,
+        unit: '',
+        textbook: 'one per request, each for 2MSL: 60 s (notes 004; Linux TCP_TIMEWAIT_LEN)',
+      },
+      {
+        label: 'server heap per idle keep-alive connection',
+        value: m.heapPerConnection,
+        unit: 'B',
+        textbook: 'idle connections hold resources',
+      },
       { label: 'server RSS per idle keep-alive connection', value: m.rssPerConnection, unit: 'B' },
     ],
   };
@@ -134,12 +175,18 @@ export const lesson = defineLesson({
   number: 16,
   slug: 'keep-alive-vs-close',
   title: 'Keep-alive vs a new connection per request',
-  effect: 'keep-alive serves more requests per second with far fewer accepts and TIME_WAIT sockets, while each idle connection holds server memory',
+  effect:
+    'keep-alive serves more requests per second with far fewer accepts and TIME_WAIT sockets, while each idle connection holds server memory',
   needsRoot: 'no',
   flags: {
     requests: { type: 'int', min: 10, max: 100_000, help: 'requests each way (default 2000, 300 with --quick)' },
     concurrency: { type: 'int', min: 1, max: 256, help: 'client loops at once, each way (default 4)' },
-    idleConnections: { type: 'int', min: 2, max: 20_000, help: 'idle keep-alive connections for the memory measurement (default 2000, 200 with --quick)' },
+    idleConnections: {
+      type: 'int',
+      min: 2,
+      max: 20_000,
+      help: 'idle keep-alive connections for the memory measurement (default 2000, 200 with --quick)',
+    },
   },
   async run(ctx) {
     const options = withFlags(ctx.quick ? quickOptions : defaultOptions, ctx.flags);

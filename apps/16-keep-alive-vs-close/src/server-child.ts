@@ -12,7 +12,16 @@ export type ChildCommand = { cmd: 'stats' } | { cmd: 'close' };
 /** What the child reports. */
 export type ChildMessage =
   | { kind: 'ready'; keepAlivePort: number; closePort: number }
-  | { kind: 'stats'; accepted: { keepAlive: number; close: number }; open: number; rss: number; heapUsed: number; external: number; arrayBuffers: number; fds: number | null }
+  | {
+      kind: 'stats';
+      accepted: { keepAlive: number; close: number };
+      open: number;
+      rss: number;
+      heapUsed: number;
+      external: number;
+      arrayBuffers: number;
+      fds: number | null;
+    }
   | { kind: 'closed' };
 
 function hello(): HttpServer {
@@ -41,8 +50,12 @@ async function main(): Promise<void> {
   const keepAlive = hello();
   const close = hello();
   const accepted = { keepAlive: 0, close: 0 };
-  keepAlive.on('connectionOpen', () => { accepted.keepAlive++; });
-  close.on('connectionOpen', () => { accepted.close++; });
+  keepAlive.on('connectionOpen', () => {
+    accepted.keepAlive++;
+  });
+  close.on('connectionOpen', () => {
+    accepted.close++;
+  });
   const a = await keepAlive.listen(0, '127.0.0.1');
   const b = await close.listen(0, '127.0.0.1');
   process.on('message', (message: ChildCommand) => {

@@ -36,12 +36,27 @@ describe('lesson 17: the accept queue and the listen backlog', () => {
 
   it('fails its checks when the measurements do not show the effect', () => {
     const base = {
-      backlog: 4, extra: 3, resumeAfterMs: 1500, stuckMs: 1900, queue: { queued: 5, limit: 4 }, early: [{ connectMs: 1, synRetransmits: 0 }], waitedMs: [1500],
-      late: [{ connectMs: 2020, synRetransmits: 2 }], timeline: [], overflows: 6, drops: 6, overflowsAtFirst: 3, linearTimeouts: 4,
-      predicted: { connectMs: 2000, retransmits: 2 }, accepted: 8,
+      backlog: 4,
+      extra: 3,
+      resumeAfterMs: 1500,
+      stuckMs: 1900,
+      queue: { queued: 5, limit: 4 },
+      early: [{ connectMs: 1, synRetransmits: 0 }],
+      waitedMs: [1500],
+      late: [{ connectMs: 2020, synRetransmits: 2 }],
+      timeline: [],
+      overflows: 6,
+      drops: 6,
+      overflowsAtFirst: 3,
+      linearTimeouts: 4,
+      predicted: { connectMs: 2000, retransmits: 2 },
+      accepted: 8,
     };
     expect(overflowChecks(base, 'x').every((c) => c.passed)).toBe(true);
-    const failed = overflowChecks({ ...base, queue: { queued: 4 }, overflows: 0, late: [{ connectMs: 3020, synRetransmits: 3 }], waitedMs: [10] }, 'x');
+    const failed = overflowChecks(
+      { ...base, queue: { queued: 4 }, overflows: 0, late: [{ connectMs: 3020, synRetransmits: 3 }], waitedMs: [10] },
+      'x',
+    );
     expect(failed.map((c) => c.passed)).toEqual([false, false, false, false]);
     const abort = abortChecks([
       { backlog: 4, resumeAfterMs: 800, abortOnOverflow: 0, lateConnectMs: 1, error: 'ECONNRESET', errorAfterMs: 1, overflows: 1 },
@@ -50,16 +65,22 @@ describe('lesson 17: the accept queue and the listen backlog', () => {
     expect(abort.map((c) => c.passed)).toEqual([false, false]);
   });
 
-  it.skipIf(reason !== undefined)('in a namespace: exponential SYN backoff (1, 3 s), and tcp_abort_on_overflow 0 serves late, 1 resets', async () => {
-    const part = await runNamespace({ classic: { backlog: 2, extra: 1, resumeAfterMs: 1500 }, abort: { backlog: 2, resumeAfterMs: 500 } });
-    expect(part.classic.linearTimeouts).toBe(0);
-    expect(part.classic.late[0]).toMatchObject({ synRetransmits: 2 });
-    expect(part.classic.late[0]!.connectMs).toBeGreaterThan(2900);
-    expect(part.classic.overflows).toBe(2);
-    const [off, on] = part.abort;
-    expect(off).toMatchObject({ abortOnOverflow: 0 });
-    expect(off!.error).toBeUndefined();
-    expect(off!.servedAfterMs).toBeGreaterThan(300);
-    expect(on).toMatchObject({ abortOnOverflow: 1, error: 'ECONNRESET', overflows: 1 });
-  });
+  it.skipIf(reason !== undefined)(
+    'in a namespace: exponential SYN backoff (1, 3 s), and tcp_abort_on_overflow 0 serves late, 1 resets',
+    async () => {
+      const part = await runNamespace({
+        classic: { backlog: 2, extra: 1, resumeAfterMs: 1500 },
+        abort: { backlog: 2, resumeAfterMs: 500 },
+      });
+      expect(part.classic.linearTimeouts).toBe(0);
+      expect(part.classic.late[0]).toMatchObject({ synRetransmits: 2 });
+      expect(part.classic.late[0]!.connectMs).toBeGreaterThan(2900);
+      expect(part.classic.overflows).toBe(2);
+      const [off, on] = part.abort;
+      expect(off).toMatchObject({ abortOnOverflow: 0 });
+      expect(off!.error).toBeUndefined();
+      expect(off!.servedAfterMs).toBeGreaterThan(300);
+      expect(on).toMatchObject({ abortOnOverflow: 1, error: 'ECONNRESET', overflows: 1 });
+    },
+  );
 });

@@ -36,8 +36,13 @@ export function overflowChecks(r: OverflowResult, where: string): Check[] {
     ),
     check(
       `${where}: the ${r.extra} late clients connected at SYN retransmission #${r.predicted.retransmits} (${formatMs(r.predicted.connectMs)})`,
-      r.late.every((c) => !c.error && c.synRetransmits === r.predicted.retransmits
-        && c.connectMs >= r.predicted.connectMs - SCHEDULE_TOLERANCE_MS.early && c.connectMs <= r.predicted.connectMs + SCHEDULE_TOLERANCE_MS.late),
+      r.late.every(
+        (c) =>
+          !c.error &&
+          c.synRetransmits === r.predicted.retransmits &&
+          c.connectMs >= r.predicted.connectMs - SCHEDULE_TOLERANCE_MS.early &&
+          c.connectMs <= r.predicted.connectMs + SCHEDULE_TOLERANCE_MS.late,
+      ),
       `${range(lateMs)}, ${range(retransmits, String)} retransmitted SYNs`,
     ),
   ];
@@ -52,7 +57,9 @@ export function abortChecks(results: readonly AbortResult[]): Check[] {
     check(
       'tcp_abort_on_overflow=0: the completing ACK is dropped, the client retransmits and is served once there is room',
       off !== undefined && off.error === undefined && off.servedAfterMs !== undefined && off.servedAfterMs >= off.resumeAfterMs / 2,
-      off?.servedAfterMs === undefined ? `not served${off?.error ? `: ${off.error}` : ''}` : `served ${formatMs(off.servedAfterMs)} after its request, no error`,
+      off?.servedAfterMs === undefined
+        ? `not served${off?.error ? `: ${off.error}` : ''}`
+        : `served ${formatMs(off.servedAfterMs)} after its request, no error`,
     ),
     check(
       'tcp_abort_on_overflow=1: the client gets a reset at once',
@@ -82,10 +89,13 @@ function overflowLines(r: OverflowResult, where: string): string[] {
   return [
     `${where}: listen({ backlog: ${r.backlog} }); the server stops calling accept() and resumes ${formatMs(r.resumeAfterMs)} after the late clients' SYNs; tcp_syn_linear_timeouts = ${r.linearTimeouts}, so SYN retransmissions leave at ${schedule.join(', ')} s.`,
     '',
-    ...table(['client', 'connect()', 'SYNs retransmitted', 'then waited for accept()'], [
-      ...r.early.map((c, i) => [`${i + 1} (queued)`, formatMs(c.connectMs), c.synRetransmits, formatMs(r.waitedMs[i] ?? Number.NaN)]),
-      ...r.late.map((c, i) => [`${r.backlog + i + 2} (queue full)`, c.error ?? formatMs(c.connectMs), c.synRetransmits, '—']),
-    ]),
+    ...table(
+      ['client', 'connect()', 'SYNs retransmitted', 'then waited for accept()'],
+      [
+        ...r.early.map((c, i) => [`${i + 1} (queued)`, formatMs(c.connectMs), c.synRetransmits, formatMs(r.waitedMs[i] ?? Number.NaN)]),
+        ...r.late.map((c, i) => [`${r.backlog + i + 2} (queue full)`, c.error ?? formatMs(c.connectMs), c.synRetransmits, '—']),
+      ],
+    ),
     '',
     `LISTEN socket with ${r.backlog + 1} waiting: Recv-Q ${r.queue.queued} (from /proc/net/tcp), Send-Q ${r.queue.limit ?? '? (no ss)'} (ss: the queue's limit, the backlog).`,
     `/proc/net/netstat TcpExt: ListenOverflows +${r.overflows}, ListenDrops +${r.drops} (+${r.overflowsAtFirst} within 300 ms of the ${r.extra} late SYNs).`,
@@ -96,12 +106,19 @@ function abortLines(results: readonly AbortResult[]): string[] {
   return [
     `tcp_abort_on_overflow, with a handshake that completes while the queue is full (TCP_DEFER_ACCEPT holds the late client until it sends; backlog ${results[0]?.backlog ?? '?'}, the server resumes ${formatMs(results[0]?.resumeAfterMs ?? Number.NaN)} after the request):`,
     '',
-    ...table(['tcp_abort_on_overflow', 'connect()', 'after the request', 'ListenOverflows'], results.map((r) => [
-      r.abortOnOverflow,
-      formatMs(r.lateConnectMs),
-      r.error ? `${r.error} after ${formatMs(r.errorAfterMs ?? Number.NaN)}` : r.servedAfterMs === undefined ? 'no answer' : `served after ${formatMs(r.servedAfterMs)}`,
-      `+${r.overflows}`,
-    ])),
+    ...table(
+      ['tcp_abort_on_overflow', 'connect()', 'after the request', 'ListenOverflows'],
+      results.map((r) => [
+        r.abortOnOverflow,
+        formatMs(r.lateConnectMs),
+        r.error
+          ? `${r.error} after ${formatMs(r.errorAfterMs ?? Number.NaN)}`
+          : r.servedAfterMs === undefined
+            ? 'no answer'
+            : `served after ${formatMs(r.servedAfterMs)}`,
+        `+${r.overflows}`,
+      ]),
+    ),
   ];
 }
 
@@ -116,13 +133,34 @@ export function toLessonResult(result: RunResult): LessonResult {
   }
   const late = host.late[0];
   const measurements: Measurement[] = [
-    { label: `accept queue of listen({ backlog: ${host.backlog} }), LISTEN Recv-Q`, value: host.queue.queued, unit: '', textbook: `listen(${NOTES_BACKLOG}) in the notes: the queue holds about that many (Linux: backlog + 1)` },
-    { label: 'connect() while the server was not accepting', value: Math.max(...host.early.map((c) => c.connectMs)), unit: 'ms', textbook: 'the kernel completes the handshake; accept() only takes it from the queue' },
-    { label: 'connect() once the queue was full', value: late?.connectMs ?? Number.NaN, unit: 'ms', textbook: `SYN retransmitted at ${CLASSIC_SCHEDULE_S.join(', ')} s (RFC 6298)` },
+    {
+      label: `accept queue of listen({ backlog: ${host.backlog} }), LISTEN Recv-Q`,
+      value: host.queue.queued,
+      unit: '',
+      textbook: `listen(${NOTES_BACKLOG}) in the notes: the queue holds about that many (Linux: backlog + 1)`,
+    },
+    {
+      label: 'connect() while the server was not accepting',
+      value: Math.max(...host.early.map((c) => c.connectMs)),
+      unit: 'ms',
+      textbook: 'the kernel completes the handshake; accept() only takes it from the queue',
+    },
+    {
+      label: 'connect() once the queue was full',
+      value: late?.connectMs ?? Number.NaN,
+      unit: 'ms',
+      textbook: `SYN retransmitted at ${CLASSIC_SCHEDULE_S.join(', ')} s (RFC 6298)`,
+    },
     { label: 'ListenOverflows during the run', value: host.overflows, unit: '', textbook: 'one per SYN dropped at a full queue' },
   ];
   const classicLate = namespace?.classic.late[0];
-  if (classicLate) measurements.push({ label: 'connect() once full, tcp_syn_linear_timeouts=0', value: classicLate.connectMs, unit: 'ms', textbook: `SYN retransmitted at ${CLASSIC_SCHEDULE_S.join(', ')} s` });
+  if (classicLate)
+    measurements.push({
+      label: 'connect() once full, tcp_syn_linear_timeouts=0',
+      value: classicLate.connectMs,
+      unit: 'ms',
+      textbook: `SYN retransmitted at ${CLASSIC_SCHEDULE_S.join(', ')} s`,
+    });
   return {
     checks,
     lines,
@@ -149,8 +187,18 @@ export const lesson = defineLesson({
   effect: 'connect() completes before accept(); a full accept queue drops SYNs, and the client waits for a SYN retransmission',
   needsRoot: 'part',
   flags: {
-    backlog: { type: 'int', min: 1, max: 64, help: 'listen({ backlog }) of the stuck server (default 4; Node reads 0 as its default, 511)' },
-    resumeMs: { type: 'int', min: 400, max: 20_000, help: 'when the stuck server calls accept() again, ms after the late SYNs (default 3500, 1500 with --quick)' },
+    backlog: {
+      type: 'int',
+      min: 1,
+      max: 64,
+      help: 'listen({ backlog }) of the stuck server (default 4; Node reads 0 as its default, 511)',
+    },
+    resumeMs: {
+      type: 'int',
+      min: 400,
+      max: 20_000,
+      help: 'when the stuck server calls accept() again, ms after the late SYNs (default 3500, 1500 with --quick)',
+    },
     extra: { type: 'int', min: 1, max: 20, help: 'clients that arrive once the queue is full (default 3)' },
   },
   async run(ctx) {

@@ -57,7 +57,10 @@ export function synRetransmitTimes(linearTimeouts: number, count: number): numbe
 
 /** tcp_syn_linear_timeouts of this namespace, or 0 on kernels before 6.5 that lack it. */
 export async function linearTimeouts(): Promise<number> {
-  return readFile('/proc/sys/net/ipv4/tcp_syn_linear_timeouts', 'utf8').then((t) => Number(t.trim()), () => 0);
+  return readFile('/proc/sys/net/ipv4/tcp_syn_linear_timeouts', 'utf8').then(
+    (t) => Number(t.trim()),
+    () => 0,
+  );
 }
 
 function connectTimed(port: number): Promise<{ socket: net.Socket; record: ConnectRecord }> {

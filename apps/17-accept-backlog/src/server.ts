@@ -19,7 +19,9 @@ const sockets = new Set<net.Socket>();
 const server = net.createServer((socket) => {
   accepted.acceptedAt.push(Date.now());
   sockets.add(socket);
-  socket.on('data', (chunk) => { accepted.bytes += chunk.length; });
+  socket.on('data', (chunk) => {
+    accepted.bytes += chunk.length;
+  });
   socket.on('error', () => undefined); // clients reset on purpose at the end
   socket.on('close', () => sockets.delete(socket));
 });

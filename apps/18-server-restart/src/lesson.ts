@@ -27,9 +27,13 @@ export function restartChecks(restarts: readonly RestartResult[]): Check[] {
       `${node?.timeWait.server ?? '?'} TIME_WAIT held by the server for ${node?.connections ?? '?'} connections`,
     ),
     check('…so a bind without SO_REUSEADDR fails with EADDRINUSE', node?.withoutReuseAddr === 'EADDRINUSE', node?.withoutReuseAddr ?? '?'),
-    check('…and one with SO_REUSEADDR (and Node\'s listen) succeeds', node?.withReuseAddr === 'ok' && node.nodeListen === 'ok', `raw ${node?.withReuseAddr ?? '?'}, Node ${node?.nodeListen ?? '?'}`),
     check(
-      'client closed first: the TIME_WAIT is the clients\', and even a bind without SO_REUSEADDR succeeds',
+      "…and one with SO_REUSEADDR (and Node's listen) succeeds",
+      node?.withReuseAddr === 'ok' && node.nodeListen === 'ok',
+      `raw ${node?.withReuseAddr ?? '?'}, Node ${node?.nodeListen ?? '?'}`,
+    ),
+    check(
+      "client closed first: the TIME_WAIT is the clients', and even a bind without SO_REUSEADDR succeeds",
       clientFirst !== undefined && clientFirst.timeWait.server === 0 && clientFirst.withoutReuseAddr === 'ok',
       `server TIME_WAIT ${clientFirst?.timeWait.server ?? '?'}, bind ${clientFirst?.withoutReuseAddr ?? '?'}`,
     ),
@@ -81,8 +85,10 @@ export function toLessonResult(result: RunResult): LessonResult {
   const lines = [
     `The old server had ${restarts[0]?.connections ?? 0} connections, then stopped; its replacement binds the same port at once:`,
     '',
-    ...table(['old server', 'TIME_WAIT server', 'TIME_WAIT clients', 'bind, no SO_REUSEADDR', 'bind, SO_REUSEADDR', 'Node listen()'],
-      restarts.map((r) => [caseLabel(r), r.timeWait.server, r.timeWait.client, r.withoutReuseAddr, r.withReuseAddr, r.nodeListen])),
+    ...table(
+      ['old server', 'TIME_WAIT server', 'TIME_WAIT clients', 'bind, no SO_REUSEADDR', 'bind, SO_REUSEADDR', 'Node listen()'],
+      restarts.map((r) => [caseLabel(r), r.timeWait.server, r.timeWait.client, r.withoutReuseAddr, r.withReuseAddr, r.nodeListen]),
+    ),
     '',
     'Node sets SO_REUSEADDR on every listener, so its restarts just work; the "without" column is a raw socket (rawListen in @connlab/tcp-options).',
     '',
@@ -92,8 +98,18 @@ export function toLessonResult(result: RunResult): LessonResult {
   ];
   const node = find(restarts, true, 'server');
   const measurements: Measurement[] = [
-    { label: 'TIME_WAIT on the old port after the server closed first', value: node?.timeWait.server ?? Number.NaN, unit: '', textbook: 'the side that closes first keeps TIME_WAIT (lesson 6)' },
-    { label: 'share of connections process A took (SO_REUSEPORT)', value: ((rp.counts.A ?? 0) / rp.connections) * 100, unit: '%', textbook: 'the kernel hashes each connection to one listener: about 50 %' },
+    {
+      label: 'TIME_WAIT on the old port after the server closed first',
+      value: node?.timeWait.server ?? Number.NaN,
+      unit: '',
+      textbook: 'the side that closes first keeps TIME_WAIT (lesson 6)',
+    },
+    {
+      label: 'share of connections process A took (SO_REUSEPORT)',
+      value: ((rp.counts.A ?? 0) / rp.connections) * 100,
+      unit: '%',
+      textbook: 'the kernel hashes each connection to one listener: about 50 %',
+    },
   ];
   return {
     checks: [...restartChecks(restarts), ...reusePortChecks(rp)],
@@ -112,18 +128,29 @@ export const lesson = defineLesson({
   number: 18,
   slug: 'server-restart',
   title: 'Restarting a server: SO_REUSEADDR and SO_REUSEPORT',
-  effect: 'a restarted server cannot bind a port its TIME_WAIT sockets hold without SO_REUSEADDR; SO_REUSEPORT shares one port between processes',
+  effect:
+    'a restarted server cannot bind a port its TIME_WAIT sockets hold without SO_REUSEADDR; SO_REUSEPORT shares one port between processes',
   needsRoot: 'no',
   flags: {
-    connections: { type: 'int', min: 1, max: 10_000, help: 'connections to the two SO_REUSEPORT processes (default 1000, 200 with --quick)' },
+    connections: {
+      type: 'int',
+      min: 1,
+      max: 10_000,
+      help: 'connections to the two SO_REUSEPORT processes (default 1000, 200 with --quick)',
+    },
     oldConnections: { type: 'int', min: 1, max: 1000, help: 'connections the old server had before its restart (default 3)' },
   },
   async run(ctx) {
     const options = lessonOptions(ctx.quick);
     const { connections, oldConnections } = ctx.flags ?? {};
-    return toLessonResult(await run({
-      connections: oldConnections ?? options.connections,
-      reusePort: withFlags(options.reusePort, { connections }),
-    }, ctx.progress));
+    return toLessonResult(
+      await run(
+        {
+          connections: oldConnections ?? options.connections,
+          reusePort: withFlags(options.reusePort, { connections }),
+        },
+        ctx.progress,
+      ),
+    );
   },
 });

@@ -33,7 +33,9 @@ function ask(port: number): Promise<string | undefined> {
   return new Promise((resolve) => {
     let reply = '';
     const socket = net.connect(port, '127.0.0.1');
-    socket.setEncoding('utf8').on('data', (d: string) => { reply += d; });
+    socket.setEncoding('utf8').on('data', (d: string) => {
+      reply += d;
+    });
     socket.on('end', () => resolve(reply));
     socket.on('error', () => resolve(undefined));
     socket.setTimeout(5000, () => socket.destroy());

@@ -20,8 +20,12 @@ describe.skipIf(!linux)('lesson 18: restarting a server', () => {
     expect(clientFirst.withoutReuseAddr).toBe('ok');
     const bare = await restartCase({ oldReuseAddr: false, firstClose: 'server', connections: 1 });
     expect(bare).toMatchObject({ withoutReuseAddr: 'EADDRINUSE', withReuseAddr: 'EADDRINUSE', nodeListen: 'EADDRINUSE' });
-    expect(restartChecks([clientFirst, bare]).filter((c) => c.passed).map((c) => c.label)).toEqual([
-      'client closed first: the TIME_WAIT is the clients\', and even a bind without SO_REUSEADDR succeeds',
+    expect(
+      restartChecks([clientFirst, bare])
+        .filter((c) => c.passed)
+        .map((c) => c.label),
+    ).toEqual([
+      "client closed first: the TIME_WAIT is the clients', and even a bind without SO_REUSEADDR succeeds",
       'old listener without SO_REUSEADDR: its TIME_WAIT blocks even a new socket that sets it',
     ]);
   });
@@ -39,7 +43,16 @@ describe.skipIf(!linux)('lesson 18: restarting a server', () => {
   });
 
   it('fails the spread check when one process takes (nearly) everything', () => {
-    const lopsided: ReusePortResult = { connections: 100, after: 10, port: 1, withoutReusePort: 'EADDRINUSE', counts: { A: 90, B: 10 }, afterCounts: { B: 10 }, failed: 0, nodeHasReusePort: false };
+    const lopsided: ReusePortResult = {
+      connections: 100,
+      after: 10,
+      port: 1,
+      withoutReusePort: 'EADDRINUSE',
+      counts: { A: 90, B: 10 },
+      afterCounts: { B: 10 },
+      failed: 0,
+      nodeHasReusePort: false,
+    };
     expect(reusePortChecks(lopsided).map((c) => c.passed)).toEqual([true, false, true]);
     expect(nodeHasReusePort('22.12.0')).toBe(true);
     expect(nodeHasReusePort('22.11.0')).toBe(false);

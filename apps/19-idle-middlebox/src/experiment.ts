@@ -51,9 +51,16 @@ export async function runOnLine(o: RunOptions, progress: (what: string) => void 
     const server = line.spawnNode('server', peer, ['server']);
     const client = line.spawnNode('client', peer, ['client']);
     const { port } = (await server.nextMessage((m) => (m as { type?: string }).type === 'listening', 20_000)) as { port: number };
-    progress(`${KEEPERS.length} keep-alive connections idle ${o.idleMs / 1000} s behind a middlebox that forgets flows idle > ${o.forgetMs / 1000} s`);
+    progress(
+      `${KEEPERS.length} keep-alive connections idle ${o.idleMs / 1000} s behind a middlebox that forgets flows idle > ${o.forgetMs / 1000} s`,
+    );
     const cases: CaseSpec[] = KEEPERS.map((keeper) => ({
-      keeper, idleMs: o.idleMs, waitMs: o.waitMs, keepaliveMs: o.keepaliveMs, heartbeatMs: o.heartbeatMs, userTimeoutMs: o.userTimeoutMs,
+      keeper,
+      idleMs: o.idleMs,
+      waitMs: o.waitMs,
+      keepaliveMs: o.keepaliveMs,
+      heartbeatMs: o.heartbeatMs,
+      userTimeoutMs: o.userTimeoutMs,
     }));
     client.send({ type: 'run', host: line.server.address, port, cases });
     const reply = await client.nextMessage(isReply, o.idleMs + 3 * o.waitMs + 30_000);

@@ -12,23 +12,41 @@ describe('lesson 19: middleboxes that forget idle flows', () => {
   it('fails its checks when every connection survives (a middlebox that forgets nothing)', () => {
     const o = lessonOptions();
     const answered = (keeper: CaseResult['keeper']): CaseResult => ({
-      keeper, idleMs: o.idleMs, waitMs: o.waitMs, keepaliveMs: o.keepaliveMs, heartbeatMs: o.heartbeatMs, userTimeoutMs: o.userTimeoutMs,
-      firstMs: 20, outcome: 'answered', secondMs: 20, heartbeats: 2, totalRetrans: 0, retransmits: 0,
+      keeper,
+      idleMs: o.idleMs,
+      waitMs: o.waitMs,
+      keepaliveMs: o.keepaliveMs,
+      heartbeatMs: o.heartbeatMs,
+      userTimeoutMs: o.userTimeoutMs,
+      firstMs: 20,
+      outcome: 'answered',
+      secondMs: 20,
+      heartbeats: 2,
+      totalRetrans: 0,
+      retransmits: 0,
     });
-    const r: RunResult = { options: o, mode: 'root', cases: ['http-keep-alive', 'user-timeout', 'tcp-keepalive', 'heartbeat'].map((k) => answered(k as CaseResult['keeper'])), forgotten: { clientToServer: 0, serverToClient: 0 } };
+    const r: RunResult = {
+      options: o,
+      mode: 'root',
+      cases: ['http-keep-alive', 'user-timeout', 'tcp-keepalive', 'heartbeat'].map((k) => answered(k as CaseResult['keeper'])),
+      forgotten: { clientToServer: 0, serverToClient: 0 },
+    };
     expect(middleboxChecks(r).map((c) => c.passed)).toEqual([false, false, true, true]);
     expect(verdictOf(toLessonResult({ skipped: 'skipped: no namespaces' }))).toBe('skipped');
   });
 
-  it.skipIf(why !== undefined)('hangs the idle keep-alive connection, detects it with TCP_USER_TIMEOUT, keeps it with keepalive probes or a heartbeat', async () => {
-    const r = await runOnLine({ ...lessonOptions(), waitMs: 3000 });
-    const by = Object.fromEntries(r.cases.map((c) => [c.keeper, c]));
-    expect(by['http-keep-alive']).toMatchObject({ outcome: 'hung' });
-    expect(by['http-keep-alive']!.totalRetrans).toBeGreaterThanOrEqual(1);
-    expect(by['user-timeout']!.totalRetrans).toBeUndefined();
-    expect(by['user-timeout']).toMatchObject({ outcome: 'failed', error: 'ETIMEDOUT' });
-    expect(by['tcp-keepalive']).toMatchObject({ outcome: 'answered' });
-    expect(by.heartbeat).toMatchObject({ outcome: 'answered' });
-    expect(r.forgotten.clientToServer).toBeGreaterThanOrEqual(2);
-  });
+  it.skipIf(why !== undefined)(
+    'hangs the idle keep-alive connection, detects it with TCP_USER_TIMEOUT, keeps it with keepalive probes or a heartbeat',
+    async () => {
+      const r = await runOnLine({ ...lessonOptions(), waitMs: 3000 });
+      const by = Object.fromEntries(r.cases.map((c) => [c.keeper, c]));
+      expect(by['http-keep-alive']).toMatchObject({ outcome: 'hung' });
+      expect(by['http-keep-alive']!.totalRetrans).toBeGreaterThanOrEqual(1);
+      expect(by['user-timeout']!.totalRetrans).toBeUndefined();
+      expect(by['user-timeout']).toMatchObject({ outcome: 'failed', error: 'ETIMEDOUT' });
+      expect(by['tcp-keepalive']).toMatchObject({ outcome: 'answered' });
+      expect(by.heartbeat).toMatchObject({ outcome: 'answered' });
+      expect(r.forgotten.clientToServer).toBeGreaterThanOrEqual(2);
+    },
+  );
 });

@@ -14,10 +14,14 @@ const keeperText: Record<Keeper, string> = {
 
 function how(c: CaseResult): string {
   switch (c.keeper) {
-    case 'http-keep-alive': return 'nothing';
-    case 'user-timeout': return `TCP_USER_TIMEOUT ${formatMs(c.userTimeoutMs)}`;
-    case 'tcp-keepalive': return `probe after ${c.keepaliveMs / 1000} s idle, every ${c.keepaliveMs / 1000} s`;
-    case 'heartbeat': return `GET /ping every ${c.heartbeatMs / 1000} s (${c.heartbeats} sent)`;
+    case 'http-keep-alive':
+      return 'nothing';
+    case 'user-timeout':
+      return `TCP_USER_TIMEOUT ${formatMs(c.userTimeoutMs)}`;
+    case 'tcp-keepalive':
+      return `probe after ${c.keepaliveMs / 1000} s idle, every ${c.keepaliveMs / 1000} s`;
+    case 'heartbeat':
+      return `GET /ping every ${c.heartbeatMs / 1000} s (${c.heartbeats} sent)`;
   }
 }
 
@@ -39,11 +43,16 @@ export function middleboxChecks(r: RunResult): Check[] {
     check(
       `HTTP keep-alive alone: the request after ${o.idleMs / 1000} s idle hangs, retransmitted into a forgotten flow`,
       alone?.outcome === 'hung' && (alone.totalRetrans ?? 0) >= 1 && r.forgotten.clientToServer >= 1,
-      alone ? `${outcome(alone)}, ${alone.totalRetrans ?? '?'} retransmitted; the middlebox dropped ${r.forgotten.clientToServer} frames` : 'did not run',
+      alone
+        ? `${outcome(alone)}, ${alone.totalRetrans ?? '?'} retransmitted; the middlebox dropped ${r.forgotten.clientToServer} frames`
+        : 'did not run',
     ),
     check(
       `TCP_USER_TIMEOUT ${formatMs(o.userTimeoutMs)}: the loss is detected (ETIMEDOUT) within 2× that`,
-      detect?.outcome === 'failed' && detect.error === 'ETIMEDOUT' && detect.secondMs >= o.userTimeoutMs * 0.9 && detect.secondMs <= o.userTimeoutMs * 2,
+      detect?.outcome === 'failed' &&
+        detect.error === 'ETIMEDOUT' &&
+        detect.secondMs >= o.userTimeoutMs * 0.9 &&
+        detect.secondMs <= o.userTimeoutMs * 2,
       detect ? outcome(detect) : 'did not run',
     ),
     check(
@@ -70,7 +79,11 @@ function timeline(r: RunResult): WaterfallFigure {
       spans: [
         { start: 0, end: c.firstMs, phase: 'first request' },
         { start: c.firstMs, end: c.firstMs + o.idleMs, phase: 'idle' },
-        { start: c.firstMs + o.idleMs, end: c.firstMs + o.idleMs + c.secondMs, phase: c.outcome === 'answered' ? 'second request, answered' : 'second request, no answer' },
+        {
+          start: c.firstMs + o.idleMs,
+          end: c.firstMs + o.idleMs + c.secondMs,
+          phase: c.outcome === 'answered' ? 'second request, answered' : 'second request, no answer',
+        },
       ],
     })),
   };
@@ -85,7 +98,10 @@ export function toLessonResult(lr: LessonRun): LessonResult {
     `Delay line (${r.mode}), RTT ${2 * o.delayMs} ms; in the middle a stateful box (like a NAT or firewall) that forgets a TCP flow idle for more than ${o.forgetMs / 1000} s and then drops its packets without a word.`,
     `Four HTTP/1.1 keep-alive connections to a server that would keep them 600 s: one request, ${o.idleMs / 1000} s idle, another request.`,
     '',
-    ...table(['connection', 'kept alive by', 'second request', 'retransmitted'], r.cases.map((c) => [keeperText[c.keeper], how(c), outcome(c), c.totalRetrans ?? '— (socket closed)'])),
+    ...table(
+      ['connection', 'kept alive by', 'second request', 'retransmitted'],
+      r.cases.map((c) => [keeperText[c.keeper], how(c), outcome(c), c.totalRetrans ?? '— (socket closed)']),
+    ),
     '',
     `The middlebox dropped ${r.forgotten.clientToServer} frames client → server and ${r.forgotten.serverToClient} server → client of flows it had forgotten.`,
     'HTTP keep-alive is a promise between client and server; the box in between never hears of it. Only packets keep its flow table entry alive.',
@@ -96,8 +112,18 @@ export function toLessonResult(lr: LessonRun): LessonResult {
     lines,
     figures: [timeline(r)],
     measurements: [
-      { label: 'middlebox idle timeout (set)', value: o.forgetMs / 1000, unit: 's', textbook: 'NATs and firewalls: often 5 min to 1 h (RFC 5382 asks ≥ 2 h 4 min)' },
-      { label: 'time to detect the forgotten flow, TCP_USER_TIMEOUT', value: detect?.secondMs ?? Number.NaN, unit: 'ms', textbook: 'without it: tcp_retries2 = 15 retransmissions, about 15 min' },
+      {
+        label: 'middlebox idle timeout (set)',
+        value: o.forgetMs / 1000,
+        unit: 's',
+        textbook: 'NATs and firewalls: often 5 min to 1 h (RFC 5382 asks ≥ 2 h 4 min)',
+      },
+      {
+        label: 'time to detect the forgotten flow, TCP_USER_TIMEOUT',
+        value: detect?.secondMs ?? Number.NaN,
+        unit: 'ms',
+        textbook: 'without it: tcp_retries2 = 15 retransmissions, about 15 min',
+      },
     ],
   };
 }
@@ -111,7 +137,8 @@ export const lesson = defineLesson({
   number: 19,
   slug: 'idle-middlebox',
   title: 'Middleboxes that forget idle flows',
-  effect: 'an idle keep-alive connection behind a NAT that forgot it hangs; TCP keepalive or a heartbeat keeps the flow alive, HTTP keep-alive does not',
+  effect:
+    'an idle keep-alive connection behind a NAT that forgot it hangs; TCP keepalive or a heartbeat keeps the flow alive, HTTP keep-alive does not',
   needsRoot: 'all',
   flags: {
     forgetS: { type: 'int', min: 2, max: 60, help: 'the middlebox forgets flows idle longer than this, s (default 2)' },

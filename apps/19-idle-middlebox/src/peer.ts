@@ -41,7 +41,8 @@ async function runCase(host: string, port: number, spec: CaseSpec): Promise<Case
   socket.setNoDelay(true);
   socket.on('error', () => undefined); // each exchange reports its own
   await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-  if (spec.keeper === 'tcp-keepalive') setKeepAlive(socket, { enable: true, idleMs: spec.keepaliveMs, intervalMs: spec.keepaliveMs, count: 3 });
+  if (spec.keeper === 'tcp-keepalive')
+    setKeepAlive(socket, { enable: true, idleMs: spec.keepaliveMs, intervalMs: spec.keepaliveMs, count: 3 });
   if (spec.keeper === 'user-timeout') setUserTimeout(socket, spec.userTimeoutMs);
   const firstMs = await exchange(socket, '/first', spec.waitMs);
   let heartbeats = 0;

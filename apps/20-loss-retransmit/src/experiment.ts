@@ -18,7 +18,7 @@ export const MATHIS_C = Math.sqrt(3 / 2);
 
 /** The model's goodput in Mbit/s. */
 export function mathisMbit(mss: number, rttMs: number, p: number): number {
-  return ((mss * 8) / (rttMs / 1000)) * (MATHIS_C / Math.sqrt(p)) / 1e6;
+  return (((mss * 8) / (rttMs / 1000)) * (MATHIS_C / Math.sqrt(p))) / 1e6;
 }
 
 export type LossCase = 'none' | 'mid' | 'tail' | 'tail-no-tlp';
@@ -108,9 +108,16 @@ export async function runOnLine(o: RunOptions, progress: (what: string) => void 
     const host = line.server.address;
     const base = { delayMs: o.rttMs / 2 };
     const cases: CaseResult[] = [];
-    const plan: [LossCase, number[]][] = [['none', []], ['mid', [o.midSegment]], ['tail', [o.segments]], ['tail-no-tlp', [o.segments]]];
+    const plan: [LossCase, number[]][] = [
+      ['none', []],
+      ['mid', [o.midSegment]],
+      ['tail', [o.segments]],
+      ['tail-no-tlp', [o.segments]],
+    ];
     for (const [loss, dropped] of plan) {
-      progress(`${o.segments} segments, ${loss === 'none' ? 'no loss' : `segment ${dropped[0]} dropped${loss === 'tail-no-tlp' ? ', TLP off' : ''}`}`);
+      progress(
+        `${o.segments} segments, ${loss === 'none' ? 'no loss' : `segment ${dropped[0]} dropped${loss === 'tail-no-tlp' ? ', TLP off' : ''}`}`,
+      );
       // TLP is tcp_early_retrans (0 off, 3 default), per namespace: only the sender's matters.
       await line.client.ns.setSysctl('net.ipv4.tcp_early_retrans', loss === 'tail-no-tlp' ? 0 : 3);
       await line.reshape({ clientToServer: { ...base, dropSegments: dropped } });

@@ -53,17 +53,30 @@ export function repairChecks(result: RunResult): Check[] {
   const tail = by('tail');
   const rto = by('tail-no-tlp');
   const rtt = result.options.rttMs;
-  const counters = (c: CaseResult | undefined) => c ? `${c.report.totalRetrans} retransmitted, ${c.report.totalRto ?? '?'} timeouts, ${signedMs(extraMs(result, c))}` : 'did not run';
+  const counters = (c: CaseResult | undefined) =>
+    c ? `${c.report.totalRetrans} retransmitted, ${c.report.totalRto ?? '?'} timeouts, ${signedMs(extraMs(result, c))}` : 'did not run';
   return [
-    check('no loss: nothing retransmitted', none?.report.totalRetrans === 0 && none.lineDropped === 0, none ? `${none.report.totalRetrans} retransmitted in ${formatMs(none.report.ms)}` : 'did not run'),
+    check(
+      'no loss: nothing retransmitted',
+      none?.report.totalRetrans === 0 && none.lineDropped === 0,
+      none ? `${none.report.totalRetrans} retransmitted in ${formatMs(none.report.ms)}` : 'did not run',
+    ),
     check(
       `mid-flight loss: repaired without a timeout, sooner than the RTO (${formatMs(mid?.report.rtoMs ?? Number.NaN)})`,
-      mid !== undefined && mid.lineDropped === 1 && mid.report.totalRetrans >= 1 && mid.report.totalRto === 0 && extraMs(result, mid) < mid.report.rtoMs,
+      mid !== undefined &&
+        mid.lineDropped === 1 &&
+        mid.report.totalRetrans >= 1 &&
+        mid.report.totalRto === 0 &&
+        extraMs(result, mid) < mid.report.rtoMs,
       counters(mid),
     ),
     check(
       `tail loss, TLP on: no duplicate ACKs come, so it waits ≥ 1 RTT (${rtt} ms); a probe repairs it without a timeout`,
-      tail !== undefined && tail.lineDropped === 1 && tail.report.totalRetrans >= 1 && tail.report.totalRto === 0 && extraMs(result, tail) >= rtt,
+      tail !== undefined &&
+        tail.lineDropped === 1 &&
+        tail.report.totalRetrans >= 1 &&
+        tail.report.totalRto === 0 &&
+        extraMs(result, tail) >= rtt,
       counters(tail),
     ),
     check(
@@ -97,11 +110,13 @@ export function wireChecks(result: RunResult): Check[] {
     const b = bound[c.loss];
     if (!b || !c.wire || c.wire.captureDropped > 0) return [];
     const again = c.wire.resent[0]?.afterMs;
-    return [check(
-      `capture, ${caseText[c.loss]}: the lost segment left twice, the copy ${b.text}`,
-      c.wire.resent.length >= 1 && again !== undefined && b.ok(again, c),
-      again === undefined ? 'no segment sent twice' : `${c.wire.resent.length} resent, the first ${formatMs(again)} after the original`,
-    )];
+    return [
+      check(
+        `capture, ${caseText[c.loss]}: the lost segment left twice, the copy ${b.text}`,
+        c.wire.resent.length >= 1 && again !== undefined && b.ok(again, c),
+        again === undefined ? 'no segment sent twice' : `${c.wire.resent.length} resent, the first ${formatMs(again)} after the original`,
+      ),
+    ];
   });
 }
 
@@ -111,11 +126,16 @@ export function goodputChecks(result: RunResult): Check[] {
   const ratios = g.map((x) => x.report.goodputMbit / x.modelMbit);
   const k = lossExponent(g.map((x) => ({ p: x.observedLoss, mbit: x.report.goodputMbit })));
   return [
-    check(`goodput falls with loss as p^k, k between ${EXPONENT_RANGE.min} and ${EXPONENT_RANGE.max} (Mathis: −0.5)`,
+    check(
+      `goodput falls with loss as p^k, k between ${EXPONENT_RANGE.min} and ${EXPONENT_RANGE.max} (Mathis: −0.5)`,
       g.length >= 2 && k >= EXPONENT_RANGE.min && k <= EXPONENT_RANGE.max,
-      `k = ${k.toFixed(2)} from ${g.map((x) => `${(x.observedLoss * 100).toFixed(2)} %: ${x.report.goodputMbit.toFixed(2)} Mbit/s`).join(', ')}`),
-    check(`each within ${MODEL_BAND.low}–${MODEL_BAND.high}× the Mathis model at the loss the line really caused`, ratios.length > 0 && ratios.every((r) => r >= MODEL_BAND.low && r <= MODEL_BAND.high),
-      ratios.map((r) => `${r.toFixed(2)}×`).join(', ')),
+      `k = ${k.toFixed(2)} from ${g.map((x) => `${(x.observedLoss * 100).toFixed(2)} %: ${x.report.goodputMbit.toFixed(2)} Mbit/s`).join(', ')}`,
+    ),
+    check(
+      `each within ${MODEL_BAND.low}–${MODEL_BAND.high}× the Mathis model at the loss the line really caused`,
+      ratios.length > 0 && ratios.every((r) => r >= MODEL_BAND.low && r <= MODEL_BAND.high),
+      ratios.map((r) => `${r.toFixed(2)}×`).join(', '),
+    ),
   ];
 }
 
@@ -151,30 +171,36 @@ function resultLines(result: RunResult): string[] {
   return [
     `Delay line (${result.mode}): RTT ${o.rttMs} ms, MSS ${result.mss} B. One transfer of ${o.segments} full segments (${o.segments * result.mss} B), with one data segment dropped by the line:`,
     '',
-    ...table(['case', 'dropped segment', 'delivered in', 'extra', 'retransmitted', 'timeouts (RTO)', 'cwnd at end', 'on the wire: resent after'], result.cases.map((c) => [
-      caseText[c.loss],
-      c.dropped.length ? `#${c.dropped.join(', #')}` : '—',
-      formatMs(c.report.ms),
-      c.loss === 'none' ? '—' : signedMs(extraMs(result, c)),
-      c.report.totalRetrans,
-      c.report.totalRto ?? '?',
-      c.report.sndCwnd,
-      c.wire ? (c.wire.resent.length ? c.wire.resent.map((r) => formatMs(r.afterMs)).join(', ') : '—') : 'no capture',
-    ])),
+    ...table(
+      ['case', 'dropped segment', 'delivered in', 'extra', 'retransmitted', 'timeouts (RTO)', 'cwnd at end', 'on the wire: resent after'],
+      result.cases.map((c) => [
+        caseText[c.loss],
+        c.dropped.length ? `#${c.dropped.join(', #')}` : '—',
+        formatMs(c.report.ms),
+        c.loss === 'none' ? '—' : signedMs(extraMs(result, c)),
+        c.report.totalRetrans,
+        c.report.totalRto ?? '?',
+        c.report.sndCwnd,
+        c.wire ? (c.wire.resent.length ? c.wire.resent.map((r) => formatMs(r.afterMs)).join(', ') : '—') : 'no capture',
+      ]),
+    ),
     '',
-    'Counters from the sender\'s TCP_INFO (tcpi_total_retrans, tcpi_total_rto, snd_cwnd); the last column from a capture of the client\'s end of the line (a segment whose sequence number left before). The RTO was ' +
+    "Counters from the sender's TCP_INFO (tcpi_total_retrans, tcpi_total_rto, snd_cwnd); the last column from a capture of the client's end of the line (a segment whose sequence number left before). The RTO was " +
       `${formatMs(result.cases[0]?.report.rtoMs ?? Number.NaN)}. TLP is tcp_early_retrans (3 on, 0 off), set in the client's namespace.`,
     '',
     `Goodput of a connection kept busy for ${o.seconds} s (${o.congestion}) at each random loss rate, beside Mathis et al.: MSS/RTT · ${MATHIS_C.toFixed(2)}/√p, with p the fraction the line really lost:`,
     '',
-    ...table(['loss rate asked', 'lost on the line (p)', 'goodput', 'model at p', 'measured/model', 'retransmitted'], result.goodput.map((x) => [
-      `${(x.p * 100).toFixed(1)} %`,
-      `${(x.observedLoss * 100).toFixed(2)} %`,
-      `${x.report.goodputMbit.toFixed(2)} Mbit/s`,
-      `${x.modelMbit.toFixed(2)} Mbit/s`,
-      `${(x.report.goodputMbit / x.modelMbit).toFixed(2)}×`,
-      x.report.totalRetrans,
-    ])),
+    ...table(
+      ['loss rate asked', 'lost on the line (p)', 'goodput', 'model at p', 'measured/model', 'retransmitted'],
+      result.goodput.map((x) => [
+        `${(x.p * 100).toFixed(1)} %`,
+        `${(x.observedLoss * 100).toFixed(2)} %`,
+        `${x.report.goodputMbit.toFixed(2)} Mbit/s`,
+        `${x.modelMbit.toFixed(2)} Mbit/s`,
+        `${(x.report.goodputMbit / x.modelMbit).toFixed(2)}×`,
+        x.report.totalRetrans,
+      ]),
+    ),
   ];
 }
 
@@ -182,14 +208,26 @@ function resultLines(result: RunResult): string[] {
 export function toLessonResult(lr: LessonRun): LessonResult {
   if (!lr.result) return { checks: [], measurements: [], lines: [], figures: [], ...(lr.skipped ? { skipped: lr.skipped } : {}) };
   const result = lr.result;
-  const measurements: Measurement[] = result.cases.filter((c) => c.loss !== 'none').map((c) => ({
-    label: `extra time, ${caseText[c.loss]}`,
-    value: extraMs(result, c),
-    unit: 'ms',
-    textbook: c.loss === 'mid' ? 'fast retransmit after 3 duplicate ACKs: about 1 RTT for that segment' : c.loss === 'tail' ? 'TLP: a probe after ~2 RTT (+200 ms with one segment out)' : `RTO: ≥ ${RTO_MIN_MS} ms on Linux (RFC 6298 says ≥ 1 s)`,
-  }));
+  const measurements: Measurement[] = result.cases
+    .filter((c) => c.loss !== 'none')
+    .map((c) => ({
+      label: `extra time, ${caseText[c.loss]}`,
+      value: extraMs(result, c),
+      unit: 'ms',
+      textbook:
+        c.loss === 'mid'
+          ? 'fast retransmit after 3 duplicate ACKs: about 1 RTT for that segment'
+          : c.loss === 'tail'
+            ? 'TLP: a probe after ~2 RTT (+200 ms with one segment out)'
+            : `RTO: ≥ ${RTO_MIN_MS} ms on Linux (RFC 6298 says ≥ 1 s)`,
+    }));
   for (const x of result.goodput) {
-    measurements.push({ label: `goodput at ${(x.observedLoss * 100).toFixed(2)} % loss`, value: x.report.goodputMbit, unit: 'Mbit/s', textbook: `Mathis model ${x.modelMbit.toFixed(2)} Mbit/s` });
+    measurements.push({
+      label: `goodput at ${(x.observedLoss * 100).toFixed(2)} % loss`,
+      value: x.report.goodputMbit,
+      unit: 'Mbit/s',
+      textbook: `Mathis model ${x.modelMbit.toFixed(2)} Mbit/s`,
+    });
   }
   return {
     checks: [...repairChecks(result), ...wireChecks(result), ...goodputChecks(result)],
@@ -221,7 +259,11 @@ export const lesson = defineLesson({
   needsRoot: 'all',
   flags: {
     rtt: { type: 'int', min: 2, max: 1000, help: 'round-trip time of the delay line, ms (default 40)' },
-    congestion: { type: 'string', choices: ['reno', 'cubic', 'bbr'], help: 'the sender\'s congestion control (default reno, what the Mathis model describes)' },
+    congestion: {
+      type: 'string',
+      choices: ['reno', 'cubic', 'bbr'],
+      help: "the sender's congestion control (default reno, what the Mathis model describes)",
+    },
     midSegment: { type: 'int', min: 1, max: 39, help: 'which of the 40 data segments the mid-flight loss drops (default 15)' },
   },
   async run(ctx) {

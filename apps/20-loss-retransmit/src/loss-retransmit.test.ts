@@ -9,15 +9,31 @@ import type { SendReport } from './messages.js';
 const why = delayLineUnavailable();
 if (why) console.warn(`lesson 20 delay-line test skipped: ${why}`);
 
-const report = (ms: number, totalRetrans: number, totalRto: number, sndCwnd: number, goodputMbit = 1): SendReport =>
-  ({ type: 'sent', ms, bytesAcked: 0, goodputMbit, totalRetrans, totalRto, sndMss: 1448, sndCwnd, rttMs: 40, rtoMs: 244 });
+const report = (ms: number, totalRetrans: number, totalRto: number, sndCwnd: number, goodputMbit = 1): SendReport => ({
+  type: 'sent',
+  ms,
+  bytesAcked: 0,
+  goodputMbit,
+  totalRetrans,
+  totalRto,
+  sndMss: 1448,
+  sndCwnd,
+  rttMs: 40,
+  rtoMs: 244,
+});
 
 describe('lesson 20: loss and retransmission', () => {
   it('computes the Mathis model: MSS/RTT · 1.22/√p', () => {
     // 1448 B per 40 ms = 289.6 kbit/s; × 1.2247 / 0.1 = 3.55 Mbit/s at 1 %.
     expect(mathisMbit(1448, 40, 0.01)).toBeCloseTo(3.547, 2);
     expect(mathisMbit(1448, 40, 0.04)).toBeCloseTo(mathisMbit(1448, 40, 0.01) / 2, 6);
-    expect(lossExponent([{ p: 0.01, mbit: mathisMbit(1448, 40, 0.01) }, { p: 0.04, mbit: mathisMbit(1448, 40, 0.04) }, { p: 0.09, mbit: mathisMbit(1448, 40, 0.09) }])).toBeCloseTo(-0.5, 6);
+    expect(
+      lossExponent([
+        { p: 0.01, mbit: mathisMbit(1448, 40, 0.01) },
+        { p: 0.04, mbit: mathisMbit(1448, 40, 0.04) },
+        { p: 0.09, mbit: mathisMbit(1448, 40, 0.09) },
+      ]),
+    ).toBeCloseTo(-0.5, 6);
   });
 
   it('fails its checks when a loss is repaired by a timeout where it should not be, or goodput does not fall', () => {
@@ -45,22 +61,32 @@ describe('lesson 20: loss and retransmission', () => {
     expect(verdictOf(r)).toBe('skipped');
   });
 
-  it.skipIf(why !== undefined)('over the delay line: fast retransmit mid-flight, a probe or a timeout at the tail, goodput falling with loss', async () => {
-    const result = await runOnLine({ rttMs: 30, segments: 30, midSegment: 12, lossRates: [0.005, 0.05], seconds: 1.5, congestion: 'reno' });
-    const by = Object.fromEntries(result.cases.map((c) => [c.loss, c]));
-    expect(result.mss).toBe(1448);
-    expect(by.none!.report.totalRetrans).toBe(0);
-    expect(by.mid!).toMatchObject({ lineDropped: 1, report: { totalRto: 0 } });
-    expect(by.mid!.report.totalRetrans).toBeGreaterThanOrEqual(1);
-    expect(by.tail!.report.totalRto).toBe(0);
-    expect(by['tail-no-tlp']!.report.totalRto).toBeGreaterThanOrEqual(1);
-    // The capture on the sender's side saw the dropped segment leave twice: soon mid-flight, late at the tail.
-    expect(by.none!.wire?.resent).toEqual([]);
-    expect(by.mid!.wire!.resent).toHaveLength(1);
-    expect(by.mid!.wire!.resent[0]!.afterMs).toBeLessThan(by.mid!.report.rtoMs);
-    expect(by['tail-no-tlp']!.wire!.resent[0]!.afterMs).toBeGreaterThan(200);
-    const [low, high] = result.goodput;
-    expect(high!.report.goodputMbit).toBeLessThan(low!.report.goodputMbit);
-    expect(Math.abs(high!.observedLoss - 0.05)).toBeLessThan(0.03);
-  });
+  it.skipIf(why !== undefined)(
+    'over the delay line: fast retransmit mid-flight, a probe or a timeout at the tail, goodput falling with loss',
+    async () => {
+      const result = await runOnLine({
+        rttMs: 30,
+        segments: 30,
+        midSegment: 12,
+        lossRates: [0.005, 0.05],
+        seconds: 1.5,
+        congestion: 'reno',
+      });
+      const by = Object.fromEntries(result.cases.map((c) => [c.loss, c]));
+      expect(result.mss).toBe(1448);
+      expect(by.none!.report.totalRetrans).toBe(0);
+      expect(by.mid!).toMatchObject({ lineDropped: 1, report: { totalRto: 0 } });
+      expect(by.mid!.report.totalRetrans).toBeGreaterThanOrEqual(1);
+      expect(by.tail!.report.totalRto).toBe(0);
+      expect(by['tail-no-tlp']!.report.totalRto).toBeGreaterThanOrEqual(1);
+      // The capture on the sender's side saw the dropped segment leave twice: soon mid-flight, late at the tail.
+      expect(by.none!.wire?.resent).toEqual([]);
+      expect(by.mid!.wire!.resent).toHaveLength(1);
+      expect(by.mid!.wire!.resent[0]!.afterMs).toBeLessThan(by.mid!.report.rtoMs);
+      expect(by['tail-no-tlp']!.wire!.resent[0]!.afterMs).toBeGreaterThan(200);
+      const [low, high] = result.goodput;
+      expect(high!.report.goodputMbit).toBeLessThan(low!.report.goodputMbit);
+      expect(Math.abs(high!.observedLoss - 0.05)).toBeLessThan(0.03);
+    },
+  );
 });

@@ -56,7 +56,9 @@ async function timed(host: string, port: number, seconds: number, congestion: st
   const t0 = performance.now();
   let stop = false;
   const pump = () => {
-    while (!stop && socket.write(chunk)) { /* fill until the buffer is full */ }
+    while (!stop && socket.write(chunk)) {
+      /* fill until the buffer is full */
+    }
   };
   socket.on('drain', pump);
   pump();
@@ -76,8 +78,8 @@ if (process.argv[2] === 'sink') {
   await nextFromParent((m) => (m as { type?: string }).type === 'stop');
   server.close();
 } else {
-  await answerParent((c: Exclude<PeerCommand, { type: 'stop' }>) => c.type === 'transfer'
-    ? transfer(c.host, c.port, c.bytes, c.congestion)
-    : timed(c.host, c.port, c.seconds, c.congestion));
+  await answerParent((c: Exclude<PeerCommand, { type: 'stop' }>) =>
+    c.type === 'transfer' ? transfer(c.host, c.port, c.bytes, c.congestion) : timed(c.host, c.port, c.seconds, c.congestion),
+  );
 }
 process.disconnect();

@@ -19,7 +19,10 @@ function startApp(args: string[]): Promise<{ child: ChildProcess; first: string 
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.once('exit', (code) => reject(new Error(`exited ${String(code)}: ${err}`)));
-    void createInterface({ input: child.stdout })[Symbol.asyncIterator]().next().then((line) => resolve({ child, first: String(line.value) }));
+    const lines = createInterface({ input: child.stdout });
+    void lines[Symbol.asyncIterator]()
+      .next()
+      .then((line) => resolve({ child, first: String(line.value) }));
   });
 }
 

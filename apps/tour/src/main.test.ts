@@ -11,7 +11,11 @@ import type { TourRun } from './run.js';
 const tsx = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
 
-interface Outcome { code: number; stdout: string; stderr: string }
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 function tour(args: string[], timeout = 120_000): Promise<Outcome> {
   return new Promise((resolve) => {
@@ -42,15 +46,16 @@ describe('npm start (the tour)', () => {
     expect(stdout).not.toContain('cannot load');
   });
 
-  it.each([
-    [['--lesson', 'no-such-lesson'], /^tour: --lesson "no-such-lesson" matches no lesson.*\(try --help\)$/],
-  ])('rejects %j with one line and exit code 2', async (args, message) => {
-    const { code, stderr, stdout } = await tour(args);
-    expect(code).toBe(2);
-    expect(stdout).toBe('');
-    expect(stderr.trim().split('\n')).toHaveLength(1);
-    expect(stderr.trim()).toMatch(message);
-  });
+  it.each([[['--lesson', 'no-such-lesson'], /^tour: --lesson "no-such-lesson" matches no lesson.*\(try --help\)$/]])(
+    'rejects %j with one line and exit code 2',
+    async (args, message) => {
+      const { code, stderr, stdout } = await tour(args);
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+      expect(stderr.trim()).toMatch(message);
+    },
+  );
 
   it('prints usage with --help and exits 0', async () => {
     const { code, stdout } = await tour(['--help']);

@@ -21,13 +21,24 @@ const spec = {
   report: { type: 'string', default: 'report/index.html', help: 'where to write the HTML report' },
   noReport: { type: 'boolean', help: 'do not write the HTML report' },
   timeout: { type: 'int', min: 1, help: 'seconds one lesson may run before it counts as failed (default 180 with --quick, else 600)' },
-  capture: { type: 'string', help: 'write each packet-capturing lesson\'s packets to DIR/NN-slug.pcap (open them with tcpdump -r, Wireshark or connlab trace)' },
+  capture: {
+    type: 'string',
+    help: "write each packet-capturing lesson's packets to DIR/NN-slug.pcap (open them with tcpdump -r, Wireshark or connlab trace)",
+  },
 } as const;
 
 const info = {
   usage: 'npm start --',
   summary: 'The lab tour: run every lesson in order, print what this machine measured beside the notes, write an HTML report.',
-  examples: ['npm start', 'npm start -- --quick', 'npm start -- --lesson 5 --lesson time-wait', 'npm start -- --lesson 2,3,4 --no-report', 'npm start -- --list', 'npm start -- --quick --json > results.json', 'npm start -- --capture captures'],
+  examples: [
+    'npm start',
+    'npm start -- --quick',
+    'npm start -- --lesson 5 --lesson time-wait',
+    'npm start -- --lesson 2,3,4 --no-report',
+    'npm start -- --list',
+    'npm start -- --quick --json > results.json',
+    'npm start -- --capture captures',
+  ],
 };
 
 async function list(entries: ReturnType<typeof lessonEntries>): Promise<void> {
@@ -35,7 +46,13 @@ async function list(entries: ReturnType<typeof lessonEntries>): Promise<void> {
   for (const e of entries) {
     try {
       const lesson = await loadLesson(e);
-      rows.push([String(e.number), e.dir, lesson.title, lesson.needsRoot === 'no' ? '' : lesson.needsRoot === 'all' ? 'namespaces (root or user ns)' : 'namespaces for part', 'ready']);
+      rows.push([
+        String(e.number),
+        e.dir,
+        lesson.title,
+        lesson.needsRoot === 'no' ? '' : lesson.needsRoot === 'all' ? 'namespaces (root or user ns)' : 'namespaces for part',
+        'ready',
+      ]);
     } catch (error) {
       rows.push([String(e.number), e.dir, plannedTitle(e), '', pc.red(oneLine(error))]);
     }
@@ -94,15 +111,22 @@ runMain('tour', async () => {
     console.log(JSON.stringify({ ...run, counts: statusCounts(run), passed: !failed, report: reportPath ?? null }, null, 2));
   } else {
     console.log(`\n${summaryText(run, process.stdout.isTTY ? process.stdout.columns : 120).join('\n')}`);
-    console.log(pc.dim(`\n${run.lessons.length} lesson${run.lessons.length === 1 ? '' : 's'} in ${formatDuration(run.durationMs)}${run.quick ? ' (quick)' : ''}`));
-    if (reportPath) console.log(`report: ${relative(process.cwd(), reportPath).startsWith('..') ? reportPath : relative(process.cwd(), reportPath)}`);
+    console.log(
+      pc.dim(
+        `\n${run.lessons.length} lesson${run.lessons.length === 1 ? '' : 's'} in ${formatDuration(run.durationMs)}${run.quick ? ' (quick)' : ''}`,
+      ),
+    );
+    if (reportPath)
+      console.log(`report: ${relative(process.cwd(), reportPath).startsWith('..') ? reportPath : relative(process.cwd(), reportPath)}`);
   }
   if (failed) process.exitCode = 1;
 
   // A lesson that timed out (or leaked a socket) may keep the event loop alive.
   // This timer does not hold the process open itself; it only fires if something else does.
   setTimeout(() => {
-    process.stderr.write(pc.yellow(`tour: something a lesson started is still running (${process.getActiveResourcesInfo().join(', ')}); exiting\n`));
+    process.stderr.write(
+      pc.yellow(`tour: something a lesson started is still running (${process.getActiveResourcesInfo().join(', ')}); exiting\n`),
+    );
     process.exit();
   }, 3000).unref();
 });

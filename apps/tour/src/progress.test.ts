@@ -22,7 +22,9 @@ describe('ProgressDisplay', () => {
     p.hooks.onEnd?.({ ...done, status: 'emulated' }, 4, 16);
     p.hooks.onEnd?.({ ...done, status: 'failed', error: 'connect ECONNREFUSED' }, 4, 16);
     p.stop();
-    expect(out.text()).toBe('[5/16] 05-nagle: Nagle and delayed ACK\n  … timing write-write-read requests\n  → reproduced 6.2 s\n  → partly skipped 6.2 s\n  → emulated 6.2 s\n  → failed 6.2 s — connect ECONNREFUSED\n');
+    expect(out.text()).toBe(
+      '[5/16] 05-nagle: Nagle and delayed ACK\n  … timing write-write-read requests\n  → reproduced 6.2 s\n  → partly skipped 6.2 s\n  → emulated 6.2 s\n  → failed 6.2 s — connect ECONNREFUSED\n',
+    );
   });
 
   it('redraws one status line in place on a terminal, clipped to its width, and leaves a result line', () => {

@@ -24,7 +24,14 @@ const colour: Record<LessonStatus, (s: string) => string> = {
 };
 
 // ◐: the parts that ran passed, the rest did not run; ≈: passed on an emulation, not the kernel.
-const mark: Record<LessonStatus, string> = { reproduced: '✔', 'partly-skipped': '◐', emulated: '≈', 'not-reproduced': '✘', skipped: '–', failed: '✘' };
+const mark: Record<LessonStatus, string> = {
+  reproduced: '✔',
+  'partly-skipped': '◐',
+  emulated: '≈',
+  'not-reproduced': '✘',
+  skipped: '–',
+  failed: '✘',
+};
 
 /** The verdict coloured for the terminal. */
 export function colourStatus(status: LessonStatus, text = statusText[status]): string {
@@ -102,7 +109,10 @@ export class ProgressDisplay {
     this.timer = undefined;
     const took = lesson.durationMs > 0 ? pc.dim(` ${formatDuration(lesson.durationMs)}`) : '';
     const detail = lesson.status === 'failed' ? pc.dim(` — ${lesson.error ?? ''}`) : '';
-    if (this.live) this.out.write(`\r\u001b[2K${colour[lesson.status](mark[lesson.status])} ${this.head} ${colourStatus(lesson.status)}${took}${detail}\n`);
+    if (this.live)
+      this.out.write(
+        `\r\u001b[2K${colour[lesson.status](mark[lesson.status])} ${this.head} ${colourStatus(lesson.status)}${took}${detail}\n`,
+      );
     else this.out.write(`  → ${colourStatus(lesson.status)}${took}${detail}\n`);
   }
 }

@@ -23,17 +23,27 @@ describe('lessonEntries', () => {
   });
 
   it('fails to load, with one line naming the package, a package that is missing or exports no lesson', async () => {
-    const missing = { number: 99, dir: '99-missing', packageName: '@connlab/lesson-99-missing', description: '', path: '/nonexistent/99-missing' };
+    const missing = {
+      number: 99,
+      dir: '99-missing',
+      packageName: '@connlab/lesson-99-missing',
+      description: '',
+      path: '/nonexistent/99-missing',
+    };
     const error: unknown = await loadLesson(missing).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LessonLoadError);
     expect((error as LessonLoadError).message).toMatch(/^cannot load @connlab\/lesson-99-missing: \S[^\n]*$/);
     expect((error as LessonLoadError).cause).toBeInstanceOf(Error);
     // A real workspace package that is not a lesson: it imports, but has no `lesson` export.
-    await expect(loadLesson({ ...missing, packageName: '@connlab/lab' })).rejects.toThrow('cannot load @connlab/lab: the module does not export `lesson`');
+    await expect(loadLesson({ ...missing, packageName: '@connlab/lab' })).rejects.toThrow(
+      'cannot load @connlab/lab: the module does not export `lesson`',
+    );
   });
 
   it('takes the title shown before loading from the package description', () => {
-    expect(plannedTitle({ number: 5, dir: '05-nagle', packageName: '', description: 'Lesson 05: Nagle and delayed ACK.', path: '' })).toBe('Nagle and delayed ACK');
+    expect(plannedTitle({ number: 5, dir: '05-nagle', packageName: '', description: 'Lesson 05: Nagle and delayed ACK.', path: '' })).toBe(
+      'Nagle and delayed ACK',
+    );
     expect(plannedTitle({ number: 5, dir: '05-nagle', packageName: '', description: '', path: '' })).toBe('05-nagle');
   });
 });

@@ -63,7 +63,11 @@ export function plannedTitle(entry: LessonEntry): string {
 /** A lesson app whose lesson cannot be imported, or whose module exports no `lesson`. */
 export class LessonLoadError extends Error {
   readonly code = 'TOUR_LESSON_LOAD';
-  constructor(readonly packageName: string, reason: string, options?: ErrorOptions) {
+  constructor(
+    readonly packageName: string,
+    reason: string,
+    options?: ErrorOptions,
+  ) {
     super(`cannot load ${packageName}: ${reason}`, options);
     this.name = 'LessonLoadError';
   }
@@ -83,7 +87,11 @@ export async function loadLesson(entry: LessonEntry): Promise<Lesson> {
     mod = (await import(entry.packageName)) as { lesson?: Lesson };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    const first = message.split('\n').map((l) => l.trim()).find(Boolean) ?? (error instanceof Error ? error.name : 'import failed');
+    const first =
+      message
+        .split('\n')
+        .map((l) => l.trim())
+        .find(Boolean) ?? (error instanceof Error ? error.name : 'import failed');
     throw new LessonLoadError(entry.packageName, first, { cause: error });
   }
   if (!mod.lesson) throw new LessonLoadError(entry.packageName, 'the module does not export `lesson`');
@@ -99,13 +107,18 @@ export async function loadLesson(entry: LessonEntry): Promise<Lesson> {
  * selectLessons(lessonEntries(), ['5,time-wait']); // lessons 05 and 06
  */
 export function selectLessons(entries: readonly LessonEntry[], selectors: readonly string[]): LessonEntry[] {
-  const wanted = selectors.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  const wanted = selectors
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (wanted.length === 0) return [...entries];
   const picked = new Set<LessonEntry>();
   for (const w of wanted) {
     const match = entries.find((e) => (/^\d+$/.test(w) && e.number === Number(w)) || e.dir === w || e.dir.replace(/^\d+-/, '') === w);
     if (!match) {
-      throw new UsageError(`--lesson "${w}" matches no lesson; use a number 1-${entries.length}, an id like ${entries[0]?.dir ?? '01-echo'}, or a name like ${entries[0]?.dir.replace(/^\d+-/, '') ?? 'echo'} (see --list)`);
+      throw new UsageError(
+        `--lesson "${w}" matches no lesson; use a number 1-${entries.length}, an id like ${entries[0]?.dir ?? '01-echo'}, or a name like ${entries[0]?.dir.replace(/^\d+-/, '') ?? 'echo'} (see --list)`,
+      );
     }
     picked.add(match);
   }

@@ -33,8 +33,11 @@ describe('renderReport', () => {
 
   it('shows the summary with this machine beside the notes and every verdict', () => {
     expect(html).toContain('<td class="num">44.1 ms</td><td>100–200 ms (book), ~40 ms on Linux</td>');
-    for (const verdict of ['reproduced', 'partly skipped', 'emulated', 'NOT reproduced', 'skipped', 'failed']) expect(html).toContain(`>${verdict}</span>`);
-    expect(html).toContain('<td class="fail">✘</td><td>client closes first: TIME_WAIT on the client</td><td>client 0, server 0 after 1000</td>');
+    for (const verdict of ['reproduced', 'partly skipped', 'emulated', 'NOT reproduced', 'skipped', 'failed'])
+      expect(html).toContain(`>${verdict}</span>`);
+    expect(html).toContain(
+      '<td class="fail">✘</td><td>client closes first: TIME_WAIT on the client</td><td>client 0, server 0 after 1000</td>',
+    );
     expect(html).toContain('<td>WAN (relay) request → first byte ≈ 100 ms ± 25 % <em>(emulated)</em></td>');
     expect(html).toContain('threw: connect ECONNREFUSED 127.0.0.1:40123 [ECONNREFUSED]');
     expect(html).toContain('<strong>The lesson threw:</strong> cannot load @connlab/lesson-15-tcp-keepalive: ');
@@ -51,9 +54,15 @@ describe('summary', () => {
     expect(slowStart.map((r) => r.lesson)).toEqual(['04-slow-start', '']);
     expect(rows.find((r) => r.lesson === '07-page-load')?.measured).toMatch(/^skipped: the delay line needs root/);
     // A lesson that could not be loaded has no numbers: its row carries the error and the verdict failed.
-    expect(rows.find((r) => r.lesson === '15-tcp-keepalive')).toMatchObject({ measured: expect.stringMatching(/^threw: cannot load @connlab\/lesson-15-tcp-keepalive: /) as unknown, verdict: 'failed' });
+    expect(rows.find((r) => r.lesson === '15-tcp-keepalive')).toMatchObject({
+      measured: expect.stringMatching(/^threw: cannot load @connlab\/lesson-15-tcp-keepalive: /) as unknown,
+      verdict: 'failed',
+    });
     // A lesson with no textbook figure still shows its first measurement.
-    expect(rows.find((r) => r.lesson === '16-keep-alive-vs-close')).toMatchObject({ measured: 'requests/s, keep-alive vs close', value: '4.20 ×' });
+    expect(rows.find((r) => r.lesson === '16-keep-alive-vs-close')).toMatchObject({
+      measured: 'requests/s, keep-alive vs close',
+      value: '4.20 ×',
+    });
     // A NOT reproduced lesson lists the check that failed, with what was measured.
     expect(rows.filter((r) => r.status === 'not-reproduced').map((r) => [r.measured, r.value])).toEqual([
       ['new connections/s to one server', '470 /s'],

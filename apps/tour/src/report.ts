@@ -63,14 +63,20 @@ function summaryTable(run: TourRun): string {
 function measurements(l: TourLesson): string {
   const ms = l.result?.measurements ?? [];
   if (ms.length === 0) return '';
-  const rows = ms.map((m) => `<tr><td>${escapeXml(m.label)}</td><td class="num">${escapeXml(formatValue(m.value, m.unit))}</td><td>${escapeXml(m.textbook ?? '')}</td></tr>`);
+  const rows = ms.map(
+    (m) =>
+      `<tr><td>${escapeXml(m.label)}</td><td class="num">${escapeXml(formatValue(m.value, m.unit))}</td><td>${escapeXml(m.textbook ?? '')}</td></tr>`,
+  );
   return `<h3>Measured</h3>\n<table><thead><tr><th>measured</th><th>this machine</th><th>the notes</th></tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
 }
 
 function checks(l: TourLesson): string {
   const cs = l.result?.checks ?? [];
   if (cs.length === 0) return '';
-  const rows = cs.map((c) => `<tr><td class="${c.passed ? 'pass' : 'fail'}">${c.passed ? '✔' : '✘'}</td><td>${escapeXml(c.label)}${c.emulated ? ' <em>(emulated)</em>' : ''}</td><td>${escapeXml(c.measured)}</td></tr>`);
+  const rows = cs.map(
+    (c) =>
+      `<tr><td class="${c.passed ? 'pass' : 'fail'}">${c.passed ? '✔' : '✘'}</td><td>${escapeXml(c.label)}${c.emulated ? ' <em>(emulated)</em>' : ''}</td><td>${escapeXml(c.measured)}</td></tr>`,
+  );
   return `<h3>Checks</h3>\n<table class="checks"><thead><tr><th></th><th>what was compared</th><th>measured</th></tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
 }
 
@@ -112,7 +118,7 @@ export function renderReport(run: TourRun, options: ReportOptions = {}): string 
     '<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     // No scripts, styles or images from anywhere: the page works offline and from a file.
-    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">",
+    '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'; img-src data:">',
     '<title>Connlab lab report</title>',
     `<style>${css}</style>`,
     '</head>',

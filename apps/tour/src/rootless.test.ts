@@ -49,7 +49,8 @@ function asUser(plan: Plan, home: string, file: string, args: readonly string[],
 /** Why not to run here, or the user to run as. */
 function plan(): Plan | string {
   if (process.platform !== 'linux') return 'Linux only';
-  if (process.getuid?.() !== 0) return 'runs as root only: it re-runs the namespace tests as an ordinary user (run them as that user directly instead)';
+  if (process.getuid?.() !== 0)
+    return 'runs as root only: it re-runs the namespace tests as an ordinary user (run them as that user directly instead)';
   let user = process.env.CONNLAB_ROOTLESS_USER;
   if (!user && process.env.CI) {
     user = CI_USER;
@@ -73,14 +74,22 @@ afterAll(() => {
 /** The user's view: can it read the workspace, and which netns mode does it get? */
 function preflight(p: Plan): string | undefined {
   const readable = asUser(p, home, 'test', ['-r', join(root, 'packages/netns/src/index.ts')]);
-  if (readable.status !== 0) return `${p.user} cannot read ${root}: make the checkout world-readable (chmod -R o+rX, and o+x on its parent directories)`;
+  if (readable.status !== 0)
+    return `${p.user} cannot read ${root}: make the checkout world-readable (chmod -R o+rX, and o+x on its parent directories)`;
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
   const netns = pathToFileURL(join(root, 'packages/netns/src/index.ts')).href;
-  const r = asUser(p, home, process.execPath, ['--import', tsx, '--input-type=module', '-e', `const m = await import(${JSON.stringify(netns)}); console.log(JSON.stringify(m.netnsAvailability()));`]);
+  const r = asUser(p, home, process.execPath, [
+    '--import',
+    tsx,
+    '--input-type=module',
+    '-e',
+    `const m = await import(${JSON.stringify(netns)}); console.log(JSON.stringify(m.netnsAvailability()));`,
+  ]);
   const stdout = String(r.stdout);
   if (r.status !== 0) return `could not ask netns as ${p.user}: ${String(r.stderr).trim().split('\n').at(-1) ?? ''}`;
   const availability = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { mode?: string; reason?: string; enable?: string };
-  if (availability.mode !== 'rootless') return `${p.user} gets netns mode ${availability.mode ?? '?'}: ${availability.reason ?? ''}${availability.enable ? ` (enable: ${availability.enable})` : ''}`;
+  if (availability.mode !== 'rootless')
+    return `${p.user} gets netns mode ${availability.mode ?? '?'}: ${availability.reason ?? ''}${availability.enable ? ` (enable: ${availability.enable})` : ''}`;
   return undefined;
 }
 
@@ -92,34 +101,62 @@ function vitestAs(p: Plan, dir: string, files: readonly string[]): Promise<{ cod
   const vitest = join(root, 'node_modules/vitest/vitest.mjs');
   // --configLoader runner: no bundled config written next to the (root-owned) config file; the
   // default reporter only: the JSON one would write into the package directory.
-  const child = spawn('setpriv', [`--reuid=${p.uid}`, `--regid=${p.gid}`, '--clear-groups', '--', process.execPath, vitest, 'run', '--configLoader', 'runner', '--reporter=default', ...files], {
-    cwd: join(root, dir),
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, CI: process.env.CI ?? '', NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    'setpriv',
+    [
+      `--reuid=${p.uid}`,
+      `--regid=${p.gid}`,
+      '--clear-groups',
+      '--',
+      process.execPath,
+      vitest,
+      'run',
+      '--configLoader',
+      'runner',
+      '--reporter=default',
+      ...files,
+    ],
+    {
+      cwd: join(root, dir),
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, CI: process.env.CI ?? '', NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => { output = (output + d).slice(-20_000); });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => { output = (output + d).slice(-20_000); });
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    output = (output + d).slice(-20_000);
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    output = (output + d).slice(-20_000);
+  });
   const timer = setTimeout(() => child.kill('SIGKILL'), 280_000);
-  return new Promise((resolve) => child.once('exit', (code) => {
-    clearTimeout(timer);
-    resolve({ code, output });
-  }));
+  return new Promise((resolve) =>
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    }),
+  );
 }
 
-describe.skipIf(why !== undefined && !mustRun)(`namespace tests as an ordinary user, rootless${why ? ` (skipped: ${why})` : typeof planned === 'string' ? '' : ` (${planned.user})`}`, () => {
-  it('the user can read the workspace and gets the rootless mode', () => {
-    expect(why).toBeUndefined();
-  });
+describe.skipIf(why !== undefined && !mustRun)(
+  `namespace tests as an ordinary user, rootless${why ? ` (skipped: ${why})` : typeof planned === 'string' ? '' : ` (${planned.user})`}`,
+  () => {
+    it('the user can read the workspace and gets the rootless mode', () => {
+      expect(why).toBeUndefined();
+    });
 
-  for (const suite of SUITES) {
-    it(`${suite.dir} passes as ${typeof planned === 'string' ? 'the user' : planned.user}`, async () => {
-      if (typeof planned === 'string' || why) throw new Error(why ?? planned as string);
-      const { code, output } = await vitestAs(planned, suite.dir, suite.files ?? []);
-      const summary = output.split('\n').filter((l) => /Test Files|Tests |FAIL|skipped/.test(l)).join('\n');
-      expect(code, `${suite.dir} as ${planned.user}:\n${summary}\n${output.slice(-3000)}`).toBe(0);
-      // Every namespace test ran: a suite that skipped its namespace part would prove nothing.
-      expect(output, `${suite.dir} skipped tests as ${planned.user}:\n${summary}`).not.toMatch(/skipped: /);
-    }, 300_000);
-  }
-});
+    for (const suite of SUITES) {
+      it(`${suite.dir} passes as ${typeof planned === 'string' ? 'the user' : planned.user}`, async () => {
+        if (typeof planned === 'string' || why) throw new Error(why ?? (planned as string));
+        const { code, output } = await vitestAs(planned, suite.dir, suite.files ?? []);
+        const summary = output
+          .split('\n')
+          .filter((l) => /Test Files|Tests |FAIL|skipped/.test(l))
+          .join('\n');
+        expect(code, `${suite.dir} as ${planned.user}:\n${summary}\n${output.slice(-3000)}`).toBe(0);
+        // Every namespace test ran: a suite that skipped its namespace part would prove nothing.
+        expect(output, `${suite.dir} skipped tests as ${planned.user}:\n${summary}`).not.toMatch(/skipped: /);
+      }, 300_000);
+    }
+  },
+);

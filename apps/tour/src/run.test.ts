@@ -23,23 +23,29 @@ function fake(number: number, slug: string, run: Lesson['run']): { entry: Lesson
 async function tour(fakes: ReturnType<typeof fake>[], timeoutMs = 5000) {
   const byDir = new Map(fakes.map((f) => [f.entry.dir, f.lesson]));
   const events: string[] = [];
-  const run = await runTour(fakes.map((f) => f.entry), {
-    quick: true,
-    timeoutMs,
-    load: (e) => Promise.resolve(byDir.get(e.dir)!),
-    hooks: {
-      onStart: (i, n, id) => events.push(`start ${i + 1}/${n} ${id}`),
-      onProgress: (what) => events.push(`progress ${what}`),
-      onEnd: (l) => events.push(`end ${l.id} ${l.status}`),
+  const run = await runTour(
+    fakes.map((f) => f.entry),
+    {
+      quick: true,
+      timeoutMs,
+      load: (e) => Promise.resolve(byDir.get(e.dir)!),
+      hooks: {
+        onStart: (i, n, id) => events.push(`start ${i + 1}/${n} ${id}`),
+        onProgress: (what) => events.push(`progress ${what}`),
+        onEnd: (l) => events.push(`end ${l.id} ${l.status}`),
+      },
     },
-  });
+  );
   return { run, events };
 }
 
 describe('runTour', () => {
   it('hands --capture DIR to every lesson, and nothing without it', async () => {
     const seen: (string | undefined)[] = [];
-    const lesson = fake(1, 'a', (ctx) => { seen.push(ctx.captureDir); return Promise.resolve(result({})); });
+    const lesson = fake(1, 'a', (ctx) => {
+      seen.push(ctx.captureDir);
+      return Promise.resolve(result({}));
+    });
     await runTour([lesson.entry], { quick: true, timeoutMs: 5000, captureDir: '/tmp/caps', load: () => Promise.resolve(lesson.lesson) });
     await runTour([lesson.entry], { quick: true, timeoutMs: 5000, load: () => Promise.resolve(lesson.lesson) });
     expect(seen).toEqual(['/tmp/caps', undefined]);
@@ -48,7 +54,11 @@ describe('runTour', () => {
   it('runs lessons in order, passes quick and reports progress between start and end', async () => {
     let sawQuick = false;
     const { run, events } = await tour([
-      fake(1, 'a', (ctx) => { sawQuick = ctx.quick; ctx.progress('measuring a'); return Promise.resolve(result({})); }),
+      fake(1, 'a', (ctx) => {
+        sawQuick = ctx.quick;
+        ctx.progress('measuring a');
+        return Promise.resolve(result({}));
+      }),
       fake(2, 'b', () => Promise.resolve(result({}))),
     ]);
     expect(sawQuick).toBe(true);
@@ -62,7 +72,9 @@ describe('runTour', () => {
     const coded = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1\n    at stack line'), { code: 'ECONNREFUSED' });
     const { run } = await tour([
       fake(1, 'async-throw', () => Promise.reject(coded)),
-      fake(2, 'sync-throw', () => { throw new TypeError('bad option --count'); }),
+      fake(2, 'sync-throw', () => {
+        throw new TypeError('bad option --count');
+      }),
       fake(3, 'fine', () => Promise.resolve(result({}))),
     ]);
     expect(run.lessons.map((l) => l.status)).toEqual(['failed', 'failed', 'reproduced']);
@@ -72,12 +84,20 @@ describe('runTour', () => {
   });
 
   it('fails a lesson that runs past its time limit or returns something that is not a result', async () => {
-    const { run } = await tour([
-      fake(1, 'hangs', () => new Promise<LessonResult>(() => undefined)),
-      fake(2, 'garbage', () => Promise.resolve({ reproduced: 'yes' } as unknown as LessonResult)),
-      fake(3, 'bad-check', () => Promise.resolve(result({ checks: [{ label: 'x', passed: 'yes' }] as unknown as LessonResult['checks'] }))),
-    ], 150);
-    expect(run.lessons[0]).toMatchObject({ status: 'failed', error: expect.stringMatching(/01-hangs still running after 0 s.*\[TOUR_LESSON_TIMEOUT\]/) as unknown });
+    const { run } = await tour(
+      [
+        fake(1, 'hangs', () => new Promise<LessonResult>(() => undefined)),
+        fake(2, 'garbage', () => Promise.resolve({ reproduced: 'yes' } as unknown as LessonResult)),
+        fake(3, 'bad-check', () =>
+          Promise.resolve(result({ checks: [{ label: 'x', passed: 'yes' }] as unknown as LessonResult['checks'] })),
+        ),
+      ],
+      150,
+    );
+    expect(run.lessons[0]).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/01-hangs still running after 0 s.*\[TOUR_LESSON_TIMEOUT\]/) as unknown,
+    });
     expect(run.lessons[1]).toMatchObject({ status: 'failed', error: '02-garbage returned something that is not a lesson result' });
     expect(run.lessons[2]).toMatchObject({ status: 'failed', error: '03-bad-check returned something that is not a lesson result' });
   });
@@ -101,7 +121,13 @@ describe('runTour', () => {
   it('records a lesson app whose lesson cannot be loaded as failed, with one line naming the package, and goes on', async () => {
     // The real loader for the missing one: it imports by package name, and no such package exists.
     const ok = fake(2, 'fine', () => Promise.resolve(result({})));
-    const missing: LessonEntry = { number: 1, dir: '01-missing', packageName: '@connlab/lesson-01-missing', description: 'Lesson 01: Missing lesson.', path: '/nonexistent/01-missing' };
+    const missing: LessonEntry = {
+      number: 1,
+      dir: '01-missing',
+      packageName: '@connlab/lesson-01-missing',
+      description: 'Lesson 01: Missing lesson.',
+      path: '/nonexistent/01-missing',
+    };
     const run = await runTour([missing, ok.entry], {
       quick: true,
       timeoutMs: 5000,

@@ -87,14 +87,23 @@ export function oneLine(error: unknown): string {
 
 function isCheck(value: unknown): value is Check {
   const c = value as Partial<Check> | null;
-  return typeof c === 'object' && c !== null && typeof c.label === 'string' && typeof c.passed === 'boolean' && typeof c.measured === 'string';
+  return (
+    typeof c === 'object' && c !== null && typeof c.label === 'string' && typeof c.passed === 'boolean' && typeof c.measured === 'string'
+  );
 }
 
 /** A lesson result must at least have these, or the tour cannot show it. */
 function isLessonResult(value: unknown): value is LessonResult {
   const r = value as Partial<LessonResult> | null;
-  return typeof r === 'object' && r !== null && Array.isArray(r.checks) && r.checks.every(isCheck)
-    && Array.isArray(r.measurements) && Array.isArray(r.lines) && Array.isArray(r.figures);
+  return (
+    typeof r === 'object' &&
+    r !== null &&
+    Array.isArray(r.checks) &&
+    r.checks.every(isCheck) &&
+    Array.isArray(r.measurements) &&
+    Array.isArray(r.lines) &&
+    Array.isArray(r.figures)
+  );
 }
 
 /** How a finished result counts: its verdict, from the checks that ran. */
@@ -119,7 +128,9 @@ class LessonTimeout extends Error {
 async function settle<T>(work: Promise<T>, ms: number, id: string, strays: StrayTrap | undefined): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => { reject(new LessonTimeout(id, ms)); }, ms);
+    timer = setTimeout(() => {
+      reject(new LessonTimeout(id, ms));
+    }, ms);
     if (strays) strays.current = reject;
   });
   try {
@@ -188,7 +199,15 @@ async function runAll(entries: readonly LessonEntry[], options: RunTourOptions, 
       });
       const result: unknown = await settle(running, options.timeoutMs, base.id, strays);
       if (!isLessonResult(result)) throw new TypeError(`${base.id} returned something that is not a lesson result`);
-      record = { ...base, title: lesson.title, effect: lesson.effect, needsRoot: lesson.needsRoot, status: statusOf(result), durationMs: nowMs() - t0, result };
+      record = {
+        ...base,
+        title: lesson.title,
+        effect: lesson.effect,
+        needsRoot: lesson.needsRoot,
+        status: statusOf(result),
+        durationMs: nowMs() - t0,
+        result,
+      };
     } catch (error) {
       record = {
         ...base,

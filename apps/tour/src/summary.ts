@@ -47,14 +47,17 @@ export function summaryRows(run: TourRun): SummaryRow[] {
     const compared = ms.filter((m) => m.textbook);
     const shown = compared.length ? compared : ms.slice(0, 1);
     const verdict = statusText[l.status];
-    const failed = (l.result?.checks ?? []).filter((c) => !c.passed)
+    const failed = (l.result?.checks ?? [])
+      .filter((c) => !c.passed)
       .map((c) => ({ measured: `✘ ${c.label}`, value: c.measured, textbook: '' }));
     const rows = [
-      ...(shown.length === 0 ? [{ measured: reason(l), value: '', textbook: '' }] : shown.map((m) => ({
-        measured: m.label,
-        value: formatValue(m.value, m.unit),
-        textbook: m.textbook ?? '',
-      }))),
+      ...(shown.length === 0
+        ? [{ measured: reason(l), value: '', textbook: '' }]
+        : shown.map((m) => ({
+            measured: m.label,
+            value: formatValue(m.value, m.unit),
+            textbook: m.textbook ?? '',
+          }))),
       ...failed,
     ];
     return rows.map((r, i) => ({ ...r, lesson: i === 0 ? l.id : '', status: l.status, verdict: i === 0 ? verdict : '' }));
@@ -71,7 +74,9 @@ export function statusCounts(run: TourRun): Record<LessonStatus, number> {
 /** "12 reproduced, 2 partly skipped, 1 NOT reproduced" (zero counts left out). */
 export function countsLine(run: TourRun): string {
   const counts = statusCounts(run);
-  return STATUSES.filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${statusText[s]}`).join(', ');
+  return STATUSES.filter((s) => counts[s] > 0)
+    .map((s) => `${counts[s]} ${statusText[s]}`)
+    .join(', ');
 }
 
 /** How long something took, for people: 265 ms, 6.2 s, 2 min 5 s. */

@@ -21,8 +21,20 @@ export function summaryText(run: TourRun, columns = 120): string[] {
   const room = Math.max(40, columns - 1 - fixed);
   const measuredWidth = Math.max(20, Math.round(room * 0.55));
   const notesWidth = Math.max(20, room - measuredWidth);
-  const rows = all.map((r) => [r.lesson, clip(r.measured, measuredWidth), r.value, clip(r.textbook, notesWidth), r.verdict ? colourStatus(r.status, r.verdict) : '']);
-  return [pc.bold('Summary: this machine beside the notes'), '', ...table(['lesson', 'measured', 'this machine', 'the notes', 'effect'], rows), '', countsLine(run)];
+  const rows = all.map((r) => [
+    r.lesson,
+    clip(r.measured, measuredWidth),
+    r.value,
+    clip(r.textbook, notesWidth),
+    r.verdict ? colourStatus(r.status, r.verdict) : '',
+  ]);
+  return [
+    pc.bold('Summary: this machine beside the notes'),
+    '',
+    ...table(['lesson', 'measured', 'this machine', 'the notes', 'effect'], rows),
+    '',
+    countsLine(run),
+  ];
 }
 
 /** A lesson's full printout, as its own app prints it; a failed lesson gets its error line. */
@@ -33,4 +45,3 @@ export function lessonText(l: TourLesson): string[] {
   if (l.status === 'failed') return [pc.bold(`Lesson ${l.id}: ${l.title}`), pc.red(`the lesson threw: ${l.error ?? ''}`)];
   return [];
 }
-

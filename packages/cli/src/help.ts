@@ -27,9 +27,11 @@ export function requireSubcommand(group: Command, path: string): void {
     .argument('[command]')
     .action((name: string | undefined) => {
       const known = group.commands.map((c) => c.name()).join(', ');
-      throw new UsageError(name === undefined
-        ? `${path}: missing command; choose one of: ${known}`
-        : `${path}: unknown command "${name}"; choose one of: ${known}`);
+      throw new UsageError(
+        name === undefined
+          ? `${path}: missing command; choose one of: ${known}`
+          : `${path}: unknown command "${name}"; choose one of: ${known}`,
+      );
     });
 }
 

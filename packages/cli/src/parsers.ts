@@ -108,8 +108,17 @@ export function parseDuration(raw: string): number {
 
 // Units as tc(8) spells bit rates (SI prefixes), plus byte rates in SI and IEC prefixes.
 const rateUnits: Record<string, number> = {
-  bit: 1 / 8, kbit: 1000 / 8, mbit: 1e6 / 8, gbit: 1e9 / 8,
-  b: 1, kb: 1000, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3,
+  bit: 1 / 8,
+  kbit: 1000 / 8,
+  mbit: 1e6 / 8,
+  gbit: 1e9 / 8,
+  b: 1,
+  kb: 1000,
+  mb: 1e6,
+  gb: 1e9,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
 };
 
 /**

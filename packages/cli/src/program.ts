@@ -30,7 +30,12 @@ function version(): string {
 
 /** One line: commander's "error: " prefix dropped, its "(Did you mean …?)" line joined on. */
 function oneLine(message: string): string {
-  return message.replace(/^error:\s*/, '').split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+  return message
+    .replace(/^error:\s*/, '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(' ');
 }
 
 /**
@@ -64,7 +69,9 @@ export function createProgram(io: CliIo): Command {
   registerSockets(program, io);
   registerTcpInfo(program, io);
   registerTrace(program, io);
-  program.addHelpText('after', `
+  program.addHelpText(
+    'after',
+    `
 Every command has its own --help with examples, e.g. connlab http get --help.
 Servers print their address on the first line and stop cleanly on Ctrl-C.
 
@@ -73,7 +80,8 @@ Examples:
   $ connlab http get http://127.0.0.1:8080/ --timing --repeat 3
   $ connlab relay --to 127.0.0.1:8080 --listen 9090 --latency 50
   $ connlab sockets --state time-wait
-  $ connlab trace capture/05-nagle.pcap`);
+  $ connlab trace capture/05-nagle.pcap`,
+  );
   return program;
 }
 

@@ -15,7 +15,12 @@ export const SHUTDOWN_GRACE_MS = 2000;
  * await serveUntilStopped(io, `listening on ${addr}`, async () => { await server.close(); return 'stopped'; });
  * ```
  */
-export async function serveUntilStopped(io: CliIo, listening: string, close: () => Promise<string>, details: readonly string[] = []): Promise<void> {
+export async function serveUntilStopped(
+  io: CliIo,
+  listening: string,
+  close: () => Promise<string>,
+  details: readonly string[] = [],
+): Promise<void> {
   say(io, listening, ...details);
   await stopRequested(io.signal);
   note(io, `stopping: no new connections; open ones get ${SHUTDOWN_GRACE_MS / 1000} s to finish (Ctrl-C again to force)`);

@@ -22,8 +22,12 @@ export class InProcess {
 
   constructor(argv: readonly string[]) {
     this.done = runCli(argv, {
-      stdout: (t) => { this.stdout += stripVTControlCharacters(t); },
-      stderr: (t) => { this.stderr += stripVTControlCharacters(t); },
+      stdout: (t) => {
+        this.stdout += stripVTControlCharacters(t);
+      },
+      stderr: (t) => {
+        this.stderr += stripVTControlCharacters(t);
+      },
       signal: this.stop.signal,
     });
   }
@@ -63,8 +67,12 @@ export class Spawned {
 
   constructor(argv: readonly string[], command: string = process.execPath, prefix: readonly string[] = ['--import', 'tsx', mainTs]) {
     this.child = spawn(command, [...prefix, ...argv], { cwd: packageDir, env: { ...process.env, NO_COLOR: '1' } });
-    this.child.stdout.setEncoding('utf8').on('data', (t: string) => { this.stdout += t; });
-    this.child.stderr.setEncoding('utf8').on('data', (t: string) => { this.stderr += t; });
+    this.child.stdout.setEncoding('utf8').on('data', (t: string) => {
+      this.stdout += t;
+    });
+    this.child.stderr.setEncoding('utf8').on('data', (t: string) => {
+      this.stderr += t;
+    });
     this.exited = new Promise((resolve) => this.child.once('close', (code, signal) => resolve({ code, signal })));
   }
 
@@ -110,10 +118,12 @@ export function useCleanup(): {
     await Promise.all(children.splice(0).map((c) => c.kill()));
     await Promise.all(servers.splice(0).map((s) => s.close()));
   });
-  const keep = <T>(list: T[]) => (item: T): T => {
-    list.push(item);
-    return item;
-  };
+  const keep =
+    <T>(list: T[]) =>
+    (item: T): T => {
+      list.push(item);
+      return item;
+    };
   return {
     inProcess: (argv) => keep(running)(new InProcess(argv)),
     spawned: (argv) => keep(children)(new Spawned(argv)),

@@ -59,8 +59,15 @@ describe('connlab http', () => {
     let response = '';
     let respondedAt = 0;
     let finAt = 0;
-    socket.on('data', (chunk: Buffer) => { response += chunk.toString('latin1'); respondedAt ||= performance.now(); });
-    socket.on('end', () => { finAt = performance.now(); }).on('error', () => undefined);
+    socket.on('data', (chunk: Buffer) => {
+      response += chunk.toString('latin1');
+      respondedAt ||= performance.now();
+    });
+    socket
+      .on('end', () => {
+        finAt = performance.now();
+      })
+      .on('error', () => undefined);
     socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
     const line = await until('the idle-timeout close', () => server.lines().find((l) => l.includes('closed: idle-timeout')));
     await until('the server FIN', () => finAt || undefined);

@@ -22,7 +22,8 @@ describe('argument parsers', () => {
     expect(parseHostPort('127.0.0.1:8080')).toEqual({ host: '127.0.0.1', port: 8080 });
     expect(parseHostPort('[::1]:2048')).toEqual({ host: '::1', port: 2048 });
     expect(parseHostPort('localhost:80')).toEqual({ host: 'localhost', port: 80 });
-    for (const bad of ['localhost', '::1:80', '127.0.0.1:', ':80', '127.0.0.1:99999']) expect(() => parseHostPort(bad)).toThrow(InvalidArgumentError);
+    for (const bad of ['localhost', '::1:80', '127.0.0.1:', ':80', '127.0.0.1:99999'])
+      expect(() => parseHostPort(bad)).toThrow(InvalidArgumentError);
   });
 
   it('reads rates the way tc spells bits and as bytes, per second', () => {
@@ -42,7 +43,10 @@ describe('argument parsers', () => {
   });
 
   it('collects repeated headers in order', () => {
-    expect(parseHeader('B: 2', parseHeader('A:1'))).toEqual([['A', '1'], ['B', '2']]);
+    expect(parseHeader('B: 2', parseHeader('A:1'))).toEqual([
+      ['A', '1'],
+      ['B', '2'],
+    ]);
     expect(() => parseHeader(': no name')).toThrow(InvalidArgumentError);
     expect(() => parseHeader('Bad Name: x')).toThrow(InvalidArgumentError);
   });

@@ -55,7 +55,9 @@ describe('connlab relay', () => {
     expect(stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(stderr).toContain(`127.0.0.1:${via.port}`);
     expect(stderr).toMatch(/ECONNRESET|closed by the server/);
-    await until('the reset line', () => relay.lines().find((l) => l.startsWith('#1 reset both sides: reset fault after 20 downstream bytes')));
+    await until('the reset line', () =>
+      relay.lines().find((l) => l.startsWith('#1 reset both sides: reset fault after 20 downstream bytes')),
+    );
   });
 
   it('forgets an idle connection with --forget-idle, and says so', async () => {
@@ -63,6 +65,8 @@ describe('connlab relay', () => {
     const { port } = await server.listening();
     const relay = track.inProcess(['relay', '--to', `127.0.0.1:${port}`, '--forget-idle', '300']);
     await relay.listening();
-    expect(relay.lines()[1]).toBe(`forwarding to 127.0.0.1:${port}: a connection idle 300 ms is forgotten: its bytes are swallowed from then on`);
+    expect(relay.lines()[1]).toBe(
+      `forwarding to 127.0.0.1:${port}: a connection idle 300 ms is forgotten: its bytes are swallowed from then on`,
+    );
   });
 });

@@ -8,10 +8,12 @@ const linux = process.platform === 'linux';
 const track = useCleanup();
 
 async function listen(): Promise<number> {
-  const server = track.server(await listenLoopback((socket) => {
-    socket.on('error', () => undefined);
-    socket.on('end', () => socket.end());
-  }));
+  const server = track.server(
+    await listenLoopback((socket) => {
+      socket.on('error', () => undefined);
+      socket.on('end', () => socket.end());
+    }),
+  );
   return server.port;
 }
 
@@ -25,7 +27,9 @@ describe.skipIf(!linux)('connlab sockets (Linux: reads /proc/net/tcp)', () => {
     expect(lines[1]).toMatch(new RegExp(`^LISTEN\\s+0\\s+0\\s+127\\.0\\.0\\.1:${port}\\s+0\\.0\\.0\\.0:0$`));
     // A TIME-WAIT left on this port number by an earlier connection (the kernel reuses
     // ephemeral ports) is counted too, and explained on one more line.
-    expect(lines.find((l) => l.includes(' shown; '))).toMatch(new RegExp(`^1 shown; sockets on port ${port} by state: LISTEN 1(, TIME-WAIT \\d+)?$`));
+    expect(lines.find((l) => l.includes(' shown; '))).toMatch(
+      new RegExp(`^1 shown; sockets on port ${port} by state: LISTEN 1(, TIME-WAIT \\d+)?$`),
+    );
   });
 
   it('shows both ends of an established loopback connection under --port', async () => {

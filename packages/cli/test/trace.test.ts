@@ -32,19 +32,22 @@ const ACK = 0x10;
 const PSH = 0x08;
 const FIN = 0x01;
 const file = join(dir, 'raw.pcap');
-writeFileSync(file, encodePcap({
-  linkType: LINKTYPE.RAW,
-  snapLength: 65535,
-  packets: [
-    packet(0, true, SYN, 100, 0),
-    packet(1, false, SYN | ACK, 900, 101),
-    packet(2, true, ACK, 101, 901),
-    packet(3, true, PSH | ACK, 101, 901, 20),
-    packet(4, false, PSH | ACK, 901, 121, 30),
-    packet(5, true, ACK, 121, 931),
-    packet(1005, false, FIN | ACK, 931, 121),
-  ],
-}));
+writeFileSync(
+  file,
+  encodePcap({
+    linkType: LINKTYPE.RAW,
+    snapLength: 65535,
+    packets: [
+      packet(0, true, SYN, 100, 0),
+      packet(1, false, SYN | ACK, 900, 101),
+      packet(2, true, ACK, 101, 901),
+      packet(3, true, PSH | ACK, 101, 901, 20),
+      packet(4, false, PSH | ACK, 901, 121, 30),
+      packet(5, true, ACK, 121, 931),
+      packet(1005, false, FIN | ACK, 931, 121),
+    ],
+  }),
+);
 
 describe('connlab trace', () => {
   it('prints every segment tcpdump-style with relative numbers and an annotation', async () => {
@@ -52,9 +55,13 @@ describe('connlab trace', () => {
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split('\n');
     expect(lines[0]).toBe(`${file}: 7 packets (raw IP), 7 TCP segments in 1 connection; times in ms from the first segment shown`);
-    expect(lines[2]).toMatch(/^ +0\.000 ms {2}10\.0\.0\.1\.40000 > 10\.0\.0\.2\.80 {2}Flags \[S\], seq 0, win 512, length 0 +SYN: the client opens the connection$/);
+    expect(lines[2]).toMatch(
+      /^ +0\.000 ms {2}10\.0\.0\.1\.40000 > 10\.0\.0\.2\.80 {2}Flags \[S\], seq 0, win 512, length 0 +SYN: the client opens the connection$/,
+    );
     expect(lines[5]).toMatch(/Flags \[P\.\], seq 1:21, ack 1, win 512, length 20 +request data$/);
-    expect(lines[8]).toMatch(/^1005\.000 ms {2}10\.0\.0\.2\.80 > 10\.0\.0\.1\.40000 +Flags \[F\.\], seq 31, ack 21, .* {2}FIN 1001 ms after the last response$/);
+    expect(lines[8]).toMatch(
+      /^1005\.000 ms {2}10\.0\.0\.2\.80 > 10\.0\.0\.1\.40000 +Flags \[F\.\], seq 31, ack 21, .* {2}FIN 1001 ms after the last response$/,
+    );
   });
 
   it('prints JSON with --json', async () => {

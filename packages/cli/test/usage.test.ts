@@ -15,12 +15,16 @@ const badLines: [string, string[], RegExp][] = [
   ['a header without a colon', ['http', 'get', 'http://127.0.0.1:1/', '-H', 'NoColon'], /"Name: value"/],
   ['a zero repeat count', ['http', 'get', 'http://127.0.0.1:1/', '--repeat', '0'], /from 1 to/],
   ['a bad rate', ['relay', '--to', '127.0.0.1:8080', '--bandwidth', 'fast'], /expected a rate like 1mbit/],
-  ['a rate in tc\'s ambiguous kbps', ['relay', '--to', '127.0.0.1:8080', '--bandwidth', '100kbps'], /expected a rate/],
+  ["a rate in tc's ambiguous kbps", ['relay', '--to', '127.0.0.1:8080', '--bandwidth', '100kbps'], /expected a rate/],
   ['a relay without --to', ['relay', '--latency', '10'], /required option '--to <host:port>'/],
   ['a relay --to without a port', ['relay', '--to', '127.0.0.1'], /expected HOST:PORT/],
   ['--jitter without --latency', ['relay', '--to', '127.0.0.1:8080', '--jitter', '5'], /--jitter needs --latency/],
   ['a bad byte count', ['relay', '--to', '127.0.0.1:8080', '--reset-after', 'soon'], /expected a byte count/],
-  ['an unknown direction', ['relay', '--to', '127.0.0.1:8080', '--direction', 'sideways'], /Allowed choices are both, upstream, downstream/],
+  [
+    'an unknown direction',
+    ['relay', '--to', '127.0.0.1:8080', '--direction', 'sideways'],
+    /Allowed choices are both, upstream, downstream/,
+  ],
   ['an unknown TCP state', ['sockets', '--state', 'sleepy'], /expected a TCP state/],
   ['a missing command', [], /missing command; choose one of: echo, http/],
   ['a missing subcommand', ['http'], /connlab http: missing command; choose one of: serve, get/],
@@ -44,7 +48,9 @@ describe('bad arguments', () => {
     const { code, stdout, stderr } = await spawnCli('http', 'serve', '--port', '70000');
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    expect(stderr.trimEnd().split('\n')).toEqual(["connlab: option '--port <port>' argument '70000' is invalid. port must be from 0 to 65535, got 70000 (see --help)"]);
+    expect(stderr.trimEnd().split('\n')).toEqual([
+      "connlab: option '--port <port>' argument '70000' is invalid. port must be from 0 to 65535, got 70000 (see --help)",
+    ]);
   });
 });
 
@@ -57,16 +63,21 @@ describe('--help', () => {
   const paths = [[], ...allCommands(createProgram(noop))];
 
   it('covers every command', () => {
-    expect(paths.map((p) => p.join(' '))).toEqual(expect.arrayContaining(['echo serve', 'echo send', 'http serve', 'http get', 'relay', 'sockets', 'tcp-info']));
+    expect(paths.map((p) => p.join(' '))).toEqual(
+      expect.arrayContaining(['echo serve', 'echo send', 'http serve', 'http get', 'relay', 'sockets', 'tcp-info']),
+    );
   });
 
-  it.each(paths.map((p) => [p.join(' ') || '(top level)', p]))('%s prints usage and examples on stdout and exits 0', async (_name, path) => {
-    const { code, stdout, stderr } = await cli(...path, '--help');
-    expect(code).toBe(0);
-    expect(stderr).toBe('');
-    expect(stdout).toContain(`Usage: connlab${path.length ? ` ${path.join(' ')}` : ''}`);
-    expect(stdout).toMatch(/Examples:\n {2}\$ connlab /);
-  });
+  it.each(paths.map((p) => [p.join(' ') || '(top level)', p]))(
+    '%s prints usage and examples on stdout and exits 0',
+    async (_name, path) => {
+      const { code, stdout, stderr } = await cli(...path, '--help');
+      expect(code).toBe(0);
+      expect(stderr).toBe('');
+      expect(stdout).toContain(`Usage: connlab${path.length ? ` ${path.join(' ')}` : ''}`);
+      expect(stdout).toMatch(/Examples:\n {2}\$ connlab /);
+    },
+  );
 });
 
 describe('runtime failure lines', () => {
@@ -79,7 +90,9 @@ describe('runtime failure lines', () => {
     const before = process.env.CONNLAB_DEBUG;
     delete process.env.CONNLAB_DEBUG;
     try {
-      expect(describeFailure(new TypeError('x is not a function'))).toBe('x is not a function (unexpected TypeError; set CONNLAB_DEBUG=1 for the stack)');
+      expect(describeFailure(new TypeError('x is not a function'))).toBe(
+        'x is not a function (unexpected TypeError; set CONNLAB_DEBUG=1 for the stack)',
+      );
     } finally {
       if (before !== undefined) process.env.CONNLAB_DEBUG = before;
     }

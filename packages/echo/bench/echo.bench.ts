@@ -21,8 +21,17 @@ const labels: Record<ServerKind, string> = {
   naive: 'naive echo (ignores write() false)',
 };
 
-interface ChildReport { peakRss: number; rss: number; peakBuffered: number; cpuMicros: number }
-interface Child { kind: ServerKind; port: number; process: ChildProcess }
+interface ChildReport {
+  peakRss: number;
+  rss: number;
+  peakBuffered: number;
+  cpuMicros: number;
+}
+interface Child {
+  kind: ServerKind;
+  port: number;
+  process: ChildProcess;
+}
 
 const MiB = 1 << 20;
 
@@ -43,7 +52,9 @@ function pin(pid: number, cpu: number): boolean {
 }
 
 async function startChild(kind: ServerKind): Promise<Child> {
-  const child = fork(fileURLToPath(new URL('./server-child.ts', import.meta.url)), [kind], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(new URL('./server-child.ts', import.meta.url)), [kind], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const [message] = (await once(child, 'message')) as [{ type: string; port: number }];
   if (child.pid !== undefined) pin(child.pid, 1);
   return { kind, port: message.port, process: child };
@@ -180,19 +191,30 @@ const gbps = (bytes: number, ms: number): string => {
 const ratio = (x: number): string => `${x.toFixed(2)}×`;
 
 runMain('echo-bench', async () => {
-  const flags = parseFlags(process.argv.slice(2), {
-    quick: { type: 'boolean', help: '64 MiB bulk, 5000 pings, 64 MiB slow reader' },
-    mib: { type: 'int', min: 1, help: 'bulk transfer size in MiB (env ECHO_BENCH_MIB; default 1024)' },
-    pings: { type: 'int', min: 100, help: 'round trips per latency run (default 20000)' },
-    rounds: { type: 'int', min: 1, max: 15, default: 5, help: 'rounds of fresh servers taking turns in 8 slices; medians are reported' },
-    slowMib: { type: 'int', min: 1, help: 'slow-reader transfer in MiB (default 256)' },
-    slowRate: { type: 'int', min: 1, default: 64, help: 'slow reader speed in MiB/s' },
-  }, { usage: 'npm run bench -w @connlab/echo --', summary: 'echo latency and throughput vs plain socket.pipe(socket), and memory under a slow reader' });
+  const flags = parseFlags(
+    process.argv.slice(2),
+    {
+      quick: { type: 'boolean', help: '64 MiB bulk, 5000 pings, 64 MiB slow reader' },
+      mib: { type: 'int', min: 1, help: 'bulk transfer size in MiB (env ECHO_BENCH_MIB; default 1024)' },
+      pings: { type: 'int', min: 100, help: 'round trips per latency run (default 20000)' },
+      rounds: { type: 'int', min: 1, max: 15, default: 5, help: 'rounds of fresh servers taking turns in 8 slices; medians are reported' },
+      slowMib: { type: 'int', min: 1, help: 'slow-reader transfer in MiB (default 256)' },
+      slowRate: { type: 'int', min: 1, default: 64, help: 'slow reader speed in MiB/s' },
+    },
+    {
+      usage: 'npm run bench -w @connlab/echo --',
+      summary: 'echo latency and throughput vs plain socket.pipe(socket), and memory under a slow reader',
+    },
+  );
   const envMib = Number(process.env.ECHO_BENCH_MIB);
   const writeSize = 64 << 10;
   const slices = 8;
   // Whole 64 KiB writes per slice, so no slice's echo spills into the next.
-  const sliceBytes = Math.max(1, Math.round(((flags.mib ?? (Number.isInteger(envMib) && envMib > 0 ? envMib : flags.quick ? 64 : 1024)) * MiB) / slices / writeSize)) * writeSize;
+  const sliceBytes =
+    Math.max(
+      1,
+      Math.round(((flags.mib ?? (Number.isInteger(envMib) && envMib > 0 ? envMib : flags.quick ? 64 : 1024)) * MiB) / slices / writeSize),
+    ) * writeSize;
   const bulkBytes = sliceBytes * slices;
   const pings = flags.pings ?? (flags.quick ? 5000 : 20_000);
   const slowBytes = (flags.slowMib ?? (flags.quick ? 64 : 256)) * MiB;
@@ -233,7 +255,9 @@ runMain('echo-bench', async () => {
         rtts[k]!.push(samples[k]!);
         bulkMs[k]!.push(ms[k]!);
         bulkCpu[k]!.push(cpu[k]! / (bulkBytes / MiB));
-        process.stderr.write(`round ${round + 1}/${flags.rounds}: ${labels[k].padEnd(26)} RTT median ${us(median(samples[k]!))}, bulk ${formatBytes(bulkBytes)} at ${gbps(bulkBytes, ms[k]!)}, server CPU ${bulkCpu[k]!.at(-1)!.toFixed(0)} µs/MiB\n`);
+        process.stderr.write(
+          `round ${round + 1}/${flags.rounds}: ${labels[k].padEnd(26)} RTT median ${us(median(samples[k]!))}, bulk ${formatBytes(bulkBytes)} at ${gbps(bulkBytes, ms[k]!)}, server CPU ${bulkCpu[k]!.at(-1)!.toFixed(0)} µs/MiB\n`,
+        );
       }
     } finally {
       await Promise.all(Object.values(children).map(stopChild));
@@ -263,26 +287,62 @@ runMain('echo-bench', async () => {
     await stopChild(paced);
   }
 
-  console.log(`\n@connlab/echo vs plain echo — loopback, server in a child process, Node ${process.version}, median of ${flags.rounds} rounds of 8 interleaved slices (ratios: median of per-round pairs)${pinned ? '; client pinned to CPU 0, servers to CPU 1' : ''}\n`);
-  console.log(table(
-    ['measure', labels.pipe, labels.connlab, 'ratio', 'target', 'met'],
-    [
-      [`1-byte ping-pong RTT, median (${pings} per round)`, us(rttMedian('pipe')), us(rttMedian('connlab')), ratio(latencyRatio), '≤ 1.10×', latencyRatio <= 1.1 ? 'yes' : 'NO'],
-      ['1-byte ping-pong RTT, p99', us(rttP99('pipe')), us(rttP99('connlab')), ratio(rttP99('connlab') / rttP99('pipe')), '', ''],
-      [`bulk ${formatBytes(bulkBytes)} in 64 KiB writes`, gbps(bulkBytes, bulkMedian('pipe')), gbps(bulkBytes, bulkMedian('connlab')), ratio(throughputRatio), '≥ 0.95×', throughputRatio >= 0.95 ? 'yes' : 'NO'],
-      ['server CPU per MiB echoed (bulk)', `${median(bulkCpu.pipe!).toFixed(0)} µs`, `${median(bulkCpu.connlab!).toFixed(0)} µs`, ratio(cpuRatio), '', ''],
-    ],
-  ).join('\n'));
-  console.log(`\n${labels['connlab-16']}: ${formatBytes(pacedBytes)} echoed at ${gbps(pacedBytes, pacedMs)} (one write per 16 bytes; for the lesson, not for speed)`);
+  console.log(
+    `\n@connlab/echo vs plain echo — loopback, server in a child process, Node ${process.version}, median of ${flags.rounds} rounds of 8 interleaved slices (ratios: median of per-round pairs)${pinned ? '; client pinned to CPU 0, servers to CPU 1' : ''}\n`,
+  );
+  console.log(
+    table(
+      ['measure', labels.pipe, labels.connlab, 'ratio', 'target', 'met'],
+      [
+        [
+          `1-byte ping-pong RTT, median (${pings} per round)`,
+          us(rttMedian('pipe')),
+          us(rttMedian('connlab')),
+          ratio(latencyRatio),
+          '≤ 1.10×',
+          latencyRatio <= 1.1 ? 'yes' : 'NO',
+        ],
+        ['1-byte ping-pong RTT, p99', us(rttP99('pipe')), us(rttP99('connlab')), ratio(rttP99('connlab') / rttP99('pipe')), '', ''],
+        [
+          `bulk ${formatBytes(bulkBytes)} in 64 KiB writes`,
+          gbps(bulkBytes, bulkMedian('pipe')),
+          gbps(bulkBytes, bulkMedian('connlab')),
+          ratio(throughputRatio),
+          '≥ 0.95×',
+          throughputRatio >= 0.95 ? 'yes' : 'NO',
+        ],
+        [
+          'server CPU per MiB echoed (bulk)',
+          `${median(bulkCpu.pipe!).toFixed(0)} µs`,
+          `${median(bulkCpu.connlab!).toFixed(0)} µs`,
+          ratio(cpuRatio),
+          '',
+          '',
+        ],
+      ],
+    ).join('\n'),
+  );
+  console.log(
+    `\n${labels['connlab-16']}: ${formatBytes(pacedBytes)} echoed at ${gbps(pacedBytes, pacedMs)} (one write per 16 bytes; for the lesson, not for speed)`,
+  );
 
-  console.log(`\nslow reader: the client sends ${formatBytes(slowBytes)} as fast as the server accepts it and reads the echo at ${flags.slowRate} MiB/s\n`);
+  console.log(
+    `\nslow reader: the client sends ${formatBytes(slowBytes)} as fast as the server accepts it and reads the echo at ${flags.slowRate} MiB/s\n`,
+  );
   const rows: (string | number)[][] = [];
   for (const k of ['connlab', 'naive'] as const) {
     const child = await startChild(k);
     try {
       process.stderr.write(`slow reader: ${labels[k]}\n`);
       const r = await slowReader(child, slowBytes, flags.slowRate * MiB);
-      rows.push([labels[k], formatBytes(r.baseline), formatBytes(r.peakRss), formatBytes(r.peakRss - r.baseline), formatBytes(r.peakBuffered), `${(r.ms / 1000).toFixed(1)} s`]);
+      rows.push([
+        labels[k],
+        formatBytes(r.baseline),
+        formatBytes(r.peakRss),
+        formatBytes(r.peakRss - r.baseline),
+        formatBytes(r.peakBuffered),
+        `${(r.ms / 1000).toFixed(1)} s`,
+      ]);
     } finally {
       await stopChild(child);
     }

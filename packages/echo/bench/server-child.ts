@@ -4,7 +4,13 @@
 import net from 'node:net';
 import { createEchoServer } from '../src/index.js';
 
-interface Report { type: 'report'; peakRss: number; rss: number; peakBuffered: number; cpuMicros: number }
+interface Report {
+  type: 'report';
+  peakRss: number;
+  rss: number;
+  peakBuffered: number;
+  cpuMicros: number;
+}
 
 const kind = process.argv[2];
 let peakRss = process.memoryUsage.rss();

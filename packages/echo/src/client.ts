@@ -67,7 +67,8 @@ function deadline(ms: number, fire: () => void): () => void {
 
 function connectSocket(endpoint: EchoEndpoint, timeoutMs: number, noDelay: boolean): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const socket = 'path' in endpoint ? net.connect({ path: endpoint.path }) : net.connect({ host: endpoint.host, port: endpoint.port, noDelay });
+    const socket =
+      'path' in endpoint ? net.connect({ path: endpoint.path }) : net.connect({ host: endpoint.host, port: endpoint.port, noDelay });
     const cancel = deadline(timeoutMs, () => {
       socket.destroy();
       reject(new EchoTimeoutError(endpoint, 'the connection to be accepted', timeoutMs, 0));
@@ -173,7 +174,9 @@ export async function echo(data: EchoPayload, options: EchoClientOptions): Promi
         cancel();
         reject(new EchoClosedError(endpoint, received, sent, errnoOf(error), { cause: error }));
       });
-      sendAll(socket, pieces, (n) => { sent += n; }).then(
+      sendAll(socket, pieces, (n) => {
+        sent += n;
+      }).then(
         (waits) => {
           drainWaits = waits;
           sendingDone = true;
@@ -276,7 +279,9 @@ export class EchoSession implements AsyncIterable<Buffer> {
   async send(data: EchoPayload): Promise<void> {
     if (this.#closed || this.socket.writableEnded) throw this.#closedError(this.bytesSent);
     try {
-      await sendAll(this.socket, toPieces(data), (n) => { this.bytesSent += n; });
+      await sendAll(this.socket, toPieces(data), (n) => {
+        this.bytesSent += n;
+      });
     } catch {
       throw this.#closedError(this.bytesSent);
     }

@@ -104,7 +104,10 @@ describe('createEchoServer', () => {
     expect(summaries[0]?.aborted).toBeUndefined();
   });
 
-  it.each([['lean', undefined], ['paced', 4096]])('stops reading from a client that does not read, so its buffered echo stays bounded (%s path)', async (_path, readSize) => {
+  it.each([
+    ['lean', undefined],
+    ['paced', 4096],
+  ])('stops reading from a client that does not read, so its buffered echo stays bounded (%s path)', async (_path, readSize) => {
     const server = await startServer({ readSize });
     const client = net.connect(server.address as { port: number; host: string });
     cleanup(() => client.destroy());

@@ -252,7 +252,12 @@ export async function createEchoServer(options: EchoServerOptions = {}): Promise
   let closing: Promise<EchoCloseResult> | undefined;
   let onDrained: (() => void) | undefined;
 
-  const hooked = onConnection !== undefined || onChunk !== undefined || onPeerEnd !== undefined || onConnectionClose !== undefined || onKernelRead !== undefined;
+  const hooked =
+    onConnection !== undefined ||
+    onChunk !== undefined ||
+    onPeerEnd !== undefined ||
+    onConnectionClose !== undefined ||
+    onKernelRead !== undefined;
   const server = net.createServer({ allowHalfOpen }, (socket) => {
     const conn = new Connection(socket, nextId++);
     const info = hooked ? conn.info : undefined;
@@ -306,9 +311,10 @@ export async function createEchoServer(options: EchoServerOptions = {}): Promise
   });
 
   const bound = server.address();
-  const address: EchoServerAddress = typeof bound === 'string' || bound === null
-    ? { path: path ?? String(bound) }
-    : { host: bound.address, port: bound.port, family: bound.family === 'IPv6' ? 'IPv6' : 'IPv4' };
+  const address: EchoServerAddress =
+    typeof bound === 'string' || bound === null
+      ? { path: path ?? String(bound) }
+      : { host: bound.address, port: bound.port, family: bound.family === 'IPv6' ? 'IPv6' : 'IPv4' };
 
   return {
     address,

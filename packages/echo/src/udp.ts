@@ -129,7 +129,9 @@ export async function udpEcho(data: string | Uint8Array, options: UdpEchoOptions
   try {
     return await new Promise<UdpEchoReply>((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new EchoTimeoutError(endpoint, `an answering datagram to ${payload.byteLength} bytes (UDP never retransmits)`, timeoutMs, 0));
+        reject(
+          new EchoTimeoutError(endpoint, `an answering datagram to ${payload.byteLength} bytes (UDP never retransmits)`, timeoutMs, 0),
+        );
       }, timeoutMs);
       const fail = (error: Error): void => {
         clearTimeout(timer);

@@ -35,4 +35,3 @@ export async function ipv6Unavailable(): Promise<string | undefined> {
     return `::1 is not available on this machine (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
   }
 }
-

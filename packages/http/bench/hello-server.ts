@@ -45,10 +45,13 @@ async function start(): Promise<number> {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return (server.address() as net.AddressInfo).port;
   }
-  const server = createServer((_req, res) => {
-    res.writeHead(200, HEADERS);
-    res.end(BODY);
-  }, { keepAliveTimeoutMs: idleMs, socketIo: process.env.BENCH_SOCKET_IO === 'stream' ? 'stream' : 'handle' });
+  const server = createServer(
+    (_req, res) => {
+      res.writeHead(200, HEADERS);
+      res.end(BODY);
+    },
+    { keepAliveTimeoutMs: idleMs, socketIo: process.env.BENCH_SOCKET_IO === 'stream' ? 'stream' : 'handle' },
+  );
   return (await server.listen(0, '127.0.0.1')).port;
 }
 

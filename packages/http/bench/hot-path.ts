@@ -19,23 +19,46 @@ class CountingSocket extends EventEmitter {
   remotePort = 1;
   writableNeedDrain = false;
   readableEnded = false;
-  write(data: string | Buffer): boolean { this.bytes += data.length; this.writes++; return true; }
-  cork(): void { /* counted as one write */ }
-  uncork(): void { /* nothing buffered */ }
-  pause(): this { return this; }
-  resume(): this { return this; }
-  end(): this { return this; }
-  destroy(): this { return this; }
-  destroySoon(): void { /* never closes */ }
-  setNoDelay(): this { return this; }
+  write(data: string | Buffer): boolean {
+    this.bytes += data.length;
+    this.writes++;
+    return true;
+  }
+  cork(): void {
+    /* counted as one write */
+  }
+  uncork(): void {
+    /* nothing buffered */
+  }
+  pause(): this {
+    return this;
+  }
+  resume(): this {
+    return this;
+  }
+  end(): this {
+    return this;
+  }
+  destroy(): this {
+    return this;
+  }
+  destroySoon(): void {
+    /* never closes */
+  }
+  setNoDelay(): this {
+    return this;
+  }
 }
 
 /** ns of server JavaScript per request, `perRead` requests per simulated read. */
 export function hotPath(perRead: number, total = 300_000): { nsPerRequest: number; writesPerRead: number } {
-  const server = new HttpServer((_req, res) => {
-    res.writeHead(200, { 'Content-Type': 'text/plain' });
-    res.end('Hello, World!');
-  }, { maxRequestsPerConnection: 0 });
+  const server = new HttpServer(
+    (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end('Hello, World!');
+    },
+    { maxRequestsPerConnection: 0 },
+  );
   const socket = new CountingSocket();
   const conn = new Connection(server, 1, socket as unknown as Socket);
   const chunk = Buffer.from('GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n'.repeat(perRead), 'latin1');
@@ -55,6 +78,8 @@ if (process.argv[1]?.endsWith('hot-path.ts')) {
   for (let k = 0; k < 3; k++) {
     const one = hotPath(1);
     const ten = hotPath(10);
-    console.log(`one per read ${one.nsPerRequest.toFixed(0)} ns (${one.writesPerRead} writes/read), ten per read ${ten.nsPerRequest.toFixed(0)} ns (${ten.writesPerRead} writes/read)`);
+    console.log(
+      `one per read ${one.nsPerRequest.toFixed(0)} ns (${one.writesPerRead} writes/read), ten per read ${ten.nsPerRequest.toFixed(0)} ns (${ten.writesPerRead} writes/read)`,
+    );
   }
 }

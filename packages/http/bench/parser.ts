@@ -9,7 +9,8 @@ const cpuNs = (): number => {
 };
 
 const SMALL = 'GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n';
-const BROWSER = 'GET /static/app.js?v=3 HTTP/1.1\r\nHost: example.com\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36\r\n' +
+const BROWSER =
+  'GET /static/app.js?v=3 HTTP/1.1\r\nHost: example.com\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36\r\n' +
   'Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\nAccept-Language: en-US,en;q=0.5\r\n' +
   'Accept-Encoding: gzip, deflate, br\r\nConnection: keep-alive\r\nCookie: session=abc123; theme=dark\r\nCache-Control: max-age=0\r\n\r\n';
 
@@ -18,11 +19,20 @@ interface LlhttpParser {
   execute(buf: Buffer): number | Error;
   [key: number]: unknown;
 }
-interface LlhttpBinding { HTTPParser: (new () => LlhttpParser) & { REQUEST: number; kOnHeadersComplete: number; kOnMessageComplete: number; kOnBody: number } }
+interface LlhttpBinding {
+  HTTPParser: (new () => LlhttpParser) & { REQUEST: number; kOnHeadersComplete: number; kOnMessageComplete: number; kOnBody: number };
+}
 
 function ours(batch: Buffer, perBatch: number, rounds: number): number {
   let n = 0;
-  const parser = new HttpParser({ type: 'request' }, { onComplete: () => { n++; } });
+  const parser = new HttpParser(
+    { type: 'request' },
+    {
+      onComplete: () => {
+        n++;
+      },
+    },
+  );
   const t0 = cpuNs();
   for (let r = 0; r < rounds; r++) parser.execute(batch);
   const ns = cpuNs() - t0;
@@ -45,7 +55,9 @@ function llhttp(batch: Buffer, perBatch: number, rounds: number): number | null 
   let n = 0;
   p[HTTPParser.kOnHeadersComplete] = (): number => 0;
   p[HTTPParser.kOnBody] = (): void => undefined;
-  p[HTTPParser.kOnMessageComplete] = (): void => { n++; };
+  p[HTTPParser.kOnMessageComplete] = (): void => {
+    n++;
+  };
   const t0 = cpuNs();
   for (let r = 0; r < rounds; r++) p.execute(batch);
   const ns = cpuNs() - t0;

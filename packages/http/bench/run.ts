@@ -29,7 +29,11 @@ const pinned = (core: number, argv: string[]): string[] => (PIN ? ['taskset', '-
 type Kind = 'node' | 'connlab' | 'net';
 const LABEL: Record<Kind, string> = { node: 'node:http', connlab: '@connlab/http', net: 'plain net (no parser)' };
 
-interface Started { proc: ChildProcess; port: number; lines: AsyncIterator<string> }
+interface Started {
+  proc: ChildProcess;
+  port: number;
+  lines: AsyncIterator<string>;
+}
 
 async function startServer(kind: Kind, env: Record<string, string> = {}, flags: string[] = []): Promise<Started> {
   const argv = pinned(0, [process.execPath, ...flags, '--import', 'tsx', path.join(here, 'hello-server.ts'), kind]);
@@ -66,12 +70,18 @@ const SCENARIOS: { name: Scenario; label: string }[] = [
   { name: 'pipelined', label: `pipelined depth 10, ${CONNECTIONS} connections` },
 ];
 
-interface Load { rps: number; errors: string; cpuUsPerRequest: number }
+interface Load {
+  rps: number;
+  errors: string;
+  cpuUsPerRequest: number;
+}
 
 /** CPU time (user + system) a process has used, in ms, from /proc (Linux); NaN elsewhere. */
 function cpuMs(pid: number | undefined): number {
   try {
-    const fields = readFileSync(`/proc/${String(pid)}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const fields = readFileSync(`/proc/${String(pid)}/stat`, 'utf8')
+      .split(') ')[1]!
+      .split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime in USER_HZ (100, man 5 proc)
   } catch {
     return NaN;
@@ -103,7 +113,10 @@ async function generate(port: number, scenario: Scenario): Promise<Omit<Load, 'c
   // Fallback: autocannon in this process (tops out near 90k req/s on 2 cores).
   const { default: autocannon } = await import('autocannon');
   const r = await autocannon({
-    url, connections: CONNECTIONS, duration: seconds, pipelining: scenario === 'pipelined' ? 10 : 1,
+    url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    pipelining: scenario === 'pipelined' ? 10 : 1,
     headers: scenario === 'close' ? { connection: 'close' } : {},
   });
   return { rps: r.requests.average, errors: r.errors || r.non2xx ? `errors ${r.errors}, non-2xx ${r.non2xx}` : '' };
@@ -130,7 +143,9 @@ async function throughput(): Promise<Record<Scenario, Record<Kind, Load>>> {
           const s = servers.get(k)!;
           if (round === 0) await load(s.port, name).catch(() => undefined);
           const r = await load(s.port, name, s.proc.pid);
-          process.stderr.write(`… ${name} ${LABEL[k]} round ${round + 1}: ${fmt(r.rps)} req/s, ${r.cpuUsPerRequest.toFixed(1)} µs CPU/request ${r.errors}\n`);
+          process.stderr.write(
+            `… ${name} ${LABEL[k]} round ${round + 1}: ${fmt(r.rps)} req/s, ${r.cpuUsPerRequest.toFixed(1)} µs CPU/request ${r.errors}\n`,
+          );
           const prev = best[name][k] as Load | undefined;
           if (!prev || r.rps > prev.rps) best[name][k] = r;
         }
@@ -142,7 +157,10 @@ async function throughput(): Promise<Record<Scenario, Record<Kind, Load>>> {
   return best;
 }
 
-interface Memory { rss: number; heap: number }
+interface Memory {
+  rss: number;
+  heap: number;
+}
 
 async function memoryUsage(s: Started): Promise<Memory> {
   s.proc.kill('SIGUSR2');
@@ -165,14 +183,18 @@ async function idleMemory(count: number): Promise<Record<'node' | 'connlab', Mem
     try {
       await run(['curl', '-s', `http://127.0.0.1:${s.port}/`]).catch(() => '');
       const before = await memoryUsage(s);
-      const clients = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'idle-clients.ts'), String(s.port), String(count)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const clients = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'idle-clients.ts'), String(s.port), String(count)], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       const ready = await createInterface({ input: clients.stdout })[Symbol.asyncIterator]().next();
       const open = Number(/ready (\d+)/.exec(String(ready.value))?.[1] ?? 0);
       await new Promise((r) => setTimeout(r, 500));
       const after = await memoryUsage(s);
       await stop(clients);
       out[k] = { rss: (after.rss - before.rss) / open, heap: (after.heap - before.heap) / open };
-      process.stderr.write(`… idle memory ${LABEL[k]}: ${open} connections, ${fmt(out[k].rss)} B RSS and ${fmt(out[k].heap)} B heap each\n`);
+      process.stderr.write(
+        `… idle memory ${LABEL[k]}: ${open} connections, ${fmt(out[k].rss)} B RSS and ${fmt(out[k].heap)} B heap each\n`,
+      );
     } finally {
       await stop(s.proc);
     }
@@ -182,10 +204,12 @@ async function idleMemory(count: number): Promise<Record<'node' | 'connlab', Mem
 
 const limit = fdLimit();
 const idleCount = Math.min(IDLE_CONNECTIONS, Math.floor((limit - 200) / 1));
-console.log(`load generator: ${HAVE_WRK ? 'wrk -t1' : 'autocannon (wrk not installed: apt-get install wrk)'}; ` +
-  `${PIN ? 'server on core 0, load on core 1 (taskset)' : 'not pinned (taskset or a second core missing)'}; ` +
-  `best of ${ROUNDS} runs of ${SECONDS} s; node ${process.version}; ${os.availableParallelism()} cores; ` +
-  `load average ${os.loadavg()[0]!.toFixed(1)} at start (other work on the machine lowers every req/s; the CPU-per-request table is steadier)`);
+console.log(
+  `load generator: ${HAVE_WRK ? 'wrk -t1' : 'autocannon (wrk not installed: apt-get install wrk)'}; ` +
+    `${PIN ? 'server on core 0, load on core 1 (taskset)' : 'not pinned (taskset or a second core missing)'}; ` +
+    `best of ${ROUNDS} runs of ${SECONDS} s; node ${process.version}; ${os.availableParallelism()} cores; ` +
+    `load average ${os.loadavg()[0]!.toFixed(1)} at start (other work on the machine lowers every req/s; the CPU-per-request table is steadier)`,
+);
 // BENCH_SOCKET_IO=stream measures the server on the stream API, for comparison.
 const socketIo = process.env.BENCH_SOCKET_IO === 'stream' || !handleIoAvailable ? 'stream' : 'handle';
 console.log(`@connlab/http socket I/O: ${socketIo}${socketIo === 'handle' ? ' (BENCH_SOCKET_IO=stream for the stream API)' : ''}`);
@@ -194,32 +218,56 @@ const rows = [['scenario', 'node:http req/s', '@connlab/http req/s', 'ratio', 'p
 const cpuRows = [['server CPU µs per request', 'node:http', '@connlab/http', 'node/ours', 'plain net']];
 for (const { name, label } of SCENARIOS) {
   const b = best[name];
-  rows.push([label, fmt(b.node.rps), fmt(b.connlab.rps), `${(b.connlab.rps / b.node.rps).toFixed(2)}×`, fmt(b.net.rps), `${(b.net.rps / b.node.rps).toFixed(2)}×`]);
-  cpuRows.push([label, b.node.cpuUsPerRequest.toFixed(1), b.connlab.cpuUsPerRequest.toFixed(1), `${(b.node.cpuUsPerRequest / b.connlab.cpuUsPerRequest).toFixed(2)}×`, b.net.cpuUsPerRequest.toFixed(1)]);
+  rows.push([
+    label,
+    fmt(b.node.rps),
+    fmt(b.connlab.rps),
+    `${(b.connlab.rps / b.node.rps).toFixed(2)}×`,
+    fmt(b.net.rps),
+    `${(b.net.rps / b.node.rps).toFixed(2)}×`,
+  ]);
+  cpuRows.push([
+    label,
+    b.node.cpuUsPerRequest.toFixed(1),
+    b.connlab.cpuUsPerRequest.toFixed(1),
+    `${(b.node.cpuUsPerRequest / b.connlab.cpuUsPerRequest).toFixed(2)}×`,
+    b.net.cpuUsPerRequest.toFixed(1),
+  ]);
 }
 console.log(`\n${pad(rows)}\n\n${pad(cpuRows)}`);
-const errs = SCENARIOS.flatMap(({ name }) => (['node', 'connlab', 'net'] as Kind[]).filter((k) => best[name][k].errors).map((k) => `${name}/${k}: ${best[name][k].errors}`));
+const errs = SCENARIOS.flatMap(({ name }) =>
+  (['node', 'connlab', 'net'] as Kind[]).filter((k) => best[name][k].errors).map((k) => `${name}/${k}: ${best[name][k].errors}`),
+);
 if (errs.length) console.log(`errors reported by the load generator: ${errs.join(' | ')}`);
 const floor = best['keep-alive'].net.rps / best['keep-alive'].node.rps;
 if (floor < 1.6) {
   // Seen on this VM: node:http speeds up while every lighter server slows down (README, Benchmark).
-  console.log(`note: the parser-less net server reached only ${floor.toFixed(2)}× node:http on keep-alive in this run; ` +
-    'the host is in a state that compresses every ratio, so compare against that column');
+  console.log(
+    `note: the parser-less net server reached only ${floor.toFixed(2)}× node:http on keep-alive in this run; ` +
+      'the host is in a state that compresses every ratio, so compare against that column',
+  );
 }
 
 const scaled = idleCount < IDLE_CONNECTIONS ? ` (scaled down from ${IDLE_CONNECTIONS}: ulimit -n is ${limit})` : '';
 const mem = await idleMemory(idleCount);
 console.log(`\nmemory per idle keep-alive connection, ${idleCount} connections${scaled}:`);
-console.log(pad([
-  ['', 'node:http', '@connlab/http', 'ratio'],
-  ['RSS bytes', fmt(mem.node.rss), fmt(mem.connlab.rss), `${(mem.connlab.rss / mem.node.rss).toFixed(2)}×`],
-  ['heap+external bytes', fmt(mem.node.heap), fmt(mem.connlab.heap), `${(mem.connlab.heap / mem.node.heap).toFixed(2)}×`],
-]));
+console.log(
+  pad([
+    ['', 'node:http', '@connlab/http', 'ratio'],
+    ['RSS bytes', fmt(mem.node.rss), fmt(mem.connlab.rss), `${(mem.connlab.rss / mem.node.rss).toFixed(2)}×`],
+    ['heap+external bytes', fmt(mem.node.heap), fmt(mem.connlab.heap), `${(mem.connlab.heap / mem.node.heap).toFixed(2)}×`],
+  ]),
+);
 
 // The parser alone, in this process: is the strict parser what costs time?
 const parserRows = [['parser alone, ns per request', '@connlab/http', 'llhttp (node:http)', 'ratio']];
 for (const [name, request, perRead] of PARSER_CASES) {
   const r = parserBench(request, perRead);
-  parserRows.push([name, fmt(r.ours), r.llhttp === null ? 'n/a' : fmt(r.llhttp), r.llhttp === null ? '' : `${(r.ours / r.llhttp).toFixed(2)}×`]);
+  parserRows.push([
+    name,
+    fmt(r.ours),
+    r.llhttp === null ? 'n/a' : fmt(r.llhttp),
+    r.llhttp === null ? '' : `${(r.ours / r.llhttp).toFixed(2)}×`,
+  ]);
 }
 console.log(`\n${pad(parserRows)}`);

@@ -56,8 +56,18 @@ export interface ExchangeSink {
 
 /** Why a connection ended. */
 export type CloseReason =
-  | 'server-closed' | 'reset' | 'connect-failed' | 'idle-timeout' | 'keep-alive-hint'
-  | 'not-persistent' | 'max-reached' | 'bad-response' | 'extra-bytes' | 'response-timeout' | 'client-closed' | 'evicted';
+  | 'server-closed'
+  | 'reset'
+  | 'connect-failed'
+  | 'idle-timeout'
+  | 'keep-alive-hint'
+  | 'not-persistent'
+  | 'max-reached'
+  | 'bad-response'
+  | 'extra-bytes'
+  | 'response-timeout'
+  | 'client-closed'
+  | 'evicted';
 
 export interface ConnectionEvents {
   /** Nothing is in flight any more and the connection may carry another request. */
@@ -132,11 +142,16 @@ export class ClientConnection {
     this.origin = origin;
     this.options = options;
     this.events = events;
-    this.parser = new HttpParser({ type: 'response', ...options.limits }, {
-      onHead: (head) => this.onHead(head),
-      onBody: (chunk) => { if (this.head) this.bodyParts.push(Buffer.from(chunk)); },
-      onComplete: (trailers) => this.onComplete(trailers),
-    });
+    this.parser = new HttpParser(
+      { type: 'response', ...options.limits },
+      {
+        onHead: (head) => this.onHead(head),
+        onBody: (chunk) => {
+          if (this.head) this.bodyParts.push(Buffer.from(chunk));
+        },
+        onComplete: (trailers) => this.onComplete(trailers),
+      },
+    );
     const connectStart = performance.now();
     this.socket = net.connect({ host: origin.host, port: origin.port, noDelay: true });
     this.socket.once('connect', () => {
@@ -150,7 +165,9 @@ export class ClientConnection {
     });
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('end', () => this.onEnd());
-    this.socket.on('error', (error: NodeJS.ErrnoException) => { this.socketCode ??= error.code ?? error.message; });
+    this.socket.on('error', (error: NodeJS.ErrnoException) => {
+      this.socketCode ??= error.code ?? error.message;
+    });
     this.socket.on('close', () => this.onSocketClose());
   }
 
@@ -212,7 +229,10 @@ export class ClientConnection {
     const first = this.inFlight[0];
     if (!first || !this.connected) return;
     this.responseTimer = setTimeout(() => {
-      const error = new HttpClientError('HTTP_CLIENT_TIMEOUT', `${first.request.method} ${first.request.path} to ${this.origin.key}: no complete response within ${first.responseTimeoutMs} ms (responseTimeoutMs) on connection #${this.id}`);
+      const error = new HttpClientError(
+        'HTTP_CLIENT_TIMEOUT',
+        `${first.request.method} ${first.request.path} to ${this.origin.key}: no complete response within ${first.responseTimeoutMs} ms (responseTimeoutMs) on connection #${this.id}`,
+      );
       this.fail(error, 'response-timeout', first);
     }, first.responseTimeoutMs);
   }
@@ -301,9 +321,10 @@ export class ClientConnection {
     const o = this.options;
     // The keep-alive race: the server closes an idle connection at T while
     // our next request may already be on the wire. Leave before T by a margin.
-    this.idleLife = o.honorKeepAliveHint && timeoutSeconds !== undefined
-      ? Math.min(timeoutSeconds * 1000 - o.keepAliveMarginMs, o.maxIdleMs)
-      : o.idleTimeoutMs;
+    this.idleLife =
+      o.honorKeepAliveHint && timeoutSeconds !== undefined
+        ? Math.min(timeoutSeconds * 1000 - o.keepAliveMarginMs, o.maxIdleMs)
+        : o.idleTimeoutMs;
   }
 
   /** Deliver what completed during the last read, after checking nothing unasked follows it. */
@@ -339,7 +360,14 @@ export class ClientConnection {
     this.completed = [];
     for (const { sink, response } of done) {
       if (response.head.status === 101) {
-        sink.onFailure(new HttpClientError('HTTP_CLIENT_BAD_RESPONSE', `${sink.request.method} ${sink.request.path} to ${this.origin.key}: 101 Switching Protocols is not supported by this client`), this, true);
+        sink.onFailure(
+          new HttpClientError(
+            'HTTP_CLIENT_BAD_RESPONSE',
+            `${sink.request.method} ${sink.request.path} to ${this.origin.key}: 101 Switching Protocols is not supported by this client`,
+          ),
+          this,
+          true,
+        );
       } else {
         sink.onResponse(response, this);
       }
@@ -383,9 +411,10 @@ export class ClientConnection {
       if (error instanceof HttpParseError && head && this.inFlight[0]) {
         const sink = this.inFlight[0];
         const got = this.bodyParts.reduce((n, b) => n + b.length, 0);
-        const message = head.framing === 'length'
-          ? `${sink.request.method} ${sink.request.path} to ${this.origin.key}: connection closed after ${got} of ${head.contentLength} body bytes (Content-Length ${head.contentLength}) on connection #${this.id}`
-          : `${sink.request.method} ${sink.request.path} to ${this.origin.key}: connection closed inside a ${describeFraming(head.framing)} body after ${got} bytes on connection #${this.id}`;
+        const message =
+          head.framing === 'length'
+            ? `${sink.request.method} ${sink.request.path} to ${this.origin.key}: connection closed after ${got} of ${head.contentLength} body bytes (Content-Length ${head.contentLength}) on connection #${this.id}`
+            : `${sink.request.method} ${sink.request.path} to ${this.origin.key}: connection closed inside a ${describeFraming(head.framing)} body after ${got} bytes on connection #${this.id}`;
         this.fail(new HttpClientError('HTTP_CLIENT_BODY_TOO_SHORT', message, { cause: error }), 'server-closed');
         return;
       }
@@ -399,8 +428,8 @@ export class ClientConnection {
     this.closing = true;
     this.clearIdle();
     clearTimeout(this.responseTimer);
-    const reason: CloseReason = this.closeReason
-      ?? (!this.connected ? 'connect-failed' : this.socketCode === undefined ? 'server-closed' : 'reset');
+    const reason: CloseReason =
+      this.closeReason ?? (!this.connected ? 'connect-failed' : this.socketCode === undefined ? 'server-closed' : 'reset');
     this.closeReason = reason;
     const left = this.inFlight.splice(0);
     for (const [i, sink] of left.entries()) {
@@ -412,14 +441,24 @@ export class ClientConnection {
   private socketError(sink: ExchangeSink, reason: CloseReason): HttpClientError {
     const what = `${sink.request.method} ${sink.request.path} to ${this.origin.key}`;
     if (reason === 'connect-failed') {
-      return new HttpClientError('HTTP_CLIENT_CONNECT', `${what}: cannot connect (${this.socketCode ?? 'closed'})`, { socketCode: this.socketCode ?? 'ECONNREFUSED' });
+      return new HttpClientError('HTTP_CLIENT_CONNECT', `${what}: cannot connect (${this.socketCode ?? 'closed'})`, {
+        socketCode: this.socketCode ?? 'ECONNREFUSED',
+      });
     }
     if (reason === 'client-closed') return new HttpClientError('HTTP_CLIENT_CLOSED', `${what}: the client was closed`);
     if (reason === 'not-persistent') {
-      return new HttpClientError('HTTP_CLIENT_SOCKET', `${what}: connection #${this.id} ended with the response before it (Connection: close or no keep-alive), so request ${sink.indexOnConnection} on it was not answered`, { socketCode: 'closed by the server' });
+      return new HttpClientError(
+        'HTTP_CLIENT_SOCKET',
+        `${what}: connection #${this.id} ended with the response before it (Connection: close or no keep-alive), so request ${sink.indexOnConnection} on it was not answered`,
+        { socketCode: 'closed by the server' },
+      );
     }
     const how = this.socketCode ?? 'closed by the server';
-    return new HttpClientError('HTTP_CLIENT_SOCKET', `${what}: connection #${this.id} ${this.socketCode ? `failed (${this.socketCode})` : 'was closed by the server'} before the response (request ${sink.indexOnConnection} on it, ${sink.servedBefore} answered before it was sent)`, { socketCode: how });
+    return new HttpClientError(
+      'HTTP_CLIENT_SOCKET',
+      `${what}: connection #${this.id} ${this.socketCode ? `failed (${this.socketCode})` : 'was closed by the server'} before the response (request ${sink.indexOnConnection} on it, ${sink.servedBefore} answered before it was sent)`,
+      { socketCode: how },
+    );
   }
 
   /** Fail the connection: `first` (or the head of the queue) gets `error`, the rest a socket error. */
@@ -439,13 +478,19 @@ export class ClientConnection {
     const sink = this.inFlight[0];
     const what = sink ? `${sink.request.method} ${sink.request.path} to ${this.origin.key}` : this.origin.key;
     const detail = error instanceof Error ? error.message : String(error);
-    this.fail(new HttpClientError('HTTP_CLIENT_BAD_RESPONSE', `${what}: invalid response on connection #${this.id}: ${detail}`, { cause: error }), 'bad-response');
+    this.fail(
+      new HttpClientError('HTTP_CLIENT_BAD_RESPONSE', `${what}: invalid response on connection #${this.id}: ${detail}`, { cause: error }),
+      'bad-response',
+    );
   }
 
   private failExtraBytes(count: number, sink: ExchangeSink | undefined): void {
-    const error = new HttpClientError('HTTP_CLIENT_EXTRA_BYTES', sink
-      ? `${sink.request.method} ${sink.request.path} to ${this.origin.key}: ${count} bytes followed the response body on connection #${this.id}; its Content-Length or framing is wrong, so the connection is not reused`
-      : `${this.origin.key}: ${count} bytes arrived on idle connection #${this.id} with no request outstanding (a wrong Content-Length?); connection dropped`);
+    const error = new HttpClientError(
+      'HTTP_CLIENT_EXTRA_BYTES',
+      sink
+        ? `${sink.request.method} ${sink.request.path} to ${this.origin.key}: ${count} bytes followed the response body on connection #${this.id}; its Content-Length or framing is wrong, so the connection is not reused`
+        : `${this.origin.key}: ${count} bytes arrived on idle connection #${this.id} with no request outstanding (a wrong Content-Length?); connection dropped`,
+    );
     this.closeReason ??= 'extra-bytes';
     this.closing = true;
     if (sink) sink.onFailure(error, this, true);

@@ -20,7 +20,8 @@ describe('client response framing (RFC 9112 §6.3)', () => {
   });
 
   it('decodes a chunked body with extensions and trailers', async () => {
-    const raw = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Sum: 11\r\n\r\n';
+    const raw =
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Sum: 11\r\n\r\n';
     const { s, c } = await serve(() => ({ raw }));
     const r = await c.request({ origin: s.origin });
     expect([r.text(), r.framing, r.trailers]).toEqual(['hello world', 'chunked', [['X-Sum', '11']]]);
@@ -38,9 +39,12 @@ describe('client response framing (RFC 9112 §6.3)', () => {
 
   it('expects no body after HEAD, 204 and 304 even with a Content-Length', async () => {
     const { s, c } = await serve((req) => ({
-      raw: req.target === '/204' ? 'HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n'
-        : req.target === '/304' ? 'HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n'
-          : 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n',
+      raw:
+        req.target === '/204'
+          ? 'HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n'
+          : req.target === '/304'
+            ? 'HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n'
+            : 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n',
     }));
     const head = await c.request({ origin: s.origin, method: 'HEAD', path: '/head' });
     const nc = await c.request({ origin: s.origin, path: '/204' });
@@ -51,13 +55,17 @@ describe('client response framing (RFC 9112 §6.3)', () => {
   });
 
   it('skips interim 1xx responses and returns the final one', async () => {
-    const { s, c } = await serve(() => ({ raw: `HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n${ok('final')}` }));
+    const { s, c } = await serve(() => ({
+      raw: `HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n${ok('final')}`,
+    }));
     const r = await c.request({ origin: s.origin, method: 'PUT', body: 'x' });
     expect([r.status, r.text()]).toEqual([200, 'final']);
   });
 
   it('a body shorter than its Content-Length is a typed error naming the byte counts, and the connection is not reused', async () => {
-    const { s, c } = await serve((req) => (req.target === '/short' ? { raw: 'HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc', then: 'end' } : { raw: ok('fine') }));
+    const { s, c } = await serve((req) =>
+      req.target === '/short' ? { raw: 'HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc', then: 'end' } : { raw: ok('fine') },
+    );
     const error = await c.request({ origin: s.origin, path: '/short' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HttpClientError);
     expect((error as HttpClientError).code).toBe('HTTP_CLIENT_BODY_TOO_SHORT');
@@ -67,7 +75,9 @@ describe('client response framing (RFC 9112 §6.3)', () => {
   });
 
   it('bytes after a complete body are a typed error, and the connection is not reused', async () => {
-    const { s, c } = await serve((req) => ({ raw: req.target === '/long' ? 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello world' : ok('fine') }));
+    const { s, c } = await serve((req) => ({
+      raw: req.target === '/long' ? 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello world' : ok('fine'),
+    }));
     const error = await c.request({ origin: s.origin, path: '/long' }).catch((e: unknown) => e);
     expect((error as HttpClientError).code).toBe('HTTP_CLIENT_EXTRA_BYTES');
     expect((error as HttpClientError).message).toMatch(/6 bytes followed the response body/);
@@ -93,7 +103,11 @@ describe('client response framing (RFC 9112 §6.3)', () => {
   it('rejects what it cannot send before touching the network', async () => {
     const c = kit.client();
     await expect(c.request({ origin: 'https://127.0.0.1:1' })).rejects.toMatchObject({ code: 'HTTP_CLIENT_INVALID_REQUEST' });
-    await expect(c.request({ origin: 'http://127.0.0.1:1', headers: { 'X-A': 'a\r\nInjected: 1' } })).rejects.toMatchObject({ code: 'HTTP_CLIENT_INVALID_REQUEST' });
-    await expect(c.request({ origin: 'http://127.0.0.1:1', body: 'abc', headers: { 'Content-Length': '2' } })).rejects.toMatchObject({ code: 'HTTP_CLIENT_INVALID_REQUEST' });
+    await expect(c.request({ origin: 'http://127.0.0.1:1', headers: { 'X-A': 'a\r\nInjected: 1' } })).rejects.toMatchObject({
+      code: 'HTTP_CLIENT_INVALID_REQUEST',
+    });
+    await expect(c.request({ origin: 'http://127.0.0.1:1', body: 'abc', headers: { 'Content-Length': '2' } })).rejects.toMatchObject({
+      code: 'HTTP_CLIENT_INVALID_REQUEST',
+    });
   });
 });

@@ -37,7 +37,9 @@ async function spacedRequests(client: HttpClient, origin: string): Promise<{ err
 describe('the keep-alive race', () => {
   const kit = clientTestKit();
   /** The server (idle timeout 1 s, says so), behind the delaying relay, hit by spaced requests. */
-  async function race(options: ClientOptions): Promise<{ server: ScriptedServer; errors: HttpClientError[]; reused: number; retries: number }> {
+  async function race(
+    options: ClientOptions,
+  ): Promise<{ server: ScriptedServer; errors: HttpClientError[]; reused: number; retries: number }> {
     const server = await kit.serve(() => ({ raw: ok('x', ['Keep-Alive: timeout=1']) }), { idleMs: SERVER_IDLE_MS });
     const relay = await kit.delay(server.port, RETURN_DELAY_MS);
     const client = kit.client(options);

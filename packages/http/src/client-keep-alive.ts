@@ -25,7 +25,10 @@ export function parseKeepAlive(value: string | undefined): KeepAliveHint {
     const eq = part.indexOf('=');
     if (eq < 0) continue;
     const name = part.slice(0, eq).trim().toLowerCase();
-    const raw = part.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
+    const raw = part
+      .slice(eq + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1');
     if (!/^\d{1,9}$/.test(raw)) continue;
     const n = Number(raw);
     if (name === 'timeout') hint.timeoutSeconds = n;

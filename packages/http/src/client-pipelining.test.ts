@@ -57,7 +57,9 @@ describe('client pipelining', () => {
     await c.request({ origin: s.origin });
     let peak = 0;
     const pool = c.poolFor(s.origin);
-    const watch = setInterval(() => { peak = Math.max(peak, ...pool.snapshot().map((x) => x.inFlight)); }, 1);
+    const watch = setInterval(() => {
+      peak = Math.max(peak, ...pool.snapshot().map((x) => x.inFlight));
+    }, 1);
     await Promise.all(Array.from({ length: 12 }, () => c.request({ origin: s.origin })));
     clearInterval(watch);
     expect(peak).toBeLessThanOrEqual(3);

@@ -47,7 +47,10 @@ describe('client pool', () => {
 
   it('HTTP/1.0: asks for keep-alive and reuses only when the server echoes it', async () => {
     const s = await kit.serve((req) => ({
-      raw: req.target === '/ka' ? 'HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok' : 'HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok',
+      raw:
+        req.target === '/ka'
+          ? 'HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok'
+          : 'HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok',
       ...(req.target === '/ka' ? {} : { then: 'end' as const }),
     }));
     const c = kit.client();

@@ -94,12 +94,18 @@ export function prepareRequest(options: RequestOptions, origin: Origin): Prepare
   const version = options.version ?? '1.1';
   const where = `${method} ${path} to ${origin.key}`;
   if (!isToken(method)) throw new HttpClientError('HTTP_CLIENT_INVALID_REQUEST', `${where}: method is not a token`);
-  if (!/^[\x21-\x7e]+$/.test(path)) throw new HttpClientError('HTTP_CLIENT_INVALID_REQUEST', `${where}: path must be visible ASCII without spaces`);
+  if (!/^[\x21-\x7e]+$/.test(path))
+    throw new HttpClientError('HTTP_CLIENT_INVALID_REQUEST', `${where}: path must be visible ASCII without spaces`);
   const headers = headerPairs(options.headers);
   for (const [name, value] of headers) {
     if (!isToken(name)) throw new HttpClientError('HTTP_CLIENT_INVALID_REQUEST', `${where}: header name "${name}" is not a token`);
-    if (!isFieldValue(value)) throw new HttpClientError('HTTP_CLIENT_INVALID_REQUEST', `${where}: header ${name} has a CR, LF or control character`);
-    if (name.toLowerCase() === 'transfer-encoding') throw new HttpClientError('HTTP_CLIENT_INVALID_REQUEST', `${where}: the client frames bodies with Content-Length; do not set Transfer-Encoding`);
+    if (!isFieldValue(value))
+      throw new HttpClientError('HTTP_CLIENT_INVALID_REQUEST', `${where}: header ${name} has a CR, LF or control character`);
+    if (name.toLowerCase() === 'transfer-encoding')
+      throw new HttpClientError(
+        'HTTP_CLIENT_INVALID_REQUEST',
+        `${where}: the client frames bodies with Content-Length; do not set Transfer-Encoding`,
+      );
   }
   const body = typeof options.body === 'string' ? Buffer.from(options.body) : options.body;
   const has = (name: string) => headers.some(([n]) => n.toLowerCase() === name);
@@ -110,7 +116,10 @@ export function prepareRequest(options: RequestOptions, origin: Origin): Prepare
   const length = body?.length ?? 0;
   if (given) {
     if (given[1].trim() !== String(length)) {
-      throw new HttpClientError('HTTP_CLIENT_INVALID_REQUEST', `${where}: Content-Length ${given[1]} does not match the body's ${length} bytes`);
+      throw new HttpClientError(
+        'HTTP_CLIENT_INVALID_REQUEST',
+        `${where}: Content-Length ${given[1]} does not match the body's ${length} bytes`,
+      );
     }
   } else if (body !== undefined || method === 'POST' || method === 'PUT' || method === 'PATCH') {
     out.push(['Content-Length', String(length)]);
@@ -119,13 +128,17 @@ export function prepareRequest(options: RequestOptions, origin: Origin): Prepare
     out.push(['Connection', 'keep-alive']);
   }
   const connection = fieldTokens(out, 'connection');
-  const wantsPersistence = version === '1.1'
-    ? !connection.includes('close')
-    : connection.includes('keep-alive') || fieldTokens(out, 'proxy-connection').includes('keep-alive');
+  const wantsPersistence =
+    version === '1.1'
+      ? !connection.includes('close')
+      : connection.includes('keep-alive') || fieldTokens(out, 'proxy-connection').includes('keep-alive');
   const head = `${method} ${path} HTTP/${version}\r\n${out.map(([n, v]) => `${n}: ${v}\r\n`).join('')}\r\n`;
   const headBytes = Buffer.from(head, 'latin1');
   return {
-    method, path, version, headers: out,
+    method,
+    path,
+    version,
+    headers: out,
     bytes: body && body.length > 0 ? Buffer.concat([headBytes, body]) : headBytes,
     asksClose: !wantsPersistence,
   };

@@ -7,9 +7,10 @@ describe('client retries', () => {
 
   // Answers `k` requests per connection, then closes without a word
   // (no Connection: close), dropping whatever else was pipelined.
-  const closesAfter = (k: number) => kit.serve((req) => (
-    req.index <= k ? { raw: ok(`${req.method} ${req.target}`), ...(req.index === k ? { then: 'end' as const } : {}) } : { ignore: true }
-  ));
+  const closesAfter = (k: number) =>
+    kit.serve((req) =>
+      req.index <= k ? { raw: ok(`${req.method} ${req.target}`), ...(req.index === k ? { then: 'end' as const } : {}) } : { ignore: true },
+    );
 
   it('retries unanswered pipelined GETs once on a new connection', async () => {
     const s = await closesAfter(3);
@@ -27,7 +28,9 @@ describe('client retries', () => {
 
   it('stops at a Connection: close response and retries what was pipelined behind it, even if the server never closes', async () => {
     // The server says close on its 2nd answer but leaves the socket open and ignores the rest.
-    const s = await kit.serve((req) => (req.index <= 2 ? { raw: ok(req.target, req.index === 2 ? ['Connection: close'] : []) } : { ignore: true }));
+    const s = await kit.serve((req) =>
+      req.index <= 2 ? { raw: ok(req.target, req.index === 2 ? ['Connection: close'] : []) } : { ignore: true },
+    );
     const c = kit.client({ connections: 1, pipelining: 4, responseTimeoutMs: 2000 });
     await c.request({ origin: s.origin, path: '/warm' });
     const rs = await Promise.all(['/a', '/b', '/c'].map((path) => c.request({ origin: s.origin, path })));

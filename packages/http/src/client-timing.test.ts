@@ -3,21 +3,40 @@ import { clientTestKit, ok } from '../test/client-fixtures.js';
 import type { TransactionTimerLike } from './client-timing.js';
 
 // A recorder with the shape of netlab's TransactionTimer: marks in order, times non-decreasing.
-class Recorder implements TransactionTimerLike<{ label: string; start: number; marks: [string, number][]; reused: boolean; lookup: string; details: Record<string, string | number> }> {
+class Recorder implements TransactionTimerLike<{
+  label: string;
+  start: number;
+  marks: [string, number][];
+  reused: boolean;
+  lookup: string;
+  details: Record<string, string | number>;
+}> {
   readonly marks: [string, number][] = [];
   private isReused = false;
   private how = '';
   private readonly details: Record<string, string | number> = {};
-  constructor(readonly label: string, readonly start: number) {}
+  constructor(
+    readonly label: string,
+    readonly start: number,
+  ) {}
   mark(mark: string, when = performance.now()): this {
     const prev = this.marks.at(-1)?.[1] ?? this.start;
     if (when < prev) throw new Error(`${mark} at ${when} before ${prev}`);
     this.marks.push([mark, when]);
     return this;
   }
-  reused(): this { this.isReused = true; return this; }
-  lookup(kind: string): this { this.how = kind; return this; }
-  detail(key: string, value: string | number): this { this.details[key] = value; return this; }
+  reused(): this {
+    this.isReused = true;
+    return this;
+  }
+  lookup(kind: string): this {
+    this.how = kind;
+    return this;
+  }
+  detail(key: string, value: string | number): this {
+    this.details[key] = value;
+    return this;
+  }
   finish(when?: number) {
     this.mark('lastByte', when);
     return { label: this.label, start: this.start, marks: this.marks, reused: this.isReused, lookup: this.how, details: this.details };

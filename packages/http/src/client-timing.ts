@@ -27,7 +27,13 @@ export interface RequestTiming {
  * With `failedAt`, the attempt itself failed: the time from sending (or from
  * the previous response) to the failure is `no-answer`.
  */
-export function attemptPhases(start: number, failed: readonly AttemptMarks[], m: AttemptMarks, connectionId: number, failedAt?: number): RequestTiming {
+export function attemptPhases(
+  start: number,
+  failed: readonly AttemptMarks[],
+  m: AttemptMarks,
+  connectionId: number,
+  failedAt?: number,
+): RequestTiming {
   const phases: TimingPhase[] = [];
   let t = start;
   // Close the phase running since t at `at` (never earlier than t; an absent mark closes nothing).
@@ -83,7 +89,13 @@ export type TimerFactory<R> = (label: string, startedAt: number) => TransactionT
  * `RequestTiming`), `connected` only on a new connection, `wait` includes
  * time behind earlier pipelined responses.
  */
-export function replayMarks<R>(factory: TimerFactory<R>, label: string, m: AttemptMarks, reused: boolean, details: Record<string, string | number>): R {
+export function replayMarks<R>(
+  factory: TimerFactory<R>,
+  label: string,
+  m: AttemptMarks,
+  reused: boolean,
+  details: Record<string, string | number>,
+): R {
   const timer = factory(label, m.assigned);
   timer.lookup(reused ? 'none' : 'literal');
   if (reused) timer.reused();

@@ -17,13 +17,19 @@ interface Case {
 const valid: Case[] = [
   { name: 'Content-Length body', raw: 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 11\r\n\r\nhello world' },
   { name: 'empty body, Content-Length 0', raw: 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n' },
-  { name: 'chunked with extensions and trailers', raw: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: x-sum\r\n\r\n5;a=b\r\nhello\r\n1;q="x y"\r\n \r\n5\r\nworld\r\n0\r\nX-Sum: 11\r\n\r\n' },
+  {
+    name: 'chunked with extensions and trailers',
+    raw: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: x-sum\r\n\r\n5;a=b\r\nhello\r\n1;q="x y"\r\n \r\n5\r\nworld\r\n0\r\nX-Sum: 11\r\n\r\n',
+  },
   { name: 'chunked, upper-case hex sizes', raw: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nA\r\n0123456789\r\n0\r\n\r\n' },
   { name: 'close-delimited', raw: 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil close', end: true },
   { name: 'HEAD with Content-Length', method: 'HEAD', raw: 'HTTP/1.1 200 OK\r\nContent-Length: 42\r\n\r\n' },
   { name: '204 with no body', raw: 'HTTP/1.1 204 No Content\r\nX-A: 1\r\n\r\n' },
   { name: '304 without Content-Length', raw: 'HTTP/1.1 304 Not Modified\r\nETag: "x"\r\n\r\n' },
-  { name: 'repeated fields and an empty one', raw: 'HTTP/1.1 200 OK\r\nX-Multi: a\r\nx-multi:  b\r\nX-Empty:\r\nContent-Length: 1\r\n\r\n!' },
+  {
+    name: 'repeated fields and an empty one',
+    raw: 'HTTP/1.1 200 OK\r\nX-Multi: a\r\nx-multi:  b\r\nX-Empty:\r\nContent-Length: 1\r\n\r\n!',
+  },
   { name: 'HTTP/1.0 response with keep-alive', raw: 'HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 3\r\n\r\n1.0' },
   { name: 'status without reason phrase', raw: 'HTTP/1.1 404 \r\nContent-Length: 0\r\n\r\n' },
   { name: 'binary body bytes', raw: `HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n${String.fromCharCode(0, 255, 128, 10)}` },
@@ -104,9 +110,15 @@ async function viaConnlab(origin: string, c: Case): Promise<Outcome> {
 async function viaUndici(origin: string, c: Case): Promise<Outcome> {
   const client = new Client(origin, { headersTimeout: 2000, bodyTimeout: 2000 });
   try {
-    const r = await client.request({ method: (c.method ?? 'GET'), path: '/' });
+    const r = await client.request({ method: c.method ?? 'GET', path: '/' });
     const body = Buffer.from(await r.body.arrayBuffer()).toString('latin1');
-    return { ok: true, status: r.statusCode, headers: joined(Object.entries(r.headers)), body, trailers: joined(Object.entries(r.trailers)) };
+    return {
+      ok: true,
+      status: r.statusCode,
+      headers: joined(Object.entries(r.headers)),
+      body,
+      trailers: joined(Object.entries(r.trailers)),
+    };
   } catch {
     return { ok: false };
   } finally {

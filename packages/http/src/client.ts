@@ -55,7 +55,9 @@ export class HttpClient<T = undefined> extends EventEmitter<PoolEvents> {
     const origin = parseOrigin(options.origin);
     const prepared = prepareRequest(options, origin);
     // The pool stores the timer's result untyped; this client's T is what its factory returns.
-    return this.pool(origin.key, () => new Pool(origin, this.options)).request(prepared, options.responseTimeoutMs) as Promise<ClientResponse<T>>;
+    return this.pool(origin.key, () => new Pool(origin, this.options)).request(prepared, options.responseTimeoutMs) as Promise<
+      ClientResponse<T>
+    >;
   }
 
   /** The pool for an origin (created on first use), for lessons that watch it. */

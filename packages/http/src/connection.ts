@@ -222,14 +222,21 @@ export class Connection implements DeadlineEntry, ResponseSink {
   onHead(head: MessageHead): void {
     const host = this.host;
     // RFC 9110 §9.1: a method the server does not implement is answered 501 (thrown through the parser).
-    if (!host.methods.has(head.method)) throw new HttpParseError('HTTP_PARSE_METHOD_NOT_IMPLEMENTED', `method ${head.method} is not implemented`, this.parser!.offset);
+    if (!host.methods.has(head.method))
+      throw new HttpParseError('HTTP_PARSE_METHOD_NOT_IMPLEMENTED', `method ${head.method} is not implemented`, this.parser!.offset);
     this.requestsReceived++;
     const req = new HttpRequest(head, this.id, this.requestsReceived, this.remoteAddress, this.remotePort);
     // keep_alive_check: will this connection take another request after this one?
     let close = !head.keepAlive;
     let reason: CloseReason = 'connection-close';
-    if (!close && host.maxRequests > 0 && this.requestsReceived >= host.maxRequests) { close = true; reason = 'max-requests'; }
-    if (!close && host.draining) { close = true; reason = 'server-close'; }
+    if (!close && host.maxRequests > 0 && this.requestsReceived >= host.maxRequests) {
+      close = true;
+      reason = 'max-requests';
+    }
+    if (!close && host.draining) {
+      close = true;
+      reason = 'server-close';
+    }
     const res = new HttpResponse(this, req, close);
     if (close) this.pendingReason ??= reason;
     this.queue.push(res);
@@ -346,7 +353,9 @@ export class Connection implements DeadlineEntry, ResponseSink {
     if (result === undefined) return;
     if (result instanceof Promise) {
       result.then(
-        (init) => { if (init && !res.finished && this.state !== 'closed') this.safeSend(res, init); },
+        (init) => {
+          if (init && !res.finished && this.state !== 'closed') this.safeSend(res, init);
+        },
         (error: unknown) => this.handlerFailed(res, error),
       );
       return;
@@ -557,7 +566,12 @@ export class Connection implements DeadlineEntry, ResponseSink {
       return;
     }
     this.host.clientError(this, error);
-    this.abortRequest(error.status, `${reasonPhrase(error.status)}: ${error.message}\n`, 'parse-error', HttpBodyError.fromParseError(error));
+    this.abortRequest(
+      error.status,
+      `${reasonPhrase(error.status)}: ${error.message}\n`,
+      'parse-error',
+      HttpBodyError.fromParseError(error),
+    );
   }
 
   /**
@@ -599,9 +613,16 @@ export class Connection implements DeadlineEntry, ResponseSink {
       this.state = 'active';
     }
     const body = Buffer.from(text);
-    const res = new HttpResponse(this, req ?? new HttpRequest(ERROR_HEAD, this.id, this.requestsReceived + 1, this.remoteAddress, this.remotePort), true);
+    const res = new HttpResponse(
+      this,
+      req ?? new HttpRequest(ERROR_HEAD, this.id, this.requestsReceived + 1, this.remoteAddress, this.remotePort),
+      true,
+    );
     const date = this.host.date();
-    res.parts = [`${statusLine(status)}Content-Type: text/plain\r\n${date === null ? '' : `Date: ${date}\r\n`}Content-Length: ${body.length}\r\nConnection: close\r\n\r\n`, body];
+    res.parts = [
+      `${statusLine(status)}Content-Type: text/plain\r\n${date === null ? '' : `Date: ${date}\r\n`}Content-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
+      body,
+    ];
     res.headersSent = true;
     res.finished = true;
     this.queue.push(res);
@@ -708,7 +729,10 @@ export class Connection implements DeadlineEntry, ResponseSink {
     this.host.bodyList.remove(this);
     const cur = this.current;
     this.current = null;
-    if (cur?.req.stream) cur.req.stream.destroy(new HttpBodyError('HTTP_BODY_INCOMPLETE', 400, `connection ${this.id}: client closed before the request body was complete`));
+    if (cur?.req.stream)
+      cur.req.stream.destroy(
+        new HttpBodyError('HTTP_BODY_INCOMPLETE', 400, `connection ${this.id}: client closed before the request body was complete`),
+      );
     else if (cur) this.queue.splice(this.queue.indexOf(cur), 1); // incomplete request, its handler never ran
     const last = this.queue[this.queue.length - 1];
     if (last) {
@@ -741,7 +765,10 @@ export class Connection implements DeadlineEntry, ResponseSink {
     this.host.bodyList.remove(this);
     this.host.lingerList.remove(this);
     const cur = this.current;
-    if (cur?.req.stream && !cur.req.stream.readableEnded) cur.req.stream.destroy(new HttpBodyError('HTTP_BODY_INCOMPLETE', 400, `connection ${this.id} closed before the request body was complete`));
+    if (cur?.req.stream && !cur.req.stream.readableEnded)
+      cur.req.stream.destroy(
+        new HttpBodyError('HTTP_BODY_INCOMPLETE', 400, `connection ${this.id} closed before the request body was complete`),
+      );
     this.queue.length = 0;
     this.host.connectionClosed(this);
   }
@@ -749,7 +776,20 @@ export class Connection implements DeadlineEntry, ResponseSink {
 
 // Stand-in request for error responses that belong to no parsed request.
 const ERROR_HEAD: MessageHead = {
-  type: 'request', method: 'GET', target: '', status: 0, reason: '', versionMajor: 1, versionMinor: 1, rawHeaders: [],
-  framing: 'none', contentLength: 0, transferCodings: [], connection: [], keepAlive: false, upgrade: false,
-  expectContinue: false, warnings: [],
+  type: 'request',
+  method: 'GET',
+  target: '',
+  status: 0,
+  reason: '',
+  versionMajor: 1,
+  versionMinor: 1,
+  rawHeaders: [],
+  framing: 'none',
+  contentLength: 0,
+  transferCodings: [],
+  connection: [],
+  keepAlive: false,
+  upgrade: false,
+  expectContinue: false,
+  warnings: [],
 };

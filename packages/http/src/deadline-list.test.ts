@@ -14,7 +14,12 @@ describe('DeadlineList', () => {
   function make(timeout = 100): { list: DeadlineList<Entry>; expired: string[]; clock: { now: number } } {
     const clock = { now: 0 };
     const expired: string[] = [];
-    const list = new DeadlineList<Entry>('idle', timeout, (e) => expired.push(e.name), () => clock.now);
+    const list = new DeadlineList<Entry>(
+      'idle',
+      timeout,
+      (e) => expired.push(e.name),
+      () => clock.now,
+    );
     return { list, expired, clock };
   }
 
@@ -31,13 +36,16 @@ describe('DeadlineList', () => {
     list.clear();
   });
 
-  it('restarts an entry\'s timer when it is added again (activity moves it to the tail)', () => {
+  it("restarts an entry's timer when it is added again (activity moves it to the tail)", () => {
     const { list, expired } = make();
     const [a, b] = [new Entry('a'), new Entry('b')];
     list.add(a, 0);
     list.add(b, 10);
     list.add(a, 50); // a served another response at t=50
-    expect([...list.entries()].map((e) => [e.name, e.dlDeadline])).toEqual([['b', 110], ['a', 150]]);
+    expect([...list.entries()].map((e) => [e.name, e.dlDeadline])).toEqual([
+      ['b', 110],
+      ['a', 150],
+    ]);
     list.sweep(120);
     expect(expired).toEqual(['b']);
     list.clear();
@@ -45,7 +53,12 @@ describe('DeadlineList', () => {
 
   it('removes from the middle and moves entries between lists in O(1)', () => {
     const { list } = make();
-    const other = new DeadlineList<Entry>('header', 10, () => undefined, () => 0);
+    const other = new DeadlineList<Entry>(
+      'header',
+      10,
+      () => undefined,
+      () => 0,
+    );
     const es = ['a', 'b', 'c'].map((n) => new Entry(n));
     for (const e of es) list.add(e, 0);
     list.remove(es[1]!);
@@ -63,10 +76,21 @@ describe('DeadlineList', () => {
     const clock = { now: 0 };
     let reads = 0;
     // Count clock reads and expiries: a sweep must stop at the first live entry.
-    const list = new DeadlineList<Entry>('idle', 100, () => undefined, () => clock.now);
+    const list = new DeadlineList<Entry>(
+      'idle',
+      100,
+      () => undefined,
+      () => clock.now,
+    );
     for (let i = 0; i < 10_000; i++) list.add(new Entry(String(i)), i);
     const first = [...list.entries()].slice(0, 3);
-    for (const e of first) Object.defineProperty(e, 'dlDeadline', { get: () => { reads++; return 100 + Number(e.name); } });
+    for (const e of first)
+      Object.defineProperty(e, 'dlDeadline', {
+        get: () => {
+          reads++;
+          return 100 + Number(e.name);
+        },
+      });
     expect(list.sweep(101.5)).toBe(2);
     expect(reads).toBeLessThanOrEqual(3);
     list.clear();

@@ -50,7 +50,13 @@ export class DeadlineList<T extends DeadlineEntry> implements DeadlineOwner {
    * @param onExpire called for each expired entry (already removed from the list).
    * @param onSweep called after a timer-driven sweep that expired at least one entry.
    */
-  constructor(name: string, timeoutMs: number, onExpire: (entry: T) => void, clock: Clock = () => performance.now(), onSweep?: (expired: number) => void) {
+  constructor(
+    name: string,
+    timeoutMs: number,
+    onExpire: (entry: T) => void,
+    clock: Clock = () => performance.now(),
+    onSweep?: (expired: number) => void,
+  ) {
     this.name = name;
     this.timeoutMs = timeoutMs;
     this.onExpire = onExpire;

@@ -23,14 +23,29 @@ export function jsonString(s: string): string {
     out += s.slice(from, i);
     from = i + 1;
     switch (c) {
-      case 0x22: out += '\\"'; break;
-      case 0x5c: out += '\\\\'; break;
-      case 0x0a: out += '\\n'; break;
-      case 0x0d: out += '\\r'; break;
-      case 0x09: out += '\\t'; break;
-      case 0x08: out += '\\b'; break;
-      case 0x0c: out += '\\f'; break;
-      default: out += `\\u${c.toString(16).padStart(4, '0')}`;
+      case 0x22:
+        out += '\\"';
+        break;
+      case 0x5c:
+        out += '\\\\';
+        break;
+      case 0x0a:
+        out += '\\n';
+        break;
+      case 0x0d:
+        out += '\\r';
+        break;
+      case 0x09:
+        out += '\\t';
+        break;
+      case 0x08:
+        out += '\\b';
+        break;
+      case 0x0c:
+        out += '\\f';
+        break;
+      default:
+        out += `\\u${c.toString(16).padStart(4, '0')}`;
     }
   }
   return `${out}${s.slice(from)}"`;
@@ -53,9 +68,11 @@ function jsonObject(map: ReadonlyMap<string, string>): string {
  * ```
  */
 export function echoDocument(req: HttpRequest, body: Buffer): string {
-  return `{"method": ${jsonString(req.method)}, "url": ${jsonString(req.target)}, "version": ${jsonString(req.version)}, ` +
+  return (
+    `{"method": ${jsonString(req.method)}, "url": ${jsonString(req.target)}, "version": ${jsonString(req.version)}, ` +
     `"headers": ${jsonObject(headerMap(req.rawHeaders))}, "trailers": ${jsonObject(headerMap(req.trailers))}, ` +
-    `"body": ${jsonString(body.toString('latin1'))}}`;
+    `"body": ${jsonString(body.toString('latin1'))}}`
+  );
 }
 
 /**

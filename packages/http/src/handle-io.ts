@@ -72,9 +72,11 @@ const kIo = Symbol('connlab.handleIo');
 const HIGH_WATER_MARK = 16 * 1024;
 
 function pendingDeprecationRequested(): boolean {
-  return process.execArgv.includes('--pending-deprecation')
-    || (process.env.NODE_OPTIONS ?? '').includes('--pending-deprecation')
-    || process.env.NODE_PENDING_DEPRECATION === '1';
+  return (
+    process.execArgv.includes('--pending-deprecation') ||
+    (process.env.NODE_OPTIONS ?? '').includes('--pending-deprecation') ||
+    process.env.NODE_PENDING_DEPRECATION === '1'
+  );
 }
 
 function loadBinding(): StreamWrapBinding | null {
@@ -100,9 +102,16 @@ export const handleIoAvailable = binding !== null;
 function usableHandle(handle: unknown): handle is RawHandle {
   if (typeof handle !== 'object' || handle === null) return false;
   const h = handle as Record<string, unknown>;
-  return typeof h.onread === 'function' && typeof h.readStart === 'function' && typeof h.readStop === 'function'
-    && typeof h.useUserBuffer === 'function' && typeof h.writeLatin1String === 'function'
-    && typeof h.writev === 'function' && typeof h.writeQueueSize === 'number' && typeof h.reading === 'boolean';
+  return (
+    typeof h.onread === 'function' &&
+    typeof h.readStart === 'function' &&
+    typeof h.readStop === 'function' &&
+    typeof h.useUserBuffer === 'function' &&
+    typeof h.writeLatin1String === 'function' &&
+    typeof h.writev === 'function' &&
+    typeof h.writeQueueSize === 'number' &&
+    typeof h.reading === 'boolean'
+  );
 }
 
 function errnoError(status: number, syscall: string): NodeJS.ErrnoException {

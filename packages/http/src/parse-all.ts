@@ -38,8 +38,13 @@ export function parseMessages(
   let head: MessageHead | null = null;
   let body: Buffer[] = [];
   const parser = new HttpParser(options, {
-    onHead: (h) => { head = h; body = []; },
-    onBody: (c) => { body.push(Buffer.from(c)); },
+    onHead: (h) => {
+      head = h;
+      body = [];
+    },
+    onBody: (c) => {
+      body.push(Buffer.from(c));
+    },
     onComplete: (trailers) => {
       messages.push({ head: head!, body: Buffer.concat(body), trailers });
       head = null;

@@ -14,12 +14,19 @@ function req(input: string, limits = {}): ParseResult {
 /** Parse in every two-piece split and one byte at a time; all must agree with the whole. */
 function everySplit(input: string, type: 'request' | 'response' = 'request', end = false, methods: string[] = []): string {
   const bytes = b(input);
-  const summary = (r: ParseResult): string => JSON.stringify({
-    m: r.messages.map((m) => ({ ...m.head, body: m.body.toString('latin1'), trailers: m.trailers })),
-    e: r.error ? [r.error.code, r.error.offset] : null,
-  });
+  const summary = (r: ParseResult): string =>
+    JSON.stringify({
+      m: r.messages.map((m) => ({ ...m.head, body: m.body.toString('latin1'), trailers: m.trailers })),
+      e: r.error ? [r.error.code, r.error.offset] : null,
+    });
   const whole = summary(parseMessages({ type }, [bytes], { end, methods }));
-  const ones = summary(parseMessages({ type }, [...bytes].map((x) => Buffer.from([x])), { end, methods }));
+  const ones = summary(
+    parseMessages(
+      { type },
+      [...bytes].map((x) => Buffer.from([x])),
+      { end, methods },
+    ),
+  );
   expect(ones, 'one byte at a time').toBe(whole);
   for (let cut = 1; cut < bytes.length; cut++) {
     const two = summary(parseMessages({ type }, [bytes.subarray(0, cut), bytes.subarray(cut)], { end, methods }));
@@ -34,17 +41,45 @@ describe('valid requests', () => {
     ['leading empty lines are skipped', '\r\n\r\nGET /a HTTP/1.1\r\nHost: h\r\n\r\n', { target: '/a' }],
     ['HTTP/1.0 without Host', 'GET / HTTP/1.0\r\n\r\n', { versionMinor: 0, keepAlive: false }],
     ['HTTP/1.0 keep-alive', 'GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n', { keepAlive: true }],
-    ['HTTP/1.1 Connection: close in a list', 'GET / HTTP/1.1\r\nHost: h\r\nConnection: foo, CLOSE\r\n\r\n', { keepAlive: false, connection: ['foo', 'close'] }],
+    [
+      'HTTP/1.1 Connection: close in a list',
+      'GET / HTTP/1.1\r\nHost: h\r\nConnection: foo, CLOSE\r\n\r\n',
+      { keepAlive: false, connection: ['foo', 'close'] },
+    ],
     ['HTTP/1.2 is treated as 1.x', 'GET / HTTP/1.2\r\nHost: h\r\n\r\n', { versionMinor: 2 }],
-    ['Content-Length body', 'POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello', { body: 'hello', framing: 'length', contentLength: 5 }],
+    [
+      'Content-Length body',
+      'POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello',
+      { body: 'hello', framing: 'length', contentLength: 5 },
+    ],
     ['Content-Length 0', 'POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n', { body: '', framing: 'none' }],
-    ['identical repeated Content-Length', 'POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc', { body: 'abc' }],
+    [
+      'identical repeated Content-Length',
+      'POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc',
+      { body: 'abc' },
+    ],
     ['identical Content-Length list', 'POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3, 3\r\n\r\nabc', { body: 'abc' }],
     ['Content-Length with leading zeros', 'POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 0000000000000000003\r\n\r\nabc', { body: 'abc' }],
-    ['chunked with extensions and trailers', 'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3;a=b ; c="x\\"y"\r\nabc\r\n2\r\nde\r\n0;last\r\nX-Sum: 5\r\nY:\r\n\r\n', { body: 'abcde', trailers: ['X-Sum', '5', 'Y', ''] }],
-    ['chunked in a list with empty elements', 'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: , Chunked ,\r\n\r\n0\r\n\r\n', { framing: 'chunked', transferCodings: ['chunked'] }],
-    ['uppercase hex chunk size', 'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nA\r\n0123456789\r\n0\r\n\r\n', { body: '0123456789' }],
-    ['OWS around the value is trimmed, inner kept', 'GET / HTTP/1.1\r\nHost: h\r\nX-A: \t one  two \t\r\n\r\n', { rawHeaders: ['Host', 'h', 'X-A', 'one  two'] }],
+    [
+      'chunked with extensions and trailers',
+      'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3;a=b ; c="x\\"y"\r\nabc\r\n2\r\nde\r\n0;last\r\nX-Sum: 5\r\nY:\r\n\r\n',
+      { body: 'abcde', trailers: ['X-Sum', '5', 'Y', ''] },
+    ],
+    [
+      'chunked in a list with empty elements',
+      'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: , Chunked ,\r\n\r\n0\r\n\r\n',
+      { framing: 'chunked', transferCodings: ['chunked'] },
+    ],
+    [
+      'uppercase hex chunk size',
+      'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nA\r\n0123456789\r\n0\r\n\r\n',
+      { body: '0123456789' },
+    ],
+    [
+      'OWS around the value is trimmed, inner kept',
+      'GET / HTTP/1.1\r\nHost: h\r\nX-A: \t one  two \t\r\n\r\n',
+      { rawHeaders: ['Host', 'h', 'X-A', 'one  two'] },
+    ],
     ['obs-text in a value', 'GET / HTTP/1.1\r\nHost: h\r\nX-A: caf\xe9\r\n\r\n', { rawHeaders: ['Host', 'h', 'X-A', 'caf\xe9'] }],
     ['empty value', 'GET / HTTP/1.1\r\nHost: h\r\nX-Empty:\r\n\r\n', { rawHeaders: ['Host', 'h', 'X-Empty', ''] }],
     ['empty Host is allowed', 'GET / HTTP/1.1\r\nHost:\r\n\r\n', { method: 'GET' }],
@@ -52,15 +87,29 @@ describe('valid requests', () => {
     ['absolute-form', 'GET http://example.com:80/a?b HTTP/1.1\r\nHost: other\r\n\r\n', { target: 'http://example.com:80/a?b' }],
     ['authority-form for CONNECT', 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', { target: 'example.com:443' }],
     ['asterisk-form for OPTIONS', 'OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n', { target: '*' }],
-    ['percent-encoding and sub-delims in the target', "GET /a%20b/;x=1,2!$&'()*+@:?q=/? HTTP/1.1\r\nHost: h\r\n\r\n", { target: "/a%20b/;x=1,2!$&'()*+@:?q=/?" }],
+    [
+      'percent-encoding and sub-delims in the target',
+      "GET /a%20b/;x=1,2!$&'()*+@:?q=/? HTTP/1.1\r\nHost: h\r\n\r\n",
+      { target: "/a%20b/;x=1,2!$&'()*+@:?q=/?" },
+    ],
     ['an extension method', 'PURGE /x HTTP/1.1\r\nHost: h\r\n\r\n', { method: 'PURGE' }],
     ['Expect: 100-continue', 'PUT / HTTP/1.1\r\nHost: h\r\nExpect: 100-Continue\r\nContent-Length: 1\r\n\r\nx', { expectContinue: true }],
     ['Upgrade request', 'GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n', { upgrade: true }],
-    ['four empty lines before the request-line (the most skipped, RFC 9112 §2.2)', '\r\n\r\n\r\n\r\nGET /a HTTP/1.1\r\nHost: h\r\n\r\n', { target: '/a' }],
-    ['Expect: 100-continue in a list', 'PUT / HTTP/1.1\r\nHost: h\r\nExpect: , 100-continue\r\nContent-Length: 1\r\n\r\nx', { expectContinue: true }],
-    ['trailer fields RFC 9110 §6.5.1 prohibits are dropped, the rest kept apart from the header section',
+    [
+      'four empty lines before the request-line (the most skipped, RFC 9112 §2.2)',
+      '\r\n\r\n\r\n\r\nGET /a HTTP/1.1\r\nHost: h\r\n\r\n',
+      { target: '/a' },
+    ],
+    [
+      'Expect: 100-continue in a list',
+      'PUT / HTTP/1.1\r\nHost: h\r\nExpect: , 100-continue\r\nContent-Length: 1\r\n\r\nx',
+      { expectContinue: true },
+    ],
+    [
+      'trailer fields RFC 9110 §6.5.1 prohibits are dropped, the rest kept apart from the header section',
       'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\nContent-Length: 5\r\nX-A: 1\r\nhost: evil\r\nTRANSFER-ENCODING: gzip\r\nAuthorization: x\r\nContent-Type: a/b\r\nX-B: 2\r\n\r\n',
-      { rawHeaders: ['Host', 'h', 'Transfer-Encoding', 'chunked'], trailers: ['X-A', '1', 'X-B', '2'], body: 'x' }],
+      { rawHeaders: ['Host', 'h', 'Transfer-Encoding', 'chunked'], trailers: ['X-A', '1', 'X-B', '2'], body: 'x' },
+    ],
   ];
   for (const [name, input, expected] of cases) {
     it(name, () => {
@@ -72,33 +121,74 @@ describe('valid requests', () => {
   }
 
   it('parses several pipelined requests from one buffer, in order', () => {
-    const input = 'GET /1 HTTP/1.1\r\nHost: h\r\n\r\nPOST /2 HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nokGET /3 HTTP/1.1\r\nHost: h\r\n\r\n';
+    const input =
+      'GET /1 HTTP/1.1\r\nHost: h\r\n\r\nPOST /2 HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nokGET /3 HTTP/1.1\r\nHost: h\r\n\r\n';
     const result = JSON.parse(everySplit(input)) as { m: { target: string; body: string }[] };
-    expect(result.m.map((m) => [m.target, m.body])).toEqual([['/1', ''], ['/2', 'ok'], ['/3', '']]);
+    expect(result.m.map((m) => [m.target, m.body])).toEqual([
+      ['/1', ''],
+      ['/2', 'ok'],
+      ['/3', ''],
+    ]);
   });
 });
 
 describe('invalid requests', () => {
   const cases: [string, string, HttpParseErrorCode, number?][] = [
-    ['CL and TE together', 'POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n', 'HTTP_PARSE_CONTENT_LENGTH_WITH_TRANSFER_ENCODING'],
-    ['TE before CL too', 'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n', 'HTTP_PARSE_CONTENT_LENGTH_WITH_TRANSFER_ENCODING'],
-    ['differing Content-Length fields', 'POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n', 'HTTP_PARSE_INVALID_CONTENT_LENGTH'],
+    [
+      'CL and TE together',
+      'POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n',
+      'HTTP_PARSE_CONTENT_LENGTH_WITH_TRANSFER_ENCODING',
+    ],
+    [
+      'TE before CL too',
+      'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n',
+      'HTTP_PARSE_CONTENT_LENGTH_WITH_TRANSFER_ENCODING',
+    ],
+    [
+      'differing Content-Length fields',
+      'POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n',
+      'HTTP_PARSE_INVALID_CONTENT_LENGTH',
+    ],
     ['differing Content-Length list', 'POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3, 4\r\n\r\n', 'HTTP_PARSE_INVALID_CONTENT_LENGTH'],
     ['signed Content-Length', 'POST / HTTP/1.1\r\nHost: h\r\nContent-Length: +3\r\n\r\n', 'HTTP_PARSE_INVALID_CONTENT_LENGTH'],
     ['negative Content-Length', 'POST / HTTP/1.1\r\nHost: h\r\nContent-Length: -1\r\n\r\n', 'HTTP_PARSE_INVALID_CONTENT_LENGTH'],
     ['hex Content-Length', 'POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 0x10\r\n\r\n', 'HTTP_PARSE_INVALID_CONTENT_LENGTH'],
     ['Content-Length with inner space', 'POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1 2\r\n\r\n', 'HTTP_PARSE_INVALID_CONTENT_LENGTH'],
     ['empty Content-Length', 'POST / HTTP/1.1\r\nHost: h\r\nContent-Length:\r\n\r\n', 'HTTP_PARSE_INVALID_CONTENT_LENGTH'],
-    ['huge Content-Length', 'POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 99999999999999999999\r\n\r\n', 'HTTP_PARSE_INVALID_CONTENT_LENGTH'],
+    [
+      'huge Content-Length',
+      'POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 99999999999999999999\r\n\r\n',
+      'HTTP_PARSE_INVALID_CONTENT_LENGTH',
+    ],
     ['chunked not last', 'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, gzip\r\n\r\n', 'HTTP_PARSE_INVALID_TRANSFER_ENCODING'],
-    ['chunked twice', 'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n', 'HTTP_PARSE_INVALID_TRANSFER_ENCODING'],
+    [
+      'chunked twice',
+      'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n',
+      'HTTP_PARSE_INVALID_TRANSFER_ENCODING',
+    ],
     ['TE without chunked', 'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\n', 'HTTP_PARSE_INVALID_TRANSFER_ENCODING'],
-    ['TE that only looks like chunked', 'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: xchunked\r\n\r\n', 'HTTP_PARSE_INVALID_TRANSFER_ENCODING'],
-    ['chunked with a parameter', 'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked;a=b\r\n\r\n', 'HTTP_PARSE_INVALID_TRANSFER_ENCODING'],
+    [
+      'TE that only looks like chunked',
+      'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: xchunked\r\n\r\n',
+      'HTTP_PARSE_INVALID_TRANSFER_ENCODING',
+    ],
+    [
+      'chunked with a parameter',
+      'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked;a=b\r\n\r\n',
+      'HTTP_PARSE_INVALID_TRANSFER_ENCODING',
+    ],
     ['empty TE', 'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding:\r\n\r\n', 'HTTP_PARSE_INVALID_TRANSFER_ENCODING'],
     ['TE in HTTP/1.0', 'POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n', 'HTTP_PARSE_INVALID_TRANSFER_ENCODING'],
-    ['unknown coding before chunked', 'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: foo, chunked\r\n\r\n', 'HTTP_PARSE_UNSUPPORTED_TRANSFER_CODING'],
-    ['gzip before chunked is not implemented', 'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n', 'HTTP_PARSE_UNSUPPORTED_TRANSFER_CODING'],
+    [
+      'unknown coding before chunked',
+      'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: foo, chunked\r\n\r\n',
+      'HTTP_PARSE_UNSUPPORTED_TRANSFER_CODING',
+    ],
+    [
+      'gzip before chunked is not implemented',
+      'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n',
+      'HTTP_PARSE_UNSUPPORTED_TRANSFER_CODING',
+    ],
     ['obs-fold', 'GET / HTTP/1.1\r\nHost: h\r\nX-A: a\r\n b\r\n\r\n', 'HTTP_PARSE_OBS_FOLD'],
     ['whitespace before the first field', 'GET / HTTP/1.1\r\n Host: h\r\n\r\n', 'HTTP_PARSE_WHITESPACE_AFTER_START_LINE'],
     ['space before colon', 'GET / HTTP/1.1\r\nHost : h\r\n\r\n', 'HTTP_PARSE_WHITESPACE_BEFORE_COLON', 20],
@@ -140,20 +230,70 @@ describe('invalid requests', () => {
     ['http URI with empty host', 'GET http:///a HTTP/1.1\r\nHost: h\r\n\r\n', 'HTTP_PARSE_INVALID_TARGET'],
     ['relative target', 'GET a/b HTTP/1.1\r\nHost: h\r\n\r\n', 'HTTP_PARSE_INVALID_TARGET'],
     ['chunk size not hex', 'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nz\r\n', 'HTTP_PARSE_INVALID_CHUNK_SIZE'],
-    ['chunk size with 0x', 'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0x5\r\nhello\r\n0\r\n\r\n', 'HTTP_PARSE_INVALID_CHUNK_EXTENSION'],
-    ['chunk size overflow', 'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFFF\r\n', 'HTTP_PARSE_CHUNK_SIZE_OVERFLOW'],
-    ['whitespace after chunk size', 'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5 \r\nhello\r\n0\r\n\r\n', 'HTTP_PARSE_INVALID_CHUNK_EXTENSION'],
-    ['chunk extension without name', 'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5;=x\r\nhello\r\n0\r\n\r\n', 'HTTP_PARSE_INVALID_CHUNK_EXTENSION'],
-    ['unterminated quoted extension', 'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5;a="x\r\nhello\r\n0\r\n\r\n', 'HTTP_PARSE_INVALID_CHUNK_EXTENSION'],
-    ['chunk data longer than its size', 'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nhello\r\n0\r\n\r\n', 'HTTP_PARSE_INVALID_CHUNK_DATA'],
-    ['chunk data ended by bare LF', 'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\n0\r\n\r\n', 'HTTP_PARSE_INVALID_CHUNK_DATA'],
-    ['chunk-size line ended by bare LF', 'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\nabc\r\n0\r\n\r\n', 'HTTP_PARSE_INVALID_LINE_ENDING'],
-    ['invalid trailer', 'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nBad Name: x\r\n\r\n', 'HTTP_PARSE_WHITESPACE_BEFORE_COLON'],
+    [
+      'chunk size with 0x',
+      'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0x5\r\nhello\r\n0\r\n\r\n',
+      'HTTP_PARSE_INVALID_CHUNK_EXTENSION',
+    ],
+    [
+      'chunk size overflow',
+      'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFFF\r\n',
+      'HTTP_PARSE_CHUNK_SIZE_OVERFLOW',
+    ],
+    [
+      'whitespace after chunk size',
+      'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5 \r\nhello\r\n0\r\n\r\n',
+      'HTTP_PARSE_INVALID_CHUNK_EXTENSION',
+    ],
+    [
+      'chunk extension without name',
+      'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5;=x\r\nhello\r\n0\r\n\r\n',
+      'HTTP_PARSE_INVALID_CHUNK_EXTENSION',
+    ],
+    [
+      'unterminated quoted extension',
+      'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5;a="x\r\nhello\r\n0\r\n\r\n',
+      'HTTP_PARSE_INVALID_CHUNK_EXTENSION',
+    ],
+    [
+      'chunk data longer than its size',
+      'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nhello\r\n0\r\n\r\n',
+      'HTTP_PARSE_INVALID_CHUNK_DATA',
+    ],
+    [
+      'chunk data ended by bare LF',
+      'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\n0\r\n\r\n',
+      'HTTP_PARSE_INVALID_CHUNK_DATA',
+    ],
+    [
+      'chunk-size line ended by bare LF',
+      'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\nabc\r\n0\r\n\r\n',
+      'HTTP_PARSE_INVALID_LINE_ENDING',
+    ],
+    [
+      'invalid trailer',
+      'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nBad Name: x\r\n\r\n',
+      'HTTP_PARSE_WHITESPACE_BEFORE_COLON',
+    ],
     ['CR LF CR junk before the request', '\r\n\rGET / HTTP/1.1\r\nHost: h\r\n\r\n', 'HTTP_PARSE_INVALID_LINE_ENDING', 2],
     ['bare LF before the request', '\nGET / HTTP/1.1\r\nHost: h\r\n\r\n', 'HTTP_PARSE_INVALID_LINE_ENDING', 0],
-    ['five empty lines before the request-line', '\r\n\r\n\r\n\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n', 'HTTP_PARSE_TOO_MANY_EMPTY_LINES', 8],
-    ['five empty lines after a request, before the next', 'GET / HTTP/1.1\r\nHost: h\r\n\r\n\r\n\r\n\r\n\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n', 'HTTP_PARSE_TOO_MANY_EMPTY_LINES', 35],
-    ['an expectation other than 100-continue (RFC 9110 §10.1.1)', 'PUT / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue, fancy\r\nContent-Length: 1\r\n\r\nx', 'HTTP_PARSE_UNSUPPORTED_EXPECTATION'],
+    [
+      'five empty lines before the request-line',
+      '\r\n\r\n\r\n\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n',
+      'HTTP_PARSE_TOO_MANY_EMPTY_LINES',
+      8,
+    ],
+    [
+      'five empty lines after a request, before the next',
+      'GET / HTTP/1.1\r\nHost: h\r\n\r\n\r\n\r\n\r\n\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n',
+      'HTTP_PARSE_TOO_MANY_EMPTY_LINES',
+      35,
+    ],
+    [
+      'an expectation other than 100-continue (RFC 9110 §10.1.1)',
+      'PUT / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue, fancy\r\nContent-Length: 1\r\n\r\nx',
+      'HTTP_PARSE_UNSUPPORTED_EXPECTATION',
+    ],
   ];
   for (const [name, input, code, offset] of cases) {
     it(`${name} → ${code}`, () => {
@@ -181,7 +321,10 @@ describe('limits', () => {
   function limitSplits(input: string, limits: Record<string, number>): [string, number] | null {
     const bytes = b(input);
     const whole = parseMessages({ type: 'request', ...limits }, [bytes]).error;
-    const ones = parseMessages({ type: 'request', ...limits }, [...bytes].map((x) => Buffer.from([x]))).error;
+    const ones = parseMessages(
+      { type: 'request', ...limits },
+      [...bytes].map((x) => Buffer.from([x])),
+    ).error;
     expect([ones?.code, ones?.offset]).toEqual([whole?.code, whole?.offset]);
     return whole ? [whole.code, whole.offset] : null;
   }
@@ -225,22 +368,40 @@ describe('responses', () => {
   }
 
   it('reads Content-Length, chunked and close-delimited bodies', () => {
-    const r = res('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhiHTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nyo\r\n0\r\n\r\nHTTP/1.1 200 OK\r\n\r\nuntil close');
+    const r = res(
+      'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhiHTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nyo\r\n0\r\n\r\nHTTP/1.1 200 OK\r\n\r\nuntil close',
+    );
     expect(r.error).toBeNull();
     expect(r.messages.map((m) => [m.head.status, m.head.framing, m.head.keepAlive, m.body.toString()])).toEqual([
-      [200, 'length', true, 'hi'], [201, 'chunked', true, 'yo'], [200, 'close', false, 'until close'],
+      [200, 'length', true, 'hi'],
+      [201, 'chunked', true, 'yo'],
+      [200, 'close', false, 'until close'],
     ]);
   });
 
   it('gives no body to HEAD, 204 and 304 responses whatever their headers say', () => {
-    const r = res('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nHTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\nHTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n', ['HEAD', 'GET', 'GET']);
+    const r = res(
+      'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nHTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\nHTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n',
+      ['HEAD', 'GET', 'GET'],
+    );
     expect(r.error).toBeNull();
-    expect(r.messages.map((m) => [m.head.method, m.head.status, m.body.length])).toEqual([['HEAD', 200, 0], ['GET', 204, 0], ['GET', 304, 0]]);
+    expect(r.messages.map((m) => [m.head.method, m.head.status, m.body.length])).toEqual([
+      ['HEAD', 200, 0],
+      ['GET', 204, 0],
+      ['GET', 304, 0],
+    ]);
   });
 
   it('passes 1xx responses without using up a request method', () => {
-    const r = res('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc', ['HEAD']);
-    expect(r.messages.map((m) => [m.head.status, m.head.method, m.body.toString()])).toEqual([[100, 'HEAD', ''], [103, 'HEAD', ''], [200, 'HEAD', '']]);
+    const r = res(
+      'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc',
+      ['HEAD'],
+    );
+    expect(r.messages.map((m) => [m.head.status, m.head.method, m.body.toString()])).toEqual([
+      [100, 'HEAD', ''],
+      [103, 'HEAD', ''],
+      [200, 'HEAD', ''],
+    ]);
   });
 
   it('stops at a 101 and hands over the rest', () => {
@@ -287,10 +448,13 @@ describe('responses', () => {
 describe('the parser object', () => {
   it('pauses inside a callback and resumes with the kept bytes', () => {
     const targets: string[] = [];
-    const parser: HttpParser = new HttpParser({ type: 'request' }, {
-      onHead: (h) => targets.push(h.target),
-      onComplete: () => parser.pause(),
-    });
+    const parser: HttpParser = new HttpParser(
+      { type: 'request' },
+      {
+        onHead: (h) => targets.push(h.target),
+        onComplete: () => parser.pause(),
+      },
+    );
     parser.execute(b('GET /1 HTTP/1.1\r\nHost: h\r\n\r\nGET /2 HTTP/1.1\r\nHost: h\r\n\r\n'));
     expect(targets).toEqual(['/1']);
     parser.resume();
@@ -310,10 +474,13 @@ describe('the parser object', () => {
   it('parses only the first `length` bytes of a reused buffer, and keeps copies across calls', () => {
     const heads: string[] = [];
     const bodies: string[] = [];
-    const parser = new HttpParser({ type: 'request' }, {
-      onHead: (h) => heads.push(`${h.method} ${h.target} ${h.rawHeaders.join('=')}`),
-      onBody: (chunk) => bodies.push(chunk.toString('latin1')),
-    });
+    const parser = new HttpParser(
+      { type: 'request' },
+      {
+        onHead: (h) => heads.push(`${h.method} ${h.target} ${h.rawHeaders.join('=')}`),
+        onBody: (chunk) => bodies.push(chunk.toString('latin1')),
+      },
+    );
     // One buffer, refilled for each "read", with stale bytes after `length` (as a handle read buffer).
     const shared = Buffer.alloc(64, '#');
     const reads = ['POST /a HTTP/1.1\r\nHo', 'st: h\r\nContent-Len', 'gth: 3\r\n\r\nxyzGET /b HTTP/1.1\r\nHost: g\r\n\r\n'];
@@ -330,6 +497,9 @@ describe('the parser object', () => {
     const ext: [number, string][] = [];
     const parser = new HttpParser({ type: 'request' }, { onChunkHeader: (size, e) => ext.push([size, e]) });
     parser.execute(b('POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n1;a=1\r\nx\r\n0 ;b\r\n\r\n'));
-    expect(ext).toEqual([[1, ';a=1'], [0, ' ;b']]);
+    expect(ext).toEqual([
+      [1, ';a=1'],
+      [0, ' ;b'],
+    ]);
   });
 });

@@ -11,8 +11,23 @@ import type { HttpParseErrorCode } from './errors.js';
 import { resolveLimits } from './limits.js';
 import type { ParserLimits } from './limits.js';
 import {
-  ABSOLUTE_CHAR, COLON, CR, FIELD_CHAR, HEX, HEX_VALUE, IP_LITERAL_CHAR, LF, ORIGIN_CHAR, QDTEXT,
-  QUOTED_PAIR_CHAR, REASON_CHAR, REG_NAME_CHAR, SCHEME_CHAR, SP, TCHAR, isWhitespace,
+  ABSOLUTE_CHAR,
+  COLON,
+  CR,
+  FIELD_CHAR,
+  HEX,
+  HEX_VALUE,
+  IP_LITERAL_CHAR,
+  LF,
+  ORIGIN_CHAR,
+  QDTEXT,
+  QUOTED_PAIR_CHAR,
+  REASON_CHAR,
+  REG_NAME_CHAR,
+  SCHEME_CHAR,
+  SP,
+  TCHAR,
+  isWhitespace,
 } from './tokens.js';
 
 /** How the body of a message is delimited (RFC 9112 §6.3). */
@@ -103,11 +118,42 @@ export const MAX_EMPTY_LINES = 4;
 // routing, authentication, request modifiers, response controls, content
 // format). They are dropped; the rest stay in the trailers, apart from the header section.
 const PROHIBITED_TRAILERS = new Set([
-  'content-length', 'transfer-encoding', 'trailer', 'te', 'host', 'connection', 'keep-alive', 'upgrade', 'proxy-connection',
-  'max-forwards', 'authorization', 'proxy-authorization', 'www-authenticate', 'proxy-authenticate', 'cookie', 'set-cookie',
-  'expect', 'range', 'if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since', 'if-range',
-  'cache-control', 'age', 'expires', 'date', 'location', 'retry-after', 'vary', 'pragma',
-  'content-type', 'content-encoding', 'content-range', 'content-language', 'content-location',
+  'content-length',
+  'transfer-encoding',
+  'trailer',
+  'te',
+  'host',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'proxy-connection',
+  'max-forwards',
+  'authorization',
+  'proxy-authorization',
+  'www-authenticate',
+  'proxy-authenticate',
+  'cookie',
+  'set-cookie',
+  'expect',
+  'range',
+  'if-match',
+  'if-none-match',
+  'if-modified-since',
+  'if-unmodified-since',
+  'if-range',
+  'cache-control',
+  'age',
+  'expires',
+  'date',
+  'location',
+  'retry-after',
+  'vary',
+  'pragma',
+  'content-type',
+  'content-encoding',
+  'content-range',
+  'content-language',
+  'content-location',
 ]);
 // Shared empty lists; never pushed to (a new list is made for every section).
 const NO_TRAILERS = Object.freeze([]) as unknown as string[];
@@ -376,7 +422,8 @@ export class HttpParser {
             if (pos + 1 >= end) return pos;
             if (buf[pos + 1] !== LF) this.fail('HTTP_PARSE_INVALID_LINE_ENDING', 'CR not followed by LF before the start-line', pos);
             // RFC 9112 §2.2: ignore empty lines before a request-line, a few of them.
-            if (++this.emptyLines > MAX_EMPTY_LINES) this.fail('HTTP_PARSE_TOO_MANY_EMPTY_LINES', `more than ${MAX_EMPTY_LINES} empty lines before the start-line`, pos);
+            if (++this.emptyLines > MAX_EMPTY_LINES)
+              this.fail('HTTP_PARSE_TOO_MANY_EMPTY_LINES', `more than ${MAX_EMPTY_LINES} empty lines before the start-line`, pos);
             pos += 2;
             continue;
           }
@@ -435,7 +482,11 @@ export class HttpParser {
           const n = end - pos;
           this.bodyBytes += n;
           if (this.bodyBytes > this.limits.maxBodySize) {
-            this.fail('HTTP_PARSE_BODY_TOO_LARGE', `body exceeds maxBodySize ${this.limits.maxBodySize}`, pos + n - (this.bodyBytes - this.limits.maxBodySize));
+            this.fail(
+              'HTTP_PARSE_BODY_TOO_LARGE',
+              `body exceeds maxBodySize ${this.limits.maxBodySize}`,
+              pos + n - (this.bodyBytes - this.limits.maxBodySize),
+            );
           }
           this.h.onBody?.(buf.subarray(pos, end));
           pos = end;
@@ -463,8 +514,15 @@ export class HttpParser {
       for (; i < stop; i++) {
         const b = buf[i]!;
         if (TCHAR[b] === 1) continue;
-        if (b === SP && i > pos) { this.methodDone = true; break; }
-        this.fail('HTTP_PARSE_INVALID_METHOD', i === pos ? 'request-line does not start with a method token' : `invalid byte 0x${b.toString(16)} in method`, i);
+        if (b === SP && i > pos) {
+          this.methodDone = true;
+          break;
+        }
+        this.fail(
+          'HTTP_PARSE_INVALID_METHOD',
+          i === pos ? 'request-line does not start with a method token' : `invalid byte 0x${b.toString(16)} in method`,
+          i,
+        );
       }
       this.methodChecked = i - pos;
     }
@@ -488,15 +546,29 @@ export class HttpParser {
   }
 
   private tooLongLine(pos: number, max: number): never {
-    if (this.type === 'request') this.fail('HTTP_PARSE_REQUEST_LINE_TOO_LONG', `request-line longer than maxRequestLineSize ${max}`, pos + max);
+    if (this.type === 'request')
+      this.fail('HTTP_PARSE_REQUEST_LINE_TOO_LONG', `request-line longer than maxRequestLineSize ${max}`, pos + max);
     this.fail('HTTP_PARSE_INVALID_STATUS_LINE', `status-line longer than maxRequestLineSize ${max}`, pos + max);
   }
 
   private newHead(type: 'request' | 'response'): MessageHead {
     return {
-      type, method: '', target: '', status: 0, reason: '', versionMajor: 1, versionMinor: 1,
-      rawHeaders: NO_TRAILERS, framing: 'none', contentLength: 0, transferCodings: NO_LIST, connection: NO_LIST,
-      keepAlive: true, upgrade: false, expectContinue: false, warnings: NO_LIST,
+      type,
+      method: '',
+      target: '',
+      status: 0,
+      reason: '',
+      versionMajor: 1,
+      versionMinor: 1,
+      rawHeaders: NO_TRAILERS,
+      framing: 'none',
+      contentLength: 0,
+      transferCodings: NO_LIST,
+      connection: NO_LIST,
+      keepAlive: true,
+      upgrade: false,
+      expectContinue: false,
+      warnings: NO_LIST,
     };
   }
 
@@ -524,8 +596,15 @@ export class HttpParser {
   /** HTTP-version = "HTTP/" DIGIT "." DIGIT, case-sensitive (RFC 9112 §2.3). */
   private version(buf: Buffer, vs: number, e: number, head: MessageHead): void {
     if (
-      e - vs !== 8 || buf[vs] !== 0x48 || buf[vs + 1] !== 0x54 || buf[vs + 2] !== 0x54 || buf[vs + 3] !== 0x50 ||
-      buf[vs + 4] !== 0x2f || !isDigit(buf[vs + 5]!) || buf[vs + 6] !== 0x2e || !isDigit(buf[vs + 7]!)
+      e - vs !== 8 ||
+      buf[vs] !== 0x48 ||
+      buf[vs + 1] !== 0x54 ||
+      buf[vs + 2] !== 0x54 ||
+      buf[vs + 3] !== 0x50 ||
+      buf[vs + 4] !== 0x2f ||
+      !isDigit(buf[vs + 5]!) ||
+      buf[vs + 6] !== 0x2e ||
+      !isDigit(buf[vs + 7]!)
     ) {
       this.fail('HTTP_PARSE_INVALID_VERSION', `invalid HTTP-version "${printable(buf, vs, e)}"`, vs);
     }
@@ -555,7 +634,8 @@ export class HttpParser {
     } else {
       if (buf[after] !== SP) this.fail('HTTP_PARSE_INVALID_STATUS_LINE', 'status-code not followed by SP', after);
       for (let i = after + 1; i < e; i++) {
-        if (REASON_CHAR[buf[i]!] !== 1) this.fail('HTTP_PARSE_INVALID_STATUS_LINE', `invalid byte 0x${buf[i]!.toString(16)} in reason-phrase`, i);
+        if (REASON_CHAR[buf[i]!] !== 1)
+          this.fail('HTTP_PARSE_INVALID_STATUS_LINE', `invalid byte 0x${buf[i]!.toString(16)} in reason-phrase`, i);
       }
       head.reason = buf.latin1Slice(after + 1, e);
     }
@@ -592,7 +672,8 @@ export class HttpParser {
     if (scheme === 'http' || scheme === 'https') {
       // RFC 9110 §4.2.1: an http(s) URI with an empty host is invalid.
       const as = i + 1;
-      if (e - as < 3 || buf[as] !== 0x2f || buf[as + 1] !== 0x2f) this.fail('HTTP_PARSE_INVALID_TARGET', `${scheme} URI without "//" authority`, as);
+      if (e - as < 3 || buf[as] !== 0x2f || buf[as + 1] !== 0x2f)
+        this.fail('HTTP_PARSE_INVALID_TARGET', `${scheme} URI without "//" authority`, as);
       let ae = as + 2;
       while (ae < e && buf[ae] !== 0x2f && buf[ae] !== 0x3f) ae++;
       let hs = as + 2;
@@ -628,7 +709,8 @@ export class HttpParser {
       for (; i < e && buf[i] !== COLON; i++) {
         const b = buf[i]!;
         if (REG_NAME_CHAR[b] !== 1) this.fail(code, `invalid byte 0x${b.toString(16)} in host`, i);
-        if (b === 0x25 && (i + 2 >= e || HEX[buf[i + 1]!] !== 1 || HEX[buf[i + 2]!] !== 1)) this.fail(code, '"%" not followed by two hex digits in host', i);
+        if (b === 0x25 && (i + 2 >= e || HEX[buf[i + 1]!] !== 1 || HEX[buf[i + 2]!] !== 1))
+          this.fail(code, '"%" not followed by two hex digits in host', i);
       }
     }
     if (i === e) return -1;
@@ -698,7 +780,9 @@ export class HttpParser {
       if (this.fields.length === 0) this.fail('HTTP_PARSE_WHITESPACE_AFTER_START_LINE', 'whitespace before the first field line', s);
       this.fail('HTTP_PARSE_OBS_FOLD', 'obsolete line folding in a request', s);
     }
-    for (let i = s; i < e; i++) if (FIELD_CHAR[buf[i]!] !== 1) this.fail('HTTP_PARSE_INVALID_HEADER_VALUE', `invalid byte 0x${buf[i]!.toString(16)} in folded line`, i);
+    for (let i = s; i < e; i++)
+      if (FIELD_CHAR[buf[i]!] !== 1)
+        this.fail('HTTP_PARSE_INVALID_HEADER_VALUE', `invalid byte 0x${buf[i]!.toString(16)} in folded line`, i);
     if (this.fields.length === 0) {
       // §2.2: consume a whitespace-preceded line after the status-line without processing it.
       warn(head, 'whitespace-preceded line after the status-line ignored');
@@ -710,7 +794,8 @@ export class HttpParser {
     while (vs < ve && isWhitespace(buf[vs]!)) vs++;
     while (ve > vs && isWhitespace(buf[ve - 1]!)) ve--;
     const last = this.fields.length - 1;
-    if (ve > vs) this.fields[last] = this.fields[last] === '' ? buf.latin1Slice(vs, ve) : `${this.fields[last]!} ${buf.latin1Slice(vs, ve)}`;
+    if (ve > vs)
+      this.fields[last] = this.fields[last] === '' ? buf.latin1Slice(vs, ve) : `${this.fields[last]!} ${buf.latin1Slice(vs, ve)}`;
     warn(head, 'obs-fold replaced with SP');
   }
 
@@ -728,7 +813,8 @@ export class HttpParser {
     let vs = i + 1;
     if (!clean) {
       for (let k = vs; k < e; k++) {
-        if (FIELD_CHAR[buf[k]!] !== 1) this.fail('HTTP_PARSE_INVALID_HEADER_VALUE', `invalid byte 0x${buf[k]!.toString(16)} in ${what} field value`, k);
+        if (FIELD_CHAR[buf[k]!] !== 1)
+          this.fail('HTTP_PARSE_INVALID_HEADER_VALUE', `invalid byte 0x${buf[k]!.toString(16)} in ${what} field value`, k);
       }
     }
     while (vs < e && isWhitespace(buf[vs]!)) vs++;
@@ -807,7 +893,8 @@ export class HttpParser {
       if (this.hostCount === 0 && v11) this.failAbs('HTTP_PARSE_MISSING_HOST', 'HTTP/1.1 request without a Host field', end);
       if (transferEncodings.length > 0) {
         const at = special[transferEncodings[0]! + 2]!;
-        if (contentLengths.length > 0) this.failAbs('HTTP_PARSE_CONTENT_LENGTH_WITH_TRANSFER_ENCODING', 'request has both Content-Length and Transfer-Encoding', at);
+        if (contentLengths.length > 0)
+          this.failAbs('HTTP_PARSE_CONTENT_LENGTH_WITH_TRANSFER_ENCODING', 'request has both Content-Length and Transfer-Encoding', at);
         // RFC 9112 §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing.
         if (!v11) this.failAbs('HTTP_PARSE_INVALID_TRANSFER_ENCODING', 'Transfer-Encoding in an HTTP/1.0 request', at);
         this.transferCodings(head, transferEncodings, at, true);
@@ -911,14 +998,20 @@ export class HttpParser {
       for (const listed of list) {
         // Leading zeros are valid digits; 15 significant digits stay below 2^53.
         const item = listed.length > 1 ? listed.replace(/^0+(?=\d)/, '') : listed;
-        if (item.length === 0 || item.length > 15 || !allDigits(item)) this.failAbs('HTTP_PARSE_INVALID_CONTENT_LENGTH', `invalid Content-Length "${raw}"`, at);
+        if (item.length === 0 || item.length > 15 || !allDigits(item))
+          this.failAbs('HTTP_PARSE_INVALID_CONTENT_LENGTH', `invalid Content-Length "${raw}"`, at);
         const n = Number(item);
-        if (value !== -1 && n !== value) this.failAbs('HTTP_PARSE_INVALID_CONTENT_LENGTH', `differing Content-Length values ${value} and ${n}`, at);
+        if (value !== -1 && n !== value)
+          this.failAbs('HTTP_PARSE_INVALID_CONTENT_LENGTH', `differing Content-Length values ${value} and ${n}`, at);
         value = n;
       }
     }
     if (value > this.limits.maxBodySize) {
-      this.failAbs('HTTP_PARSE_BODY_TOO_LARGE', `Content-Length ${value} exceeds maxBodySize ${this.limits.maxBodySize}`, this.special[indexes[0]! + 2]!);
+      this.failAbs(
+        'HTTP_PARSE_BODY_TOO_LARGE',
+        `Content-Length ${value} exceeds maxBodySize ${this.limits.maxBodySize}`,
+        this.special[indexes[0]! + 2]!,
+      );
     }
     head.contentLength = value;
     head.framing = value === 0 ? 'none' : 'length';
@@ -945,7 +1038,8 @@ export class HttpParser {
         const lower = name.toLowerCase();
         if (semi !== -1) {
           if (lower === 'chunked' && strict) this.failAbs('HTTP_PARSE_INVALID_TRANSFER_ENCODING', 'chunked takes no parameters', at);
-          if (!validParams(item.slice(semi)) && strict) this.failAbs('HTTP_PARSE_INVALID_TRANSFER_ENCODING', `invalid transfer-parameter in "${item}"`, at);
+          if (!validParams(item.slice(semi)) && strict)
+            this.failAbs('HTTP_PARSE_INVALID_TRANSFER_ENCODING', `invalid transfer-parameter in "${item}"`, at);
         }
         codings.push(lower);
       }
@@ -955,9 +1049,15 @@ export class HttpParser {
     const lastChunked = codings.length > 0 && chunkedAt === codings.length - 1;
     if (!strict) return lastChunked && codings.lastIndexOf('chunked') === chunkedAt;
     if (codings.length === 0) this.failAbs('HTTP_PARSE_INVALID_TRANSFER_ENCODING', 'empty Transfer-Encoding', at);
-    if (!lastChunked) this.failAbs('HTTP_PARSE_INVALID_TRANSFER_ENCODING', `Transfer-Encoding "${codings.join(', ')}" does not end with a single chunked`, at);
+    if (!lastChunked)
+      this.failAbs(
+        'HTTP_PARSE_INVALID_TRANSFER_ENCODING',
+        `Transfer-Encoding "${codings.join(', ')}" does not end with a single chunked`,
+        at,
+      );
     // Only chunked is implemented; gzip, deflate, compress (RFC 9112 §7.2) are not decoded.
-    if (codings.length > 1) this.failAbs('HTTP_PARSE_UNSUPPORTED_TRANSFER_CODING', `transfer-coding "${codings[0]!}" is not implemented`, at);
+    if (codings.length > 1)
+      this.failAbs('HTTP_PARSE_UNSUPPORTED_TRANSFER_CODING', `transfer-coding "${codings[0]!}" is not implemented`, at);
     return true;
   }
 
@@ -1036,7 +1136,8 @@ export class HttpParser {
       if (b === 0x22) return i + 1;
       if (b === 0x5c) {
         i++;
-        if (i >= e || QUOTED_PAIR_CHAR[buf[i]!] !== 1) this.fail('HTTP_PARSE_INVALID_CHUNK_EXTENSION', 'bad quoted-pair in chunk extension', i);
+        if (i >= e || QUOTED_PAIR_CHAR[buf[i]!] !== 1)
+          this.fail('HTTP_PARSE_INVALID_CHUNK_EXTENSION', 'bad quoted-pair in chunk extension', i);
         continue;
       }
       if (QDTEXT[b] !== 1) this.fail('HTTP_PARSE_INVALID_CHUNK_EXTENSION', `invalid byte 0x${b.toString(16)} in quoted chunk extension`, i);
@@ -1069,21 +1170,49 @@ const K_EXPECT = 6;
 /** Which framing-relevant field a name is, compared on the bytes (ASCII case-insensitive), 0 for others. */
 function specialKind(buf: Buffer, s: number, e: number): number {
   switch (e - s) {
-    case 4: return equalsLower(buf, s, 'host') ? K_HOST : 0;
-    case 6: return equalsLower(buf, s, 'expect') ? K_EXPECT : 0;
-    case 7: return equalsLower(buf, s, 'upgrade') ? K_UPGRADE : 0;
-    case 10: return equalsLower(buf, s, 'connection') ? K_CONNECTION : 0;
-    case 14: return equalsLower(buf, s, 'content-length') ? K_CONTENT_LENGTH : 0;
-    case 17: return equalsLower(buf, s, 'transfer-encoding') ? K_TRANSFER_ENCODING : 0;
-    default: return 0;
+    case 4:
+      return equalsLower(buf, s, 'host') ? K_HOST : 0;
+    case 6:
+      return equalsLower(buf, s, 'expect') ? K_EXPECT : 0;
+    case 7:
+      return equalsLower(buf, s, 'upgrade') ? K_UPGRADE : 0;
+    case 10:
+      return equalsLower(buf, s, 'connection') ? K_CONNECTION : 0;
+    case 14:
+      return equalsLower(buf, s, 'content-length') ? K_CONTENT_LENGTH : 0;
+    case 17:
+      return equalsLower(buf, s, 'transfer-encoding') ? K_TRANSFER_ENCODING : 0;
+    default:
+      return 0;
   }
 }
 
 // Exact spellings that are common enough to hand out without making a new string.
 const METHODS = ['GET', 'PUT', 'POST', 'HEAD', 'PATCH', 'DELETE', 'OPTIONS', 'CONNECT'];
-const NAMES = ['Host', 'host', 'Accept', 'accept', 'Cookie', 'cookie', 'Connection', 'connection', 'User-Agent', 'user-agent',
-  'Content-Type', 'content-type', 'Content-Length', 'content-length', 'Accept-Encoding', 'accept-encoding',
-  'Accept-Language', 'accept-language', 'Transfer-Encoding', 'transfer-encoding', 'Cache-Control', 'cache-control'];
+const NAMES = [
+  'Host',
+  'host',
+  'Accept',
+  'accept',
+  'Cookie',
+  'cookie',
+  'Connection',
+  'connection',
+  'User-Agent',
+  'user-agent',
+  'Content-Type',
+  'content-type',
+  'Content-Length',
+  'content-length',
+  'Accept-Encoding',
+  'accept-encoding',
+  'Accept-Language',
+  'accept-language',
+  'Transfer-Encoding',
+  'transfer-encoding',
+  'Cache-Control',
+  'cache-control',
+];
 const byLength = (words: string[]): string[][] => {
   const t: string[][] = [];
   for (const w of words) (t[w.length] ??= []).push(w);
@@ -1183,7 +1312,10 @@ function validParams(s: string): boolean {
     if (b[i] === 0x22) {
       i++;
       for (; i < e && b[i] !== 0x22; i++) {
-        if (b[i] === 0x5c) { i++; if (i >= e || QUOTED_PAIR_CHAR[b[i]!] !== 1) return false; } else if (QDTEXT[b[i]!] !== 1) return false;
+        if (b[i] === 0x5c) {
+          i++;
+          if (i >= e || QUOTED_PAIR_CHAR[b[i]!] !== 1) return false;
+        } else if (QDTEXT[b[i]!] !== 1) return false;
       }
       if (i >= e) return false;
       i++;

@@ -105,7 +105,13 @@ class Exchange implements ExchangeSink {
   readonly resolve: (r: ClientResponse) => void;
   readonly reject: (e: unknown) => void;
 
-  constructor(pool: Pool, request: PreparedRequest, responseTimeoutMs: number, resolve: (r: ClientResponse) => void, reject: (e: unknown) => void) {
+  constructor(
+    pool: Pool,
+    request: PreparedRequest,
+    responseTimeoutMs: number,
+    resolve: (r: ClientResponse) => void,
+    reject: (e: unknown) => void,
+  ) {
     this.pool = pool;
     this.request = request;
     this.responseTimeoutMs = responseTimeoutMs;
@@ -155,7 +161,13 @@ export class Pool extends EventEmitter<PoolEvents> {
 
   /** Open connections, for lessons: id, requests served, in flight, idle or not. */
   snapshot(): { id: number; served: number; inFlight: number; idle: boolean; persistent: boolean }[] {
-    return [...this.connections].map((c) => ({ id: c.id, served: c.served, inFlight: c.pending, idle: c.idle, persistent: c.knownPersistent }));
+    return [...this.connections].map((c) => ({
+      id: c.id,
+      served: c.served,
+      inFlight: c.pending,
+      idle: c.idle,
+      persistent: c.knownPersistent,
+    }));
   }
 
   /** Send a prepared request; resolves with the complete response. */
@@ -174,13 +186,21 @@ export class Pool extends EventEmitter<PoolEvents> {
   async close(): Promise<void> {
     this.closed = true;
     for (const ex of [...this.retries.splice(0), ...this.queue.splice(0)]) {
-      ex.reject(new HttpClientError('HTTP_CLIENT_CLOSED', `${ex.request.method} ${ex.request.path} to ${this.origin.key}: the client was closed before it was sent`));
+      ex.reject(
+        new HttpClientError(
+          'HTTP_CLIENT_CLOSED',
+          `${ex.request.method} ${ex.request.path} to ${this.origin.key}: the client was closed before it was sent`,
+        ),
+      );
     }
-    const waits = [...this.connections].map((c) => new Promise<void>((resolve) => {
-      if (c.closed) resolve();
-      else c.socket.once('close', () => resolve());
-      c.close('client-closed');
-    }));
+    const waits = [...this.connections].map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.closed) resolve();
+          else c.socket.once('close', () => resolve());
+          c.close('client-closed');
+        }),
+    );
     await Promise.all(waits);
   }
 
@@ -210,8 +230,11 @@ export class Pool extends EventEmitter<PoolEvents> {
       timing,
       transaction: this.options.timer
         ? replayMarks(this.options.timer, `${ex.request.method} ${ex.request.path}`, ex.marks, ex.indexOnConnection > 1, {
-          status: head.status, connection: connection.id, pipelined: ex.inFlightBefore > 0 ? 1 : 0, attempts: ex.attempts,
-        })
+            status: head.status,
+            connection: connection.id,
+            pipelined: ex.inFlightBefore > 0 ? 1 : 0,
+            attempts: ex.attempts,
+          })
         : undefined,
     });
     this.schedulePump();
@@ -354,7 +377,7 @@ function notRetried(ex: Exchange, error: HttpClientError, connection: ClientConn
   const e = new HttpClientError(
     'HTTP_CLIENT_NOT_RETRIED',
     `${ex.request.method} ${ex.request.path} to ${origin.key}: connection #${connection.id} ended (${cause}) after the request was sent and before any response; ` +
-    `the server may or may not have processed it, and ${ex.request.method} is not idempotent (RFC 9110 §9.2.2), so it was not sent again`,
+      `the server may or may not have processed it, and ${ex.request.method} is not idempotent (RFC 9110 §9.2.2), so it was not sent again`,
     { cause: error, ...(error.socketCode !== undefined ? { socketCode: error.socketCode } : {}) },
   );
   e.attempts = ex.attempts;

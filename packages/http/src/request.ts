@@ -72,7 +72,10 @@ export class HttpRequest {
       let end = t.length;
       for (let i = scheme + 3; i < t.length; i++) {
         const c = t.charCodeAt(i);
-        if (c === 0x2f || c === 0x3f || c === 0x23) { end = i; break; }
+        if (c === 0x2f || c === 0x3f || c === 0x23) {
+          end = i;
+          break;
+        }
       }
       const authority = t.slice(scheme + 3, end);
       return authority.slice(authority.lastIndexOf('@') + 1);

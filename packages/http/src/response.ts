@@ -5,9 +5,7 @@ import { statusLine } from './status.js';
 import { isFieldValue, isToken } from './tokens.js';
 
 /** Header input: an object (`{ 'Content-Type': 'text/plain' }`) or ordered pairs. */
-export type HeaderInput =
-  | Readonly<Record<string, string | number | readonly string[]>>
-  | readonly (readonly [string, string | number])[];
+export type HeaderInput = Readonly<Record<string, string | number | readonly string[]>> | readonly (readonly [string, string | number])[];
 
 /** What a handler may return instead of calling `res.end()`. */
 export interface ResponseInit {
@@ -85,7 +83,7 @@ function fieldLine(name: string, value: string): string {
 
 function lengthLine(length: number): string {
   if (length >= 1024) return `Content-Length: ${length}\r\n`;
-  return LENGTH_LINES[length] ??= flat(`Content-Length: ${length}\r\n`);
+  return (LENGTH_LINES[length] ??= flat(`Content-Length: ${length}\r\n`));
 }
 
 function dateLine(date: string): string {
@@ -201,7 +199,8 @@ export class HttpResponse {
 
   /** Send part of the body. Returns false when the socket's buffer is full (write less until it drains). */
   write(chunk: string | Uint8Array): boolean {
-    if (this.finished) throw new HttpResponseError('HTTP_RESPONSE_ALREADY_SENT', `write() after end() (${this.req.method} ${this.req.target})`);
+    if (this.finished)
+      throw new HttpResponseError('HTTP_RESPONSE_ALREADY_SENT', `write() after end() (${this.req.method} ${this.req.target})`);
     if (!this.headersSent) this.commit(-1);
     this.body(chunk);
     this.sink.responseUpdated(this);
@@ -210,7 +209,8 @@ export class HttpResponse {
 
   /** Finish the response, optionally with (the rest of) the body. */
   end(body?: string | Uint8Array | null): void {
-    if (this.finished) throw new HttpResponseError('HTTP_RESPONSE_ALREADY_SENT', `end() called twice (${this.req.method} ${this.req.target})`);
+    if (this.finished)
+      throw new HttpResponseError('HTTP_RESPONSE_ALREADY_SENT', `end() called twice (${this.req.method} ${this.req.target})`);
     const data = body ?? EMPTY;
     if (!this.headersSent) {
       this.commit(typeof data === 'string' ? Buffer.byteLength(data) : data.length, typeof data === 'string' ? data : null);
@@ -233,7 +233,8 @@ export class HttpResponse {
   // --- internals -------------------------------------------------------------
 
   private assertOpen(): void {
-    if (this.headersSent) throw new HttpResponseError('HTTP_RESPONSE_ALREADY_SENT', `headers already sent (${this.req.method} ${this.req.target})`);
+    if (this.headersSent)
+      throw new HttpResponseError('HTTP_RESPONSE_ALREADY_SENT', `headers already sent (${this.req.method} ${this.req.target})`);
   }
 
   private addFields(headers: HeaderInput): void {
@@ -251,8 +252,13 @@ export class HttpResponse {
 
   private addField(name: string, value: string | number): void {
     const v = typeof value === 'number' ? String(value) : value;
-    if (!checked(VALID_NAMES, name, isToken)) throw new HttpResponseError('HTTP_RESPONSE_INVALID_HEADER', `invalid header name ${JSON.stringify(name)}`);
-    if (!checked(VALID_VALUES, v, isFieldValue)) throw new HttpResponseError('HTTP_RESPONSE_INVALID_HEADER', `invalid value for header ${name}: control characters (CR, LF, NUL) are not allowed`);
+    if (!checked(VALID_NAMES, name, isToken))
+      throw new HttpResponseError('HTTP_RESPONSE_INVALID_HEADER', `invalid header name ${JSON.stringify(name)}`);
+    if (!checked(VALID_VALUES, v, isFieldValue))
+      throw new HttpResponseError(
+        'HTTP_RESPONSE_INVALID_HEADER',
+        `invalid value for header ${name}: control characters (CR, LF, NUL) are not allowed`,
+      );
     if (this.fields === NO_FIELDS) this.fields = [];
     this.fields.push(name, v.trim());
     if (name.length === 4 && name.toLowerCase() === 'date') this.hasDate = true;
@@ -350,7 +356,12 @@ export class HttpResponse {
 
   private body(chunk: string | Uint8Array): void {
     if (this.mode === MODE_NO_BODY) return;
-    const data = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    const data =
+      typeof chunk === 'string'
+        ? Buffer.from(chunk)
+        : Buffer.isBuffer(chunk)
+          ? chunk
+          : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
     if (data.length === 0) return;
     this.sent += data.length;
     if (this.parts.length === 0) this.parts = [];

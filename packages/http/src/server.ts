@@ -141,7 +141,8 @@ const DEFAULT_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPT
 
 function positiveInt(name: string, value: number | undefined, dflt: number, allowZero = false): number {
   if (value === undefined) return dflt;
-  if (!Number.isInteger(value) || value < (allowZero ? 0 : 1)) throw new RangeError(`createServer option ${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${String(value)}`);
+  if (!Number.isInteger(value) || value < (allowZero ? 0 : 1))
+    throw new RangeError(`createServer option ${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${String(value)}`);
   return value;
 }
 
@@ -187,15 +188,37 @@ export class HttpServer extends EventEmitter<HttpServerEvents> implements Connec
   constructor(handler: Handler, options: ServerOptions = {}) {
     super();
     this.handler = handler;
-    const { keepAliveTimeoutMs, headersTimeoutMs, bodyTimeoutMs, requestTimeoutMs, methods, maxRequestsPerConnection, lingerMs, bodyBufferSize, maxPipelinedRequests, date, noDelay, socketIo, ...limits } = options;
+    const {
+      keepAliveTimeoutMs,
+      headersTimeoutMs,
+      bodyTimeoutMs,
+      requestTimeoutMs,
+      methods,
+      maxRequestsPerConnection,
+      lingerMs,
+      bodyBufferSize,
+      maxPipelinedRequests,
+      date,
+      noDelay,
+      socketIo,
+      ...limits
+    } = options;
     this.limits = resolveLimits(limits);
     this.keepAliveTimeoutMs = positiveInt('keepAliveTimeoutMs', keepAliveTimeoutMs, 5000);
     this.headersTimeoutMs = positiveInt('headersTimeoutMs', headersTimeoutMs, 10_000);
     this.bodyTimeoutMs = positiveInt('bodyTimeoutMs', bodyTimeoutMs, 60_000);
     this.requestTimeoutMs = positiveInt('requestTimeoutMs', requestTimeoutMs, 300_000);
     // As node:http insists: the whole request cannot be due before its head.
-    if (this.requestTimeoutMs < this.headersTimeoutMs) throw new RangeError(`createServer option requestTimeoutMs (${this.requestTimeoutMs}) must be at least headersTimeoutMs (${this.headersTimeoutMs})`);
-    if (methods !== undefined && (!Array.isArray(methods) || methods.length === 0 || !methods.every((m) => typeof m === 'string' && /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(m)))) {
+    if (this.requestTimeoutMs < this.headersTimeoutMs)
+      throw new RangeError(
+        `createServer option requestTimeoutMs (${this.requestTimeoutMs}) must be at least headersTimeoutMs (${this.headersTimeoutMs})`,
+      );
+    if (
+      methods !== undefined &&
+      (!Array.isArray(methods) ||
+        methods.length === 0 ||
+        !methods.every((m) => typeof m === 'string' && /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(m)))
+    ) {
       throw new RangeError(`createServer option methods must be a non-empty list of method tokens, got ${JSON.stringify(methods)}`);
     }
     this.methods = new Set(methods ?? DEFAULT_METHODS);
@@ -206,12 +229,15 @@ export class HttpServer extends EventEmitter<HttpServerEvents> implements Connec
     this.sendDate = date ?? true;
     this.noDelay = noDelay ?? true;
     // Checked at run time too: JavaScript callers get no type check.
-    if (socketIo !== undefined && !(['handle', 'stream'] as unknown[]).includes(socketIo)) throw new RangeError(`createServer option socketIo must be 'handle' or 'stream', got ${JSON.stringify(socketIo)}`);
+    if (socketIo !== undefined && !(['handle', 'stream'] as unknown[]).includes(socketIo))
+      throw new RangeError(`createServer option socketIo must be 'handle' or 'stream', got ${JSON.stringify(socketIo)}`);
     this.socketIo = (socketIo ?? 'handle') === 'handle' && handleIoAvailable ? 'handle' : 'stream';
     const clock = (): number => performance.now();
-    const swept = (timer: TimerName) => (expired: number): void => {
-      if (this.listenerCount('sweep') > 0) this.emit('sweep', { timer, expired, remaining: this.live.size });
-    };
+    const swept =
+      (timer: TimerName) =>
+      (expired: number): void => {
+        if (this.listenerCount('sweep') > 0) this.emit('sweep', { timer, expired, remaining: this.live.size });
+      };
     this.idleList = new DeadlineList<Connection>('idle', this.keepAliveTimeoutMs, (c) => c.idleExpired(), clock, swept('idle'));
     this.headerList = new DeadlineList<Connection>('header', this.headersTimeoutMs, (c) => c.headerExpired(), clock, swept('header'));
     this.bodyList = new DeadlineList<Connection>('body', this.bodyTimeoutMs, (c) => c.bodyExpired(), clock, swept('body'));
@@ -273,7 +299,8 @@ export class HttpServer extends EventEmitter<HttpServerEvents> implements Connec
    */
   close({ graceMs = 5000 }: { graceMs?: number } = {}): Promise<CloseReport> {
     if (this.closing) return this.closing;
-    if (!Number.isFinite(graceMs) || graceMs < 0) throw new RangeError(`close() option graceMs must be a non-negative number, got ${String(graceMs)}`);
+    if (!Number.isFinite(graceMs) || graceMs < 0)
+      throw new RangeError(`close() option graceMs must be a non-negative number, got ${String(graceMs)}`);
     this.draining = true;
     const t0 = performance.now();
     const report: CloseReport = { closedAtOnce: 0, busy: 0, answered: 0, cut: 0, forced: 0, ms: 0 };
@@ -326,7 +353,8 @@ export class HttpServer extends EventEmitter<HttpServerEvents> implements Connec
   }
 
   connectionEnded(conn: Connection): void {
-    if (this.listenerCount('connectionEnd') > 0) this.emit('connectionEnd', this.info(conn, performance.now()), conn.closeReason ?? 'client-close');
+    if (this.listenerCount('connectionEnd') > 0)
+      this.emit('connectionEnd', this.info(conn, performance.now()), conn.closeReason ?? 'client-close');
   }
 
   connectionClosed(conn: Connection): void {

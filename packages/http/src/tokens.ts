@@ -8,7 +8,10 @@ function table(chars: string, ranges: readonly (readonly [number, number])[] = [
   return t;
 }
 
-const ALPHA: readonly (readonly [number, number])[] = [[0x41, 0x5a], [0x61, 0x7a]];
+const ALPHA: readonly (readonly [number, number])[] = [
+  [0x41, 0x5a],
+  [0x61, 0x7a],
+];
 const DIGIT: readonly [number, number] = [0x30, 0x39];
 const ALNUM = [...ALPHA, DIGIT];
 
@@ -20,7 +23,10 @@ export const TCHAR = table("!#$%&'*+-.^_`|~", ALNUM);
  * value. VCHAR is 0x21-0x7E and obs-text is 0x80-0xFF; NUL, CR, LF, the other
  * controls and DEL are not allowed.
  */
-export const FIELD_CHAR = table('\t ', [[0x21, 0x7e], [0x80, 0xff]]);
+export const FIELD_CHAR = table('\t ', [
+  [0x21, 0x7e],
+  [0x80, 0xff],
+]);
 
 /** HEXDIG (RFC 5234 appendix B.1), used by chunk-size and pct-encoded. */
 export const HEX = table('', [DIGIT, [0x41, 0x46], [0x61, 0x66]]);
@@ -35,7 +41,7 @@ export const HEX_VALUE = (() => {
 })();
 
 // RFC 3986 §2.2-2.3: unreserved = ALPHA DIGIT - . _ ~ ; sub-delims = ! $ & ' ( ) * + , ; =
-const UNRESERVED = "-._~";
+const UNRESERVED = '-._~';
 const SUB_DELIMS = "!$&'()*+,;=";
 
 /**
@@ -58,10 +64,18 @@ export const IP_LITERAL_CHAR = table(UNRESERVED + SUB_DELIMS + ':', ALNUM);
 export const SCHEME_CHAR = table('+-.', ALNUM);
 
 /** qdtext (RFC 9110 §5.6.4): HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text. */
-export const QDTEXT = table('\t ', [[0x21, 0x21], [0x23, 0x5b], [0x5d, 0x7e], [0x80, 0xff]]);
+export const QDTEXT = table('\t ', [
+  [0x21, 0x21],
+  [0x23, 0x5b],
+  [0x5d, 0x7e],
+  [0x80, 0xff],
+]);
 
 /** What may follow a backslash in a quoted-pair (RFC 9110 §5.6.4): HTAB / SP / VCHAR / obs-text. */
-export const QUOTED_PAIR_CHAR = table('\t ', [[0x21, 0x7e], [0x80, 0xff]]);
+export const QUOTED_PAIR_CHAR = table('\t ', [
+  [0x21, 0x7e],
+  [0x80, 0xff],
+]);
 
 /** reason-phrase bytes (RFC 9112 §4): HTAB / SP / VCHAR / obs-text. */
 export const REASON_CHAR = QUOTED_PAIR_CHAR;

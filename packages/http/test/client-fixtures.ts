@@ -83,27 +83,41 @@ export async function scriptedServer(script: (req: SeenRequest) => Reply, option
     socket.on('error', () => undefined);
     let head: { method: string; target: string; headers: string[] } | undefined;
     let body: Buffer[] = [];
-    const parser = new HttpParser({ type: 'request' }, {
-      onHead: (h) => { head = { method: h.method, target: h.target, headers: h.rawHeaders }; body = []; },
-      onBody: (c) => { body.push(Buffer.from(c)); },
-      onComplete: () => {
-        const req: SeenRequest = { ...head!, body: Buffer.concat(body), index: ++index, connection, at: performance.now() };
-        requests.push(req);
-        const reply = script(req);
-        if (reply.ignore && reply.then === undefined) return;
-        pending++;
-        const ready = new Promise<void>((resolve) => setTimeout(resolve, reply.delayMs ?? 0));
-        const previous = chain;
-        chain = Promise.all([previous, ready]).then(() => {
-          pending--;
-          if (done || socket.destroyed) return;
-          if (reply.raw !== undefined && !reply.ignore) socket.write(reply.raw);
-          armIdle();
-          if (reply.then === 'end') { done = true; socket.end(); }
-          if (reply.then === 'destroy') { done = true; socket.destroy(); }
-        });
+    const parser = new HttpParser(
+      { type: 'request' },
+      {
+        onHead: (h) => {
+          head = { method: h.method, target: h.target, headers: h.rawHeaders };
+          body = [];
+        },
+        onBody: (c) => {
+          body.push(Buffer.from(c));
+        },
+        onComplete: () => {
+          const req: SeenRequest = { ...head!, body: Buffer.concat(body), index: ++index, connection, at: performance.now() };
+          requests.push(req);
+          const reply = script(req);
+          if (reply.ignore && reply.then === undefined) return;
+          pending++;
+          const ready = new Promise<void>((resolve) => setTimeout(resolve, reply.delayMs ?? 0));
+          const previous = chain;
+          chain = Promise.all([previous, ready]).then(() => {
+            pending--;
+            if (done || socket.destroyed) return;
+            if (reply.raw !== undefined && !reply.ignore) socket.write(reply.raw);
+            armIdle();
+            if (reply.then === 'end') {
+              done = true;
+              socket.end();
+            }
+            if (reply.then === 'destroy') {
+              done = true;
+              socket.destroy();
+            }
+          });
+        },
       },
-    });
+    );
     socket.on('data', (chunk: Buffer) => {
       clearTimeout(idleTimer);
       if (done) return;
@@ -130,24 +144,46 @@ export async function scriptedServer(script: (req: SeenRequest) => Reply, option
  * client's own bytes go straight through), like the second half of a
  * round trip. It widens the keep-alive race to `delayMs`.
  */
-export async function delayRelay(targetPort: number, delayMs: number): Promise<{ port: number; origin: string; close: () => Promise<void> }> {
+export async function delayRelay(
+  targetPort: number,
+  delayMs: number,
+): Promise<{ port: number; origin: string; close: () => Promise<void> }> {
   // listenLoopback tracks the accepted side; the upstream sockets the relay opens are tracked here.
   const upstreams = new Set<net.Socket>();
-  const relay = await listenLoopback((client) => {
-    const upstream = net.connect({ port: targetPort, host: '127.0.0.1', allowHalfOpen: true });
-    upstreams.add(upstream);
-    upstream.on('close', () => upstreams.delete(upstream));
-    client.setNoDelay(true);
-    upstream.setNoDelay(true);
-    const later = (fn: () => void): void => { setTimeout(fn, delayMs); };
-    client.on('data', (c: Buffer) => { if (!upstream.destroyed) upstream.write(c); });
-    client.on('end', () => upstream.end());
-    client.on('error', () => upstream.destroy());
-    client.on('close', () => upstream.destroy());
-    upstream.on('data', (c: Buffer) => later(() => { if (!client.destroyed) client.write(c); }));
-    upstream.on('end', () => later(() => { if (!client.destroyed) client.end(); }));
-    upstream.on('error', () => later(() => { if (!client.destroyed) client.resetAndDestroy(); }));
-  }, { allowHalfOpen: true });
+  const relay = await listenLoopback(
+    (client) => {
+      const upstream = net.connect({ port: targetPort, host: '127.0.0.1', allowHalfOpen: true });
+      upstreams.add(upstream);
+      upstream.on('close', () => upstreams.delete(upstream));
+      client.setNoDelay(true);
+      upstream.setNoDelay(true);
+      const later = (fn: () => void): void => {
+        setTimeout(fn, delayMs);
+      };
+      client.on('data', (c: Buffer) => {
+        if (!upstream.destroyed) upstream.write(c);
+      });
+      client.on('end', () => upstream.end());
+      client.on('error', () => upstream.destroy());
+      client.on('close', () => upstream.destroy());
+      upstream.on('data', (c: Buffer) =>
+        later(() => {
+          if (!client.destroyed) client.write(c);
+        }),
+      );
+      upstream.on('end', () =>
+        later(() => {
+          if (!client.destroyed) client.end();
+        }),
+      );
+      upstream.on('error', () =>
+        later(() => {
+          if (!client.destroyed) client.resetAndDestroy();
+        }),
+      );
+    },
+    { allowHalfOpen: true },
+  );
   return {
     port: relay.port,
     origin: `http://127.0.0.1:${relay.port}`,

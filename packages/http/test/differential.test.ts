@@ -9,7 +9,13 @@ import type { HttpServer } from '../src/server.js';
 import { readBody } from '../src/request.js';
 import { connectRaw, destroyAll } from './raw-client.js';
 
-interface Seen { method: string; url: string; rawHeaders: string[]; body: string; trailers: string[] }
+interface Seen {
+  method: string;
+  url: string;
+  rawHeaders: string[];
+  body: string;
+  trailers: string[];
+}
 
 // A holder object: TypeScript does not see assignments made inside the servers' callbacks.
 const seen: { node: Seen | null; ours: Seen | null } = { node: null, ours: null };
@@ -23,7 +29,13 @@ beforeAll(async () => {
     const parts: Buffer[] = [];
     req.on('data', (c: Buffer) => parts.push(c));
     req.on('end', () => {
-      seen.node = { method: req.method!, url: req.url!, rawHeaders: req.rawHeaders, body: Buffer.concat(parts).toString('latin1'), trailers: req.rawTrailers };
+      seen.node = {
+        method: req.method!,
+        url: req.url!,
+        rawHeaders: req.rawHeaders,
+        body: Buffer.concat(parts).toString('latin1'),
+        trailers: req.rawTrailers,
+      };
       res.end('ok');
     });
   });
@@ -56,14 +68,36 @@ async function send(port: number, bytes: Buffer): Promise<void> {
   c.close();
 }
 
-const RESERVED = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'expect', 'upgrade', 'keep-alive', 'te', 'trailer', 'proxy-connection']);
-const tchar = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&\'*+-.^_`|~'.split(''));
-const name = fc.array(tchar, { minLength: 1, maxLength: 12 }).map((a) => a.join('')).filter((n) => !RESERVED.has(n.toLowerCase()));
+const RESERVED = new Set([
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'expect',
+  'upgrade',
+  'keep-alive',
+  'te',
+  'trailer',
+  'proxy-connection',
+]);
+const tchar = fc.constantFrom(..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-.^_`|~".split(''));
+const name = fc
+  .array(tchar, { minLength: 1, maxLength: 12 })
+  .map((a) => a.join(''))
+  .filter((n) => !RESERVED.has(n.toLowerCase()));
 const vchar = fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c));
-const value = fc.array(fc.oneof({ weight: 6, arbitrary: vchar }, { weight: 1, arbitrary: fc.constant(' ') }), { maxLength: 20 })
+const value = fc
+  .array(fc.oneof({ weight: 6, arbitrary: vchar }, { weight: 1, arbitrary: fc.constant(' ') }), { maxLength: 20 })
   .map((a) => a.join('').trim());
-const pchar = fc.constantFrom(...'abcXYZ019-._~!$&\'()*+,;=:@'.split(''), '%20', '%41');
-const target = fc.tuple(fc.array(fc.array(pchar, { maxLength: 6 }).map((a) => a.join('')), { minLength: 1, maxLength: 4 }), fc.option(fc.array(fc.oneof(pchar, fc.constantFrom('/', '?')), { maxLength: 8 })))
+const pchar = fc.constantFrom(..."abcXYZ019-._~!$&'()*+,;=:@".split(''), '%20', '%41');
+const target = fc
+  .tuple(
+    fc.array(
+      fc.array(pchar, { maxLength: 6 }).map((a) => a.join('')),
+      { minLength: 1, maxLength: 4 },
+    ),
+    fc.option(fc.array(fc.oneof(pchar, fc.constantFrom('/', '?')), { maxLength: 8 })),
+  )
   .map(([segments, query]) => `/${segments.join('/')}${query === null ? '' : `?${query.join('')}`}`);
 
 const request = fc.record({
@@ -97,12 +131,15 @@ function serialize(r: GeneratedRequest): Buffer {
 }
 
 it('parses valid requests exactly as node:http does', async () => {
-  await fc.assert(fc.asyncProperty(request, async (r) => {
-    const bytes = serialize(r);
-    reset();
-    await send(nodePort, bytes);
-    await send(oursPort, bytes);
-    expect(seen.node?.method).toBe(r.method);
-    expect(seen.ours).toEqual(seen.node);
-  }), { numRuns: 120 });
+  await fc.assert(
+    fc.asyncProperty(request, async (r) => {
+      const bytes = serialize(r);
+      reset();
+      await send(nodePort, bytes);
+      await send(oursPort, bytes);
+      expect(seen.node?.method).toBe(r.method);
+      expect(seen.ours).toEqual(seen.node);
+    }),
+    { numRuns: 120 },
+  );
 });

@@ -24,7 +24,8 @@ afterEach(async () => {
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 /** A body as one chunk (if not empty) and the last-chunk. */
-const chunked = (b: Buffer): Buffer[] => (b.length === 0 ? [] : [Buffer.from(`${b.length.toString(16)}\r\n`), b, Buffer.from('\r\n')]).concat(Buffer.from('0\r\n\r\n'));
+const chunked = (b: Buffer): Buffer[] =>
+  (b.length === 0 ? [] : [Buffer.from(`${b.length.toString(16)}\r\n`), b, Buffer.from('\r\n')]).concat(Buffer.from('0\r\n\r\n'));
 
 describe('handle I/O', () => {
   it('is what this Node uses by default, per server and per connection; socketIo: "stream" turns it off', async () => {
@@ -57,9 +58,15 @@ describe('handle I/O', () => {
       const bodies = sizes.map((_, i) => randomBytes(sizes[(k + i) % sizes.length]!));
       expected.push(bodies.map((b, i) => `/${k}/${i} ${sha(b)}`));
       // Half the requests chunked, so the parser's framing differs between neighbours.
-      wire.push(Buffer.concat(bodies.flatMap((b, i) => (i % 2 === 0
-        ? [Buffer.from(`POST /${k}/${i} HTTP/1.1\r\nHost: t\r\nContent-Length: ${b.length}\r\n\r\n`), b]
-        : [Buffer.from(`POST /${k}/${i} HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n`), ...chunked(b)]))));
+      wire.push(
+        Buffer.concat(
+          bodies.flatMap((b, i) =>
+            i % 2 === 0
+              ? [Buffer.from(`POST /${k}/${i} HTTP/1.1\r\nHost: t\r\nContent-Length: ${b.length}\r\n\r\n`), b]
+              : [Buffer.from(`POST /${k}/${i} HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n`), ...chunked(b)],
+          ),
+        ),
+      );
     });
     // Interleave the connections' bytes in uneven slices so reads alternate between them.
     const offsets = clients.map(() => 0);
@@ -117,59 +124,72 @@ describe('handle I/O', () => {
     const script = `import { createServer } from ${JSON.stringify(path.join(here, '../src/index.ts'))};
       const s = createServer(() => ({ body: 'x' }));
       console.log(s.socketIo);`;
-    const r = spawnSync(process.execPath, ['--pending-deprecation', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+    const r = spawnSync(process.execPath, ['--pending-deprecation', '--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     expect(r.stdout.trim()).toBe('stream');
     expect(r.stderr).not.toMatch(/DEP0111|process\.binding/);
   });
 
-  it.runIf(handleIoAvailable)('holds writeSoon() bytes until the check phase; a write, a writev or a close sends them first, in order', async () => {
-    let accepted: net.Socket | undefined;
-    const lb = await listenLoopback((socket) => { accepted = socket; }, { allowHalfOpen: true });
-    try {
-      const client = net.connect(lb.port, '127.0.0.1');
-      let got = '';
-      client.on('data', (d: Buffer) => { got += d.toString('latin1'); });
-      const ended = new Promise((r) => client.once('end', r));
-      await waitFor(() => accepted !== undefined);
-      const io = HandleIo.attach(accepted!, { onData: () => undefined, onDrain: () => undefined });
-      expect(io).not.toBeNull();
-      const turn = (): Promise<void> => new Promise((r) => setImmediate(r)); // runs after the hold's own setImmediate
+  it.runIf(handleIoAvailable)(
+    'holds writeSoon() bytes until the check phase; a write, a writev or a close sends them first, in order',
+    async () => {
+      let accepted: net.Socket | undefined;
+      const lb = await listenLoopback(
+        (socket) => {
+          accepted = socket;
+        },
+        { allowHalfOpen: true },
+      );
+      try {
+        const client = net.connect(lb.port, '127.0.0.1');
+        let got = '';
+        client.on('data', (d: Buffer) => {
+          got += d.toString('latin1');
+        });
+        const ended = new Promise((r) => client.once('end', r));
+        await waitFor(() => accepted !== undefined);
+        const io = HandleIo.attach(accepted!, { onData: () => undefined, onDrain: () => undefined });
+        expect(io).not.toBeNull();
+        const turn = (): Promise<void> => new Promise((r) => setImmediate(r)); // runs after the hold's own setImmediate
 
-      io!.writeSoon('a');
-      io!.writeSoon('b');
-      expect(io!.queued).toBe(2); // held, not written yet
-      await turn();
-      expect(io!.queued).toBe(0);
+        io!.writeSoon('a');
+        io!.writeSoon('b');
+        expect(io!.queued).toBe(2); // held, not written yet
+        await turn();
+        expect(io!.queued).toBe(0);
 
-      io!.writeSoon('c');
-      io!.write('d'); // carries the held 'c' ahead of it
-      expect(io!.queued).toBe(0);
-      io!.writeSoon('e');
-      io!.writev(['f', Buffer.from('g')]);
-      expect(io!.queued).toBe(0);
+        io!.writeSoon('c');
+        io!.write('d'); // carries the held 'c' ahead of it
+        expect(io!.queued).toBe(0);
+        io!.writeSoon('e');
+        io!.writev(['f', Buffer.from('g')]);
+        expect(io!.queued).toBe(0);
 
-      // Too much to hold: written at once (whatever the kernel did not take is libuv's, not held).
-      const big = 'x'.repeat(20 * 1024);
-      io!.writeSoon(big);
-      expect(io!.queued).toBeLessThan(big.length);
-      await turn();
-      // Held bytes alone never reach the high-water mark: a connection that paused for
-      // drain on them would wait forever, since a write that completes at once calls no onDrain.
-      const edge = 'y'.repeat(16 * 1024);
-      io!.writeSoon(edge);
-      expect(io!.needDrain).toBe(false);
+        // Too much to hold: written at once (whatever the kernel did not take is libuv's, not held).
+        const big = 'x'.repeat(20 * 1024);
+        io!.writeSoon(big);
+        expect(io!.queued).toBeLessThan(big.length);
+        await turn();
+        // Held bytes alone never reach the high-water mark: a connection that paused for
+        // drain on them would wait forever, since a write that completes at once calls no onDrain.
+        const edge = 'y'.repeat(16 * 1024);
+        io!.writeSoon(edge);
+        expect(io!.needDrain).toBe(false);
 
-      io!.writeSoon('h');
-      io!.flushHeld();
-      accepted!.end(); // the FIN after every byte
-      await ended;
-      expect(got).toBe(`abcdefg${big}${edge}h`);
-    } finally {
-      await lb.close();
-    }
-  });
+        io!.writeSoon('h');
+        io!.flushHeld();
+        accepted!.end(); // the FIN after every byte
+        await ended;
+        expect(got).toBe(`abcdefg${big}${edge}h`);
+      } finally {
+        await lb.close();
+      }
+    },
+  );
 
-  it('answers a request that arrives together with the client\'s FIN before sending its own FIN', async () => {
+  it("answers a request that arrives together with the client's FIN before sending its own FIN", async () => {
     const server = createServer(() => ({ body: 'last words' }));
     servers.push(server);
     const { port } = await server.listen(0, '127.0.0.1');
@@ -196,7 +216,9 @@ describe('handle I/O', () => {
     // kernel, so one poll phase reads them both: /a's answer is held, then
     // /close's handler closes the server, which ends the now idle connection a.
     const until = Date.now() + 50;
-    while (Date.now() < until) { /* busy */ }
+    while (Date.now() < until) {
+      /* busy */
+    }
     await a.ended;
     expect(a.responses().map((r) => r.body.toString())).toEqual(['answer to /a']);
     expect((await b.waitResponses(1))[0]!.body.toString()).toBe('answer to /close');

@@ -47,8 +47,12 @@ export function connectRaw(port: number, { halfOpen = false } = {}): Promise<Raw
     let waiters: (() => void)[] = [];
     let closeError: string | null = null;
     const ended = new Promise<number>((r) => socket.once('end', () => r(performance.now())));
-    const closed = new Promise<{ at: number; error: string | null }>((r) => socket.once('close', () => r({ at: performance.now(), error: closeError })));
-    socket.on('error', (e: NodeJS.ErrnoException) => { closeError = e.code ?? e.message; });
+    const closed = new Promise<{ at: number; error: string | null }>((r) =>
+      socket.once('close', () => r({ at: performance.now(), error: closeError })),
+    );
+    socket.on('error', (e: NodeJS.ErrnoException) => {
+      closeError = e.code ?? e.message;
+    });
     socket.on('data', (data: Buffer) => {
       chunks.push({ at: performance.now(), data });
       const w = waiters;
@@ -62,27 +66,38 @@ export function connectRaw(port: number, { halfOpen = false } = {}): Promise<Raw
     });
     const received = (): Buffer => Buffer.concat(chunks.map((c) => c.data));
     const responses = (methods: string[] = []): ParsedMessage[] => parseMessages({ type: 'response' }, [received()], { methods }).messages;
-    socket.once('connect', () => resolve({
-      socket, chunks, ended, closed, received, responses,
-      write: (data) => socket.write(data),
-      close: () => socket.destroy(),
-      waitResponses: (n, methods = [], timeoutMs = 5000) => new Promise((res, rej) => {
-        const timer = setTimeout(() => rej(new Error(`timed out waiting for ${n} responses; got ${responses(methods).length}: ${preview(received())}`)), timeoutMs);
-        const check = (): void => {
-          const got = responses(methods);
-          if (got.length >= n) {
-            clearTimeout(timer);
-            res(got);
-          } else if (socket.readableEnded) {
-            clearTimeout(timer);
-            rej(new Error(`connection ended after ${got.length} of ${n} responses: ${preview(received())}`));
-          } else {
-            waiters.push(check);
-          }
-        };
-        check();
+    socket.once('connect', () =>
+      resolve({
+        socket,
+        chunks,
+        ended,
+        closed,
+        received,
+        responses,
+        write: (data) => socket.write(data),
+        close: () => socket.destroy(),
+        waitResponses: (n, methods = [], timeoutMs = 5000) =>
+          new Promise((res, rej) => {
+            const timer = setTimeout(
+              () => rej(new Error(`timed out waiting for ${n} responses; got ${responses(methods).length}: ${preview(received())}`)),
+              timeoutMs,
+            );
+            const check = (): void => {
+              const got = responses(methods);
+              if (got.length >= n) {
+                clearTimeout(timer);
+                res(got);
+              } else if (socket.readableEnded) {
+                clearTimeout(timer);
+                rej(new Error(`connection ended after ${got.length} of ${n} responses: ${preview(received())}`));
+              } else {
+                waiters.push(check);
+              }
+            };
+            check();
+          }),
       }),
-    }));
+    );
     socket.once('error', reject);
   });
 }

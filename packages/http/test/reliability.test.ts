@@ -16,7 +16,10 @@ const servers = serversUnderTest();
 
 let mode: 'handle' | 'stream' = 'handle';
 
-async function start(handler: Handler, options: ServerOptions = {}): Promise<{ server: HttpServer; port: number; reasons: CloseReason[]; handlerErrors: unknown[] }> {
+async function start(
+  handler: Handler,
+  options: ServerOptions = {},
+): Promise<{ server: HttpServer; port: number; reasons: CloseReason[]; handlerErrors: unknown[] }> {
   const server = createServer(handler, { socketIo: mode, ...options });
   servers.push(server);
   const reasons: CloseReason[] = [];
@@ -46,7 +49,9 @@ async function outcomes(clients: RawConnection[]): Promise<{ status: number | nu
   await Promise.all(clients.map((c) => c.closed));
   return clients.map((c) => {
     const r = c.responses(['POST'])[0];
-    return r ? { status: r.head.status, close: header(r, 'connection') === 'close', body: r.body.toString() } : { status: null, close: false, body: '' };
+    return r
+      ? { status: r.head.status, close: header(r, 'connection') === 'close', body: r.body.toString() }
+      : { status: null, close: false, body: '' };
   });
 }
 
@@ -99,7 +104,10 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
     });
 
     it('closes a connection whose request head is incomplete at once, and finishes a pipelined request already read', async () => {
-      const { server, port } = await start(async (req) => { await sleep(150); return { body: req.target }; });
+      const { server, port } = await start(async (req) => {
+        await sleep(150);
+        return { body: req.target };
+      });
       const partial = await connectRaw(port);
       partial.write('GET /half HTTP/1.1\r\nHo');
       const busy = await connectRaw(port);
@@ -140,14 +148,17 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
   describe('body timeouts', () => {
     it('answers 408 and closes when the body stalls for bodyTimeoutMs (buffered and streamed)', async () => {
       const errors: unknown[] = [];
-      const { port, reasons } = await start(async (req) => {
-        try {
-          return { body: String((await readBody(req)).length) };
-        } catch (error) {
-          errors.push(error);
-          throw error;
-        }
-      }, { bodyTimeoutMs: 300 });
+      const { port, reasons } = await start(
+        async (req) => {
+          try {
+            return { body: String((await readBody(req)).length) };
+          } catch (error) {
+            errors.push(error);
+            throw error;
+          }
+        },
+        { bodyTimeoutMs: 300 },
+      );
       const small = await connectRaw(port);
       const large = await connectRaw(port);
       const t0 = performance.now();
@@ -174,7 +185,13 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
       const t0 = performance.now();
       c.write(POST(100));
       let sent = 0;
-      const trickle = (async () => { while (!c.socket.destroyed && !c.socket.readableEnded && sent < 100) { c.socket.write('x'); sent++; await sleep(100); } })();
+      const trickle = (async () => {
+        while (!c.socket.destroyed && !c.socket.readableEnded && sent < 100) {
+          c.socket.write('x');
+          sent++;
+          await sleep(100);
+        }
+      })();
       const [r] = await c.waitResponses(1, [], 5000);
       const elapsed = performance.now() - t0;
       await trickle;
@@ -188,7 +205,13 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
     });
 
     it('does not count the time a handler leaves its body unread against the client', async () => {
-      const { port } = await start(async (req) => { await sleep(600); return { body: String((await readBody(req)).length) }; }, { bodyTimeoutMs: 200 });
+      const { port } = await start(
+        async (req) => {
+          await sleep(600);
+          return { body: String((await readBody(req)).length) };
+        },
+        { bodyTimeoutMs: 200 },
+      );
       const c = await connectRaw(port);
       const big = Buffer.alloc(2 * 1024 * 1024, 'y'); // more than the socket buffers: reading stops until the handler reads
       c.write(POST(big.length));
@@ -201,7 +224,9 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
     it('defaults to 60 s between body reads and 300 s for the whole request, and rejects a request timeout below the head timeout', () => {
       const server = createServer(lengthOfBody);
       expect([server.bodyTimeoutMs, server.requestTimeoutMs, server.headersTimeoutMs]).toEqual([60_000, 300_000, 10_000]);
-      expect(() => createServer(lengthOfBody, { requestTimeoutMs: 5000 })).toThrow(/requestTimeoutMs \(5000\) must be at least headersTimeoutMs \(10000\)/);
+      expect(() => createServer(lengthOfBody, { requestTimeoutMs: 5000 })).toThrow(
+        /requestTimeoutMs \(5000\) must be at least headersTimeoutMs \(10000\)/,
+      );
       expect(() => createServer(lengthOfBody, { bodyTimeoutMs: 0 })).toThrow(/bodyTimeoutMs/);
     });
   });
@@ -211,36 +236,60 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
     const CHUNKED = 'POST /up HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n';
 
     it.each([
-      ['a bad chunk-size after 100 KiB → 400', {}, `${chunk('a'.repeat(100 * 1024))}zz\r\n`, 400, 'HTTP_BODY_MALFORMED', 'HTTP_PARSE_INVALID_CHUNK_SIZE'],
-      ['chunk data without its CRLF after 100 KiB → 400', {}, `${chunk('a'.repeat(100 * 1024))}5\r\nabcdeXX`, 400, 'HTTP_BODY_MALFORMED', 'HTTP_PARSE_INVALID_CHUNK_DATA'],
-      ['a chunked body over maxBodySize → 413', { maxBodySize: 200 * 1024 }, chunk('a'.repeat(64 * 1024)).repeat(4), 413, 'HTTP_BODY_TOO_LARGE', 'HTTP_PARSE_BODY_TOO_LARGE'],
-    ] as const)('%s: answered with the error\'s status, and the handler reading it gets an HttpBodyError', async (_name, options, body, status, code, cause) => {
-      const seen: unknown[] = [];
-      const { port, reasons, handlerErrors } = await start(async (req) => {
-        try {
-          await readBody(req);
-        } catch (error) {
-          seen.push(error);
-          throw error; // a handler that rethrows: still not a 500
-        }
-        return { body: 'unreachable' };
-      }, options);
-      const c = await connectRaw(port);
-      c.write(CHUNKED + body);
-      await c.ended;
-      const rs = c.responses(['POST']);
-      expect(rs.map((r) => r.head.status)).toEqual([status]);
-      expect(header(rs[0]!, 'connection')).toBe('close');
-      expect(seen).toHaveLength(1);
-      const error = seen[0] as HttpBodyError;
-      expect(error).toBeInstanceOf(HttpBodyError);
-      expect([error.code, error.status]).toEqual([code, status]);
-      expect(error.cause).toBeInstanceOf(HttpParseError);
-      expect((error.cause as HttpParseError).code).toBe(cause);
-      expect(handlerErrors).toEqual([]);
-      await waitFor(() => reasons.length === 1);
-      expect(reasons).toEqual(['parse-error']);
-    });
+      [
+        'a bad chunk-size after 100 KiB → 400',
+        {},
+        `${chunk('a'.repeat(100 * 1024))}zz\r\n`,
+        400,
+        'HTTP_BODY_MALFORMED',
+        'HTTP_PARSE_INVALID_CHUNK_SIZE',
+      ],
+      [
+        'chunk data without its CRLF after 100 KiB → 400',
+        {},
+        `${chunk('a'.repeat(100 * 1024))}5\r\nabcdeXX`,
+        400,
+        'HTTP_BODY_MALFORMED',
+        'HTTP_PARSE_INVALID_CHUNK_DATA',
+      ],
+      [
+        'a chunked body over maxBodySize → 413',
+        { maxBodySize: 200 * 1024 },
+        chunk('a'.repeat(64 * 1024)).repeat(4),
+        413,
+        'HTTP_BODY_TOO_LARGE',
+        'HTTP_PARSE_BODY_TOO_LARGE',
+      ],
+    ] as const)(
+      "%s: answered with the error's status, and the handler reading it gets an HttpBodyError",
+      async (_name, options, body, status, code, cause) => {
+        const seen: unknown[] = [];
+        const { port, reasons, handlerErrors } = await start(async (req) => {
+          try {
+            await readBody(req);
+          } catch (error) {
+            seen.push(error);
+            throw error; // a handler that rethrows: still not a 500
+          }
+          return { body: 'unreachable' };
+        }, options);
+        const c = await connectRaw(port);
+        c.write(CHUNKED + body);
+        await c.ended;
+        const rs = c.responses(['POST']);
+        expect(rs.map((r) => r.head.status)).toEqual([status]);
+        expect(header(rs[0]!, 'connection')).toBe('close');
+        expect(seen).toHaveLength(1);
+        const error = seen[0] as HttpBodyError;
+        expect(error).toBeInstanceOf(HttpBodyError);
+        expect([error.code, error.status]).toEqual([code, status]);
+        expect(error.cause).toBeInstanceOf(HttpParseError);
+        expect((error.cause as HttpParseError).code).toBe(cause);
+        expect(handlerErrors).toEqual([]);
+        await waitFor(() => reasons.length === 1);
+        expect(reasons).toEqual(['parse-error']);
+      },
+    );
 
     it('sends the 4xx even when the handler swallows the error and answers 200', async () => {
       const { port } = await start(async (req) => {
@@ -309,8 +358,10 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
     it('keeps trailers apart from the header section and drops the fields a trailer must not carry (RFC 9110 §6.5.1)', async () => {
       const { port } = await start(echoHandler);
       const c = await connectRaw(port);
-      c.write('POST /t HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n'
-        + 'Content-Length: 99\r\nHost: evil\r\nAuthorization: Basic eA==\r\nContent-Type: text/evil\r\nTransfer-Encoding: gzip\r\nX-Checksum: 1\r\n\r\n');
+      c.write(
+        'POST /t HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n' +
+          'Content-Length: 99\r\nHost: evil\r\nAuthorization: Basic eA==\r\nContent-Type: text/evil\r\nTransfer-Encoding: gzip\r\nX-Checksum: 1\r\n\r\n',
+      );
       const [r] = await c.waitResponses(1, ['POST']);
       const doc = JSON.parse(r!.body.toString()) as { headers: Record<string, string>; trailers: Record<string, string>; body: string };
       expect(doc.trailers).toEqual({ 'x-checksum': '1' });
@@ -318,11 +369,18 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
       expect(doc.body).toBe('abc');
     });
 
-    it("takes the authority from an absolute-form target over Host (RFC 9112 §3.2.2)", async () => {
+    it('takes the authority from an absolute-form target over Host (RFC 9112 §3.2.2)', async () => {
       const seen: string[] = [];
-      const { port } = await start((req: HttpRequest) => { seen.push(req.authority); return { body: req.target }; });
+      const { port } = await start((req: HttpRequest) => {
+        seen.push(req.authority);
+        return { body: req.target };
+      });
       const c = await connectRaw(port);
-      c.write('GET http://user@a.example:8080/x?y HTTP/1.1\r\nHost: b.example\r\n\r\n' + GET('/o') + 'OPTIONS * HTTP/1.1\r\nHost: c.example\r\n\r\n');
+      c.write(
+        'GET http://user@a.example:8080/x?y HTTP/1.1\r\nHost: b.example\r\n\r\n' +
+          GET('/o') +
+          'OPTIONS * HTTP/1.1\r\nHost: c.example\r\n\r\n',
+      );
       const rs = await c.waitResponses(3);
       expect(rs.map((r) => r.head.status)).toEqual([200, 200, 200]);
       expect(seen).toEqual(['a.example:8080', 't', 'c.example']);
@@ -331,7 +389,9 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
     it('collapses a Content-Length list of identical values and answers 400 to differing ones (RFC 9110 §8.6)', async () => {
       const { port } = await start(lengthOfBody);
       const same = await connectRaw(port);
-      same.write('POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3, 3\r\n\r\nabcPOST / HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nde');
+      same.write(
+        'POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3, 3\r\n\r\nabcPOST / HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nde',
+      );
       const rs = await same.waitResponses(2, ['POST', 'POST']);
       expect(rs.map((r) => r.body.toString())).toEqual(['3', '2']);
       for (const lengths of ['Content-Length: 3, 4\r\n', 'Content-Length: 3\r\nContent-Length: 4\r\n']) {

@@ -33,10 +33,13 @@ it('writes header fields in the order set, repeated ones as separate lines', asy
 });
 
 it('owns the framing and connection fields; honours Connection: close from the handler', async () => {
-  const text = await exchange(() => ({
-    headers: { 'Transfer-Encoding': 'gzip', 'Keep-Alive': 'timeout=99', Connection: 'close' },
-    body: 'x',
-  }), GET);
+  const text = await exchange(
+    () => ({
+      headers: { 'Transfer-Encoding': 'gzip', 'Keep-Alive': 'timeout=99', Connection: 'close' },
+      body: 'x',
+    }),
+    GET,
+  );
   expect(text).toBe('HTTP/1.1 200 OK\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx');
 });
 
@@ -47,7 +50,14 @@ it('sends a UTF-8 body with its byte length', async () => {
 });
 
 it('delimits an HTTP/1.1 body by closing when the handler asks for it', async () => {
-  const server = createServer((_req, res) => { res.closeDelimited(); res.write('a'); res.end('b'); }, { date: false });
+  const server = createServer(
+    (_req, res) => {
+      res.closeDelimited();
+      res.write('a');
+      res.end('b');
+    },
+    { date: false },
+  );
   servers.push(server);
   const { port } = await server.listen(0);
   const c = await connectRaw(port);
@@ -59,7 +69,10 @@ it('delimits an HTTP/1.1 body by closing when the handler asks for it', async ()
 it('rejects statuses outside 200-599 and non-token header names with a 500', async () => {
   const text = await exchange((req) => ({ status: req.target === '/' ? 99 : 200 }), GET);
   expect(text).toMatch(/^HTTP\/1\.1 500 /);
-  const named = await exchange((_req, res) => { res.setHeader('Bad Name', 'x'); res.end(); }, GET);
+  const named = await exchange((_req, res) => {
+    res.setHeader('Bad Name', 'x');
+    res.end();
+  }, GET);
   expect(named).toMatch(/^HTTP\/1\.1 500 /);
 });
 

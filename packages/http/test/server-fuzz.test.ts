@@ -22,22 +22,36 @@ afterAll(async () => {
 });
 
 const piece = fc.oneof(
-  fc.constantFrom('GET / HTTP/1.1\r\nHost: a\r\n\r\n', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc', 'Transfer-Encoding: chunked\r\n',
-    '\r\n', '\n', ' ', ':', 'HTTP/1.0', '0\r\n\r\n', 'Content-Length: 1\r\n', 'Connection: close\r\n'),
+  fc.constantFrom(
+    'GET / HTTP/1.1\r\nHost: a\r\n\r\n',
+    'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc',
+    'Transfer-Encoding: chunked\r\n',
+    '\r\n',
+    '\n',
+    ' ',
+    ':',
+    'HTTP/1.0',
+    '0\r\n\r\n',
+    'Content-Length: 1\r\n',
+    'Connection: close\r\n',
+  ),
   fc.uint8Array({ maxLength: 20 }).map((a) => Buffer.from(a).toString('latin1')),
 );
 
 it('survives arbitrary input on many connections', async () => {
-  await fc.assert(fc.asyncProperty(fc.array(piece, { maxLength: 12 }), async (pieces) => {
-    const c = await connectRaw(port);
-    c.write(Buffer.from(pieces.join(''), 'latin1'));
-    c.socket.end();
-    await c.closed; // the server answers and closes, or times out the head, or sees our FIN
-    const ok = await connectRaw(port);
-    ok.write('GET /alive HTTP/1.1\r\nHost: a\r\n\r\n');
-    const [r] = await ok.waitResponses(1);
-    expect(r!.body.toString()).toBe('/alive');
-    ok.close();
-  }), { numRuns: 60 });
+  await fc.assert(
+    fc.asyncProperty(fc.array(piece, { maxLength: 12 }), async (pieces) => {
+      const c = await connectRaw(port);
+      c.write(Buffer.from(pieces.join(''), 'latin1'));
+      c.socket.end();
+      await c.closed; // the server answers and closes, or times out the head, or sees our FIN
+      const ok = await connectRaw(port);
+      ok.write('GET /alive HTTP/1.1\r\nHost: a\r\n\r\n');
+      const [r] = await ok.waitResponses(1);
+      expect(r!.body.toString()).toBe('/alive');
+      ok.close();
+    }),
+    { numRuns: 60 },
+  );
   expect(errors).toEqual([]);
 });

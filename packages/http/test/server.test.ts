@@ -53,7 +53,10 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
 
     it('stops reading after a request that closes the connection', async () => {
       const seen: string[] = [];
-      const { port } = await start((req) => { seen.push(req.target); return { body: 'x' }; });
+      const { port } = await start((req) => {
+        seen.push(req.target);
+        return { body: 'x' };
+      });
       const c = await connectRaw(port);
       c.write(GET('/a') + GET('/b', 'Connection: close\r\n') + GET('/c'));
       await c.ended;
@@ -119,7 +122,10 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
       await b.waitResponses(1);
       await sleep(50);
       const table = server.connections().sort((x, y) => x.id - y.id);
-      expect(table.map((r) => [r.requestsServed, r.state, r.timer])).toEqual([[2, 'idle', 'idle'], [1, 'idle', 'idle']]);
+      expect(table.map((r) => [r.requestsServed, r.state, r.timer])).toEqual([
+        [2, 'idle', 'idle'],
+        [1, 'idle', 'idle'],
+      ]);
       for (const row of table) {
         expect(row.idleMs).toBeGreaterThanOrEqual(40);
         expect(row.deadline! - Date.now()).toBeGreaterThan(2000);
@@ -160,13 +166,18 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
         responses.push((await c.waitResponses(i))[i - 1]!);
       }
       expect(responses.map((r) => [header(r, 'connection'), header(r, 'keep-alive')])).toEqual([
-        ['keep-alive', 'timeout=7, max=2'], ['keep-alive', 'timeout=7, max=1'], ['close', undefined],
+        ['keep-alive', 'timeout=7, max=2'],
+        ['keep-alive', 'timeout=7, max=1'],
+        ['close', undefined],
       ]);
       await c.ended;
     });
 
     it('delimits a streamed body by closing the connection', async () => {
-      const { port } = await start((_req, res) => { res.write('a'); res.end('b'); });
+      const { port } = await start((_req, res) => {
+        res.write('a');
+        res.end('b');
+      });
       const c = await connectRaw(port);
       c.write('GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n');
       await c.ended;
@@ -192,12 +203,18 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
     });
 
     it('sends no body for HEAD (with the GET length), 204 and 304', async () => {
-      const { port } = await start((req) => ({ status: req.target === '/204' ? 204 : req.target === '/304' ? 304 : 200, body: 'twelve bytes' }));
+      const { port } = await start((req) => ({
+        status: req.target === '/204' ? 204 : req.target === '/304' ? 304 : 200,
+        body: 'twelve bytes',
+      }));
       const c = await connectRaw(port);
       c.write(`HEAD / HTTP/1.1\r\nHost: t\r\n\r\n${GET('/204')}${GET('/304')}${GET('/')}`);
       const rs = await c.waitResponses(4, ['HEAD', 'GET', 'GET', 'GET']);
       expect(rs.map((r) => [r.head.status, header(r, 'content-length'), r.body.length])).toEqual([
-        [200, '12', 0], [204, undefined, 0], [304, undefined, 0], [200, '12', 12],
+        [200, '12', 0],
+        [204, undefined, 0],
+        [304, undefined, 0],
+        [200, '12', 12],
       ]);
     });
 
@@ -245,7 +262,12 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
         c.write(GET(target) + GET('/never-answered'));
         await c.closed;
         expect(c.received().toString()).toMatch(/Connection: close\r\n/);
-        expect(c.received().toString().match(/HTTP\/1\.1 200 /g)).toHaveLength(1); // nothing after the broken framing
+        expect(
+          c
+            .received()
+            .toString()
+            .match(/HTTP\/1\.1 200 /g),
+        ).toHaveLength(1); // nothing after the broken framing
       }
       await waitFor(() => reasons.length === 2);
       expect(reasons).toEqual(['length-mismatch', 'undelimited-response']);
@@ -273,15 +295,18 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
     });
 
     it('streams bodies larger than bodyBufferSize', async () => {
-      const { port } = await start(async (req) => {
-        const streamed = req.stream !== null;
-        const body = await readBody(req);
-        return { body: `${streamed} ${body.length} ${body.subarray(-3).toString()}` };
-      }, { bodyBufferSize: 1024 });
+      const { port } = await start(
+        async (req) => {
+          const streamed = req.stream !== null;
+          const body = await readBody(req);
+          return { body: `${streamed} ${body.length} ${body.subarray(-3).toString()}` };
+        },
+        { bodyBufferSize: 1024 },
+      );
       const c = await connectRaw(port);
       const big = 'x'.repeat(200_000) + 'end';
       c.write(`POST / HTTP/1.1\r\nHost: t\r\nContent-Length: ${big.length}\r\n\r\n${big}`);
-      c.write(`POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n${(big.length).toString(16)}\r\n${big}\r\n0\r\n\r\n`);
+      c.write(`POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n${big.length.toString(16)}\r\n${big}\r\n0\r\n\r\n`);
       const rs = await c.waitResponses(2);
       expect(rs.map((r) => r.body.toString())).toEqual([`true ${big.length} end`, `true ${big.length} end`]);
     });
@@ -343,7 +368,12 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
       // with this unread would make the kernel send RST and the response could be lost.
       const junk = Buffer.alloc(64 * 1024, 'z');
       const state = { sending: true };
-      const pump = (async () => { while (state.sending && !c.socket.destroyed) { c.socket.write(junk); await sleep(5); } })();
+      const pump = (async () => {
+        while (state.sending && !c.socket.destroyed) {
+          c.socket.write(junk);
+          await sleep(5);
+        }
+      })();
       await c.ended;
       state.sending = false;
       await pump;
@@ -358,7 +388,12 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
       const c = await connectRaw(port);
       c.write('BAD\x01REQUEST\r\n');
       const state = { sending: true };
-      const pump = (async () => { while (state.sending && !c.socket.destroyed) { c.socket.write(Buffer.alloc(32 * 1024, 'q')); await sleep(5); } })();
+      const pump = (async () => {
+        while (state.sending && !c.socket.destroyed) {
+          c.socket.write(Buffer.alloc(32 * 1024, 'q'));
+          await sleep(5);
+        }
+      })();
       await c.ended;
       state.sending = false;
       await pump;
@@ -368,7 +403,9 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
     it('drops a lingering client after lingerMs', async () => {
       const { server, port, reasons } = await start(hello, { lingerMs: 200 });
       let closedAt = 0;
-      server.on('connectionClose', () => { closedAt = performance.now(); });
+      server.on('connectionClose', () => {
+        closedAt = performance.now();
+      });
       const c = await connectRaw(port, { halfOpen: true });
       c.write(GET('/', 'Connection: close\r\n'));
       const fin = await c.ended; // this client never closes its side
@@ -392,7 +429,10 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
     });
 
     it('answers requests sent before the client half-closed', async () => {
-      const { port } = await start(async (req) => { await sleep(30); return { body: req.target }; });
+      const { port } = await start(async (req) => {
+        await sleep(30);
+        return { body: req.target };
+      });
       const c = await connectRaw(port);
       c.write(GET('/1') + GET('/2'));
       c.socket.end();
@@ -401,7 +441,10 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
     });
 
     it('server.close() finishes in-flight requests with Connection: close and closes idle ones at once', async () => {
-      const { server, port, reasons } = await start(async (req) => { await sleep(req.target === '/slow' ? 200 : 0); return { body: req.target }; });
+      const { server, port, reasons } = await start(async (req) => {
+        await sleep(req.target === '/slow' ? 200 : 0);
+        return { body: req.target };
+      });
       const idle = await connectRaw(port);
       idle.write(GET('/quick'));
       await idle.waitResponses(1);
@@ -435,7 +478,13 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
     it('stops reading pipelined requests while the client does not read the responses', async () => {
       const big = 'x'.repeat(512 * 1024);
       let handled = 0;
-      const { port } = await start(() => { handled++; return { body: big }; }, { maxPipelinedRequests: 4 });
+      const { port } = await start(
+        () => {
+          handled++;
+          return { body: big };
+        },
+        { maxPipelinedRequests: 4 },
+      );
       const c = await connectRaw(port);
       c.socket.pause(); // read nothing
       const n = 40;
@@ -475,7 +524,10 @@ describe('listening', () => {
     const { port } = await start(hello);
     const second = createServer(hello);
     servers.push(second);
-    await expect(second.listen(port, '127.0.0.1')).rejects.toMatchObject({ code: 'HTTP_SERVER_LISTEN', message: expect.stringContaining(`127.0.0.1:${port}`) as unknown });
+    await expect(second.listen(port, '127.0.0.1')).rejects.toMatchObject({
+      code: 'HTTP_SERVER_LISTEN',
+      message: expect.stringContaining(`127.0.0.1:${port}`) as unknown,
+    });
   });
 
   it('rejects nonsense options with the option named', () => {

@@ -21,7 +21,7 @@ export function formatIpv6(bytes: readonly number[]): string {
   const groups = Array.from({ length: 8 }, (_, i) => ((bytes[2 * i] ?? 0) << 8) | (bytes[2 * i + 1] ?? 0));
   let bestStart = -1;
   let bestLength = 1; // a single zero group is not compressed (RFC 5952 4.2.2)
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i += 1;
       continue;

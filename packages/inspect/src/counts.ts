@@ -25,7 +25,11 @@ export function countByState(sockets: readonly TcpSocketEntry[]): Partial<Record
  * countByPort(sockets, 'remote', 'TIME-WAIT').get(8080); // client-side TIME_WAITs towards :8080
  * ```
  */
-export function countByPort(sockets: readonly TcpSocketEntry[], side: 'local' | 'remote', state?: TcpSocketEntry['stateName']): Map<number, number> {
+export function countByPort(
+  sockets: readonly TcpSocketEntry[],
+  side: 'local' | 'remote',
+  state?: TcpSocketEntry['stateName'],
+): Map<number, number> {
   const counts = new Map<number, number>();
   for (const s of sockets) {
     if (state !== undefined && s.stateName !== state) continue;
@@ -61,7 +65,11 @@ export interface TimeWaitCount {
  * timeWaitHolder(entry, 8080, new Set([51000])); // only the connection from port 51000
  * ```
  */
-export function timeWaitHolder(entry: TcpSocketEntry, serverPort: number, clientPorts?: ReadonlySet<number>): 'client' | 'server' | undefined {
+export function timeWaitHolder(
+  entry: TcpSocketEntry,
+  serverPort: number,
+  clientPorts?: ReadonlySet<number>,
+): 'client' | 'server' | undefined {
   if (entry.stateName !== 'TIME-WAIT') return undefined;
   if (entry.localPort === serverPort && (!clientPorts || clientPorts.has(entry.remotePort))) return 'server';
   if (entry.remotePort === serverPort && (!clientPorts || clientPorts.has(entry.localPort))) return 'client';
@@ -85,7 +93,11 @@ function isList(from: readonly TcpSocketEntry[] | ListOptions | undefined): from
  * await countTimeWait(8080, undefined, myClientPorts); // only my connections
  * ```
  */
-export async function countTimeWait(port: number, from?: readonly TcpSocketEntry[] | ListOptions, clientPorts?: Iterable<number>): Promise<TimeWaitCount> {
+export async function countTimeWait(
+  port: number,
+  from?: readonly TcpSocketEntry[] | ListOptions,
+  clientPorts?: Iterable<number>,
+): Promise<TimeWaitCount> {
   const sockets: readonly TcpSocketEntry[] = isList(from) ? from : await listTcpSockets(from);
   const only = clientPorts === undefined ? undefined : new Set(clientPorts);
   const count: TimeWaitCount = { port, client: 0, server: 0, total: 0 };

@@ -14,7 +14,10 @@ export class SocketTableError extends InspectError {
     readonly systemCode: string | undefined,
     options?: { cause?: unknown },
   ) {
-    super(`cannot read ${file}: ${systemCode ?? 'unknown error'}${systemCode === 'ENOENT' ? ' (the socket tables are Linux-only; with a pid, that process may have exited)' : ''}`, options);
+    super(
+      `cannot read ${file}: ${systemCode ?? 'unknown error'}${systemCode === 'ENOENT' ? ' (the socket tables are Linux-only; with a pid, that process may have exited)' : ''}`,
+      options,
+    );
     this.name = 'SocketTableError';
   }
 }

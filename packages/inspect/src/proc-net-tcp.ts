@@ -101,16 +101,18 @@ export interface ListOptions {
 export async function listTcpSockets(options: ListOptions = {}): Promise<TcpSocketEntry[]> {
   const base = options.pid === undefined ? '/proc/net' : `/proc/${options.pid}/net`;
   const families = options.families ?? [4, 6];
-  const tables = await Promise.all(families.map(async (family) => {
-    const file = `${base}/${family === 4 ? 'tcp' : 'tcp6'}`;
-    try {
-      return parseProcNetTcp(await readFile(file, 'utf8'), family);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' && family === 6) return [];
-      throw new SocketTableError(file, code, { cause: error });
-    }
-  }));
+  const tables = await Promise.all(
+    families.map(async (family) => {
+      const file = `${base}/${family === 4 ? 'tcp' : 'tcp6'}`;
+      try {
+        return parseProcNetTcp(await readFile(file, 'utf8'), family);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' && family === 6) return [];
+        throw new SocketTableError(file, code, { cause: error });
+      }
+    }),
+  );
   return tables.flat();
 }
 
@@ -127,8 +129,19 @@ function endpoint(address: string, port: number): string {
  * ```
  */
 export function formatSs(sockets: readonly TcpSocketEntry[]): string[] {
-  const rows = sockets.map((s) => [s.stateName, String(s.rxQueue), String(s.txQueue), endpoint(s.localAddress, s.localPort), endpoint(s.remoteAddress, s.remotePort)]);
+  const rows = sockets.map((s) => [
+    s.stateName,
+    String(s.rxQueue),
+    String(s.txQueue),
+    endpoint(s.localAddress, s.localPort),
+    endpoint(s.remoteAddress, s.remotePort),
+  ]);
   const header = ['State', 'Recv-Q', 'Send-Q', 'Local Address:Port', 'Peer Address:Port'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+  return [header, ...rows].map((r) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd(),
+  );
 }

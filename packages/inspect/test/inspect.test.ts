@@ -28,10 +28,13 @@ afterEach(async () => {
 });
 
 async function listen(host: string, onConnection: (socket: net.Socket) => void = () => undefined): Promise<number> {
-  const server = await listenLoopback((socket) => {
-    socket.on('error', () => undefined); // the RST case resets the server side on purpose
-    onConnection(socket);
-  }, { host });
+  const server = await listenLoopback(
+    (socket) => {
+      socket.on('error', () => undefined); // the RST case resets the server side on purpose
+      onConnection(socket);
+    },
+    { host },
+  );
   servers.push(server);
   return server.port;
 }
@@ -57,8 +60,26 @@ describe('parseProcNetTcp', () => {
   it('decodes addresses, ports, states, queues and timers', () => {
     const [listen, timeWait, estab] = parseProcNetTcp(SAMPLE, 4);
     expect(listen).toMatchObject({ localAddress: '0.0.0.0', localPort: 2024, stateName: 'LISTEN', inode: 1075, timer: 'none' });
-    expect(timeWait).toMatchObject({ localAddress: '127.0.0.1', localPort: 36231, remotePort: 56222, stateName: 'TIME-WAIT', timer: 'time-wait', timerRemainingMs: 33_520, inode: 0 });
-    expect(estab).toMatchObject({ localPort: 8080, remotePort: 41394, stateName: 'ESTAB', txQueue: 42, rxQueue: 5, timer: 'keepalive', timerRemainingMs: 5000, retransmits: 3, uid: 1000 });
+    expect(timeWait).toMatchObject({
+      localAddress: '127.0.0.1',
+      localPort: 36231,
+      remotePort: 56222,
+      stateName: 'TIME-WAIT',
+      timer: 'time-wait',
+      timerRemainingMs: 33_520,
+      inode: 0,
+    });
+    expect(estab).toMatchObject({
+      localPort: 8080,
+      remotePort: 41394,
+      stateName: 'ESTAB',
+      txQueue: 42,
+      rxQueue: 5,
+      timer: 'keepalive',
+      timerRemainingMs: 5000,
+      retransmits: 3,
+      uid: 1000,
+    });
   });
 
   it('decodes IPv6 words in host byte order and compresses them', () => {
@@ -102,7 +123,11 @@ describe.skipIf(!linux)('the live tables (Linux)', () => {
     // Pid numbers stop far below 2^22 (pid_max's ceiling), so this process does not exist.
     const error: unknown = await listTcpSockets({ pid: 2 ** 22 + 1, families: [4] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InspectError);
-    expect(error).toMatchObject({ code: 'INSPECT_READ', systemCode: 'ENOENT', message: expect.stringContaining(`/proc/${2 ** 22 + 1}/net/tcp`) as unknown });
+    expect(error).toMatchObject({
+      code: 'INSPECT_READ',
+      systemCode: 'ENOENT',
+      message: expect.stringContaining(`/proc/${2 ** 22 + 1}/net/tcp`) as unknown,
+    });
   });
 
   it('agree with `ss -tan` on the same sockets', async () => {
@@ -117,13 +142,16 @@ describe.skipIf(!linux)('the live tables (Linux)', () => {
     expect(a.readyState).toBe('open');
 
     const mine = (local: string, peer: string): boolean => [port4, port6].some((p) => local.endsWith(`:${p}`) || peer.endsWith(`:${p}`));
-    const fromProc = formatSs(await listTcpSockets()).slice(1)
+    const fromProc = formatSs(await listTcpSockets())
+      .slice(1)
       .map((line) => line.split(/\s+/))
       .filter((f) => mine(f[3]!, f[4]!))
       .map((f) => `${f[0]} ${f[3]} ${f[4]}`)
       .sort();
     const { stdout } = await run('ss', ['-H', '-t', '-a', '-n']);
-    const fromSs = stdout.trim().split('\n')
+    const fromSs = stdout
+      .trim()
+      .split('\n')
       .map((line) => line.trim().split(/\s+/))
       .filter((f) => mine(f[3]!, f[4]!))
       .map((f) => `${f[0]} ${f[3]} ${f[4]!.replace(/^\*:\*$/, '')}`)
@@ -165,8 +193,18 @@ describe.skipIf(!linux)('the live tables (Linux)', () => {
     // The server side of the last connections may still be processing its FIN.
     await sleep(50);
     const table = await listTcpSockets();
-    expect(await countTimeWait(clientClosesPort, table, clientPorts.clientCloses)).toEqual({ port: clientClosesPort, client: 3, server: 0, total: 3 });
-    expect(await countTimeWait(serverClosesPort, table, clientPorts.serverCloses)).toEqual({ port: serverClosesPort, client: 0, server: 3, total: 3 });
+    expect(await countTimeWait(clientClosesPort, table, clientPorts.clientCloses)).toEqual({
+      port: clientClosesPort,
+      client: 3,
+      server: 0,
+      total: 3,
+    });
+    expect(await countTimeWait(serverClosesPort, table, clientPorts.serverCloses)).toEqual({
+      port: serverClosesPort,
+      client: 0,
+      server: 3,
+      total: 3,
+    });
     expect(await countTimeWait(resetPort, undefined, clientPorts.reset)).toEqual({ port: resetPort, client: 0, server: 0, total: 0 });
   });
 });

@@ -15,7 +15,12 @@ describe('parseFlags', () => {
   });
 
   it('parses kebab-case flags into typed values', () => {
-    expect(parseFlags(['--port', '8080', '--count=3', '--mode', 'b', '--verbose'], spec, info)).toEqual({ port: 8080, count: 3, mode: 'b', verbose: true });
+    expect(parseFlags(['--port', '8080', '--count=3', '--mode', 'b', '--verbose'], spec, info)).toEqual({
+      port: 8080,
+      count: 3,
+      mode: 'b',
+      verbose: true,
+    });
   });
 
   it.each([
@@ -25,7 +30,7 @@ describe('parseFlags', () => {
     [['--count', '1.5'], /whole number/],
     [['--mode', 'c'], /one of a, b/],
     [['--nope'], /Unknown option '--nope'/],
-    [["stray"], /Unexpected argument/],
+    [['stray'], /Unexpected argument/],
   ])('rejects %j with a one-line UsageError', (argv, message) => {
     let caught: unknown;
     try {

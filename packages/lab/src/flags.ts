@@ -15,18 +15,41 @@ interface BaseSpec {
   help: string;
   short?: string;
 }
-export interface IntSpec extends BaseSpec { type: 'int'; default?: number; min?: number; max?: number }
-export interface NumberSpec extends BaseSpec { type: 'number'; default?: number; min?: number; max?: number }
-export interface PortSpec extends BaseSpec { type: 'port'; default?: number }
-export interface StringSpec extends BaseSpec { type: 'string'; default?: string; choices?: readonly string[] }
-export interface BooleanSpec extends BaseSpec { type: 'boolean' }
+export interface IntSpec extends BaseSpec {
+  type: 'int';
+  default?: number;
+  min?: number;
+  max?: number;
+}
+export interface NumberSpec extends BaseSpec {
+  type: 'number';
+  default?: number;
+  min?: number;
+  max?: number;
+}
+export interface PortSpec extends BaseSpec {
+  type: 'port';
+  default?: number;
+}
+export interface StringSpec extends BaseSpec {
+  type: 'string';
+  default?: string;
+  choices?: readonly string[];
+}
+export interface BooleanSpec extends BaseSpec {
+  type: 'boolean';
+}
 export type FlagSpec = IntSpec | NumberSpec | PortSpec | StringSpec | BooleanSpec;
 
 type ValueOf<F extends FlagSpec> = F extends BooleanSpec
   ? boolean
   : F extends StringSpec
-    ? F extends { default: string } ? string : string | undefined
-    : F extends { default: number } ? number : number | undefined;
+    ? F extends { default: string }
+      ? string
+      : string | undefined
+    : F extends { default: number }
+      ? number
+      : number | undefined;
 
 export type FlagValues<S extends Record<string, FlagSpec>> = { [K in keyof S]: ValueOf<S[K]> };
 
@@ -116,7 +139,8 @@ export function parseFlags<S extends Record<string, FlagSpec>>(argv: readonly st
 export function withFlags<T extends object>(base: T, flags: object | undefined): T {
   const given = Object.entries(flags ?? {}).filter(([, value]) => value !== undefined);
   for (const [name] of given) {
-    if (!(name in base)) throw new TypeError(`flag --${kebab(name)} names no option of this lesson (options: ${Object.keys(base).join(', ')})`);
+    if (!(name in base))
+      throw new TypeError(`flag --${kebab(name)} names no option of this lesson (options: ${Object.keys(base).join(', ')})`);
   }
   return { ...base, ...Object.fromEntries(given) };
 }

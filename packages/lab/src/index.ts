@@ -6,7 +6,19 @@ export { UsageError, helpText, parseFlags, runMain, withFlags } from './flags.js
 export type { CommandInfo, FlagSpec, FlagValues } from './flags.js';
 export { bucketize, mean, median, nowMs, percentile, summarize } from './stats.js';
 export type { Summary } from './stats.js';
-export { bar, checkLines, formatBytes, formatLessonResult, formatMs, formatValue, measurementTable, renderFigure, sparkline, table, verdictLine } from './text.js';
+export {
+  bar,
+  checkLines,
+  formatBytes,
+  formatLessonResult,
+  formatMs,
+  formatValue,
+  measurementTable,
+  renderFigure,
+  sparkline,
+  table,
+  verdictLine,
+} from './text.js';
 export { runLessonMain } from './main.js';
 export { escapeXml, niceTicks, renderFigureSvg, svgPalette } from './svg.js';
 export type { SvgOptions } from './svg.js';

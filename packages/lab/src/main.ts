@@ -22,14 +22,22 @@ export function runLessonMain<L extends FlagSchema>(lesson: Lesson<L>, argv: rea
     for (const name of Object.keys(lesson.flags ?? {})) {
       if (name in common) throw new TypeError(`lesson ${id}: its flag --${name} clashes with a common one`);
     }
-    const flags = parseFlags(argv, { ...common, ...lesson.flags }, { usage: `npx tsx apps/${id}/src/main.ts`, summary: `${lesson.title}: ${lesson.effect}` });
-    const lessonFlags = Object.fromEntries(Object.keys(lesson.flags ?? {}).map((name) => [name, (flags as Record<string, unknown>)[name]])) as Partial<FlagValues<L>>;
+    const flags = parseFlags(
+      argv,
+      { ...common, ...lesson.flags },
+      { usage: `npx tsx apps/${id}/src/main.ts`, summary: `${lesson.title}: ${lesson.effect}` },
+    );
+    const lessonFlags = Object.fromEntries(
+      Object.keys(lesson.flags ?? {}).map((name) => [name, (flags as Record<string, unknown>)[name]]),
+    ) as Partial<FlagValues<L>>;
     if (flags.capture !== undefined) mkdirSync(flags.capture, { recursive: true });
     const ctx: LessonContext<L> = {
       quick: flags.quick,
       flags: lessonFlags,
       ...(flags.capture === undefined ? {} : { captureDir: flags.capture }),
-      progress: (what) => { if (!flags.json) process.stderr.write(`… ${what}\n`); },
+      progress: (what) => {
+        if (!flags.json) process.stderr.write(`… ${what}\n`);
+      },
     };
     const result = await lesson.run(ctx);
     const verdict = verdictOf(result);

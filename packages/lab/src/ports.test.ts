@@ -33,11 +33,18 @@ function nextAccepted(): { onSocket: (socket: net.Socket) => void; accepted: () 
   let waiter: ((s: net.Socket) => void) | undefined;
   return {
     onSocket: (socket) => {
-      if (waiter) { waiter(socket); waiter = undefined; } else queue.push(socket);
+      if (waiter) {
+        waiter(socket);
+        waiter = undefined;
+      } else queue.push(socket);
     },
     accepted: () => {
       const first = queue.shift();
-      return first ? Promise.resolve(first) : new Promise((resolve) => { waiter = resolve; });
+      return first
+        ? Promise.resolve(first)
+        : new Promise((resolve) => {
+            waiter = resolve;
+          });
     },
   };
 }
@@ -48,7 +55,10 @@ describe('closedPort', () => {
     expect(port).toBeGreaterThan(0);
     const code = await new Promise<string | undefined>((resolve) => {
       const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => { socket.destroy(); resolve('connected'); });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve('connected');
+      });
       socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code));
     });
     expect(code).toBe('ECONNREFUSED');
@@ -103,7 +113,10 @@ describe('listenLoopback', () => {
     await server.close(); // a third time, after it is closed, still resolves
     const refused = await new Promise<string | undefined>((resolve) => {
       const socket = net.connect(server.port, '127.0.0.1');
-      socket.once('connect', () => { socket.destroy(); resolve('connected'); });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve('connected');
+      });
       socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code));
     });
     expect(refused).toBe('ECONNREFUSED');
@@ -128,17 +141,20 @@ describe('listenLoopback', () => {
   it('honours allowHalfOpen: the server can still write a while after the client FIN only when asked', async () => {
     async function afterClientFin(allowHalfOpen: boolean): Promise<{ got: string; writableLater: boolean }> {
       let writableLater = false;
-      const server = await listen((socket) => {
-        socket.on('error', () => undefined);
-        socket.resume();
-        socket.once('end', () => {
-          // Without allowHalfOpen net answers the FIN with its own at once; by now the socket is ended.
-          setTimeout(() => {
-            writableLater = socket.writable;
-            if (socket.writable) socket.end('late answer');
-          }, 20);
-        });
-      }, { allowHalfOpen });
+      const server = await listen(
+        (socket) => {
+          socket.on('error', () => undefined);
+          socket.resume();
+          socket.once('end', () => {
+            // Without allowHalfOpen net answers the FIN with its own at once; by now the socket is ended.
+            setTimeout(() => {
+              writableLater = socket.writable;
+              if (socket.writable) socket.end('late answer');
+            }, 20);
+          });
+        },
+        { allowHalfOpen },
+      );
       const client = await connect(server.port, true);
       const chunks: Buffer[] = [];
       client.on('data', (c: Buffer) => chunks.push(c));
@@ -155,7 +171,10 @@ describe('listenLoopback', () => {
   it('rejects with a ListenError naming host:port when the port is taken', async () => {
     const taken = await listen(() => undefined);
     const error = await listenLoopback(() => undefined, { port: taken.port }).then(
-      (s) => { servers.push(s); return undefined; },
+      (s) => {
+        servers.push(s);
+        return undefined;
+      },
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(ListenError);

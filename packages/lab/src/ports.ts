@@ -81,10 +81,7 @@ export class ListenError extends LabError {
  * await echo.close(); // destroys the server side of `client`, then closes
  * ```
  */
-export async function listenLoopback(
-  onSocket: (socket: net.Socket) => void,
-  options: LoopbackOptions = {},
-): Promise<LoopbackServer> {
+export async function listenLoopback(onSocket: (socket: net.Socket) => void, options: LoopbackOptions = {}): Promise<LoopbackServer> {
   const host = options.host ?? '127.0.0.1';
   const wanted = options.port ?? 0;
   const sockets = new Set<net.Socket>();

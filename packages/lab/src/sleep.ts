@@ -17,7 +17,10 @@ export function sleep(ms: number, options: { signal?: AbortSignal } = {}): Promi
 /** Thrown by {@link until} when what it waited for did not happen in time. */
 export class WaitTimeoutError extends LabError {
   readonly code = 'LAB_WAIT_TIMEOUT';
-  constructor(readonly what: string, readonly timeoutMs: number) {
+  constructor(
+    readonly what: string,
+    readonly timeoutMs: number,
+  ) {
     super(`timed out after ${timeoutMs} ms waiting for ${what}`);
     this.name = 'WaitTimeoutError';
   }

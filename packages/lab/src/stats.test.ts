@@ -10,8 +10,15 @@ describe('stats', () => {
   });
 
   it('counts samples into histogram buckets, with an overflow bucket only when needed', () => {
-    expect(bucketize([0.1, 0.4, 44, 0.5], [0.5, 1, 50])).toEqual([{ upTo: 0.5, count: 3 }, { upTo: 1, count: 0 }, { upTo: 50, count: 1 }]);
-    expect(bucketize([2, 70, 90], [50])).toEqual([{ upTo: 50, count: 1 }, { upTo: 90, count: 2 }]);
+    expect(bucketize([0.1, 0.4, 44, 0.5], [0.5, 1, 50])).toEqual([
+      { upTo: 0.5, count: 3 },
+      { upTo: 1, count: 0 },
+      { upTo: 50, count: 1 },
+    ]);
+    expect(bucketize([2, 70, 90], [50])).toEqual([
+      { upTo: 50, count: 1 },
+      { upTo: 90, count: 2 },
+    ]);
   });
 
   it('summarizes min, median and max', () => {

@@ -3,12 +3,87 @@ import type { Figure } from './figures.js';
 import { escapeXml, niceTicks, renderFigureSvg } from './svg.js';
 
 const figures: Figure[] = [
-  { kind: 'bars', title: 'Stall per request', unit: 'ms', bars: [{ label: 'Nagle on', value: 44 }, { label: 'TCP_NODELAY', value: 0.08, note: 'fix' }] },
-  { kind: 'line', title: 'cwnd', xLabel: 'time (ms)', yLabel: 'segments', series: [{ name: 'cold', points: [[0, 10], [40, 20], [80, 40], [120, 80]] }, { name: 'warm', points: [[0, 80], [40, 80]] }] },
-  { kind: 'waterfall', title: 'Page load', unit: 'ms', rows: [{ label: 'page', spans: [{ start: 0, end: 40, phase: 'connect' }, { start: 40, end: 81, phase: 'request' }] }, { label: 'img 1', spans: [{ start: 81, end: 122, phase: 'request' }] }] },
-  { kind: 'histogram', title: 'Latency', unit: 'ms', series: [{ name: 'Nagle', buckets: [{ upTo: 1, count: 1 }, { upTo: 50, count: 19 }] }, { name: 'NODELAY', buckets: [{ upTo: 1, count: 20 }] }] },
-  { kind: 'table', title: 'Connections', columns: ['fd', 'requests', 'state'], rows: [[12, 3, 'idle'], [13, 1, 'busy']] },
-  { kind: 'ladder', title: 'Delayed ACK', sides: ['client', 'server'], arrows: [{ from: 0, atMs: 0, label: 'P. 1:61', note: 'request' }, { from: 1, atMs: 40.2, label: '. ack 61', note: 'ACK held 40.2 ms: delayed ACK', highlight: true }] },
+  {
+    kind: 'bars',
+    title: 'Stall per request',
+    unit: 'ms',
+    bars: [
+      { label: 'Nagle on', value: 44 },
+      { label: 'TCP_NODELAY', value: 0.08, note: 'fix' },
+    ],
+  },
+  {
+    kind: 'line',
+    title: 'cwnd',
+    xLabel: 'time (ms)',
+    yLabel: 'segments',
+    series: [
+      {
+        name: 'cold',
+        points: [
+          [0, 10],
+          [40, 20],
+          [80, 40],
+          [120, 80],
+        ],
+      },
+      {
+        name: 'warm',
+        points: [
+          [0, 80],
+          [40, 80],
+        ],
+      },
+    ],
+  },
+  {
+    kind: 'waterfall',
+    title: 'Page load',
+    unit: 'ms',
+    rows: [
+      {
+        label: 'page',
+        spans: [
+          { start: 0, end: 40, phase: 'connect' },
+          { start: 40, end: 81, phase: 'request' },
+        ],
+      },
+      { label: 'img 1', spans: [{ start: 81, end: 122, phase: 'request' }] },
+    ],
+  },
+  {
+    kind: 'histogram',
+    title: 'Latency',
+    unit: 'ms',
+    series: [
+      {
+        name: 'Nagle',
+        buckets: [
+          { upTo: 1, count: 1 },
+          { upTo: 50, count: 19 },
+        ],
+      },
+      { name: 'NODELAY', buckets: [{ upTo: 1, count: 20 }] },
+    ],
+  },
+  {
+    kind: 'table',
+    title: 'Connections',
+    columns: ['fd', 'requests', 'state'],
+    rows: [
+      [12, 3, 'idle'],
+      [13, 1, 'busy'],
+    ],
+  },
+  {
+    kind: 'ladder',
+    title: 'Delayed ACK',
+    sides: ['client', 'server'],
+    arrows: [
+      { from: 0, atMs: 0, label: 'P. 1:61', note: 'request' },
+      { from: 1, atMs: 40.2, label: '. ack 61', note: 'ACK held 40.2 ms: delayed ACK', highlight: true },
+    ],
+  },
 ];
 
 /** Element names in document order: a cheap structural fingerprint of the markup. */
@@ -56,18 +131,32 @@ describe('niceTicks', () => {
 });
 
 describe('renderFigureSvg', () => {
-  it.each(figures.map((f) => [f.kind, f] as const))('draws a %s figure as one well-nested svg with shapes and its title', (_kind, figure) => {
-    const svg = renderFigureSvg(figure);
-    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
-    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
-    expect(wellNested(svg)).toBe(true);
-    expect(svg).toContain(`<title>${figure.title}</title>`);
-    expect(svg).toMatch(/<(rect|polyline|circle)\b/);
-    expect(svg).not.toMatch(/NaN|Infinity|undefined/);
-  });
+  it.each(figures.map((f) => [f.kind, f] as const))(
+    'draws a %s figure as one well-nested svg with shapes and its title',
+    (_kind, figure) => {
+      const svg = renderFigureSvg(figure);
+      expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+      expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+      expect(wellNested(svg)).toBe(true);
+      expect(svg).toContain(`<title>${figure.title}</title>`);
+      expect(svg).toMatch(/<(rect|polyline|circle)\b/);
+      expect(svg).not.toMatch(/NaN|Infinity|undefined/);
+    },
+  );
 
   it('scales bars so the largest value fills the drawing width', () => {
-    const svg = renderFigureSvg({ kind: 'bars', title: 't', unit: 'ms', bars: [{ label: 'a', value: 100 }, { label: 'b', value: 50 }] }, { width: 600 });
+    const svg = renderFigureSvg(
+      {
+        kind: 'bars',
+        title: 't',
+        unit: 'ms',
+        bars: [
+          { label: 'a', value: 100 },
+          { label: 'b', value: 50 },
+        ],
+      },
+      { width: 600 },
+    );
     const widths = [...svg.matchAll(/<rect x="[\d.]+" y="[\d.]+" width="([\d.]+)" height="18" fill="#/g)].map((m) => Number(m[1]));
     expect(widths).toHaveLength(2);
     expect(widths[0]! / widths[1]!).toBeCloseTo(2, 1);
@@ -96,8 +185,30 @@ describe('renderFigureSvg', () => {
 
   it('keeps a single point, equal values and non-finite numbers out of the coordinates', () => {
     const odd: Figure[] = [
-      { kind: 'line', title: 'one point', xLabel: 'x', yLabel: 'y', series: [{ name: 's', points: [[3, 3], [Number.NaN, 1]] }] },
-      { kind: 'bars', title: 'zeros', unit: '', bars: [{ label: 'a', value: 0 }, { label: 'b', value: Number.POSITIVE_INFINITY }] },
+      {
+        kind: 'line',
+        title: 'one point',
+        xLabel: 'x',
+        yLabel: 'y',
+        series: [
+          {
+            name: 's',
+            points: [
+              [3, 3],
+              [Number.NaN, 1],
+            ],
+          },
+        ],
+      },
+      {
+        kind: 'bars',
+        title: 'zeros',
+        unit: '',
+        bars: [
+          { label: 'a', value: 0 },
+          { label: 'b', value: Number.POSITIVE_INFINITY },
+        ],
+      },
       { kind: 'waterfall', title: 'instant', unit: 'ms', rows: [{ label: 'r', spans: [{ start: 5, end: 5, phase: 'p' }] }] },
     ];
     for (const f of odd) expect(renderFigureSvg(f)).not.toMatch(/="[^"]*(NaN|Infinity)/);
@@ -105,7 +216,9 @@ describe('renderFigureSvg', () => {
 
   it('draws a ladder with one arrow per segment, pointing the right way, the gap before it and the effect highlighted', () => {
     const svg = renderFigureSvg(figures[5]!);
-    const arrows = [...svg.matchAll(/<line x1="([\d.]+)" y1="[\d.]+" x2="([\d.]+)" y2="[\d.]+" stroke="(#[0-9A-F]+)" stroke-width="([\d.]+)"\/>/g)];
+    const arrows = [
+      ...svg.matchAll(/<line x1="([\d.]+)" y1="[\d.]+" x2="([\d.]+)" y2="[\d.]+" stroke="(#[0-9A-F]+)" stroke-width="([\d.]+)"\/>/g),
+    ];
     expect(arrows).toHaveLength(2);
     expect(Number(arrows[0]![1])).toBeLessThan(Number(arrows[0]![2])); // client → server: left to right
     expect(Number(arrows[1]![1])).toBeGreaterThan(Number(arrows[1]![2]));
@@ -123,15 +236,66 @@ describe('renderFigureSvg', () => {
   it('never lets label text add markup, whatever the labels contain', () => {
     // The same figures with plain labels and with hostile or random ones: the element structure must not change.
     const labelled = (l: string): Figure[] => [
-      { kind: 'bars', title: l, unit: l, bars: [{ label: l, value: 1, note: l }, { label: 'x', value: 2 }] },
+      {
+        kind: 'bars',
+        title: l,
+        unit: l,
+        bars: [
+          { label: l, value: 1, note: l },
+          { label: 'x', value: 2 },
+        ],
+      },
       { kind: 'waterfall', title: l, unit: 'ms', rows: [{ label: l, spans: [{ start: 0, end: 1, phase: l }] }] },
       { kind: 'table', title: l, columns: [l, 'n'], rows: [[l, 1]] },
-      { kind: 'histogram', title: l, unit: 'ms', series: [{ name: l, buckets: [{ upTo: 1, count: 2 }] }, { name: 'b', buckets: [{ upTo: 2, count: 1 }] }] },
-      { kind: 'line', title: l, xLabel: l, yLabel: l, series: [{ name: l, points: [[0, 1], [1, 2]] }, { name: 'b', points: [[0, 2]] }] },
-      { kind: 'ladder', title: l, sides: [l, l], arrows: [{ from: 0, atMs: 0, label: l, note: l }, { from: 1, atMs: 50, label: l, note: l, highlight: true }] },
+      {
+        kind: 'histogram',
+        title: l,
+        unit: 'ms',
+        series: [
+          { name: l, buckets: [{ upTo: 1, count: 2 }] },
+          { name: 'b', buckets: [{ upTo: 2, count: 1 }] },
+        ],
+      },
+      {
+        kind: 'line',
+        title: l,
+        xLabel: l,
+        yLabel: l,
+        series: [
+          {
+            name: l,
+            points: [
+              [0, 1],
+              [1, 2],
+            ],
+          },
+          { name: 'b', points: [[0, 2]] },
+        ],
+      },
+      {
+        kind: 'ladder',
+        title: l,
+        sides: [l, l],
+        arrows: [
+          { from: 0, atMs: 0, label: l, note: l },
+          { from: 1, atMs: 50, label: l, note: l, highlight: true },
+        ],
+      },
     ];
     const random = seeded(0x9e3779b9);
-    const samples = ['', '<', '</svg>', '<script>alert(1)</script>', '"><rect/>', "' onload='x", '&amp;', '\u001b[31mred', ']]>', '<!--', '\uFFFF\u0000'];
+    const samples = [
+      '',
+      '<',
+      '</svg>',
+      '<script>alert(1)</script>',
+      '"><rect/>',
+      "' onload='x",
+      '&amp;',
+      '\u001b[31mred',
+      ']]>',
+      '<!--',
+      '\uFFFF\u0000',
+    ];
     for (let i = 0; i < 150; i++) {
       samples.push(String.fromCharCode(...Array.from({ length: 1 + Math.floor(random() * 30) }, () => Math.floor(random() * 0xffff))));
     }

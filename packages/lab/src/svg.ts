@@ -218,7 +218,10 @@ function yAxis(plot: Plot, ticks: readonly number[], lo: number, hi: number, uni
   const out: string[] = [];
   for (const t of ticks) {
     const y = plot.top + plot.height - ((t - lo) / (hi - lo)) * plot.height;
-    out.push(line(plot.left, y, plot.left + plot.width, y), text(plot.left - 6, y, tickLabel(t, unit), { anchor: 'end', baseline: 'middle', fill: dim, size: 11 }));
+    out.push(
+      line(plot.left, y, plot.left + plot.width, y),
+      text(plot.left - 6, y, tickLabel(t, unit), { anchor: 'end', baseline: 'middle', fill: dim, size: 11 }),
+    );
   }
   return out;
 }
@@ -242,21 +245,34 @@ function lineSvg(f: LineFigure, width: number): string {
   const py = (y: number) => plot.top + plot.height - ((y - yLo) / (yHi - yLo)) * plot.height;
   const body = [...leg.svg, ...yAxis(plot, yTicks, yLo, yHi)];
   for (const t of xTicks) {
-    body.push(line(px(t), plot.top + plot.height, px(t), plot.top + plot.height + 4, ink), text(px(t), plot.top + plot.height + 17, tickLabel(t), { anchor: 'middle', fill: dim, size: 11 }));
+    body.push(
+      line(px(t), plot.top + plot.height, px(t), plot.top + plot.height + 4, ink),
+      text(px(t), plot.top + plot.height + 17, tickLabel(t), { anchor: 'middle', fill: dim, size: 11 }),
+    );
   }
-  body.push(line(plot.left, plot.top + plot.height, plot.left + plot.width, plot.top + plot.height, ink), line(plot.left, plot.top, plot.left, plot.top + plot.height, ink));
+  body.push(
+    line(plot.left, plot.top + plot.height, plot.left + plot.width, plot.top + plot.height, ink),
+    line(plot.left, plot.top, plot.left, plot.top + plot.height, ink),
+  );
   f.series.forEach((s, i) => {
     const colour = svgPalette[i % svgPalette.length]!;
     const valid = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
     if (valid.length === 0) return;
-    body.push(`<polyline fill="none" stroke="${colour}" stroke-width="2" stroke-linejoin="round" points="${valid.map(([x, y]) => `${n(px(x))},${n(py(y))}`).join(' ')}"><title>${escapeXml(s.name)}</title></polyline>`);
+    body.push(
+      `<polyline fill="none" stroke="${colour}" stroke-width="2" stroke-linejoin="round" points="${valid.map(([x, y]) => `${n(px(x))},${n(py(y))}`).join(' ')}"><title>${escapeXml(s.name)}</title></polyline>`,
+    );
     if (valid.length <= 60) {
       for (const [x, y] of valid) body.push(`<circle cx="${n(px(x))}" cy="${n(py(y))}" r="2.5" fill="${colour}"/>`);
     }
   });
   body.push(
     text(plot.left + plot.width / 2, plot.top + plot.height + 34, f.xLabel, { anchor: 'middle', fill: dim }),
-    text(pad + 4, plot.top + plot.height / 2, f.yLabel, { anchor: 'middle', fill: dim, transform: `rotate(-90 ${n(pad + 4)} ${n(plot.top + plot.height / 2)})`, baseline: 'middle' }),
+    text(pad + 4, plot.top + plot.height / 2, f.yLabel, {
+      anchor: 'middle',
+      fill: dim,
+      transform: `rotate(-90 ${n(pad + 4)} ${n(plot.top + plot.height / 2)})`,
+      baseline: 'middle',
+    }),
   );
   return frame(width, plot.top + plot.height + 44, f.title, body);
 }
@@ -275,12 +291,20 @@ function waterfallSvg(f: WaterfallFigure, width: number): string {
   const rowHeight = 22;
   // Room on the right for half of the last tick label, which is centred on the axis end.
   const tail = textWidth(tickLabel(ticks[ticks.length - 1]!, f.unit), 11) / 2 + 4;
-  const plot: Plot = { left: pad + labelWidth, top: titleHeight + 8 + leg.height + 4, width: width - pad * 2 - labelWidth - tail, height: f.rows.length * rowHeight };
+  const plot: Plot = {
+    left: pad + labelWidth,
+    top: titleHeight + 8 + leg.height + 4,
+    width: width - pad * 2 - labelWidth - tail,
+    height: f.rows.length * rowHeight,
+  };
   const px = (t: number) => plot.left + ((t - start) / span) * plot.width;
   const body = [...leg.svg];
   for (const t of ticks) {
     const x = plot.left + (t / span) * plot.width;
-    body.push(line(x, plot.top, x, plot.top + plot.height), text(x, plot.top + plot.height + 16, tickLabel(t, f.unit), { anchor: 'middle', fill: dim, size: 11 }));
+    body.push(
+      line(x, plot.top, x, plot.top + plot.height),
+      text(x, plot.top + plot.height + 16, tickLabel(t, f.unit), { anchor: 'middle', fill: dim, size: 11 }),
+    );
   }
   f.rows.forEach((r, i) => {
     const y = plot.top + i * rowHeight;
@@ -290,7 +314,16 @@ function waterfallSvg(f: WaterfallFigure, width: number): string {
       // Instants (a FIN) and sub-pixel phases (a 50 µs loopback connect beside a
       // 40 ms stall) still get a visible sliver.
       const w = Math.max(3, px(s.end) - px(s.start));
-      body.push(rect(px(s.start), y + 4, w, rowHeight - 8, colourOf(s.phase), `${r.label} · ${s.phase}: ${formatValue(s.end - s.start, f.unit)} (from ${formatValue(s.start - start, f.unit)})`));
+      body.push(
+        rect(
+          px(s.start),
+          y + 4,
+          w,
+          rowHeight - 8,
+          colourOf(s.phase),
+          `${r.label} · ${s.phase}: ${formatValue(s.end - s.start, f.unit)} (from ${formatValue(s.start - start, f.unit)})`,
+        ),
+      );
     }
   });
   body.push(line(plot.left, plot.top + plot.height, plot.left + plot.width, plot.top + plot.height, ink));
@@ -319,11 +352,21 @@ function histogramSvg(f: HistogramFigure, width: number): string {
       if (count <= 0) return;
       const h = (count / yHi) * plot.height;
       const x = plot.left + ei * slot + slot * 0.1 + si * barWidth;
-      body.push(rect(x, plot.top + plot.height - h, barWidth, h, svgPalette[si % svgPalette.length]!, `${f.series[si]!.name} ${labels[ei]!}: ${count}`));
+      body.push(
+        rect(
+          x,
+          plot.top + plot.height - h,
+          barWidth,
+          h,
+          svgPalette[si % svgPalette.length]!,
+          `${f.series[si]!.name} ${labels[ei]!}: ${count}`,
+        ),
+      );
     });
   });
   labels.forEach((label, i) => {
-    if (i % every === 0) body.push(text(plot.left + (i + 0.5) * slot, plot.top + plot.height + 16, label, { anchor: 'middle', fill: dim, size: 11 }));
+    if (i % every === 0)
+      body.push(text(plot.left + (i + 0.5) * slot, plot.top + plot.height + 16, label, { anchor: 'middle', fill: dim, size: 11 }));
   });
   body.push(
     line(plot.left, plot.top + plot.height, plot.left + plot.width, plot.top + plot.height, ink),
@@ -350,7 +393,14 @@ function tableSvg(f: TableFigure, width: number): string {
     values.forEach((v, i) => {
       const w = widths[i]!;
       const right = numeric[i] && !bold;
-      body.push(text(right ? x + w - 8 : x + 8, y + rowHeight / 2, v, { anchor: right ? 'end' : 'start', baseline: 'middle', family: mono, ...(bold ? { weight: 'bold' } : {}) }));
+      body.push(
+        text(right ? x + w - 8 : x + 8, y + rowHeight / 2, v, {
+          anchor: right ? 'end' : 'start',
+          baseline: 'middle',
+          family: mono,
+          ...(bold ? { weight: 'bold' } : {}),
+        }),
+      );
       x += w;
     });
   };
@@ -361,7 +411,13 @@ function tableSvg(f: TableFigure, width: number): string {
     row(r, y, false);
   });
   body.push(line(pad, top + rowHeight, pad + total, top + rowHeight, ink));
-  if (extra) body.push(text(pad + 8, top + (shown.length + 1) * rowHeight + rowHeight / 2, `… ${f.rows.length - shown.length} more rows`, { baseline: 'middle', fill: dim }));
+  if (extra)
+    body.push(
+      text(pad + 8, top + (shown.length + 1) * rowHeight + rowHeight / 2, `… ${f.rows.length - shown.length} more rows`, {
+        baseline: 'middle',
+        fill: dim,
+      }),
+    );
   return frame(Math.max(width, total + 2 * pad), height, f.title, body);
 }
 
@@ -394,11 +450,24 @@ function ladderSvg(f: LadderFigure, width: number): string {
       `<g><title>${escapeXml(tooltip)}</title>`,
       `<line x1="${n(x1)}" y1="${n(y)}" x2="${n(x2)}" y2="${n(y + slant)}" stroke="${colour}" stroke-width="${a.highlight ? 2.5 : 1.5}"/>`,
       `<path d="M ${tip} Z" fill="${colour}"/>`,
-      text((left + right) / 2, y + slant / 2 - 5, clip(a.label, right - left - 20), { anchor: 'middle', family: mono, size: 11, ...(a.highlight ? { weight: 'bold' as const } : {}), fill: colour }),
+      text((left + right) / 2, y + slant / 2 - 5, clip(a.label, right - left - 20), {
+        anchor: 'middle',
+        family: mono,
+        size: 11,
+        ...(a.highlight ? { weight: 'bold' as const } : {}),
+        fill: colour,
+      }),
       '</g>',
     );
     if (gap) body.push(text(pad + gapColumn, y + slant / 2 + 4, gap, { anchor: 'end', fill: dim, size: 11 }));
-    if (a.note !== undefined) body.push(text(noteX, y + slant / 2 + 4, clip(a.note, width - noteX - pad, 11), { size: 11, fill: a.highlight ? ink : dim, ...(a.highlight ? { weight: 'bold' as const } : {}) }));
+    if (a.note !== undefined)
+      body.push(
+        text(noteX, y + slant / 2 + 4, clip(a.note, width - noteX - pad, 11), {
+          size: 11,
+          fill: a.highlight ? ink : dim,
+          ...(a.highlight ? { weight: 'bold' as const } : {}),
+        }),
+      );
   });
   return frame(width, height, f.title, body);
 }

@@ -44,7 +44,11 @@ export function table(header: readonly string[], rows: readonly (readonly (strin
   const cells = rows.map((r) => r.map(String));
   const widths = header.map((h, i) => Math.max(visibleLength(h), ...cells.map((r) => visibleLength(r[i] ?? ''))));
   const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number'));
-  const line = (r: readonly string[]) => r.map((c, i) => pad(c, widths[i] ?? 0, numeric[i])).join('  ').trimEnd();
+  const line = (r: readonly string[]) =>
+    r
+      .map((c, i) => pad(c, widths[i] ?? 0, numeric[i]))
+      .join('  ')
+      .trimEnd();
   return [pc.bold(line(header)), widths.map((w) => '─'.repeat(w)).join('  '), ...cells.map(line)];
 }
 
@@ -68,7 +72,10 @@ export function sparkline(values: readonly number[]): string {
 function barsText(f: BarsFigure): string[] {
   const max = Math.max(...f.bars.map((b) => b.value));
   const labelWidth = Math.max(...f.bars.map((b) => b.label.length));
-  return f.bars.map((b) => `${b.label.padEnd(labelWidth)}  ${pc.cyan(pad(bar(b.value, max), 40))} ${formatValue(b.value, f.unit)}${b.note ? pc.dim(`  ${b.note}`) : ''}`);
+  return f.bars.map(
+    (b) =>
+      `${b.label.padEnd(labelWidth)}  ${pc.cyan(pad(bar(b.value, max), 40))} ${formatValue(b.value, f.unit)}${b.note ? pc.dim(`  ${b.note}`) : ''}`,
+  );
 }
 
 function lineText(f: LineFigure): string[] {
@@ -83,7 +90,8 @@ function histogramText(f: HistogramFigure): string[] {
   for (const s of f.series) {
     const max = Math.max(...s.buckets.map((b) => b.count));
     out.push(pc.bold(s.name));
-    for (const b of s.buckets) out.push(`  ≤ ${formatValue(b.upTo, f.unit).padStart(9)}  ${pad(pc.cyan(bar(b.count, max, 30)), 30)} ${b.count}`);
+    for (const b of s.buckets)
+      out.push(`  ≤ ${formatValue(b.upTo, f.unit).padStart(9)}  ${pad(pc.cyan(bar(b.count, max, 30)), 30)} ${b.count}`);
   }
   return out;
 }
@@ -127,25 +135,34 @@ function ladderText(f: LadderFigure, span = 30): string[] {
   const gaps = f.arrows.map((a, i) => (i === 0 ? '0 ms' : ladderGap(a.atMs - f.arrows[i - 1]!.atMs)));
   const gapWidth = Math.max(...gaps.map((g) => g.length));
   const head = `${' '.repeat(gapWidth)}  ${f.sides[0].padEnd(span + 1)}${f.sides[1]}`;
-  return [head, ...f.arrows.map((a, i) => {
-    const label = ` ${a.label} `.slice(0, span - 4);
-    const dashes = span - label.length - 1;
-    const lead = Math.floor(dashes / 2);
-    const shaft = `${'─'.repeat(lead)}${label}${'─'.repeat(dashes - lead)}`;
-    const arrow = a.from === 0 ? `│${shaft}▶│` : `│◀${shaft}│`;
-    const drawn = a.highlight ? pc.yellow(arrow) : arrow;
-    return `${gaps[i]!.padStart(gapWidth)}  ${drawn}  ${a.note ? (a.highlight ? pc.bold(a.note) : pc.dim(a.note)) : ''}`.trimEnd();
-  })];
+  return [
+    head,
+    ...f.arrows.map((a, i) => {
+      const label = ` ${a.label} `.slice(0, span - 4);
+      const dashes = span - label.length - 1;
+      const lead = Math.floor(dashes / 2);
+      const shaft = `${'─'.repeat(lead)}${label}${'─'.repeat(dashes - lead)}`;
+      const arrow = a.from === 0 ? `│${shaft}▶│` : `│◀${shaft}│`;
+      const drawn = a.highlight ? pc.yellow(arrow) : arrow;
+      return `${gaps[i]!.padStart(gapWidth)}  ${drawn}  ${a.note ? (a.highlight ? pc.bold(a.note) : pc.dim(a.note)) : ''}`.trimEnd();
+    }),
+  ];
 }
 
 /** Draw any figure for the terminal, title first. */
 export function renderFigure(f: Figure): string[] {
-  const body = f.kind === 'bars' ? barsText(f)
-    : f.kind === 'line' ? lineText(f)
-      : f.kind === 'histogram' ? histogramText(f)
-        : f.kind === 'waterfall' ? waterfallText(f)
-          : f.kind === 'ladder' ? ladderText(f)
-            : tableText(f);
+  const body =
+    f.kind === 'bars'
+      ? barsText(f)
+      : f.kind === 'line'
+        ? lineText(f)
+        : f.kind === 'histogram'
+          ? histogramText(f)
+          : f.kind === 'waterfall'
+            ? waterfallText(f)
+            : f.kind === 'ladder'
+              ? ladderText(f)
+              : tableText(f);
   return [pc.bold(f.title), ...body];
 }
 

@@ -46,7 +46,10 @@ describe('Wire', () => {
   it('reports a refused connection as WIRE_CONNECT with the address', async () => {
     const port = await listen(() => undefined);
     await servers.pop()?.close();
-    await expect(Wire.connect(port)).rejects.toMatchObject({ code: 'WIRE_CONNECT', message: expect.stringContaining(`127.0.0.1:${port}`) as string });
+    await expect(Wire.connect(port)).rejects.toMatchObject({
+      code: 'WIRE_CONNECT',
+      message: expect.stringContaining(`127.0.0.1:${port}`) as string,
+    });
     expect(new WireError('WIRE_CONNECT', 'x')).toBeInstanceOf(Error);
   });
 

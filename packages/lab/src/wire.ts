@@ -211,7 +211,11 @@ export class Wire {
    * the peer's FIN, errors and the close on lines of their own. `from`/`to`
    * select a range of `events` (e.g. one request and its response).
    */
-  transcript({ from = 0, to = this.events.length, maxLineLength = 100 }: { from?: number; to?: number; maxLineLength?: number } = {}): string[] {
+  transcript({
+    from = 0,
+    to = this.events.length,
+    maxLineLength = 100,
+  }: { from?: number; to?: number; maxLineLength?: number } = {}): string[] {
     const out: string[] = [];
     for (const e of this.events.slice(from, to)) {
       const time = `${e.at.toFixed(1).padStart(7)} ms`;

@@ -23,7 +23,9 @@ describe.skipIf(!able)(`delay line at 20 ms each way (${reason ? `skipped: ${rea
 
   it('has an RTT within 1 ms of 2 × 20 ms (rootless: never less, at most 25 ms more), as the kernel measures the handshake', async () => {
     const rtt = await measureLineRtt(line, 10, 3);
-    console.log(`delay line RTT: kernel ${rtt.kernelMs.toFixed(2)} ms, connect() ${rtt.connectMs.toFixed(2)} ms, echo ${rtt.pingMs.toFixed(2)} ms`);
+    console.log(
+      `delay line RTT: kernel ${rtt.kernelMs.toFixed(2)} ms, connect() ${rtt.connectMs.toFixed(2)} ms, echo ${rtt.pingMs.toFixed(2)} ms`,
+    );
     // Root: the pump runs SCHED_FIFO, 1 ms. Rootless it has no real-time
     // priority, and on a machine loaded far past its cores (load 10+ on 2 seen
     // here) it wakes up to ~15 ms late; never early, though.
@@ -41,7 +43,9 @@ describe.skipIf(!able)(`delay line at 20 ms each way (${reason ? `skipped: ${rea
     try {
       const t = await measureLineThroughput(line, 16 << 20);
       const stats = await line.stats();
-      console.log(`delay line capacity: ${t.mbit.toFixed(0)} Mbit/s over ${(t.bytes / 2 ** 20).toFixed(0)} MiB; pump lateness mean ${stats.clientToServer.meanLateMs.toFixed(2)} ms`);
+      console.log(
+        `delay line capacity: ${t.mbit.toFixed(0)} Mbit/s over ${(t.bytes / 2 ** 20).toFixed(0)} MiB; pump lateness mean ${stats.clientToServer.meanLateMs.toFixed(2)} ms`,
+      );
       expect(t.bytes).toBe(16 << 20);
       // Rootless (no real-time priority) a loaded machine takes its share: 60 Mbit/s seen at load 13 on 2 cores.
       expect(t.mbit).toBeGreaterThanOrEqual(mode === 'rootless' ? 30 : 100);
@@ -76,7 +80,11 @@ function alive(pid: number): boolean {
   }
 }
 
-interface Made { pump: number; holder: number | null; namespaces: string[] }
+interface Made {
+  pump: number;
+  holder: number | null;
+  namespaces: string[];
+}
 
 async function runCrashChild(how: 'throw' | 'kill'): Promise<Made & { code: number | null; signal: string | null }> {
   const child = spawn(process.execPath, ['--import', tsx, crashChild, how], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -122,22 +130,30 @@ describe.skipIf(!able)(`delay line teardown (${reason ? `skipped: ${reason}` : m
     expect(execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' })).not.toMatch(/ w-(client|server)[@:]/);
   }, 60_000);
 
-  it.skipIf(mode !== 'rootless')('after a SIGKILL, the pump and the user namespace holder die with their parent', async () => {
-    const r = await runCrashChild('kill');
-    expect(r.signal).toBe('SIGKILL');
-    expect(await waitGone(r.pump)).toBe(true);
-    await expectNothingLeft(r);
-  }, 60_000);
+  it.skipIf(mode !== 'rootless')(
+    'after a SIGKILL, the pump and the user namespace holder die with their parent',
+    async () => {
+      const r = await runCrashChild('kill');
+      expect(r.signal).toBe('SIGKILL');
+      expect(await waitGone(r.pump)).toBe(true);
+      await expectNothingLeft(r);
+    },
+    60_000,
+  );
 
-  it.skipIf(mode !== 'root')('after a SIGKILL, the pump dies with its parent and the next lab sweeps the namespaces', async () => {
-    const r = await runCrashChild('kill');
-    expect(r.signal).toBe('SIGKILL');
-    expect(await waitGone(r.pump)).toBe(true);
-    expect(r.namespaces.length).toBeGreaterThan(0);
-    await sweepStaleNamespaces();
-    // Another test process that opens a lab at the same moment sweeps stale
-    // namespaces too, so it may have removed these first; either way none may remain.
-    const left = await listNamespaces();
-    for (const ns of r.namespaces) expect(left).not.toContain(ns);
-  }, 60_000);
+  it.skipIf(mode !== 'root')(
+    'after a SIGKILL, the pump dies with its parent and the next lab sweeps the namespaces',
+    async () => {
+      const r = await runCrashChild('kill');
+      expect(r.signal).toBe('SIGKILL');
+      expect(await waitGone(r.pump)).toBe(true);
+      expect(r.namespaces.length).toBeGreaterThan(0);
+      await sweepStaleNamespaces();
+      // Another test process that opens a lab at the same moment sweeps stale
+      // namespaces too, so it may have removed these first; either way none may remain.
+      const left = await listNamespaces();
+      for (const ns of r.namespaces) expect(left).not.toContain(ns);
+    },
+    60_000,
+  );
 });

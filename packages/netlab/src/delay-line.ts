@@ -131,11 +131,42 @@ export class DelayLine {
       await Promise.all(lab.namespaces.map((ns) => ns.setSysctl('net.ipv6.conf.all.disable_ipv6', 1).catch(() => undefined)));
       // Device names are per namespace; `w-client` is the wire's end of the client's pair.
       const ends = [
-        { ns: clientNs, dev: 'line', wire: 'w-client', mac: CLIENT_MAC, address: CLIENT_ADDRESS, peer: { address: SERVER_ADDRESS, mac: SERVER_MAC } },
-        { ns: serverNs, dev: 'line', wire: 'w-server', mac: SERVER_MAC, address: SERVER_ADDRESS, peer: { address: CLIENT_ADDRESS, mac: CLIENT_MAC } },
+        {
+          ns: clientNs,
+          dev: 'line',
+          wire: 'w-client',
+          mac: CLIENT_MAC,
+          address: CLIENT_ADDRESS,
+          peer: { address: SERVER_ADDRESS, mac: SERVER_MAC },
+        },
+        {
+          ns: serverNs,
+          dev: 'line',
+          wire: 'w-server',
+          mac: SERVER_MAC,
+          address: SERVER_ADDRESS,
+          peer: { address: CLIENT_ADDRESS, mac: CLIENT_MAC },
+        },
       ] as const;
       for (const e of ends) {
-        await e.ns.ip(['link', 'add', e.dev, 'address', e.mac, 'mtu', mtu, 'type', 'veth', 'peer', 'name', e.wire, 'mtu', mtu, 'netns', wireNs.name]);
+        await e.ns.ip([
+          'link',
+          'add',
+          e.dev,
+          'address',
+          e.mac,
+          'mtu',
+          mtu,
+          'type',
+          'veth',
+          'peer',
+          'name',
+          e.wire,
+          'mtu',
+          mtu,
+          'netns',
+          wireNs.name,
+        ]);
         // One segment per frame, as on a wire: with segmentation offload a
         // veth would carry 64 KiB super-frames that the pump could not delay
         // one by one (nor send: a packet socket refuses frames above the MTU).
@@ -154,13 +185,24 @@ export class DelayLine {
       const pumpMain = fileURLToPath(new URL(ts ? './pump-main.ts' : './pump-main.js', import.meta.url));
       // The pump lives in the wire namespace; the lab kills it at teardown,
       // and it dies with this process in any case (PR_SET_PDEATHSIG, stdin EOF).
-      const pump = wireNs.spawn(process.execPath, [
-        ...(ts ? ['--import', tsxLoader()] : []),
-        pumpMain,
-        JSON.stringify({ ports: [ends[0].wire, ends[1].wire], aToB: shapes.clientToServer, bToA: shapes.serverToClient, capture: options.capturePath }),
-      ], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const pump = wireNs.spawn(
+        process.execPath,
+        [
+          ...(ts ? ['--import', tsxLoader()] : []),
+          pumpMain,
+          JSON.stringify({
+            ports: [ends[0].wire, ends[1].wire],
+            aToB: shapes.clientToServer,
+            bToA: shapes.serverToClient,
+            capture: options.capturePath,
+          }),
+        ],
+        { stdio: ['pipe', 'pipe', 'pipe'] },
+      );
       let stderr = '';
-      pump.stderr?.setEncoding('utf8').on('data', (chunk: string) => { stderr = (stderr + chunk).slice(-4096); });
+      pump.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr = (stderr + chunk).slice(-4096);
+      });
       const reader = createInterface({ input: pump.stdout! });
       const ready = await new Promise<string>((resolve, reject) => {
         const timer = setTimeout(() => reject(new NetlabError('NETLAB_DELAY_LINE', `pump did not start within 15 s: ${stderr}`)), 15_000);
@@ -256,7 +298,10 @@ export class DelayLine {
   private ask(command: PumpCommand): Promise<string> {
     if (this.closed) return Promise.reject(new NetlabError('NETLAB_DELAY_LINE', 'the delay line is closed'));
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new NetlabError('NETLAB_DELAY_LINE', `pump did not answer "${command.cmd}" within 5 s`)), 5_000);
+      const timer = setTimeout(
+        () => reject(new NetlabError('NETLAB_DELAY_LINE', `pump did not answer "${command.cmd}" within 5 s`)),
+        5_000,
+      );
       this.replies.push((line) => {
         clearTimeout(timer);
         resolve(line);

@@ -1,13 +1,7 @@
 // Errors with stable codes: callers branch on `code`, people read `message`.
 
 /** Codes: NETLAB_LINK (the delay line's packet sockets), NETLAB_UNSUPPORTED, NETLAB_DELAY_LINE, NETLAB_RELAY, NETLAB_TIMING, NETLAB_HTTP. */
-export type NetlabErrorCode =
-  | 'NETLAB_LINK'
-  | 'NETLAB_UNSUPPORTED'
-  | 'NETLAB_DELAY_LINE'
-  | 'NETLAB_RELAY'
-  | 'NETLAB_TIMING'
-  | 'NETLAB_HTTP';
+export type NetlabErrorCode = 'NETLAB_LINK' | 'NETLAB_UNSUPPORTED' | 'NETLAB_DELAY_LINE' | 'NETLAB_RELAY' | 'NETLAB_TIMING' | 'NETLAB_HTTP';
 
 /**
  * Every error netlab throws on purpose.

@@ -65,7 +65,8 @@ export function validateFault(input: unknown): FaultSpec {
   if (typeof input !== 'object' || input === null) throw bad('expected an object');
   const spec = input as Record<string, unknown>;
   const needsDirection = (): void => {
-    if (!DIRECTIONS.includes(spec.direction as Direction)) throw bad(`"direction" must be upstream or downstream, got ${JSON.stringify(spec.direction)}`);
+    if (!DIRECTIONS.includes(spec.direction as Direction))
+      throw bad(`"direction" must be upstream or downstream, got ${JSON.stringify(spec.direction)}`);
   };
   switch (spec.type) {
     case 'latency':
@@ -96,7 +97,9 @@ export function validateFault(input: unknown): FaultSpec {
       needsDirection();
       break;
     default:
-      throw bad(`unknown type ${JSON.stringify(spec.type)} (latency, bandwidth, slicer, connect-delay, reset, slow-close, blackhole, forget-idle)`);
+      throw bad(
+        `unknown type ${JSON.stringify(spec.type)} (latency, bandwidth, slicer, connect-delay, reset, slow-close, blackhole, forget-idle)`,
+      );
   }
   return spec as FaultSpec;
 }

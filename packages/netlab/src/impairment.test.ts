@@ -22,7 +22,7 @@ function frame(payload: number, flags = 0x18): Buffer {
 }
 
 let seed = 7;
-const random = (): number => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+const random = (): number => (seed = (seed * 48271) % 2147483647) / 2147483647;
 
 describe('impairments, frame by frame', () => {
   it('reads a TCP segment out of an Ethernet frame, and nothing out of other frames', () => {
@@ -87,7 +87,10 @@ describe.skipIf(why !== undefined)(`impairments on real sockets through the dela
   let sink: NamespaceChild;
   let sender: NamespaceChild;
   let ports: { udpPort: number; tcpPort: number };
-  const is = (type: string) => (m: unknown): boolean => (m as { type?: string }).type === type;
+  const is =
+    (type: string) =>
+    (m: unknown): boolean =>
+      (m as { type?: string }).type === type;
   const child = new URL('../test/impair-child.ts', import.meta.url);
 
   beforeAll(async () => {
@@ -143,7 +146,9 @@ describe.skipIf(why !== undefined)(`impairments on real sockets through the dela
     const before = (await line.stats()).clientToServer.reordered;
     const got = await udp(200, 100, 1);
     const reordered = (await line.stats()).clientToServer.reordered - before;
-    console.log(`jitter ±4 ms with reorder: ${got.outOfOrder} of ${got.datagrams} datagrams arrived after a later one; pump moved ${reordered} ahead`);
+    console.log(
+      `jitter ±4 ms with reorder: ${got.outOfOrder} of ${got.datagrams} datagrams arrived after a later one; pump moved ${reordered} ahead`,
+    );
     expect(got.outOfOrder).toBeGreaterThan(0);
     expect(reordered).toBeGreaterThan(0);
   }, 60_000);

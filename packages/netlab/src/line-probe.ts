@@ -24,7 +24,11 @@ export interface LineThroughput {
   receiverMs: number;
 }
 
-interface Listening { type: 'listening'; echoPort: number; sinkPort: number }
+interface Listening {
+  type: 'listening';
+  echoPort: number;
+  sinkPort: number;
+}
 const isListening = (m: unknown): m is Listening => (m as { type?: string }).type === 'listening';
 
 async function withServer<T>(line: DelayLine, fn: (ports: Listening) => Promise<T>): Promise<T> {
@@ -46,7 +50,10 @@ async function withServer<T>(line: DelayLine, fn: (ports: Listening) => Promise<
 export async function measureLineRtt(line: DelayLine, connections = 10, pings = 5): Promise<LineRtt> {
   return withServer(line, async ({ echoPort }) => {
     const client = line.spawnNode('client', probe, ['rtt', line.server.address, String(echoPort), String(connections), String(pings)]);
-    const r = await client.nextMessage((m): m is { type: 'rtt'; connectMs: number[]; kernelMs: number[]; pingMs: number[] } => (m as { type?: string }).type === 'rtt', 60_000);
+    const r = await client.nextMessage(
+      (m): m is { type: 'rtt'; connectMs: number[]; kernelMs: number[]; pingMs: number[] } => (m as { type?: string }).type === 'rtt',
+      60_000,
+    );
     await client.exited;
     return {
       kernelMs: median(r.kernelMs),
@@ -67,7 +74,10 @@ export async function measureLineRtt(line: DelayLine, connections = 10, pings = 
 export async function measureLineThroughput(line: DelayLine, bytes = 32 << 20): Promise<LineThroughput> {
   return withServer(line, async ({ sinkPort }) => {
     const client = line.spawnNode('client', probe, ['send', line.server.address, String(sinkPort), String(bytes)]);
-    const r = await client.nextMessage((m): m is { type: 'sent'; bytes: number; receiverMs: number } => (m as { type?: string }).type === 'sent', 60_000);
+    const r = await client.nextMessage(
+      (m): m is { type: 'sent'; bytes: number; receiverMs: number } => (m as { type?: string }).type === 'sent',
+      60_000,
+    );
     await client.exited;
     return { bytes: r.bytes, receiverMs: r.receiverMs, mbit: (r.bytes * 8) / r.receiverMs / 1000 };
   });

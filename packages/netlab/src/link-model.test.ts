@@ -20,7 +20,7 @@ describe('DelayQueue', () => {
 
   it('keeps packets in order under jitter', () => {
     let seed = 1;
-    const random = (): number => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    const random = (): number => (seed = (seed * 48271) % 2147483647) / 2147483647;
     const q = new DelayQueue<number>({ delayMs: 10, jitterMs: 5 }, random);
     for (let i = 0; i < 200; i++) q.push(i * 0.1, i);
     const out = q.takeDue(1000);
@@ -29,7 +29,13 @@ describe('DelayQueue', () => {
   });
 
   it('drops at random with the loss probability and at the tail beyond the limit', () => {
-    const lossy = new DelayQueue<number>({ delayMs: 1, loss: 0.5 }, (() => { let i = 0; return () => (i++ % 2 ? 0.9 : 0.1); })());
+    const lossy = new DelayQueue<number>(
+      { delayMs: 1, loss: 0.5 },
+      (() => {
+        let i = 0;
+        return () => (i++ % 2 ? 0.9 : 0.1);
+      })(),
+    );
     for (let i = 0; i < 10; i++) lossy.push(0, i);
     expect(lossy.counts).toMatchObject({ passed: 5, lost: 5 });
     const small = new DelayQueue<number>({ delayMs: 1, limit: 3 });

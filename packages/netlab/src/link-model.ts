@@ -79,7 +79,10 @@ export class DelayQueue<T> {
   /** The middlebox's flow table: last frame of each known flow ("srcPort>dstPort"). */
   private readonly flows = new Map<string, number>();
 
-  constructor(shape: LinkShape, private readonly random: () => number = Math.random) {
+  constructor(
+    shape: LinkShape,
+    private readonly random: () => number = Math.random,
+  ) {
     this.shapeNow = shape;
   }
 
@@ -102,7 +105,17 @@ export class DelayQueue<T> {
    * arriving at `now`; its departure time, or undefined if it was dropped.
    */
   push(now: number, item: T, bytes = 0, segment?: SegmentInfo): number | undefined {
-    const { delayMs, jitterMs = 0, rateMbit = 0, loss = 0, limit = DEFAULT_LINK_LIMIT, limitBytes = Infinity, dropSegments, reorder = false, forgetIdleMs } = this.shape;
+    const {
+      delayMs,
+      jitterMs = 0,
+      rateMbit = 0,
+      loss = 0,
+      limit = DEFAULT_LINK_LIMIT,
+      limitBytes = Infinity,
+      dropSegments,
+      reorder = false,
+      forgetIdleMs,
+    } = this.shape;
     if (segment && forgetIdleMs !== undefined && !this.knownFlow(now, segment, forgetIdleMs)) {
       this.counts.forgotten++;
       return undefined;

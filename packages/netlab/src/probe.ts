@@ -75,7 +75,10 @@ async function send(host: string, port: number, bytes: number): Promise<void> {
   let sent = 0;
   const reply = new Promise<string>((resolve) => {
     let text = '';
-    socket.setEncoding('utf8').on('data', (d: string) => (text += d)).on('end', () => resolve(text));
+    socket
+      .setEncoding('utf8')
+      .on('data', (d: string) => (text += d))
+      .on('end', () => resolve(text));
   });
   while (sent < bytes) {
     const n = Math.min(chunk.length, bytes - sent);

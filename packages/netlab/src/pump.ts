@@ -11,10 +11,7 @@ import { Poller, VNET_HDR_LEN, readFrame, takeDrops, writeFrame } from './raw-li
 import type { Port } from './raw-link.js';
 
 /** Commands the pump reads as JSON lines on stdin. */
-export type PumpCommand =
-  | { cmd: 'shape'; aToB?: LinkShape; bToA?: LinkShape }
-  | { cmd: 'stats' }
-  | { cmd: 'data-log' };
+export type PumpCommand = { cmd: 'shape'; aToB?: LinkShape; bToA?: LinkShape } | { cmd: 'stats' } | { cmd: 'data-log' };
 
 /**
  * TCP segments that carried data, per direction, as [ms, payload bytes]: the
@@ -25,7 +22,6 @@ export type DataLog = Record<PumpDirection, [number, number][]>;
 
 /** At most this many entries per direction are kept between two `data-log` commands. */
 const DATA_LOG_LIMIT = 200_000;
-
 
 /** Counters per direction, as the pump reports them. */
 export interface DirectionStats {
@@ -95,7 +91,10 @@ export function nowMs(): number {
 /** Run until the control fd reaches EOF. */
 export function runPump(opts: PumpOptions): void {
   const { a, b, controlFd, replyFd, tap } = opts;
-  const queues: Record<PumpDirection, DelayQueue<Buffer>> = { aToB: new DelayQueue<Buffer>(opts.aToB), bToA: new DelayQueue<Buffer>(opts.bToA) };
+  const queues: Record<PumpDirection, DelayQueue<Buffer>> = {
+    aToB: new DelayQueue<Buffer>(opts.aToB),
+    bToA: new DelayQueue<Buffer>(opts.bToA),
+  };
   const bytes: Record<PumpDirection, number> = { aToB: 0, bToA: 0 };
   const kernelDrops: Record<PumpDirection, number> = { aToB: 0, bToA: 0 };
   const writeDrops: Record<PumpDirection, number> = { aToB: 0, bToA: 0 };
@@ -119,7 +118,8 @@ export function runPump(opts: PumpOptions): void {
       const frame = packet.subarray(VNET_HDR_LEN);
       const segment = tcpSegment(frame);
       const due = queues[direction].push(arrived, packet, n - VNET_HDR_LEN, segment);
-      if (segment && segment.payloadBytes > 0 && dataLog[direction].length < DATA_LOG_LIMIT) dataLog[direction].push([from.ring.stampMs, segment.payloadBytes]);
+      if (segment && segment.payloadBytes > 0 && dataLog[direction].length < DATA_LOG_LIMIT)
+        dataLog[direction].push([from.ring.stampMs, segment.payloadBytes]);
       tap?.(direction, frame, arrived, due);
     }
   };

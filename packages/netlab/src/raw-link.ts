@@ -87,7 +87,8 @@ interface Libc {
 let libc: Libc | undefined;
 function load(): Libc {
   if (libc) return libc;
-  if (process.platform !== 'linux') throw new NetlabError('NETLAB_UNSUPPORTED', `AF_PACKET sockets need Linux, this is ${process.platform}`);
+  if (process.platform !== 'linux')
+    throw new NetlabError('NETLAB_UNSUPPORTED', `AF_PACKET sockets need Linux, this is ${process.platform}`);
   const lib = koffi.load('libc.so.6');
   // prctl is variadic in C; pinning the argument types is what the kernel ABI expects.
   libc = {
@@ -100,7 +101,9 @@ function load(): Libc {
     write: lib.func('long write(int fd, const void *buf, size_t count)') as Libc['write'],
     close: lib.func('int close(int fd)') as Libc['close'],
     ppoll: lib.func('int ppoll(void *fds, unsigned long nfds, void *timeout, void *sigmask)') as Libc['ppoll'],
-    prctl: lib.func('int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)') as Libc['prctl'],
+    prctl: lib.func(
+      'int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)',
+    ) as Libc['prctl'],
     strerror: lib.func('const char *strerror(int errnum)') as Libc['strerror'],
     sched_setscheduler: lib.func('int sched_setscheduler(int pid, int policy, void *param)') as Libc['sched_setscheduler'],
   };
@@ -155,7 +158,11 @@ export function openPort(name: string): Port {
     throw error;
   }
   // The virtio_net_hdr option must come before the ring (the kernel refuses it once a ring exists).
-  for (const [option, value, what] of [[PACKET_IGNORE_OUTGOING, 1, 'PACKET_IGNORE_OUTGOING (needs Linux 4.20 or newer)'], [PACKET_VNET_HDR, 1, 'PACKET_VNET_HDR'], [PACKET_VERSION, TPACKET_V2, 'PACKET_VERSION']] as const) {
+  for (const [option, value, what] of [
+    [PACKET_IGNORE_OUTGOING, 1, 'PACKET_IGNORE_OUTGOING (needs Linux 4.20 or newer)'],
+    [PACKET_VNET_HDR, 1, 'PACKET_VNET_HDR'],
+    [PACKET_VERSION, TPACKET_V2, 'PACKET_VERSION'],
+  ] as const) {
     if (setInt(fd, SOL_PACKET, option, value)) continue;
     const error = osError(`setsockopt(${what})`);
     c.close(fd);
@@ -167,7 +174,8 @@ export function openPort(name: string): Port {
   req.writeUInt32LE(RING_FRAME, 8);
   req.writeUInt32LE((RING_BLOCK / RING_FRAME) * RING_BLOCKS, 12);
   const size = RING_BLOCK * RING_BLOCKS;
-  const mapped = c.setsockopt(fd, SOL_PACKET, PACKET_RX_RING, req, 16) === 0 ? c.mmap(null, size, PROT_READ_WRITE, MAP_SHARED, fd, 0) : null;
+  const mapped =
+    c.setsockopt(fd, SOL_PACKET, PACKET_RX_RING, req, 16) === 0 ? c.mmap(null, size, PROT_READ_WRITE, MAP_SHARED, fd, 0) : null;
   // mmap's failure value is (void *) -1.
   if (mapped === null || koffi.address(mapped) === BigInt.asUintN(64, -1n)) {
     const error = osError('PACKET_RX_RING');

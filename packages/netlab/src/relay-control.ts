@@ -72,9 +72,10 @@ export async function serveRelayControl(relay: FaultRelay, port = 0): Promise<Re
   return {
     url: `http://127.0.0.1:${actual}`,
     port: actual,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

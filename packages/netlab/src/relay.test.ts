@@ -148,10 +148,18 @@ describe('FaultRelay', () => {
       expect(await roundTrip(busy, Buffer.from('beat'))).toBeLessThan(100);
     }
     idle.removeAllListeners('data');
-    const lost = await Promise.race([roundTrip(idle, Buffer.from('after 400 ms idle')), new Promise((r) => setTimeout(() => r('no answer'), 150))]);
+    const lost = await Promise.race([
+      roundTrip(idle, Buffer.from('after 400 ms idle')),
+      new Promise((r) => setTimeout(() => r('no answer'), 150)),
+    ]);
     expect(lost).toBe('no answer');
     expect(idle.destroyed).toBe(false);
-    expect(relay.connections().map((c) => c.forgotten).sort()).toEqual([false, true]);
+    expect(
+      relay
+        .connections()
+        .map((c) => c.forgotten)
+        .sort(),
+    ).toEqual([false, true]);
   });
 
   it('delays passing on a FIN by the slow-close time', async () => {
@@ -169,7 +177,10 @@ describe('FaultRelay', () => {
     control = await serveRelayControl(relay);
     const s = await open();
     const before = await roundTrip(s, Buffer.from('x'));
-    const res = await fetch(`${control.url}/faults`, { method: 'POST', body: JSON.stringify({ type: 'latency', direction: 'downstream', ms: 80 }) });
+    const res = await fetch(`${control.url}/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ type: 'latency', direction: 'downstream', ms: 80 }),
+    });
     expect(res.status).toBe(201);
     const { id } = (await res.json()) as { id: string };
     expect(await roundTrip(s, Buffer.from('x'))).toBeGreaterThan(before + 60);
@@ -177,7 +188,10 @@ describe('FaultRelay', () => {
     expect(listed).toHaveLength(1);
     expect((await fetch(`${control.url}/faults/${id}`, { method: 'DELETE' })).status).toBe(204);
     expect(await roundTrip(s, Buffer.from('x'))).toBeLessThan(40);
-    const badRes = await fetch(`${control.url}/faults`, { method: 'POST', body: JSON.stringify({ type: 'latency', direction: 'sideways', ms: 1 }) });
+    const badRes = await fetch(`${control.url}/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ type: 'latency', direction: 'sideways', ms: 1 }),
+    });
     expect(badRes.status).toBe(400);
     expect(((await badRes.json()) as { error: string }).error).toMatch(/"direction" must be upstream or downstream/);
   });

@@ -90,7 +90,9 @@ class Pipe {
       if (slicer?.delayMs) {
         sent = Math.max(sent, this.lastDue + slicer.delayMs);
       }
-      const latency = faults.latency ? faults.latency.ms + (faults.latency.jitterMs ? (Math.random() * 2 - 1) * faults.latency.jitterMs : 0) : 0;
+      const latency = faults.latency
+        ? faults.latency.ms + (faults.latency.jitterMs ? (Math.random() * 2 - 1) * faults.latency.jitterMs : 0)
+        : 0;
       const due = Math.max(sent + latency, this.lastDue);
       this.lastDue = due;
       this.queue.push({ due, data });
@@ -284,7 +286,10 @@ export class FaultRelay extends EventEmitter {
   private nextConn = 1;
   private cache = new Map<Direction, ActiveFaults>();
 
-  private constructor(private readonly server: Server, readonly target: { host: string; port: number }) {
+  private constructor(
+    private readonly server: Server,
+    readonly target: { host: string; port: number },
+  ) {
     super();
   }
 
@@ -295,7 +300,13 @@ export class FaultRelay extends EventEmitter {
     for (const f of options.faults ?? []) relay.add(f);
     server.on('connection', (socket) => relay.accept(socket));
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (error) => reject(new NetlabError('NETLAB_RELAY', `relay cannot listen on ${options.host ?? '127.0.0.1'}:${options.port ?? 0}: ${error.message}`, { cause: error })));
+      server.once('error', (error) =>
+        reject(
+          new NetlabError('NETLAB_RELAY', `relay cannot listen on ${options.host ?? '127.0.0.1'}:${options.port ?? 0}: ${error.message}`, {
+            cause: error,
+          }),
+        ),
+      );
       server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
     });
     return relay;
@@ -342,14 +353,30 @@ export class FaultRelay extends EventEmitter {
     for (const f of this.list.values()) {
       if ('direction' in f && f.direction !== direction) continue;
       switch (f.type) {
-        case 'latency': active.latency = f; break;
-        case 'bandwidth': active.bandwidth = f; break;
-        case 'slicer': active.slicer = f; break;
-        case 'reset': active.reset = f; break;
-        case 'blackhole': active.blackhole = f; break;
-        case 'slow-close': active.slowClose = f; break;
-        case 'connect-delay': active.connectDelay = f; break;
-        case 'forget-idle': active.forgetIdle = f; break;
+        case 'latency':
+          active.latency = f;
+          break;
+        case 'bandwidth':
+          active.bandwidth = f;
+          break;
+        case 'slicer':
+          active.slicer = f;
+          break;
+        case 'reset':
+          active.reset = f;
+          break;
+        case 'blackhole':
+          active.blackhole = f;
+          break;
+        case 'slow-close':
+          active.slowClose = f;
+          break;
+        case 'connect-delay':
+          active.connectDelay = f;
+          break;
+        case 'forget-idle':
+          active.forgetIdle = f;
+          break;
       }
     }
     this.cache.set(direction, active);

@@ -45,8 +45,13 @@ export async function openRemoteTimer(on: DelayLine | Wan, side: Side = 'client'
     async request(req) {
       const id = next++;
       child.send({ ...req, type: 'request', id });
-      const reply = (await child.nextMessage((m) => (m as { id?: number }).id === id, 30_000)) as { type: string; timing?: TimingResult; message?: string };
-      if (reply.type !== 'timing' || !reply.timing) throw new NetlabError('NETLAB_HTTP', `remote request to ${req.host}:${req.port} failed: ${reply.message ?? 'no timing'}`);
+      const reply = (await child.nextMessage((m) => (m as { id?: number }).id === id, 30_000)) as {
+        type: string;
+        timing?: TimingResult;
+        message?: string;
+      };
+      if (reply.type !== 'timing' || !reply.timing)
+        throw new NetlabError('NETLAB_HTTP', `remote request to ${req.host}:${req.port} failed: ${reply.message ?? 'no timing'}`);
       return reply.timing;
     },
     async close() {

@@ -110,9 +110,12 @@ export class ResponseReader {
       case 'chunk-size': {
         const eol = this.pending.indexOf(CRLF);
         if (eol < 0) return false;
-        const line = this.take(eol + 2).toString('latin1').slice(0, -2);
+        const line = this.take(eol + 2)
+          .toString('latin1')
+          .slice(0, -2);
         const size = Number.parseInt(line.split(';')[0]!.trim(), 16);
-        if (!Number.isFinite(size) || size < 0) throw new NetlabError('NETLAB_HTTP', `bad chunk size "${line}" at byte ${this.offset - line.length - 2}`);
+        if (!Number.isFinite(size) || size < 0)
+          throw new NetlabError('NETLAB_HTTP', `bad chunk size "${line}" at byte ${this.offset - line.length - 2}`);
         this.state = size === 0 ? { kind: 'trailers' } : { kind: 'chunk-data', remaining: size };
         return true;
       }
@@ -148,7 +151,8 @@ export class ResponseReader {
   }
 
   private bodyState(head: ResponseHead): State {
-    if (this.method === 'HEAD' || (head.status >= 100 && head.status < 200) || head.status === 204 || head.status === 304) return { kind: 'done' };
+    if (this.method === 'HEAD' || (head.status >= 100 && head.status < 200) || head.status === 204 || head.status === 304)
+      return { kind: 'done' };
     const te = head.headers['transfer-encoding'];
     if (te !== undefined) return te.toLowerCase().trim().endsWith('chunked') ? { kind: 'chunk-size' } : { kind: 'close' };
     const cl = head.headers['content-length'];

@@ -77,7 +77,15 @@ export class TimedConnection {
         this.socket = socket;
       }
       timer.detail('remote', `${socket.remoteAddress ?? host}:${socket.remotePort ?? port}`);
-      const { head, body, reusable } = await exchange(socket, timer, method, this.head(method, path, req), req.body, this.options.timeoutMs ?? 10_000, `${host}:${port}`);
+      const { head, body, reusable } = await exchange(
+        socket,
+        timer,
+        method,
+        this.head(method, path, req),
+        req.body,
+        this.options.timeoutMs ?? 10_000,
+        `${host}:${port}`,
+      );
       timer.detail('status', head.status).detail('bytes', body.length);
       const timing = timer.finish();
       if (!reusable) this.close();
@@ -101,7 +109,9 @@ export class TimedConnection {
       ...req.headers,
     };
     if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
-    return `${method} ${path} HTTP/1.1\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
+    return `${method} ${path} HTTP/1.1\r\n${Object.entries(headers)
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('')}\r\n`;
   }
 
   private async open(timer: TransactionTimer): Promise<Socket> {
@@ -141,7 +151,15 @@ export class TimedConnection {
   }
 }
 
-function exchange(socket: Socket, timer: TransactionTimer, method: string, head: string, body: string | Buffer | undefined, timeoutMs: number, where: string): Promise<{ head: ResponseHead; body: Buffer; reusable: boolean }> {
+function exchange(
+  socket: Socket,
+  timer: TransactionTimer,
+  method: string,
+  head: string,
+  body: string | Buffer | undefined,
+  timeoutMs: number,
+  where: string,
+): Promise<{ head: ResponseHead; body: Buffer; reusable: boolean }> {
   return new Promise((resolve, reject) => {
     const reader = new ResponseReader(method);
     let gotFirst = false;

@@ -98,16 +98,22 @@ export function timingSvg(results: readonly TimingResult[], width = 640): string
       const b = r.marks[TIMING_MARKS[i + 1]!] + offset;
       if (b <= a) return;
       const w = Math.max(0.5, x(b) - x(a));
-      parts.push(`<rect x="${x(a).toFixed(1)}" y="${y + 3}" width="${w.toFixed(1)}" height="${rowHeight - 8}" fill="${palette[phase]}"><title>${PHASE_LABELS[phase]}: ${ms(b - a)} ms</title></rect>`);
+      parts.push(
+        `<rect x="${x(a).toFixed(1)}" y="${y + 3}" width="${w.toFixed(1)}" height="${rowHeight - 8}" fill="${palette[phase]}"><title>${PHASE_LABELS[phase]}: ${ms(b - a)} ms</title></rect>`,
+      );
     });
     parts.push(`<text x="${(x(offset + r.total) + 4).toFixed(1)}" y="${y + 15}">${ms(r.total)} ms</text>`);
   });
   const axisY = top + results.length * rowHeight + 4;
   parts.push(`<line x1="${labelWidth}" y1="${axisY}" x2="${labelWidth + plot}" y2="${axisY}" stroke="#888"/>`);
-  parts.push(`<text x="${labelWidth}" y="${axisY + 14}">0</text><text x="${labelWidth + plot}" y="${axisY + 14}" text-anchor="end">${ms(end)} ms</text>`);
+  parts.push(
+    `<text x="${labelWidth}" y="${axisY + 14}">0</text><text x="${labelWidth + plot}" y="${axisY + 14}" text-anchor="end">${ms(end)} ms</text>`,
+  );
   let lx = labelWidth;
   for (const phase of TIMING_PHASES) {
-    parts.push(`<rect x="${lx}" y="${axisY + 24}" width="10" height="10" fill="${palette[phase]}"/><text x="${lx + 14}" y="${axisY + 33}">${PHASE_LABELS[phase].split(' (')[0]!}</text>`);
+    parts.push(
+      `<rect x="${lx}" y="${axisY + 24}" width="10" height="10" fill="${palette[phase]}"/><text x="${lx + 14}" y="${axisY + 33}">${PHASE_LABELS[phase].split(' (')[0]!}</text>`,
+    );
     lx += 96;
   }
   parts.push('</svg>');

@@ -40,8 +40,18 @@ describe('TransactionTimer', () => {
 });
 
 describe('timing figures', () => {
-  const a = new TransactionTimer('new', fakeClock([100])).mark('connected', 140).mark('requestWritten', 140).mark('firstByte', 181).mark('lastByte', 182).finish();
-  const b = new TransactionTimer('reused', fakeClock([200])).reused().mark('requestWritten', 200).mark('firstByte', 241).mark('lastByte', 242).finish();
+  const a = new TransactionTimer('new', fakeClock([100]))
+    .mark('connected', 140)
+    .mark('requestWritten', 140)
+    .mark('firstByte', 181)
+    .mark('lastByte', 182)
+    .finish();
+  const b = new TransactionTimer('reused', fakeClock([200]))
+    .reused()
+    .mark('requestWritten', 200)
+    .mark('firstByte', 241)
+    .mark('lastByte', 242)
+    .finish();
 
   it('draws a waterfall on a shared axis, skipping empty phases', () => {
     const f = timingWaterfall([a, b], 'two');

@@ -59,7 +59,10 @@ export class TransactionTimer {
   private lookupKind: TimingResult['lookup'] = 'resolver';
   private readonly detailValues: Record<string, string | number> = {};
 
-  constructor(readonly label = 'transaction', private readonly clock: () => number = defaultClock) {
+  constructor(
+    readonly label = 'transaction',
+    private readonly clock: () => number = defaultClock,
+  ) {
     this.startedAt = clock();
     this.at.set('start', this.startedAt);
   }
@@ -69,7 +72,10 @@ export class TransactionTimer {
     const index = TIMING_MARKS.indexOf(mark);
     const lastIndex = TIMING_MARKS.indexOf(this.last);
     if (index <= lastIndex) {
-      throw new NetlabError('NETLAB_TIMING', `${this.label}: mark "${mark}" came after "${this.last}"; marks go ${TIMING_MARKS.join(' → ')}`);
+      throw new NetlabError(
+        'NETLAB_TIMING',
+        `${this.label}: mark "${mark}" came after "${this.last}"; marks go ${TIMING_MARKS.join(' → ')}`,
+      );
     }
     const previous = this.at.get(this.last)!;
     if (when < previous) {

@@ -73,7 +73,8 @@ export interface NoWan {
  */
 export async function openWan(options: WanOptions): Promise<Wan | NoWan> {
   const choice = options.choice ?? 'auto';
-  if (!WAN_CHOICES.includes(choice)) throw new NetlabError('NETLAB_DELAY_LINE', `unknown WAN "${choice}" (expected ${WAN_CHOICES.join(', ')})`);
+  if (!WAN_CHOICES.includes(choice))
+    throw new NetlabError('NETLAB_DELAY_LINE', `unknown WAN "${choice}" (expected ${WAN_CHOICES.join(', ')})`);
   if (choice === 'relay') return relayWan(options.delayMs);
   const availability = netnsAvailability();
   if (availability.mode === 'unavailable') {

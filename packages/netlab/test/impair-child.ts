@@ -29,13 +29,17 @@ if (process.argv[2] === 'sink') {
     highest = Math.max(highest, seq);
   });
   const tcp = net.createServer((s) => {
-    s.on('data', (d: Buffer) => { tcpBytes += d.length; });
+    s.on('data', (d: Buffer) => {
+      tcpBytes += d.length;
+    });
     s.on('end', () => s.end());
     s.on('error', () => undefined);
   });
-  udp.bind(0, '0.0.0.0', () => tcp.listen(0, '0.0.0.0', () => {
-    sendToParent({ type: 'listening', udpPort: udp.address().port, tcpPort: (tcp.address() as net.AddressInfo).port });
-  }));
+  udp.bind(0, '0.0.0.0', () =>
+    tcp.listen(0, '0.0.0.0', () => {
+      sendToParent({ type: 'listening', udpPort: udp.address().port, tcpPort: (tcp.address() as net.AddressInfo).port });
+    }),
+  );
   for (;;) {
     const c = await next();
     if (c.type === 'stop') break;

@@ -91,17 +91,29 @@ function rootless(): NetnsAvailability {
   }
   // Debian and older Ubuntu kernels: a switch for unprivileged user namespaces.
   if (sysctl('kernel.unprivileged_userns_clone') === '0') {
-    return unavailable('not root, and this kernel forbids unprivileged user namespaces (kernel.unprivileged_userns_clone = 0)', 'sudo sysctl -w kernel.unprivileged_userns_clone=1');
+    return unavailable(
+      'not root, and this kernel forbids unprivileged user namespaces (kernel.unprivileged_userns_clone = 0)',
+      'sudo sysctl -w kernel.unprivileged_userns_clone=1',
+    );
   }
   // Ubuntu 24.04+: AppArmor lets the namespace be made but strips its capabilities.
   if (sysctl('kernel.apparmor_restrict_unprivileged_userns') === '1') {
-    return unavailable('not root, and AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns = 1)', 'sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0');
+    return unavailable(
+      'not root, and AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns = 1)',
+      'sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0',
+    );
   }
   if (sysctl('user.max_user_namespaces') === '0') {
-    return unavailable('not root, and user namespaces are disabled (user.max_user_namespaces = 0)', 'sudo sysctl -w user.max_user_namespaces=15000');
+    return unavailable(
+      'not root, and user namespaces are disabled (user.max_user_namespaces = 0)',
+      'sudo sysctl -w user.max_user_namespaces=15000',
+    );
   }
   // The settings look fine; try the real thing: what a lab's holder does first.
-  const trial = spawnSync('unshare', ['-Urnm', 'sh', '-c', 'mount -t tmpfs tmpfs /run && ip link set lo up'], { encoding: 'utf8', timeout: 10_000 });
+  const trial = spawnSync('unshare', ['-Urnm', 'sh', '-c', 'mount -t tmpfs tmpfs /run && ip link set lo up'], {
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
   if (trial.status !== 0) {
     const why = (trial.stderr || trial.error?.message || `exit ${String(trial.status)}`).trim().split('\n')[0];
     return unavailable(`not root, and a user namespace could not be set up here: unshare -Urnm: ${why}`);

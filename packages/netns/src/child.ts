@@ -42,8 +42,12 @@ export class NamespaceChild {
     /** The underlying Node child process. */
     readonly process: ChildProcess,
   ) {
-    process.stdout?.setEncoding('utf8').on('data', (chunk: string) => { this.out = (this.out + chunk).slice(-OUTPUT_CAP); });
-    process.stderr?.setEncoding('utf8').on('data', (chunk: string) => { this.err = (this.err + chunk).slice(-OUTPUT_CAP); });
+    process.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      this.out = (this.out + chunk).slice(-OUTPUT_CAP);
+    });
+    process.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      this.err = (this.err + chunk).slice(-OUTPUT_CAP);
+    });
     process.on('message', (message: unknown) => this.deliver(message));
     this.exited = new Promise((resolve) => {
       process.once('error', (error) => {
@@ -102,7 +106,7 @@ export class NamespaceChild {
   takeQueued(match?: (message: unknown) => boolean): unknown[];
   takeQueued(match: (message: unknown) => boolean = () => true): unknown[] {
     const taken: unknown[] = [];
-    for (let i = 0; i < this.queue.length; ) {
+    for (let i = 0; i < this.queue.length;) {
       if (match(this.queue[i])) taken.push(...this.queue.splice(i, 1));
       else i += 1;
     }

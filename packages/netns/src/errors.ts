@@ -50,7 +50,9 @@ export class NetnsChildExitError extends NetnsError {
     readonly signal: string | null,
     readonly stderr: string,
   ) {
-    super(`the child in namespace ${namespace} exited (${signal ?? `code ${exitCode ?? '?'}`}) before sending the expected message${stderr ? `; its stderr ends: ${tail(stderr)}` : ''}`);
+    super(
+      `the child in namespace ${namespace} exited (${signal ?? `code ${exitCode ?? '?'}`}) before sending the expected message${stderr ? `; its stderr ends: ${tail(stderr)}` : ''}`,
+    );
     this.name = 'NetnsChildExitError';
   }
 }

@@ -43,7 +43,9 @@ export async function openRootlessHost(): Promise<LabHost> {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';
-  holder.stderr?.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+  holder.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
   await new Promise<void>((resolve, reject) => {
     const fail = (why: string): void => {
       clearTimeout(timer);

@@ -70,7 +70,8 @@ function validate(spec: NetnsSpec): void {
   const labels = new Set(spec.namespaces);
   if (labels.size !== spec.namespaces.length) throw new NetnsSpecError(`namespace labels must be unique: ${spec.namespaces.join(', ')}`);
   for (const label of labels) {
-    if (!labelPattern.test(label) || label.length > 20) throw new NetnsSpecError(`namespace label "${label}" must be kebab-case, at most 20 characters`);
+    if (!labelPattern.test(label) || label.length > 20)
+      throw new NetnsSpecError(`namespace label "${label}" must be kebab-case, at most 20 characters`);
   }
   for (const [i, link] of (spec.links ?? []).entries()) {
     for (const label of link.between) {

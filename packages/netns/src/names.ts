@@ -26,7 +26,10 @@ function isAlive(pid: number): boolean {
 /** Names of all namespaces on the machine (`ip netns list`, first word per line). */
 export async function listNamespaces(): Promise<string[]> {
   const { stdout } = await runCommand('ip', ['netns', 'list']);
-  return stdout.split('\n').map((l) => l.trim().split(/\s+/)[0] ?? '').filter((n) => n !== '');
+  return stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/)[0] ?? '')
+    .filter((n) => n !== '');
 }
 
 /**

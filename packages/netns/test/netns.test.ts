@@ -57,7 +57,9 @@ interface Held {
 }
 
 function startHolder(): Promise<Held> {
-  const child = spawn(process.execPath, ['--import', tsx, fileURLToPath(new URL('./fixtures/lab-holder.ts', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', tsx, fileURLToPath(new URL('./fixtures/lab-holder.ts', import.meta.url))], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -74,32 +76,32 @@ function exited(child: ReturnType<typeof spawn>): Promise<unknown> {
 
 describe('withNamespaces', () => {
   rootOnly('joins two namespaces with a veth pair that carries TCP between child processes', async () => {
-    const echoed = await withNamespaces(
-      { namespaces: ['client', 'server'], links: [{ between: ['client', 'server'] }] },
-      async (lab) => {
-        expect(lab.mode).toBe(mode);
-        const link = lab.link('client', 'server');
-        expect(link.a.address).toBe('10.203.0.1');
-        expect(link.b.address).toBe('10.203.0.2');
-        const server = lab.ns('server').spawnNode(peer, ['server', link.b.address]);
-        const { port } = await server.nextMessage(isListening, 15_000);
-        const client = lab.ns('client').spawnNode(peer, ['client', link.b.address, String(port)]);
-        return (await client.nextMessage(isEchoed, 15_000)).echoed;
-      },
-    );
+    const echoed = await withNamespaces({ namespaces: ['client', 'server'], links: [{ between: ['client', 'server'] }] }, async (lab) => {
+      expect(lab.mode).toBe(mode);
+      const link = lab.link('client', 'server');
+      expect(link.a.address).toBe('10.203.0.1');
+      expect(link.b.address).toBe('10.203.0.2');
+      const server = lab.ns('server').spawnNode(peer, ['server', link.b.address]);
+      const { port } = await server.nextMessage(isListening, 15_000);
+      const client = lab.ns('client').spawnNode(peer, ['client', link.b.address, String(port)]);
+      return (await client.nextMessage(isEchoed, 15_000)).echoed;
+    });
     expect(echoed).toBe('ping over veth');
     expect(await ours()).toEqual([]);
   });
 
   rootOnly('keeps the veth ends and their addresses off the host', async () => {
-    await withNamespaces({ namespaces: ['a', 'b'], links: [{ between: ['a', 'b'], addresses: ['10.203.9.1/30', '10.203.9.2/30'] }] }, async (lab) => {
-      const { stdout: host } = await run('ip', ['-br', 'addr']);
-      expect(host).not.toContain('10.203.9.');
-      const { stdout: inside } = await lab.ns('a').ip(['-br', 'addr']);
-      expect(inside).toContain('10.203.9.1/30');
-      const { stdout: route } = await lab.ns('a').ip(['route', 'get', lab.link('a', 'b').b.address]);
-      expect(route).toContain('dev v0-b');
-    });
+    await withNamespaces(
+      { namespaces: ['a', 'b'], links: [{ between: ['a', 'b'], addresses: ['10.203.9.1/30', '10.203.9.2/30'] }] },
+      async (lab) => {
+        const { stdout: host } = await run('ip', ['-br', 'addr']);
+        expect(host).not.toContain('10.203.9.');
+        const { stdout: inside } = await lab.ns('a').ip(['-br', 'addr']);
+        expect(inside).toContain('10.203.9.1/30');
+        const { stdout: route } = await lab.ns('a').ip(['route', 'get', lab.link('a', 'b').b.address]);
+        expect(route).toContain('dev v0-b');
+      },
+    );
   });
 
   rootOnly('sets sysctls in the namespace only, leaving the host value alone', async () => {
@@ -115,15 +117,17 @@ describe('withNamespaces', () => {
     let names: string[] = [];
     let childPid: number | undefined;
     let holderPid: number | undefined;
-    await expect(withNamespaces({ namespaces: ['x', 'y'], links: [{ between: ['x', 'y'] }] }, async (lab) => {
-      names = lab.namespaces.map((ns) => ns.name);
-      holderPid = lab.holderPid;
-      const server = lab.ns('x').spawnNode(peer, ['server', '0.0.0.0']);
-      await server.nextMessage(isListening, 15_000);
-      childPid = server.process.pid;
-      expect(await ours()).toEqual(expect.arrayContaining(names));
-      throw new Error('boom');
-    })).rejects.toThrow('boom');
+    await expect(
+      withNamespaces({ namespaces: ['x', 'y'], links: [{ between: ['x', 'y'] }] }, async (lab) => {
+        names = lab.namespaces.map((ns) => ns.name);
+        holderPid = lab.holderPid;
+        const server = lab.ns('x').spawnNode(peer, ['server', '0.0.0.0']);
+        await server.nextMessage(isListening, 15_000);
+        childPid = server.process.pid;
+        expect(await ours()).toEqual(expect.arrayContaining(names));
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     expect(names).toHaveLength(2);
     expect(await ours()).toEqual([]);
     expect(trackedNamespaces()).toEqual([]);
@@ -173,15 +177,26 @@ describe('withNamespaces', () => {
 
   it('rejects a spec that links an unknown namespace, before touching the system', async () => {
     const attempt = withNamespaces({ namespaces: ['a'], links: [{ between: ['a', 'ghost'] }] }, () => Promise.resolve());
-    await expect(attempt).rejects.toSatisfy((e) => (reason ? (e as { code: string }).code === 'NETNS_UNAVAILABLE' : e instanceof NetnsSpecError && /ghost/.test(e.message)));
+    await expect(attempt).rejects.toSatisfy((e) =>
+      reason ? (e as { code: string }).code === 'NETNS_UNAVAILABLE' : e instanceof NetnsSpecError && /ghost/.test(e.message),
+    );
   });
 
   const asNobody = it.skipIf(process.platform !== 'linux' || process.getuid?.() !== 0);
   const tryWithoutRoot = fileURLToPath(new URL('./fixtures/try-without-root.ts', import.meta.url));
-  interface Tried { availability: { mode: string; reason?: string; enable?: string }; ran?: string; code?: string; message?: string }
+  interface Tried {
+    availability: { mode: string; reason?: string; enable?: string };
+    ran?: string;
+    code?: string;
+    message?: string;
+  }
 
   asNobody('as an ordinary user, runs rootless when user namespaces are allowed, or refuses in one line naming why', async () => {
-    const { stdout } = await run(process.execPath, ['--import', tsx, tryWithoutRoot], { uid: 65534, gid: 65534, env: { ...process.env, HOME: '/tmp' } });
+    const { stdout } = await run(process.execPath, ['--import', tsx, tryWithoutRoot], {
+      uid: 65534,
+      gid: 65534,
+      env: { ...process.env, HOME: '/tmp' },
+    });
     const result = JSON.parse(stdout) as Tried;
     if (result.availability.mode === 'rootless') {
       expect(result.ran).toBe('rootless');

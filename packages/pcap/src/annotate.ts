@@ -5,11 +5,21 @@ import type { TcpSegment } from './decode.js';
 
 /** What a segment does, for code that picks segments (lessons) rather than reading the phrase. */
 export type SegmentKind =
-  | 'syn' | 'syn-ack' | 'handshake-ack'
-  | 'data' | 'nagle-release' | 'retransmission'
-  | 'ack' | 'delayed-ack' | 'dup-ack' | 'window-update' | 'zero-window'
-  | 'keepalive' | 'keepalive-ack'
-  | 'fin' | 'rst';
+  | 'syn'
+  | 'syn-ack'
+  | 'handshake-ack'
+  | 'data'
+  | 'nagle-release'
+  | 'retransmission'
+  | 'ack'
+  | 'delayed-ack'
+  | 'dup-ack'
+  | 'window-update'
+  | 'zero-window'
+  | 'keepalive'
+  | 'keepalive-ack'
+  | 'fin'
+  | 'rst';
 
 export type Role = 'client' | 'server';
 
@@ -86,13 +96,32 @@ interface Connection {
 
 const u32 = (n: number) => n >>> 0;
 /** a − b in sequence space (RFC 9293 §3.4: arithmetic modulo 2^32). */
-const diff = (a: number, b: number) => (u32(a - b) | 0);
+const diff = (a: number, b: number) => u32(a - b) | 0;
 
 function side(ip: string, port: number): Side {
   return {
-    ip, port, base: 0, nxt: 0, una: undefined, seenSeq: false, synAt: undefined, firstSent: new Map(),
-    lastDataUs: undefined, lastDataIndex: undefined, lastDataLength: 0, largestPayload: 0, finSent: false, finAt: undefined, rstSent: 0,
-    lastAck: undefined, lastWindow: undefined, dupAcks: 0, unacked: [], ackedAllAt: undefined, probes: [], receivedData: false,
+    ip,
+    port,
+    base: 0,
+    nxt: 0,
+    una: undefined,
+    seenSeq: false,
+    synAt: undefined,
+    firstSent: new Map(),
+    lastDataUs: undefined,
+    lastDataIndex: undefined,
+    lastDataLength: 0,
+    largestPayload: 0,
+    finSent: false,
+    finAt: undefined,
+    rstSent: 0,
+    lastAck: undefined,
+    lastWindow: undefined,
+    dupAcks: 0,
+    unacked: [],
+    ackedAllAt: undefined,
+    probes: [],
+    receivedData: false,
   };
 }
 
@@ -128,7 +157,8 @@ export function annotate(segments: readonly TcpSegment[], options: AnnotateOptio
     const id = a < b ? `${a}>${b}` : `${b}>${a}`;
     let conn = connections.get(id);
     // A new SYN on a 4-tuple whose connection has ended starts a new connection.
-    if (conn && s.flags.syn && !s.flags.ack && (conn.client.finSent || conn.server.finSent || conn.client.rstSent || conn.server.rstSent)) conn = undefined;
+    if (conn && s.flags.syn && !s.flags.ack && (conn.client.finSent || conn.server.finSent || conn.client.rstSent || conn.server.rstSent))
+      conn = undefined;
     if (!conn) {
       const sender = side(s.src, s.srcPort);
       const receiver = side(s.dst, s.dstPort);
@@ -194,8 +224,14 @@ export function annotate(segments: readonly TcpSegment[], options: AnnotateOptio
       }
       ackedPeerFin = peer.finSent && s.ack === peer.nxt;
     }
-    const isProbe = !s.flags.syn && !s.flags.fin && !s.flags.rst && s.payloadLength <= 1
-      && me.una !== undefined && s.seq === u32(me.una - 1) && me.nxt === me.una;
+    const isProbe =
+      !s.flags.syn &&
+      !s.flags.fin &&
+      !s.flags.rst &&
+      s.payloadLength <= 1 &&
+      me.una !== undefined &&
+      s.seq === u32(me.una - 1) &&
+      me.nxt === me.una;
 
     if (s.flags.rst) {
       line.kind = 'rst';
@@ -205,16 +241,17 @@ export function annotate(segments: readonly TcpSegment[], options: AnnotateOptio
       else if (lastProbes && lastOwn?.kind === 'keepalive') {
         const answeredAt = conn.lastFrom[role === 'client' ? 'server' : 'client']?.segment.index ?? -1;
         line.annotation = `RST: gives up after ${lastProbes.filter((p) => p.segment.index > answeredAt).length} unanswered keepalive probes`;
-      }
-      else if (lastOwn?.kind === 'retransmission') line.annotation = 'RST: gives up after unanswered retransmissions';
+      } else if (lastOwn?.kind === 'retransmission') line.annotation = 'RST: gives up after unanswered retransmissions';
       else if (!fromClient && conn.synAckAt === undefined) line.annotation = 'RST: nothing listens on this port';
       else if (!me.finSent && me.receivedData) line.annotation = 'RST: data left unread';
-      else if (me.finAt !== undefined && peer.lastDataUs !== undefined && peer.lastDataUs > me.finAt) line.annotation = 'RST: data arrived after close';
+      else if (me.finAt !== undefined && peer.lastDataUs !== undefined && peer.lastDataUs > me.finAt)
+        line.annotation = 'RST: data arrived after close';
       else line.annotation = 'RST: connection aborted';
       me.rstSent += 1;
     } else if (s.flags.syn && !s.flags.ack) {
       line.kind = 'syn';
-      line.annotation = me.synAt === undefined ? 'SYN: the client opens the connection' : `SYN retransmitted ${fmt(ms(now - me.synAt))} after the first`;
+      line.annotation =
+        me.synAt === undefined ? 'SYN: the client opens the connection' : `SYN retransmitted ${fmt(ms(now - me.synAt))} after the first`;
       me.synAt ??= now;
       me.nxt = end;
     } else if (s.flags.syn) {
@@ -235,8 +272,13 @@ export function annotate(segments: readonly TcpSegment[], options: AnnotateOptio
       // Nagle (RFC 896) holds a small segment while an earlier small one is unacknowledged, and sends it when the ACK comes.
       const previousSmall = me.lastDataUs !== undefined && me.lastDataLength < Math.max(me.largestPayload, 536) && me.unacked.length === 0;
       const lastPeer = conn.last;
-      const releasedByAck = lastPeer !== undefined && lastPeer.from !== role && lastPeer.segment.timestampUs === me.ackedAllAt
-        && lastPeer.segment.payloadLength === 0 && !lastPeer.segment.flags.fin && now - lastPeer.segment.timestampUs < 1000;
+      const releasedByAck =
+        lastPeer !== undefined &&
+        lastPeer.from !== role &&
+        lastPeer.segment.timestampUs === me.ackedAllAt &&
+        lastPeer.segment.payloadLength === 0 &&
+        !lastPeer.segment.flags.fin &&
+        now - lastPeer.segment.timestampUs < 1000;
       if (previousSmall && releasedByAck && me.lastDataUs !== undefined && ms(now - me.lastDataUs) - ms(myRtt) > delayedAckMs) {
         line.kind = 'nagle-release';
         line.annotation = `sent as the ACK came: Nagle held it ${fmt(ms(now - me.lastDataUs))}`;
@@ -283,7 +325,7 @@ export function annotate(segments: readonly TcpSegment[], options: AnnotateOptio
         line.annotation = 'ACK of a keepalive probe: the peer is alive';
       } else if (s.window === 0) {
         line.kind = 'zero-window';
-        line.annotation = 'zero window: the receiver\'s buffer is full';
+        line.annotation = "zero window: the receiver's buffer is full";
       } else if (newlyAckedFrom !== undefined && ms(now - newlyAckedFrom) - ms(myRtt) >= delayedAckMs) {
         line.kind = 'delayed-ack';
         line.heldMs = ms(now - newlyAckedFrom) - ms(myRtt);

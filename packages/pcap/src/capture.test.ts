@@ -17,7 +17,10 @@ describe.skipIf(noNetns !== undefined)('live capture in a namespace', () => {
   it('captures delayed ACKs of ~40 ms and the RST of a close with unread data, and tcpdump reads the same segments', async () => {
     try {
       const { result, capture } = await runCaptured<{ naglePort: number; resetPort: number }>(
-        new URL('../test/nagle-then-reset.ts', import.meta.url), 'run', { requests: 8 }, { pcapPath: path },
+        new URL('../test/nagle-then-reset.ts', import.meta.url),
+        'run',
+        { requests: 8 },
+        { pcapPath: path },
       );
       expect(capture).toBeDefined();
       expect(capture!.dropped).toBe(0);

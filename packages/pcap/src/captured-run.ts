@@ -49,7 +49,10 @@ export interface CapturedRun<T> {
 
 /** An error from inside the namespace child, with the experiment's own code. */
 export class CapturedRunError extends Error {
-  constructor(message: string, readonly code: string) {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
     super(message);
     this.name = 'CapturedRunError';
   }
@@ -72,7 +75,12 @@ function isReply(message: unknown): message is ChildDone | ChildFailed {
  * const { result, capture } = await runCaptured<RunResult>(new URL('./experiment.ts', import.meta.url), 'run', { requests: 20 });
  * ```
  */
-export async function runCaptured<T>(module: URL, exportName: string, args: unknown, options: CapturedRunOptions = {}): Promise<CapturedRun<T>> {
+export async function runCaptured<T>(
+  module: URL,
+  exportName: string,
+  args: unknown,
+  options: CapturedRunOptions = {},
+): Promise<CapturedRun<T>> {
   const reason = netnsUnavailableReason();
   if (reason) {
     const fn = ((await import(module.href)) as Record<string, (a: unknown) => Promise<T>>)[exportName];
@@ -83,9 +91,15 @@ export async function runCaptured<T>(module: URL, exportName: string, args: unkn
   const path = options.pcapPath ?? join(dir!, 'capture.pcap');
   try {
     const reply = await withNamespaces({ namespaces: ['capture'] }, async (lab) => {
-      const child = lab.ns('capture').spawnNode(new URL('./captured-run-child.ts', import.meta.url), [
-        module.href, exportName, path, options.iface ?? 'lo', String(options.snapLength ?? 256),
-      ]);
+      const child = lab
+        .ns('capture')
+        .spawnNode(new URL('./captured-run-child.ts', import.meta.url), [
+          module.href,
+          exportName,
+          path,
+          options.iface ?? 'lo',
+          String(options.snapLength ?? 256),
+        ]);
       child.send({ type: 'captured-run-args', args });
       return child.nextMessage(isReply, options.timeoutMs ?? 120_000);
     });
@@ -106,7 +120,13 @@ export type WireEvidence =
 export function wireEvidence(run: CapturedRun<unknown>): WireEvidence {
   if (!run.capture) return { captured: false, uncaptured: run.uncaptured ?? 'not captured' };
   const { capture } = run;
-  return { captured: true, lines: annotate(tcpSegments(capture.linkType, capture.packets)), packets: capture.packets.length, dropped: capture.dropped, path: capture.path };
+  return {
+    captured: true,
+    lines: annotate(tcpSegments(capture.linkType, capture.packets)),
+    packets: capture.packets.length,
+    dropped: capture.dropped,
+    path: capture.path,
+  };
 }
 
 /**

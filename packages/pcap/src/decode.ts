@@ -60,7 +60,7 @@ function ipv6(view: DataView, at: number): string {
   const words = Array.from({ length: 8 }, (_, i) => view.getUint16(at + i * 2));
   let best = -1;
   let bestLength = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     let j = i;
     while (j < 8 && words[j] === 0) j++;
     if (j - i > bestLength) {

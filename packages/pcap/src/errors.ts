@@ -3,7 +3,10 @@
 /** The bytes are not a pcap file (wrong magic number, or pcapng). */
 export class PcapFormatError extends Error {
   readonly code = 'PCAP_NOT_PCAP';
-  constructor(readonly source: string, detail: string) {
+  constructor(
+    readonly source: string,
+    detail: string,
+  ) {
     super(`${source} is not a pcap file: ${detail}`);
     this.name = 'PcapFormatError';
   }
@@ -12,7 +15,11 @@ export class PcapFormatError extends Error {
 /** The file ends in the middle of a header or a packet. */
 export class PcapTruncatedError extends Error {
   readonly code = 'PCAP_TRUNCATED';
-  constructor(readonly source: string, readonly offset: number, what: string) {
+  constructor(
+    readonly source: string,
+    readonly offset: number,
+    what: string,
+  ) {
     super(`${source} is truncated: ${what} at byte ${offset} runs past the end of the file`);
     this.name = 'PcapTruncatedError';
   }
@@ -30,7 +37,11 @@ export class PcapLinkTypeError extends Error {
 /** A live capture could not start or read (socket, bind, interface). */
 export class CaptureError extends Error {
   readonly code = 'PCAP_CAPTURE_FAILED';
-  constructor(readonly iface: string, operation: string, readonly errnoName: string) {
+  constructor(
+    readonly iface: string,
+    operation: string,
+    readonly errnoName: string,
+  ) {
     super(`capture on ${iface}: ${operation} failed with ${errnoName}`);
     this.name = 'CaptureError';
   }

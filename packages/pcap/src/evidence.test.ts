@@ -16,14 +16,20 @@ describe('packet evidence', () => {
   it('does not fail a lesson on a capture that lost packets: the failed check becomes a skipped part', () => {
     const trusted = trustedChecks(lossy, [rst, fin]);
     expect(trusted.checks).toEqual([fin]);
-    expect(trusted.skipped).toBe('skipped: "an RST in every abrupt run" (the capture lost 3 packets; run as root, or raise net.core.rmem_max)');
+    expect(trusted.skipped).toBe(
+      'skipped: "an RST in every abrupt run" (the capture lost 3 packets; run as root, or raise net.core.rmem_max)',
+    );
     expect(trustedChecks(lossy, [fin])).toEqual({ checks: [fin] });
   });
 
   it('says where the packets came from, or why there are none', () => {
-    expect(describeEvidence({ ...lossy, path: 'c/13.pcap' })).toBe('Packets: captured on the loopback of a lab namespace, 10 packets, 3 LOST by the capture; written to c/13.pcap.');
+    expect(describeEvidence({ ...lossy, path: 'c/13.pcap' })).toBe(
+      'Packets: captured on the loopback of a lab namespace, 10 packets, 3 LOST by the capture; written to c/13.pcap.',
+    );
     const none: WireEvidence = { captured: false, uncaptured: 'network namespaces need root or user namespaces' };
     expect(describeEvidence(none)).toMatch(/^Packets: not captured \(network namespaces need/);
-    expect(skippedCapture(none)).toBe('skipped: the packet checks (no lab namespace to capture in: network namespaces need root or user namespaces)');
+    expect(skippedCapture(none)).toBe(
+      'skipped: the packet checks (no lab namespace to capture in: network namespaces need root or user namespaces)',
+    );
   });
 });

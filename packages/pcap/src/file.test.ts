@@ -31,7 +31,9 @@ describe('pcap files', () => {
       out.close();
       const back = decodePcap(readFileSync(path));
       expect(out.count).toBe(5);
-      expect(encodePcap({ ...back, packets: back.packets.slice(0, 4) })).toEqual(encodePcap({ linkType: LINKTYPE.ETHERNET, snapLength: 256, packets }));
+      expect(encodePcap({ ...back, packets: back.packets.slice(0, 4) })).toEqual(
+        encodePcap({ linkType: LINKTYPE.ETHERNET, snapLength: 256, packets }),
+      );
       expect(back.packets[4]).toMatchObject({ length: 300 });
       expect(back.packets[4]!.data).toHaveLength(256);
     } finally {
@@ -67,7 +69,9 @@ describe('pcap files', () => {
   it('rejects a truncated file with the byte offset where it breaks', () => {
     const whole = encodePcap({ linkType: LINKTYPE.ETHERNET, snapLength: 256, packets });
     expect(() => decodePcap(whole.subarray(0, 20), 'cut.pcap')).toThrow(PcapTruncatedError);
-    expect(() => decodePcap(whole.subarray(0, whole.length - 10), 'cut.pcap')).toThrow(/^cut\.pcap is truncated: packet 4 \(114 bytes\) at byte \d+ runs past the end/);
+    expect(() => decodePcap(whole.subarray(0, whole.length - 10), 'cut.pcap')).toThrow(
+      /^cut\.pcap is truncated: packet 4 \(114 bytes\) at byte \d+ runs past the end/,
+    );
     expect(() => decodePcap(whole.subarray(0, 24 + 8), 'cut.pcap')).toThrow(/the header of packet 1 at byte 24/);
   });
 });

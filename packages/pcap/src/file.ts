@@ -88,7 +88,11 @@ export class PcapFileWriter {
   private fd: number;
   private written = 0;
 
-  constructor(readonly path: string, linkType: number, readonly snapLength = 262_144) {
+  constructor(
+    readonly path: string,
+    linkType: number,
+    readonly snapLength = 262_144,
+  ) {
     this.fd = openSync(path, 'w');
     const header = Buffer.alloc(FILE_HEADER);
     writeFileHeader(header, linkType, snapLength);
@@ -131,9 +135,11 @@ export function decodePcap(bytes: Uint8Array, source = 'input'): PcapFile {
   if (buf.length < 4) throw new PcapFormatError(source, `only ${buf.length} bytes, a pcap file header has ${FILE_HEADER}`);
   const le = buf.readUInt32LE(0);
   const be = buf.readUInt32BE(0);
-  if (le === MAGIC_PCAPNG) throw new PcapFormatError(source, 'it is pcapng; convert it with `editcap -F pcap IN OUT` or `tcpdump -r IN -w OUT`');
+  if (le === MAGIC_PCAPNG)
+    throw new PcapFormatError(source, 'it is pcapng; convert it with `editcap -F pcap IN OUT` or `tcpdump -r IN -w OUT`');
   const little = le === MAGIC_US || le === MAGIC_NS;
-  if (!little && be !== MAGIC_US && be !== MAGIC_NS) throw new PcapFormatError(source, `magic number 0x${be.toString(16).padStart(8, '0')} is not 0xa1b2c3d4 or 0xa1b23c4d`);
+  if (!little && be !== MAGIC_US && be !== MAGIC_NS)
+    throw new PcapFormatError(source, `magic number 0x${be.toString(16).padStart(8, '0')} is not 0xa1b2c3d4 or 0xa1b23c4d`);
   const nano = (little ? le : be) === MAGIC_NS;
   const u32 = (at: number) => (little ? buf.readUInt32LE(at) : buf.readUInt32BE(at));
   if (buf.length < FILE_HEADER) throw new PcapTruncatedError(source, 0, 'the file header');
@@ -150,7 +156,8 @@ export function decodePcap(bytes: Uint8Array, source = 'input'): PcapFile {
     const fraction = u32(at + 4);
     const captured = u32(at + 8);
     const length = u32(at + 12);
-    if (at + RECORD_HEADER + captured > buf.length) throw new PcapTruncatedError(source, at + RECORD_HEADER, `packet ${packets.length + 1} (${captured} bytes)`);
+    if (at + RECORD_HEADER + captured > buf.length)
+      throw new PcapTruncatedError(source, at + RECORD_HEADER, `packet ${packets.length + 1} (${captured} bytes)`);
     packets.push({
       timestampUs: seconds * 1e6 + (nano ? Math.floor(fraction / 1000) : fraction),
       data: Uint8Array.prototype.slice.call(buf, at + RECORD_HEADER, at + RECORD_HEADER + captured),

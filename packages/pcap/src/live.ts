@@ -45,11 +45,14 @@ interface Libc {
 let libc: Libc | undefined;
 function load(): Libc {
   if (libc) return libc;
-  if (process.platform !== 'linux') throw new CaptureError('any interface', 'AF_PACKET capture', `unsupported platform ${process.platform} (Linux only)`);
+  if (process.platform !== 'linux')
+    throw new CaptureError('any interface', 'AF_PACKET capture', `unsupported platform ${process.platform} (Linux only)`);
   const lib = koffi.load('libc.so.6');
   const socket = lib.func('int socket(int domain, int type, int protocol)');
   const bind = lib.func('int bind(int fd, const void *addr, uint32_t len)');
-  const recvfrom = lib.func('intptr_t recvfrom(int fd, _Out_ void *buf, size_t len, int flags, _Out_ void *addr, _Inout_ uint32_t *addrlen)');
+  const recvfrom = lib.func(
+    'intptr_t recvfrom(int fd, _Out_ void *buf, size_t len, int flags, _Out_ void *addr, _Inout_ uint32_t *addrlen)',
+  );
   // ioctl is variadic in C; with one pointer argument the fixed prototype passes it the same way on Linux ABIs.
   const ioctl = lib.func('int ioctl(int fd, unsigned long request, _Out_ void *arg)');
   const setsockopt = lib.func('int setsockopt(int fd, int level, int optname, const void *optval, uint32_t optlen)');
@@ -113,13 +116,22 @@ export class LiveCapture {
   private readonly length: [number] = [SOCKADDR_LL_SIZE];
   private dropped = 0;
 
-  constructor(readonly iface: string, private readonly options: CaptureOptions = {}) {
+  constructor(
+    readonly iface: string,
+    private readonly options: CaptureOptions = {},
+  ) {
     const c = load();
     const index = c.ifNameToIndex(iface);
-    if (index === 0) throw new CaptureError(iface, 'if_nametoindex', `${errnoName(koffi.errno())} (no such interface in this network namespace)`);
+    if (index === 0)
+      throw new CaptureError(iface, 'if_nametoindex', `${errnoName(koffi.errno())} (no such interface in this network namespace)`);
     const protocol = ((ETH_P_ALL & 0xff) << 8) | (ETH_P_ALL >> 8); // htons
     const fd = c.socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
-    if (fd < 0) throw new CaptureError(iface, 'socket(AF_PACKET)', `${errnoName(koffi.errno())} (needs CAP_NET_RAW: root, or root in a user namespace that owns this network namespace)`);
+    if (fd < 0)
+      throw new CaptureError(
+        iface,
+        'socket(AF_PACKET)',
+        `${errnoName(koffi.errno())} (needs CAP_NET_RAW: root, or root in a user namespace that owns this network namespace)`,
+      );
     this.fd = fd;
     try {
       const size = Buffer.alloc(4);
@@ -164,9 +176,10 @@ export class LiveCapture {
       const hatype = this.address.readUInt16LE(8);
       // Loopback shows every packet twice: as it leaves and as it arrives. Keep the arrival, like libpcap.
       if (pktType === PACKET_OUTGOING && hatype === ARPHRD_LOOPBACK) continue;
-      const timestampUs = c.ioctl(this.fd, SIOCGSTAMPNS, this.stamp) === 0
-        ? Number(this.stamp.readBigInt64LE(0)) * 1e6 + Math.floor(Number(this.stamp.readBigInt64LE(8)) / 1000)
-        : Math.round((performance.timeOrigin + performance.now()) * 1000);
+      const timestampUs =
+        c.ioctl(this.fd, SIOCGSTAMPNS, this.stamp) === 0
+          ? Number(this.stamp.readBigInt64LE(0)) * 1e6 + Math.floor(Number(this.stamp.readBigInt64LE(8)) / 1000)
+          : Math.round((performance.timeOrigin + performance.now()) * 1000);
       this.packets.push({ timestampUs, data: Uint8Array.prototype.slice.call(this.buffer, 0, Math.min(n, this.buffer.length)), length: n });
     }
   }

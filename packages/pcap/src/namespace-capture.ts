@@ -10,12 +10,12 @@ import type { PcapFile } from './file.js';
 
 /** What the capture child reports. */
 export type CaptureChildMessage =
-  | { type: 'capturing' }
-  | { type: 'captured'; packets: number; dropped: number }
-  | { type: 'capture-failed'; message: string };
+  { type: 'capturing' } | { type: 'captured'; packets: number; dropped: number } | { type: 'capture-failed'; message: string };
 
-const isType = <T extends CaptureChildMessage['type']>(...types: T[]) =>
-  (m: unknown): m is Extract<CaptureChildMessage, { type: T }> => types.includes((m as { type?: T } | null)?.type as T);
+const isType =
+  <T extends CaptureChildMessage['type']>(...types: T[]) =>
+  (m: unknown): m is Extract<CaptureChildMessage, { type: T }> =>
+    types.includes((m as { type?: T } | null)?.type as T);
 
 /** A running capture in a namespace; {@link NamespaceCapture.stop} ends it and reads the file. */
 export interface NamespaceCapture {
@@ -34,7 +34,11 @@ export interface NamespaceCapture {
  * const { packets, linkType } = await capture.stop();
  * ```
  */
-export async function captureIn(ns: Namespace, iface: string, options: { pcapPath?: string; snapLength?: number } = {}): Promise<NamespaceCapture> {
+export async function captureIn(
+  ns: Namespace,
+  iface: string,
+  options: { pcapPath?: string; snapLength?: number } = {},
+): Promise<NamespaceCapture> {
   const dir = options.pcapPath ? undefined : await mkdtemp(join(tmpdir(), 'connlab-capture-'));
   const path = options.pcapPath ?? join(dir!, 'capture.pcap');
   const child = ns.spawnNode(new URL('./namespace-capture-child.ts', import.meta.url), [iface, path, String(options.snapLength ?? 256)]);

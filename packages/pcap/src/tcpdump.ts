@@ -20,18 +20,30 @@ export function ensureTcpdump(env: NodeJS.ProcessEnv = process.env, paths: reado
   const found = () => paths.find((p) => existsSync(p));
   const path = found();
   if (path) return { ok: true, path };
-  if (process.platform !== 'linux') return { ok: false, reason: 'no tcpdump: the check installs Debian\'s tcpdump package (Linux only)' };
+  if (process.platform !== 'linux') return { ok: false, reason: "no tcpdump: the check installs Debian's tcpdump package (Linux only)" };
   const asked = env.CONNLAB_INSTALL_TCPDUMP === '1' || env.CI === 'true';
-  if (!asked) return { ok: false, reason: 'no tcpdump; install it (apt-get install -y tcpdump) or let the test do it as root with CONNLAB_INSTALL_TCPDUMP=1' };
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return { ok: false, reason: 'no tcpdump, and installing it with apt needs root' };
+  if (!asked)
+    return {
+      ok: false,
+      reason: 'no tcpdump; install it (apt-get install -y tcpdump) or let the test do it as root with CONNLAB_INSTALL_TCPDUMP=1',
+    };
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0)
+    return { ok: false, reason: 'no tcpdump, and installing it with apt needs root' };
   try {
     // One apt at a time (shared with the Chromium install): apt's own lock fails a second install instead of waiting.
     const script = 'apt-get install -y tcpdump || (apt-get update && apt-get install -y tcpdump)';
     const flock = ['/usr/bin/flock', '/bin/flock'].find((p) => existsSync(p));
     const [cmd, args] = flock ? [flock, ['/tmp/connlab-apt.lock', 'sh', '-c', script]] : ['sh', ['-c', script]];
-    execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...env, DEBIAN_FRONTEND: 'noninteractive' }, timeout: 10 * 60_000 });
+    execFileSync(cmd, args, {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...env, DEBIAN_FRONTEND: 'noninteractive' },
+      timeout: 10 * 60_000,
+    });
   } catch (error) {
-    return { ok: false, reason: `installing tcpdump with apt failed: ${error instanceof Error ? error.message.split('\n')[0]! : String(error)}` };
+    return {
+      ok: false,
+      reason: `installing tcpdump with apt failed: ${error instanceof Error ? error.message.split('\n')[0]! : String(error)}`,
+    };
   }
   const installed = found();
   return installed ? { ok: true, path: installed } : { ok: false, reason: 'apt-get install tcpdump finished but tcpdump is missing' };
@@ -54,7 +66,12 @@ export interface TcpdumpLine {
  * and lengths; throws when tcpdump rejects the file.
  */
 export function readWithTcpdump(tcpdumpPath: string, pcapPath: string): TcpdumpLine[] {
-  const out = execFileSync(tcpdumpPath, ['-r', pcapPath, '-n', '-tt'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000, maxBuffer: 64 << 20 });
+  const out = execFileSync(tcpdumpPath, ['-r', pcapPath, '-n', '-tt'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 30_000,
+    maxBuffer: 64 << 20,
+  });
   const lines: TcpdumpLine[] = [];
   for (const text of out.split('\n')) {
     const m = /^(\d+\.\d+) IP6? (\S+) > (\S+): Flags \[([^\]]*)\].*length (\d+)/.exec(text);
@@ -71,7 +88,7 @@ export function missingFromTcpdump(printed: readonly string[], theirs: readonly 
   const key = (text: string) => {
     const flags = /Flags \[([^\]]*)\]/.exec(text)?.[1];
     // tcpdump prints a SYN-ACK's ack number absolute, every later one relative.
-    const ack = flags?.includes('S') ? '-' : /, ack (\d+)/.exec(text)?.[1] ?? '-';
+    const ack = flags?.includes('S') ? '-' : (/, ack (\d+)/.exec(text)?.[1] ?? '-');
     const length = /length (\d+)/.exec(text)?.[1];
     return flags === undefined || length === undefined ? undefined : `${flags}|${ack}|${length}`;
   };

@@ -34,10 +34,13 @@ export async function run(args: { requests: number }): Promise<{ naglePort: numb
   nagle.close();
 
   // The server never reads (paused before the first read), then closes: the kernel answers unread input with an RST.
-  const reset = await listen((s) => {
-    s.on('error', () => undefined);
-    setTimeout(() => s.destroy(), 50);
-  }, { pauseOnConnect: true });
+  const reset = await listen(
+    (s) => {
+      s.on('error', () => undefined);
+      setTimeout(() => s.destroy(), 50);
+    },
+    { pauseOnConnect: true },
+  );
   const resetPort = port(reset);
   const uploader = net.connect(resetPort, '127.0.0.1');
   uploader.on('error', () => undefined);

@@ -18,10 +18,10 @@ describe('BlindRelay (the dumb proxy)', () => {
   });
 
   async function setup(): Promise<{ o: Origin; r: BlindRelay; c: Wire }> {
-    const o = origin = await startOrigin();
-    const r = relay = new BlindRelay({ upstream: { host: '127.0.0.1', port: o.port } });
+    const o = (origin = await startOrigin());
+    const r = (relay = new BlindRelay({ upstream: { host: '127.0.0.1', port: o.port } }));
     const { port } = await r.listen();
-    const c = client = await Wire.connect(port);
+    const c = (client = await Wire.connect(port));
     return { o, r, c };
   }
 

@@ -110,8 +110,13 @@ export class BlindRelay extends EventEmitter<RelayEvents> {
 
   private relay(client: net.Socket): void {
     const stats: RelayConnectionStats = {
-      id: this.nextId++, forwardedBytes: 0, ignoredBytes: 0, relayedBytes: 0,
-      serverClosed: false, clientClosed: false, openedAt: performance.now(),
+      id: this.nextId++,
+      forwardedBytes: 0,
+      ignoredBytes: 0,
+      relayedBytes: 0,
+      serverClosed: false,
+      clientClosed: false,
+      openedAt: performance.now(),
     };
     this.table.push(stats);
     const { host, port } = this.upstream;
@@ -140,7 +145,13 @@ export class BlindRelay extends EventEmitter<RelayEvents> {
         const end = head.indexOf(CRLFCRLF);
         if (end < 0) {
           if (head.length > this.maxHeadBytes) {
-            this.fail(stats, new ProxyError('PROXY_BAD_REQUEST', `blind relay: request head from client #${stats.id} exceeds ${this.maxHeadBytes} bytes (maxHeadBytes)`));
+            this.fail(
+              stats,
+              new ProxyError(
+                'PROXY_BAD_REQUEST',
+                `blind relay: request head from client #${stats.id} exceeds ${this.maxHeadBytes} bytes (maxHeadBytes)`,
+              ),
+            );
             client.destroy();
             server.destroy();
           }
@@ -172,9 +183,16 @@ export class BlindRelay extends EventEmitter<RelayEvents> {
       stats.serverClosedAt = performance.now();
       client.end();
     });
-    server.on('close', () => { if (!stats.serverClosed) client.destroy(); });
+    server.on('close', () => {
+      if (!stats.serverClosed) client.destroy();
+    });
     server.on('error', (error: NodeJS.ErrnoException) => {
-      this.fail(stats, new ProxyError('PROXY_UPSTREAM', `blind relay: upstream ${host}:${port} for client #${stats.id}: ${error.code ?? error.message}`, { cause: error }));
+      this.fail(
+        stats,
+        new ProxyError('PROXY_UPSTREAM', `blind relay: upstream ${host}:${port} for client #${stats.id}: ${error.code ?? error.message}`, {
+          cause: error,
+        }),
+      );
     });
     client.on('end', () => {
       // The client finished sending; a relay passes the half-close on.

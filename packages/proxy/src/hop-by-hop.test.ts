@@ -3,7 +3,6 @@ import { HOP_BY_HOP_HEADERS, connectionTokens, stripHopByHop } from './hop-by-ho
 import type { HeaderPair } from './hop-by-hop.js';
 import { hopByHopTable } from '../test/hop-by-hop-table.js';
 
-
 describe('stripHopByHop', () => {
   it('removes exactly the hop-by-hop fields of the table, in any letter case, keeping order', () => {
     const headers: HeaderPair[] = hopByHopTable.map(([n, v]) => [n, v]);
@@ -16,8 +15,19 @@ describe('stripHopByHop', () => {
   });
 
   it('reads Connection as a comma list across repeated fields', () => {
-    expect(connectionTokens([['Connection', ' Close ,,X-A'], ['connection', 'x-b']])).toEqual(['close', 'x-a', 'x-b']);
-    const { kept } = stripHopByHop([['Connection', 'x-a'], ['Connection', 'X-B'], ['x-a', '1'], ['X-b', '2'], ['x-c', '3']]);
+    expect(
+      connectionTokens([
+        ['Connection', ' Close ,,X-A'],
+        ['connection', 'x-b'],
+      ]),
+    ).toEqual(['close', 'x-a', 'x-b']);
+    const { kept } = stripHopByHop([
+      ['Connection', 'x-a'],
+      ['Connection', 'X-B'],
+      ['x-a', '1'],
+      ['X-b', '2'],
+      ['x-c', '3'],
+    ]);
     expect(kept).toEqual([['x-c', '3']]);
   });
 

@@ -24,10 +24,10 @@ describe('HttpProxy (the smart proxy)', () => {
   });
 
   async function setup(options: OriginOptions = {}): Promise<{ o: Origin; p: HttpProxy; c: Wire }> {
-    const o = origin = await startOrigin(options);
-    const p = proxy = new HttpProxy({ upstream: { host: '127.0.0.1', port: o.port } });
+    const o = (origin = await startOrigin(options));
+    const p = (proxy = new HttpProxy({ upstream: { host: '127.0.0.1', port: o.port } }));
     const { port } = await p.listen();
-    const c = client = await Wire.connect(port);
+    const c = (client = await Wire.connect(port));
     return { o, p, c };
   }
 
@@ -51,13 +51,23 @@ describe('HttpProxy (the smart proxy)', () => {
   });
 
   it('strips hop-by-hop response fields, re-frames a chunked body with Content-Length, and adds Via', async () => {
-    const extra = ['Connection: X-Hop-R', 'X-Hop-R: 1', 'Keep-Alive: timeout=9', 'Proxy-Authenticate: Basic', 'Upgrade: h2c', 'Trailer: X-Sum', 'Proxy-Connection: keep-alive', 'X-Kept: yes'];
+    const extra = [
+      'Connection: X-Hop-R',
+      'X-Hop-R: 1',
+      'Keep-Alive: timeout=9',
+      'Proxy-Authenticate: Basic',
+      'Upgrade: h2c',
+      'Trailer: X-Sum',
+      'Proxy-Connection: keep-alive',
+      'X-Kept: yes',
+    ];
     const { c } = await setup({ extraHeaders: extra, chunked: true });
     await c.send('GET /r HTTP/1.1\r\nHost: x\r\n\r\n');
     expect(await c.waitFor(() => responses(c.text()).length === 1, 3000)).toBe(true);
     const r = responses(c.text())[0]!;
     expect(names(r)).not.toEqual(expect.arrayContaining(['connection']));
-    for (const n of ['x-hop-r', 'keep-alive', 'proxy-authenticate', 'upgrade', 'trailer', 'proxy-connection', 'transfer-encoding']) expect(names(r)).not.toContain(n);
+    for (const n of ['x-hop-r', 'keep-alive', 'proxy-authenticate', 'upgrade', 'trailer', 'proxy-connection', 'transfer-encoding'])
+      expect(names(r)).not.toContain(n);
     expect(names(r)).toContain('x-kept');
     expect(r.head.framing).toBe('length');
     expect(r.body.toString()).toMatch(/^request 1: GET \/r HTTP\/1.1/);
@@ -107,8 +117,8 @@ describe('HttpProxy (the smart proxy)', () => {
     const o = await startOrigin();
     const port = o.port;
     await o.close();
-    const p = proxy = new HttpProxy({ upstream: { host: '127.0.0.1', port } });
-    const c = client = await Wire.connect((await p.listen()).port);
+    const p = (proxy = new HttpProxy({ upstream: { host: '127.0.0.1', port } }));
+    const c = (client = await Wire.connect((await p.listen()).port));
     await c.send('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
     expect(await c.waitFor(() => responses(c.text()).length === 1, 3000)).toBe(true);
     expect(responses(c.text())[0]!.head.status).toBe(502);

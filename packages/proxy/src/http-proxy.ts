@@ -130,7 +130,10 @@ export class HttpProxy extends EventEmitter<ProxyEvents> {
       socket.end(); // FIN after the last response; keep reading so no RST destroys it
       const linger = setTimeout(() => socket.destroy(), this.options.lingerMs);
       linger.unref();
-      socket.once('end', () => { clearTimeout(linger); socket.destroy(); });
+      socket.once('end', () => {
+        clearTimeout(linger);
+        socket.destroy();
+      });
     };
     const armIdle = (): void => {
       clearTimeout(idle);
@@ -138,31 +141,36 @@ export class HttpProxy extends EventEmitter<ProxyEvents> {
       idle.unref();
     };
 
-    const parser = new HttpParser({ type: 'request' }, {
-      onHead: (h) => {
-        head = h;
-        body = [];
-        clearTimeout(idle);
-        if (h.expectContinue && h.versionMinor >= 1) socket.write(`HTTP/1.1 100 Continue${CRLF}${CRLF}`);
+    const parser = new HttpParser(
+      { type: 'request' },
+      {
+        onHead: (h) => {
+          head = h;
+          body = [];
+          clearTimeout(idle);
+          if (h.expectContinue && h.versionMinor >= 1) socket.write(`HTTP/1.1 100 Continue${CRLF}${CRLF}`);
+        },
+        onBody: (chunk) => {
+          body.push(Buffer.from(chunk));
+        },
+        onComplete: () => {
+          const request = head!;
+          const requestBody = Buffer.concat(body);
+          const n = ++index;
+          outstanding++;
+          const keepAlive = clientWantsPersistence(request);
+          if (!keepAlive) parser.pause(); // nothing after a request that ends the connection
+          chain = chain.then(async () => {
+            if (socket.destroyed) return;
+            const answer = await this.forward(id, n, request, requestBody, keepAlive);
+            outstanding--;
+            socket.write(answer);
+            if (!keepAlive) closeGracefully();
+            else if (outstanding === 0) armIdle();
+          });
+        },
       },
-      onBody: (chunk) => { body.push(Buffer.from(chunk)); },
-      onComplete: () => {
-        const request = head!;
-        const requestBody = Buffer.concat(body);
-        const n = ++index;
-        outstanding++;
-        const keepAlive = clientWantsPersistence(request);
-        if (!keepAlive) parser.pause(); // nothing after a request that ends the connection
-        chain = chain.then(async () => {
-          if (socket.destroyed) return;
-          const answer = await this.forward(id, n, request, requestBody, keepAlive);
-          outstanding--;
-          socket.write(answer);
-          if (!keepAlive) closeGracefully();
-          else if (outstanding === 0) armIdle();
-        });
-      },
-    });
+    );
     socket.on('data', (chunk: Buffer) => {
       if (closing) return; // draining after our FIN
       try {
@@ -170,12 +178,16 @@ export class HttpProxy extends EventEmitter<ProxyEvents> {
       } catch (error) {
         const status = error instanceof HttpParseError ? error.status : 400;
         chain = chain.then(() => {
-          socket.write(`HTTP/1.1 ${status} Bad Request${CRLF}Connection: close${CRLF}Content-Length: 0${CRLF}Via: 1.1 ${this.options.via}${CRLF}${CRLF}`);
+          socket.write(
+            `HTTP/1.1 ${status} Bad Request${CRLF}Connection: close${CRLF}Content-Length: 0${CRLF}Via: 1.1 ${this.options.via}${CRLF}${CRLF}`,
+          );
           closeGracefully();
         });
       }
     });
-    socket.on('end', () => { if (!closing) closeGracefully(); });
+    socket.on('end', () => {
+      if (!closing) closeGracefully();
+    });
     socket.on('close', () => {
       clearTimeout(idle);
     });
@@ -189,9 +201,19 @@ export class HttpProxy extends EventEmitter<ProxyEvents> {
     const viaProxyConnection = stripped.proxyConnection.includes('keep-alive');
     const clientVersion = `${request.versionMajor}.${request.versionMinor}`;
     const exchange: ProxyExchange = {
-      clientConnection, index, method: request.method, target: request.target, clientVersion,
-      removedFromRequest: stripped.removed, removedFromResponse: [], forwardedHeaders: [], status: 0,
-      clientKeepAlive: keepAlive, viaProxyConnection, upstreamConnection: undefined, upstreamReused: false,
+      clientConnection,
+      index,
+      method: request.method,
+      target: request.target,
+      clientVersion,
+      removedFromRequest: stripped.removed,
+      removedFromResponse: [],
+      forwardedHeaders: [],
+      status: 0,
+      clientKeepAlive: keepAlive,
+      viaProxyConnection,
+      upstreamConnection: undefined,
+      upstreamReused: false,
     };
     let response: ClientResponse | undefined;
     let status = 502;
@@ -207,7 +229,10 @@ export class HttpProxy extends EventEmitter<ProxyEvents> {
       if (viaProxyConnection) headers.push(['Connection', 'keep-alive']);
       exchange.forwardedHeaders = dedupeVia(headers);
       response = await this.client.request({
-        origin, method: request.method, path, headers: exchange.forwardedHeaders,
+        origin,
+        method: request.method,
+        path,
+        headers: exchange.forwardedHeaders,
         ...(body.length > 0 || request.framing !== 'none' ? { body } : {}),
         responseTimeoutMs: this.options.upstreamTimeoutMs,
       });
@@ -243,7 +268,8 @@ export class HttpProxy extends EventEmitter<ProxyEvents> {
     }
     // This hop's persistence, decided here and only here.
     if (!keepAlive) lines.push('Connection: close');
-    else if (request.versionMinor === 0) lines.push('Connection: keep-alive', `Keep-Alive: timeout=${Math.floor(this.options.keepAliveTimeoutMs / 1000)}`);
+    else if (request.versionMinor === 0)
+      lines.push('Connection: keep-alive', `Keep-Alive: timeout=${Math.floor(this.options.keepAliveTimeoutMs / 1000)}`);
     exchange.status = status;
     this.log.push(exchange);
     this.emit('exchange', exchange);
@@ -260,7 +286,11 @@ export class HttpProxy extends EventEmitter<ProxyEvents> {
     }
     if (this.options.upstream) return { origin: this.options.upstream, path: target };
     const host = headerPairs(request.rawHeaders).find(([n]) => n.toLowerCase() === 'host')?.[1];
-    if (!host) throw new ProxyError('PROXY_BAD_REQUEST', `proxy: ${request.method} ${target} has no absolute-form target and no Host, so there is nowhere to send it`);
+    if (!host)
+      throw new ProxyError(
+        'PROXY_BAD_REQUEST',
+        `proxy: ${request.method} ${target} has no absolute-form target and no Host, so there is nowhere to send it`,
+      );
     return { origin: `http://${host}`, path: target };
   }
 }

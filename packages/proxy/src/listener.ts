@@ -25,7 +25,8 @@ export class Listener {
   /** Listen (127.0.0.1, port 0 by default) and resolve with the bound address. */
   async listen(port: number, host: string): Promise<AddressInfo> {
     await new Promise<void>((resolve, reject) => {
-      const onError = (error: Error): void => reject(new ProxyError('PROXY_LISTEN', `cannot listen on ${host}:${port}: ${error.message}`, { cause: error }));
+      const onError = (error: Error): void =>
+        reject(new ProxyError('PROXY_LISTEN', `cannot listen on ${host}:${port}: ${error.message}`, { cause: error }));
       this.server.once('error', onError);
       this.server.listen(port, host, () => {
         this.server.off('error', onError);

@@ -59,7 +59,10 @@ export async function startOrigin(options: OriginOptions = {}): Promise<Origin> 
         buf = buf.subarray(end + 4 + length);
         requests.push({ head, headers, body });
         const http10 = head.split('\r\n')[0]!.endsWith('HTTP/1.0');
-        const tokens = (headers.get('connection') ?? '').toLowerCase().split(',').map((t) => t.trim());
+        const tokens = (headers.get('connection') ?? '')
+          .toLowerCase()
+          .split(',')
+          .map((t) => t.trim());
         const persist = !options.closeDelimited && (http10 ? tokens.includes('keep-alive') : !tokens.includes('close'));
         const payload = `request ${requests.length}: ${head.split('\r\n')[0] ?? ''}\n`;
         const lines = [`${http10 ? 'HTTP/1.0' : 'HTTP/1.1'} 200 OK`, 'Content-Type: text/plain', ...(options.extraHeaders ?? [])];

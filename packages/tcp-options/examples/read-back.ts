@@ -2,8 +2,16 @@
 // Sets every option on one loopback connection and prints what the kernel reports.
 import net from 'node:net';
 import {
-  getCongestion, getKeepAlive, getNoDelay, getTcpInfo, getUserTimeout,
-  setCongestion, setKeepAlive, setNoDelay, setUserTimeout, systemDefaults,
+  getCongestion,
+  getKeepAlive,
+  getNoDelay,
+  getTcpInfo,
+  getUserTimeout,
+  setCongestion,
+  setKeepAlive,
+  setNoDelay,
+  setUserTimeout,
+  systemDefaults,
 } from '@connlab/tcp-options';
 
 const server = net.createServer((socket) => socket.pipe(socket)).listen(0, '127.0.0.1');

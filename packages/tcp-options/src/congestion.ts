@@ -19,7 +19,11 @@ import { describePeer, requireFd, whenConnected } from './socket-fd.js';
 export function setCongestion(socket: Socket, algorithm: string): 'applied' | 'queued' {
   const constant = optionConstant('TCP_CONGESTION');
   if (!/^[a-z0-9_]+$/.test(algorithm) || algorithm.length >= TCP_CA_NAME_MAX) {
-    throw new InvalidOptionValueError('TCP_CONGESTION', algorithm, `an algorithm name of at most ${TCP_CA_NAME_MAX - 1} characters [a-z0-9_]`);
+    throw new InvalidOptionValueError(
+      'TCP_CONGESTION',
+      algorithm,
+      `an algorithm name of at most ${TCP_CA_NAME_MAX - 1} characters [a-z0-9_]`,
+    );
   }
   const value = Buffer.from(algorithm, 'latin1');
   return whenConnected(socket, 'TCP_CONGESTION', (fd) => setRaw(fd, 'TCP_CONGESTION', constant, value, describePeer(socket)));

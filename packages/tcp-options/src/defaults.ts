@@ -44,7 +44,8 @@ export interface SystemDefaults {
  * ```
  */
 export function systemDefaults(root = '/proc/sys/net/ipv4'): SystemDefaults {
-  if (process.platform !== 'linux' && root === '/proc/sys/net/ipv4') throw new UnsupportedOptionError('/proc/sys/net/ipv4 defaults', process.platform);
+  if (process.platform !== 'linux' && root === '/proc/sys/net/ipv4')
+    throw new UnsupportedOptionError('/proc/sys/net/ipv4 defaults', process.platform);
   const text = (name: string): string => readFileSync(join(root, name), 'utf8').trim();
   const int = (name: string): number => Number.parseInt(text(name), 10);
   const optionalInt = (name: string): number | undefined => {

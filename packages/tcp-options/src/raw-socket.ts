@@ -137,6 +137,7 @@ export function setDeferAccept(server: Server, seconds: number): void {
   const fd = (server as unknown as { _handle?: { fd?: number } | null })._handle?.fd;
   const address = server.address();
   const where = address && typeof address === 'object' ? `${address.address}:${address.port}` : 'an unbound server';
-  if (typeof fd !== 'number' || fd < 0) throw new InvalidOptionValueError('TCP_DEFER_ACCEPT', where, 'a listening server (call it from the listen callback)');
+  if (typeof fd !== 'number' || fd < 0)
+    throw new InvalidOptionValueError('TCP_DEFER_ACCEPT', where, 'a listening server (call it from the listen callback)');
   setInt(fd, 'TCP_DEFER_ACCEPT', optionConstant('TCP_DEFER_ACCEPT'), seconds, where);
 }

@@ -172,10 +172,14 @@ const BUFFER_SIZE = 512;
 
 function read(buffer: Buffer, offset: number, kind: Kind): number {
   switch (kind) {
-    case 'u8': return buffer.readUInt8(offset);
-    case 'u16': return buffer.readUInt16LE(offset);
-    case 'u32': return buffer.readUInt32LE(offset);
-    case 'u64': return Number(buffer.readBigUInt64LE(offset));
+    case 'u8':
+      return buffer.readUInt8(offset);
+    case 'u16':
+      return buffer.readUInt16LE(offset);
+    case 'u32':
+      return buffer.readUInt32LE(offset);
+    case 'u64':
+      return Number(buffer.readBigUInt64LE(offset));
   }
 }
 

@@ -18,7 +18,8 @@ import { describePeer, requireFd, whenConnected } from './socket-fd.js';
  */
 export function setUserTimeout(socket: Socket, ms: number): 'applied' | 'queued' {
   const constant = optionConstant('TCP_USER_TIMEOUT');
-  if (!Number.isInteger(ms) || ms < 0 || ms > 0x7fffffff) throw new InvalidOptionValueError('TCP_USER_TIMEOUT', ms, 'whole milliseconds from 0 to 2147483647');
+  if (!Number.isInteger(ms) || ms < 0 || ms > 0x7fffffff)
+    throw new InvalidOptionValueError('TCP_USER_TIMEOUT', ms, 'whole milliseconds from 0 to 2147483647');
   return whenConnected(socket, 'TCP_USER_TIMEOUT', (fd) => setInt(fd, 'TCP_USER_TIMEOUT', constant, ms, describePeer(socket)));
 }
 

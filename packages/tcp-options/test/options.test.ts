@@ -81,7 +81,12 @@ describe.skipIf(!linux)('option read-back from the kernel (Linux)', () => {
     const { client } = await connectedPair();
     const defaults = systemDefaults();
     const before = getKeepAlive(client);
-    expect(before).toEqual({ enable: false, idleMs: defaults.keepaliveTimeS * 1000, intervalMs: defaults.keepaliveIntervalS * 1000, count: defaults.keepaliveProbes });
+    expect(before).toEqual({
+      enable: false,
+      idleMs: defaults.keepaliveTimeS * 1000,
+      intervalMs: defaults.keepaliveIntervalS * 1000,
+      count: defaults.keepaliveProbes,
+    });
     const wanted = { enable: true, idleMs: 2000, intervalMs: 3000, count: 4 };
     setKeepAlive(client, wanted);
     const after = getKeepAlive(client);
@@ -199,7 +204,11 @@ describe('platform constants', () => {
     expect(optionConstant('TCP_KEEPIDLE', 'linux')).toMatchObject({ level: 6, name: 4 });
   });
 
-  it.each([['TCP_INFO', 'darwin'], ['TCP_USER_TIMEOUT', 'darwin'], ['TCP_NODELAY', 'win32']] as const)('refuses %s on %s with a typed error', (option, platform) => {
+  it.each([
+    ['TCP_INFO', 'darwin'],
+    ['TCP_USER_TIMEOUT', 'darwin'],
+    ['TCP_NODELAY', 'win32'],
+  ] as const)('refuses %s on %s with a typed error', (option, platform) => {
     let caught: unknown;
     try {
       optionConstant(option, platform);
@@ -225,9 +234,17 @@ describe('systemDefaults', () => {
     const dir = mkdtempSync(join(tmpdir(), 'connlab-sysctl-'));
     try {
       const files: Record<string, string> = {
-        tcp_keepalive_time: '7200', tcp_keepalive_intvl: '75', tcp_keepalive_probes: '9',
-        ip_local_port_range: '32768\t60999', tcp_tw_reuse: '2', tcp_timestamps: '1', tcp_fin_timeout: '60',
-        tcp_slow_start_after_idle: '1', tcp_congestion_control: 'cubic', tcp_retries2: '15', tcp_syn_retries: '6',
+        tcp_keepalive_time: '7200',
+        tcp_keepalive_intvl: '75',
+        tcp_keepalive_probes: '9',
+        ip_local_port_range: '32768\t60999',
+        tcp_tw_reuse: '2',
+        tcp_timestamps: '1',
+        tcp_fin_timeout: '60',
+        tcp_slow_start_after_idle: '1',
+        tcp_congestion_control: 'cubic',
+        tcp_retries2: '15',
+        tcp_syn_retries: '6',
       };
       for (const [name, value] of Object.entries(files)) writeFileSync(join(dir, name), `${value}\n`);
       const d = systemDefaults(dir);

@@ -18,8 +18,12 @@ old output
 
 describe('captured blocks', () => {
   it('finds blocks and the command a begin marker names', () => {
-    const source = '<!-- captured:begin -->\nx\n<!-- captured:end -->\n<!-- captured:begin npx tsx apps/01-echo/src/server.ts --port 0 -->\n<!-- captured:end -->';
-    expect(findCaptureBlocks(source, 'd.md')).toEqual([{ begin: 0, end: 2 }, { begin: 3, end: 4, command: 'npx tsx apps/01-echo/src/server.ts --port 0' }]);
+    const source =
+      '<!-- captured:begin -->\nx\n<!-- captured:end -->\n<!-- captured:begin npx tsx apps/01-echo/src/server.ts --port 0 -->\n<!-- captured:end -->';
+    expect(findCaptureBlocks(source, 'd.md')).toEqual([
+      { begin: 0, end: 2 },
+      { begin: 3, end: 4, command: 'npx tsx apps/01-echo/src/server.ts --port 0' },
+    ]);
   });
 
   it('reads a session marker, and leaves markers shown inside a code block alone', () => {
@@ -43,20 +47,33 @@ describe('captured blocks', () => {
     const marked = insertMarkers(doc, 'd.md');
     expect(marked).toContain('Captured on this machine:\n\n<!-- captured:begin -->\n```\nold output\n```\n<!-- captured:end -->\n\n## Why');
     expect(findCaptureBlocks(marked, 'd.md')).toHaveLength(1);
-    expect(() => insertMarkers('## What you will see\nprose\n## Why\n```\nx\n```', 'd.md')).toThrow(/no code block under "What you will see"/);
+    expect(() => insertMarkers('## What you will see\nprose\n## Why\n```\nx\n```', 'd.md')).toThrow(
+      /no code block under "What you will see"/,
+    );
   });
 
   it('replaces only what is between the markers, and a second fill gives the same page', () => {
     const marked = insertMarkers(doc, 'd.md');
     const run = { command: defaultCommand('13-close'), output: 'new\noutput', exitCode: 0, signal: null };
     const once = fillBlocks(marked, findCaptureBlocks(marked, 'd.md'), [run], '<sub>note</sub>');
-    expect(once).toBe(doc.replace('```\nold output\n```', '<!-- captured:begin -->\n```text\n$ npx tsx apps/13-close/src/main.ts --quick\nnew\noutput\n```\n<sub>note</sub>\n<!-- captured:end -->'));
+    expect(once).toBe(
+      doc.replace(
+        '```\nold output\n```',
+        '<!-- captured:begin -->\n```text\n$ npx tsx apps/13-close/src/main.ts --quick\nnew\noutput\n```\n<sub>note</sub>\n<!-- captured:end -->',
+      ),
+    );
     expect(fillBlocks(once, findCaptureBlocks(once, 'd.md'), [run], '<sub>note</sub>')).toBe(once);
   });
 
   it('gives each terminal of a session its own block and no provenance line when the note is empty', () => {
     const source = '<!-- captured:begin session echo -->\nold\n<!-- captured:end -->';
-    const run = { command: 'session echo', output: '', terminals: ['$ connlab echo serve\n', '$ connlab echo send hi'], exitCode: 0, signal: null };
+    const run = {
+      command: 'session echo',
+      output: '',
+      terminals: ['$ connlab echo serve\n', '$ connlab echo send hi'],
+      exitCode: 0,
+      signal: null,
+    };
     expect(fillBlocks(source, findCaptureBlocks(source, 'd.md'), [run], '')).toBe(
       '<!-- captured:begin session echo -->\n```\n$ connlab echo serve\n```\n\n```\n$ connlab echo send hi\n```\n<!-- captured:end -->',
     );

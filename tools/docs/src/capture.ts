@@ -32,7 +32,9 @@ export function insertMarkers(source: string, file: string): string {
   const fence = /^\s*(`{3,}|~{3,})/.exec(lines[open]!)![1]!;
   const close = lines.findIndex((l, i) => i > open && l.trim().startsWith(fence) && l.trim().replace(/[`~]/g, '') === '');
   if (close === -1) throw new CaptureError(`${file}:${open + 1}: the code block is never closed`);
-  return [...lines.slice(0, open), `${capturedBegin} -->`, ...lines.slice(open, close + 1), capturedEnd, ...lines.slice(close + 1)].join('\n');
+  return [...lines.slice(0, open), `${capturedBegin} -->`, ...lines.slice(open, close + 1), capturedEnd, ...lines.slice(close + 1)].join(
+    '\n',
+  );
 }
 
 /** What a run printed, how it ended, and where. */
@@ -65,7 +67,11 @@ export function runCommand(root: string, command: string, timeoutMs = 10 * 60_00
     child.stderr.on('data', (c: Buffer) => chunks.push(c));
     child.on('error', reject);
     child.on('close', (exitCode, signal) => {
-      const output = stripVTControlCharacters(Buffer.concat(chunks).toString('utf8')).split('\n').map((l) => l.trimEnd()).join('\n').trim();
+      const output = stripVTControlCharacters(Buffer.concat(chunks).toString('utf8'))
+        .split('\n')
+        .map((l) => l.trimEnd())
+        .join('\n')
+        .trim();
       resolve({ command, output, exitCode, signal });
     });
   });

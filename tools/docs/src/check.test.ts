@@ -5,7 +5,15 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { repoRoot } from '@connlab/tour/registry';
-import { checkCaptureMarkers, checkCommands, checkLessonDocs, checkLessonPage, checkLessonTable, checkLinks, splitMarkdown } from './check.js';
+import {
+  checkCaptureMarkers,
+  checkCommands,
+  checkLessonDocs,
+  checkLessonPage,
+  checkLessonTable,
+  checkLinks,
+  splitMarkdown,
+} from './check.js';
 
 describe('the docs of this repository', () => {
   it('have a page for every lesson app and an app for every numbered page, each page in the lesson shape', () => {
@@ -64,9 +72,17 @@ function fixture(files: Record<string, string>): string {
 }
 
 const app = (n: number, dir: string, deps: Record<string, string> = {}) => ({
-  [`apps/${dir}/package.json`]: JSON.stringify({ name: `@connlab/lesson-${dir}`, description: `Lesson ${n}.`, connlab: { lesson: n }, dependencies: { '@connlab/lab': '*', ...deps }, scripts: { start: 'tsx src/main.ts' } }),
+  [`apps/${dir}/package.json`]: JSON.stringify({
+    name: `@connlab/lesson-${dir}`,
+    description: `Lesson ${n}.`,
+    connlab: { lesson: n },
+    dependencies: { '@connlab/lab': '*', ...deps },
+    scripts: { start: 'tsx src/main.ts' },
+  }),
 });
-const pkg = (name: string, scripts: Record<string, string> = {}) => ({ [`packages/${name}/package.json`]: JSON.stringify({ name: `@connlab/${name}`, scripts }) });
+const pkg = (name: string, scripts: Record<string, string> = {}) => ({
+  [`packages/${name}/package.json`]: JSON.stringify({ name: `@connlab/${name}`, scripts }),
+});
 const sources = (dir: string) => ({ [`apps/${dir}/src/lesson.ts`]: '', [`apps/${dir}/src/main.ts`]: '' });
 
 describe('the docs check catches', () => {
@@ -92,7 +108,9 @@ describe('the docs check catches', () => {
   it('a lesson page missing a section, out of order, or without output', () => {
     expect(checkLessonPage('d.md', page())).toEqual([]);
     expect(checkLessonPage('d.md', page().replace('## Try this\n', ''))).toEqual(['d.md: no "Try this" section']);
-    expect(checkLessonPage('d.md', page().replace('## Why\n', '').replace('## Next', '## Next\n## Why'))).toEqual(['d.md:23: "Why" should come before "What goes wrong"']);
+    expect(checkLessonPage('d.md', page().replace('## Why\n', '').replace('## Next', '## Next\n## Why'))).toEqual([
+      'd.md:23: "Why" should come before "What goes wrong"',
+    ]);
     const noOutput = page().replace(/<!-- captured:begin -->[\s\S]*<!-- captured:end -->/, 'prose only');
     expect(checkLessonPage('d.md', noOutput)).toEqual(['d.md:13: "What you will see" shows no output (no code block)']);
   });
@@ -100,7 +118,8 @@ describe('the docs check catches', () => {
   it('unpaired or unknown captured markers, and markers of another syntax, on any page', () => {
     const root = repo({
       'docs/01-echo.md': page('<!-- captured:begin -->'),
-      'docs/cli.md': '<!-- cli-session:begin echo -->\nx\n<!-- cli-session:end -->\n<!-- captured:begin rm -rf / -->\n<!-- captured:end -->\n```\n<!-- other:begin --> shown as an example\n```',
+      'docs/cli.md':
+        '<!-- cli-session:begin echo -->\nx\n<!-- cli-session:end -->\n<!-- captured:begin rm -rf / -->\n<!-- captured:end -->\n```\n<!-- other:begin --> shown as an example\n```',
     });
     expect(checkCaptureMarkers(root)).toEqual([
       'docs/01-echo.md:24: captured:begin is never closed',
@@ -112,7 +131,9 @@ describe('the docs check catches', () => {
 
   it('commands pointing at missing files, scripts or workspaces', () => {
     const root = repo({
-      ...app(1, '01-echo'), ...sources('01-echo'), ...pkg('http', { bench: 'tsx bench/x.ts' }),
+      ...app(1, '01-echo'),
+      ...sources('01-echo'),
+      ...pkg('http', { bench: 'tsx bench/x.ts' }),
       'README.md': [
         '```sh',
         'npm ci && npm start',
@@ -139,7 +160,10 @@ describe('the docs check catches', () => {
   });
 
   it('broken relative links, leaving a lesson page that is not written yet to the lesson-docs check', () => {
-    const root = repo({ ...app(1, '01-echo'), 'docs/README.md': '[one](01-echo.md) [typo](01-ecko.md) [gone](../packages/gone/README.md) [web](https://example.com) [top](#x)' });
+    const root = repo({
+      ...app(1, '01-echo'),
+      'docs/README.md': '[one](01-echo.md) [typo](01-ecko.md) [gone](../packages/gone/README.md) [web](https://example.com) [top](#x)',
+    });
     expect(checkLinks(root)).toEqual([
       'docs/README.md:1: link to 01-ecko.md does not resolve (docs/01-ecko.md)',
       'docs/README.md:1: link to ../packages/gone/README.md does not resolve (packages/gone/README.md)',
@@ -148,7 +172,11 @@ describe('the docs check catches', () => {
 
   it('a lesson table that misses a lesson, links the wrong doc, names an unknown package, leaves out a dependency or names one the lesson does not use', () => {
     const root = repo({
-      ...app(1, '01-echo', { '@connlab/echo': '*' }), ...app(2, '02-latency'), ...app(3, '03-handshake'), ...pkg('echo'), ...pkg('netlab'),
+      ...app(1, '01-echo', { '@connlab/echo': '*' }),
+      ...app(2, '02-latency'),
+      ...app(3, '03-handshake'),
+      ...pkg('echo'),
+      ...pkg('netlab'),
       'README.md': [
         '| # | app | doc | package |',
         '|---|---|---|---|',

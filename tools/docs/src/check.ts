@@ -61,10 +61,16 @@ export function splitMarkdown(source: string): MarkdownParts {
 /** The markdown files whose commands and links are checked. */
 export function markdownFiles(root: string): string[] {
   const files = ['README.md'];
-  if (existsSync(join(root, 'docs'))) files.push(...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`));
+  if (existsSync(join(root, 'docs')))
+    files.push(
+      ...readdirSync(join(root, 'docs'))
+        .filter((f) => f.endsWith('.md'))
+        .map((f) => `docs/${f}`),
+    );
   for (const group of workspaceGroups) {
     if (!existsSync(join(root, group))) continue;
-    for (const dir of readdirSync(join(root, group))) if (existsSync(join(root, group, dir, 'README.md'))) files.push(`${group}/${dir}/README.md`);
+    for (const dir of readdirSync(join(root, group)))
+      if (existsSync(join(root, group, dir, 'README.md'))) files.push(`${group}/${dir}/README.md`);
   }
   return files.filter((f) => existsSync(join(root, f))).sort();
 }
@@ -112,8 +118,15 @@ export function checkLessonDocs(root: string): string[] {
 export function checkLessonPage(file: string, source: string): string[] {
   const problems: string[] = [];
   const { prose } = splitMarkdown(source);
-  const headings = prose.filter((p) => /^#{1,6}\s/.test(p.text) || /^\*\*goal\b/i.test(p.text.trim()))
-    .map((p) => ({ line: p.line, text: p.text.replace(/^#+\s*|\*\*/g, '').trim().toLowerCase() }));
+  const headings = prose
+    .filter((p) => /^#{1,6}\s/.test(p.text) || /^\*\*goal\b/i.test(p.text.trim()))
+    .map((p) => ({
+      line: p.line,
+      text: p.text
+        .replace(/^#+\s*|\*\*/g, '')
+        .trim()
+        .toLowerCase(),
+    }));
   const found: { name: string; line: number }[] = [];
   for (const section of lessonSections) {
     const match = headings.find((h) => section.heading.test(h.text));
@@ -121,13 +134,15 @@ export function checkLessonPage(file: string, source: string): string[] {
     else problems.push(`${file}: no "${section.name}" section`);
   }
   const inversion = found.findIndex((f, i) => i > 0 && f.line < found[i - 1]!.line);
-  if (inversion > 0) problems.push(`${file}:${found[inversion - 1]!.line}: "${found[inversion - 1]!.name}" should come before "${found[inversion]!.name}"`);
+  if (inversion > 0)
+    problems.push(`${file}:${found[inversion - 1]!.line}: "${found[inversion - 1]!.name}" should come before "${found[inversion]!.name}"`);
   const seeLine = found.find((f) => f.name === 'What you will see')?.line ?? 0;
   const lines = source.split('\n');
   if (seeLine) {
     const nextHeading = lines.findIndex((l, i) => i >= seeLine && /^#{1,2}\s/.test(l));
     const body = lines.slice(seeLine, nextHeading === -1 ? undefined : nextHeading);
-    if (!body.some((l) => /^\s*(`{3,}|~{3,})/.test(l))) problems.push(`${file}:${seeLine}: "What you will see" shows no output (no code block)`);
+    if (!body.some((l) => /^\s*(`{3,}|~{3,})/.test(l)))
+      problems.push(`${file}:${seeLine}: "What you will see" shows no output (no code block)`);
   }
   return problems;
 }
@@ -143,7 +158,11 @@ function workspaces(root: string): Workspace[] {
   const out: Workspace[] = [];
   const add = (dir: string) => {
     try {
-      const pkg = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')) as { name?: string; scripts?: Record<string, string>; bin?: string | Record<string, string> };
+      const pkg = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')) as {
+        name?: string;
+        scripts?: Record<string, string>;
+        bin?: string | Record<string, string>;
+      };
       const bin = typeof pkg.bin === 'string' ? [pkg.name?.replace(/^@[^/]+\//, '') ?? ''] : Object.keys(pkg.bin ?? {});
       out.push({ dir, name: pkg.name ?? dir, scripts: pkg.scripts ?? {}, bin });
     } catch {
@@ -182,10 +201,19 @@ export function checkCommands(root: string): string[] {
   return problems;
 }
 
-function checkCommand(root: string, command: string, whole: string, ws: Workspace[], findWs: (name: string) => Workspace | undefined): string[] {
+function checkCommand(
+  root: string,
+  command: string,
+  whole: string,
+  ws: Workspace[],
+  findWs: (name: string) => Workspace | undefined,
+): string[] {
   const cd = /(?:^|&&|;)\s*cd\s+(\S+)\s*&&/.exec(whole)?.[1];
   const base = cd && !placeholder.test(cd) ? join(root, cd) : root;
-  const words = command.replace(/^\$\s+/, '').split(/\s+/).filter(Boolean);
+  const words = command
+    .replace(/^\$\s+/, '')
+    .split(/\s+/)
+    .filter(Boolean);
   const problems: string[] = [];
   const fileArg = (index: number) => {
     const target = words[index];
@@ -194,16 +222,25 @@ function checkCommand(root: string, command: string, whole: string, ws: Workspac
   };
   if (words[0] === 'npx' && words[1] === 'tsx') fileArg(2);
   else if (words[0] === 'tsx' || (words[0] === 'node' && /\.(m?js|ts)$/.test(words[1] ?? ''))) fileArg(1);
-  else if (words[0] === 'npx' && words[1] === 'connlab' && !ws.some((w) => w.bin.includes('connlab'))) problems.push(`\`${command}\`: no package has a "connlab" bin`);
+  else if (words[0] === 'npx' && words[1] === 'connlab' && !ws.some((w) => w.bin.includes('connlab')))
+    problems.push(`\`${command}\`: no package has a "connlab" bin`);
   else if (words[0] === 'npm') {
     const wIndex = words.findIndex((w) => w === '-w' || w === '--workspace' || w.startsWith('--workspace='));
-    const wName = wIndex === -1 ? undefined : words[wIndex]!.startsWith('--workspace=') ? words[wIndex]!.slice('--workspace='.length) : words[wIndex + 1];
+    const wName =
+      wIndex === -1
+        ? undefined
+        : words[wIndex]!.startsWith('--workspace=')
+          ? words[wIndex]!.slice('--workspace='.length)
+          : words[wIndex + 1];
     const target = wName === undefined ? findWs(cd ? posix(relative(root, base)) || '.' : '.') : findWs(wName);
     if (wName !== undefined && !placeholder.test(wName) && !target) problems.push(`\`${command}\`: no workspace "${wName}"`);
     const rest = words.filter((_, i) => i !== wIndex && (wIndex === -1 || words[wIndex]!.includes('=') || i !== wIndex + 1));
-    const script = rest[1] === 'run' || rest[1] === 'run-script' ? rest[2] : rest[1] === 'start' || rest[1] === 'test' ? rest[1] : undefined;
+    const script =
+      rest[1] === 'run' || rest[1] === 'run-script' ? rest[2] : rest[1] === 'start' || rest[1] === 'test' ? rest[1] : undefined;
     if (script && !placeholder.test(script) && !script.startsWith('-') && target && !(script in target.scripts)) {
-      problems.push(`\`${command}\`: ${target.dir === '.' ? 'the root package.json' : `${target.dir}/package.json`} has no "${script}" script`);
+      problems.push(
+        `\`${command}\`: ${target.dir === '.' ? 'the root package.json' : `${target.dir}/package.json`} has no "${script}" script`,
+      );
     }
   }
   return problems;
@@ -215,11 +252,14 @@ export function checkLinks(root: string): string[] {
   const pending = lessonDocPaths(lessonEntries(join(root, 'apps')));
   for (const file of markdownFiles(root)) {
     for (const { line, text } of splitMarkdown(readFileSync(join(root, file), 'utf8')).prose) {
-      const targets = [...text.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g), ...text.matchAll(/\s(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+      const targets = [...text.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g), ...text.matchAll(/\s(?:src|href)="([^"]+)"/g)].map(
+        (m) => m[1]!,
+      );
       for (const target of targets) {
         if (/^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith('#')) continue;
         const path = posix(normalize(join(dirname(file), decodeURIComponent(target.replace(/[#?].*$/, '')))));
-        if (!existsSync(join(root, path)) && !pending.has(path)) problems.push(`${file}:${line}: link to ${target} does not resolve (${path})`);
+        if (!existsSync(join(root, path)) && !pending.has(path))
+          problems.push(`${file}:${line}: link to ${target} does not resolve (${path})`);
       }
     }
   }
@@ -266,7 +306,8 @@ export function checkLessonTable(root: string, file: string): string[] {
   if (rows.length === 0) return [`${file}: no lesson table (rows linking apps/NN-slug)`];
   const numbers = rows.map((r) => r.number);
   const expected = entries.map((e) => e.number);
-  if (numbers.join(',') !== expected.join(',')) problems.push(`${file}: the lesson table lists ${numbers.join(', ')} but the apps are ${expected.join(', ')}`);
+  if (numbers.join(',') !== expected.join(','))
+    problems.push(`${file}: the lesson table lists ${numbers.join(', ')} but the apps are ${expected.join(', ')}`);
   for (const row of rows) {
     const e = entries.find((x) => x.number === row.number);
     if (!e) continue;
@@ -279,11 +320,13 @@ export function checkLessonTable(root: string, file: string): string[] {
     }
     const deps = Object.keys(readManifest(e.path)?.dependencies ?? {}).filter((d) => d.startsWith('@connlab/') && d !== '@connlab/lab');
     for (const dep of deps) {
-      if (!row.packages.includes(dep.slice('@connlab/'.length))) problems.push(`${where}: apps/${e.dir} depends on ${dep}; name it in the package column`);
+      if (!row.packages.includes(dep.slice('@connlab/'.length)))
+        problems.push(`${where}: apps/${e.dir} depends on ${dep}; name it in the package column`);
     }
     // A name that is not a package at all was reported above; say it once.
     for (const pkg of known) {
-      if (pkg !== 'lab' && !deps.includes(`@connlab/${pkg}`)) problems.push(`${where}: names @connlab/${pkg} but apps/${e.dir} does not depend on it`);
+      if (pkg !== 'lab' && !deps.includes(`@connlab/${pkg}`))
+        problems.push(`${where}: names @connlab/${pkg} but apps/${e.dir} does not depend on it`);
     }
   }
   return problems;
@@ -306,7 +349,8 @@ export function checkCaptureMarkers(root: string): string[] {
     }
     for (const { line, text } of splitMarkdown(source).prose) {
       const kind = /^\s*<!--\s*([\w-]+):(?:begin|end)\b/.exec(text)?.[1];
-      if (kind && kind !== 'captured') problems.push(`${file}:${line}: "${kind}:" markers; captured output is marked <!-- captured:begin … --> … <!-- captured:end -->`);
+      if (kind && kind !== 'captured')
+        problems.push(`${file}:${line}: "${kind}:" markers; captured output is marked <!-- captured:begin … --> … <!-- captured:end -->`);
     }
   }
   return problems;

@@ -39,18 +39,30 @@ export type ChromiumAvailability = { ok: true; path: string } | { ok: false; rea
  */
 export function ensureChromium(env: NodeJS.ProcessEnv = process.env, path = chromiumPath): ChromiumAvailability {
   if (existsSync(path)) return { ok: true, path };
-  if (process.platform !== 'linux') return { ok: false, reason: `no ${path}: the browser check uses Debian's chromium package (Linux only)` };
+  if (process.platform !== 'linux')
+    return { ok: false, reason: `no ${path}: the browser check uses Debian's chromium package (Linux only)` };
   const asked = env.CONNLAB_INSTALL_CHROMIUM === '1' || env.CI === 'true';
-  if (!asked) return { ok: false, reason: `no ${path}; install it (apt-get install -y chromium) or let the test do it as root with CONNLAB_INSTALL_CHROMIUM=1` };
+  if (!asked)
+    return {
+      ok: false,
+      reason: `no ${path}; install it (apt-get install -y chromium) or let the test do it as root with CONNLAB_INSTALL_CHROMIUM=1`,
+    };
   if (!isRoot()) return { ok: false, reason: `no ${path}, and installing it with apt needs root` };
   try {
     // One apt at a time: apt's own lock makes a second concurrent install fail instead of wait.
     const script = 'apt-get update && apt-get install -y chromium';
     const flock = ['/usr/bin/flock', '/bin/flock'].find((p) => existsSync(p));
     const [cmd, args] = flock ? [flock, ['/tmp/connlab-apt.lock', 'sh', '-c', script]] : ['sh', ['-c', script]];
-    execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...env, DEBIAN_FRONTEND: 'noninteractive' }, timeout: 15 * 60_000 });
+    execFileSync(cmd, args, {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...env, DEBIAN_FRONTEND: 'noninteractive' },
+      timeout: 15 * 60_000,
+    });
   } catch (error) {
-    return { ok: false, reason: `installing chromium with apt failed: ${error instanceof Error ? error.message.split('\n')[0]! : String(error)}` };
+    return {
+      ok: false,
+      reason: `installing chromium with apt failed: ${error instanceof Error ? error.message.split('\n')[0]! : String(error)}`,
+    };
   }
   return existsSync(path) ? { ok: true, path } : { ok: false, reason: `apt-get install chromium finished but ${path} is missing` };
 }

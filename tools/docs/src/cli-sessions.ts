@@ -32,7 +32,9 @@ class Terminal {
   private spawn(argv: readonly string[]): ChildProcess {
     this.text += `$ connlab ${argv.map(shellWord).join(' ')}\n`;
     const child = spawn(process.execPath, ['--import', 'tsx', mainTs, ...argv], { cwd: cliDir, env: { ...process.env, NO_COLOR: '1' } });
-    const write = (t: Buffer): void => { this.text += stripVTControlCharacters(t.toString('utf8')); };
+    const write = (t: Buffer): void => {
+      this.text += stripVTControlCharacters(t.toString('utf8'));
+    };
     child.stdout.on('data', write);
     child.stderr.on('data', write);
     return child;
@@ -134,7 +136,17 @@ export const sessions: Record<string, () => Promise<string[]>> = {
     await client.run('http', 'get', `http://127.0.0.1:${shaped.port}/`, '--timing', '--repeat', '2');
     await relay.shows(/#1 closed/);
     await shaped.stop();
-    const cut = await relay.start('relay', '--to', `127.0.0.1:${http.port}`, '--listen', '0', '--reset-after', '20', '--direction', 'downstream');
+    const cut = await relay.start(
+      'relay',
+      '--to',
+      `127.0.0.1:${http.port}`,
+      '--listen',
+      '0',
+      '--reset-after',
+      '20',
+      '--direction',
+      'downstream',
+    );
     await client.run('http', 'get', `http://127.0.0.1:${cut.port}/`);
     await relay.shows(/#1 reset both sides/);
     await cut.stop();
@@ -165,7 +177,13 @@ export const sessions: Record<string, () => Promise<string[]>> = {
     await client.run('tcp-info', `127.0.0.1:${port}`, '--nodelay', '--keepalive', '60000');
     const set = client.text.split('\n');
     await stop();
-    return [plain, set.slice(0, 1).concat(set.slice(set.indexOf('read back with getsockopt'))).join('\n')];
+    return [
+      plain,
+      set
+        .slice(0, 1)
+        .concat(set.slice(set.indexOf('read back with getsockopt')))
+        .join('\n'),
+    ];
   },
 
   async trace() {
@@ -175,8 +193,11 @@ export const sessions: Record<string, () => Promise<string[]>> = {
     mkdirSync(dir);
     try {
       // The packets: lesson 09 run in a lab namespace with its loopback captured (its own printout is not shown).
-      execFileSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'apps', '09-keep-alive-timeout', 'src', 'main.ts'), '--quick', '--capture', dir],
-        { cwd: repoRoot, stdio: 'ignore', timeout: 120_000 });
+      execFileSync(
+        process.execPath,
+        ['--import', 'tsx', join(repoRoot, 'apps', '09-keep-alive-timeout', 'src', 'main.ts'), '--quick', '--capture', dir],
+        { cwd: repoRoot, stdio: 'ignore', timeout: 120_000 },
+      );
       const pcap = join(dir, '09-keep-alive-timeout.pcap');
       await shell.run('trace', pcap, '--connection', '0');
       const cut = join(dir, 'cut.pcap');

@@ -57,7 +57,9 @@ export function findCaptureBlocks(source: string, file: string): CaptureBlock[] 
       const command = line.slice(capturedBegin.length).replace(/-->$/, '').trim();
       const session = /^session ([a-z0-9-]+)$/.exec(command)?.[1];
       if (command && !session && !allowedCommand.test(command)) {
-        throw new CaptureError(`${file}:${i + 1}: the marker must name a command like "npx tsx apps/NN-slug/src/main.ts --flag" or a session like "session echo", got "${command}"`);
+        throw new CaptureError(
+          `${file}:${i + 1}: the marker must name a command like "npx tsx apps/NN-slug/src/main.ts --flag" or a session like "session echo", got "${command}"`,
+        );
       }
       open = { begin: i, end: -1, ...(session ? { session } : command ? { command } : {}) };
     } else if (line === capturedEnd) {

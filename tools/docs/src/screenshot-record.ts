@@ -26,7 +26,9 @@ export const PAGES: readonly { file: string; image: string }[] = [
 
 /** The caption under the picture: when it was taken, and what it shows. */
 export function caption(record: ScreenshotRecord): string {
-  const counts = STATUSES.filter((s) => (record.counts[s] ?? 0) > 0).map((s) => `${record.counts[s] ?? 0} ${statusText[s]}`).join(', ');
+  const counts = STATUSES.filter((s) => (record.counts[s] ?? 0) > 0)
+    .map((s) => `${record.counts[s] ?? 0} ${statusText[s]}`)
+    .join(', ');
   return `<sub>The report of a \`npm start -- --quick\` run on ${record.taken.slice(0, 10)}: ${record.lessons.length} lessons, ${counts}.</sub>`;
 }
 
@@ -70,14 +72,21 @@ export function checkScreenshot(root: string): string[] {
   if (shown.join() !== apps.join()) {
     const missing = apps.filter((a) => !shown.includes(a));
     const gone = shown.filter((a) => !apps.includes(a));
-    problems.push(`docs/report.png is stale: it shows ${shown.length} lessons, the repository has ${apps.length}`
-      + `${missing.length ? ` (not shown: ${missing.join(', ')})` : ''}${gone.length ? ` (no longer lessons: ${gone.join(', ')})` : ''}; ${redo}`);
+    problems.push(
+      `docs/report.png is stale: it shows ${shown.length} lessons, the repository has ${apps.length}` +
+        `${missing.length ? ` (not shown: ${missing.join(', ')})` : ''}${gone.length ? ` (no longer lessons: ${gone.join(', ')})` : ''}; ${redo}`,
+    );
   }
   const unknown = record.lessons.filter((l) => !(STATUSES as readonly string[]).includes(l.status));
-  if (unknown.length) problems.push(`docs/report.png shows statuses the tour no longer has: ${[...new Set(unknown.map((l) => l.status))].join(', ')}; ${redo}`);
-  if (JSON.stringify(countStatuses(record.lessons)) !== JSON.stringify(record.counts)) problems.push(`${RECORD}: its counts do not add up to its lessons`);
+  if (unknown.length)
+    problems.push(
+      `docs/report.png shows statuses the tour no longer has: ${[...new Set(unknown.map((l) => l.status))].join(', ')}; ${redo}`,
+    );
+  if (JSON.stringify(countStatuses(record.lessons)) !== JSON.stringify(record.counts))
+    problems.push(`${RECORD}: its counts do not add up to its lessons`);
   for (const { file, lines, at } of picturePages(root)) {
-    if (lines[at + 1] !== caption(record)) problems.push(`${file}:${at + 2}: the caption under the screenshot should be: ${caption(record)}`);
+    if (lines[at + 1] !== caption(record))
+      problems.push(`${file}:${at + 2}: the caption under the screenshot should be: ${caption(record)}`);
   }
   return problems;
 }

@@ -8,14 +8,16 @@ describe('the lesson pages of this repository', () => {
     expect(await checkTryThis(repoRoot)).toEqual([]);
   });
 
-  it('read each lesson\'s flags from its schema', async () => {
+  it("read each lesson's flags from its schema", async () => {
     const flags = await lessonFlags();
     expect(flags.get('05-nagle')).toEqual(expect.arrayContaining(['quick', 'json', 'requests', 'body-bytes']));
   });
 });
 
-const page = (tryThis: string, predict = '1. Q?\n   <details><summary>Answer</summary>A</details>\n2. Q?\n   <details><summary>Answer</summary>B</details>\n') =>
-  `# 05\n\n## Try this\n\n${tryThis}\n\n## Next\n\nx\n\n## Predict, then measure\n\n${predict}`;
+const page = (
+  tryThis: string,
+  predict = '1. Q?\n   <details><summary>Answer</summary>A</details>\n2. Q?\n   <details><summary>Answer</summary>B</details>\n',
+) => `# 05\n\n## Try this\n\n${tryThis}\n\n## Next\n\nx\n\n## Predict, then measure\n\n${predict}`;
 const flagsOf = (app: string) => (app === '05-nagle' ? ['quick', 'json', 'requests', 'body-bytes'] : undefined);
 
 describe('checkTryThisPage catches', () => {
@@ -26,7 +28,10 @@ describe('checkTryThisPage catches', () => {
   });
 
   it('code to paste, an item with no command, an unknown app or flag, and missing or too many answers', () => {
-    const p = page('* `run({ requests: 10 })` from experiment.ts.\n* Think about it.\n* `npx tsx apps/05-nagle/src/main.ts --bogus 1`\n* `npx tsx apps/99-none/src/main.ts`', '1. Q? <details>A</details>');
+    const p = page(
+      '* `run({ requests: 10 })` from experiment.ts.\n* Think about it.\n* `npx tsx apps/05-nagle/src/main.ts --bogus 1`\n* `npx tsx apps/99-none/src/main.ts`',
+      '1. Q? <details>A</details>',
+    );
     expect(checkTryThisPage('d.md', p, flagsOf)).toEqual([
       'd.md:5: a "Try this" item with no command to run',
       'd.md:5: "Try this" shows code to paste, not a command: `run({ requests: 10 })`',
@@ -52,7 +57,7 @@ describe('runLessonCommand', () => {
     expect(run).toMatchObject({ exitCode: 0, problem: '', verdict: 'usage: npx tsx apps/05-nagle/src/main.ts [flags]' });
   });
 
-  it('reports a command that exits 2 as not run, with the app\'s one-line message', async () => {
+  it("reports a command that exits 2 as not run, with the app's one-line message", async () => {
     const run = await runLessonCommand(repoRoot, { file: 'd.md', line: 1, app: '05-nagle', args: ['--requests', '0'], text: 'x' }, 30_000);
     expect(run.exitCode).toBe(2);
     expect(run.problem).toMatch(/^exited 2: 05-nagle: --requests must be at least 2, got 0 \(try --help\)$/);

@@ -34,7 +34,16 @@ const lessonCommand = /^npx tsx apps\/(\d{2}-[a-z0-9-]+)\/src\/main\.ts((?:\s+\S
 /** Lines of the section whose heading matches, heading excluded, with 1-based numbers. */
 export function sectionLines(source: string, heading: RegExp): { line: number; text: string }[] {
   const lines = source.split('\n');
-  const start = lines.findIndex((l) => /^##\s/.test(l) && heading.test(l.replace(/^##\s*/, '').trim().toLowerCase()));
+  const start = lines.findIndex(
+    (l) =>
+      /^##\s/.test(l) &&
+      heading.test(
+        l
+          .replace(/^##\s*/, '')
+          .trim()
+          .toLowerCase(),
+      ),
+  );
   if (start === -1) return [];
   const end = lines.findIndex((l, i) => i > start && /^##\s/.test(l));
   return lines.slice(start + 1, end === -1 ? undefined : end).map((text, i) => ({ line: start + 2 + i, text }));
@@ -49,10 +58,12 @@ export function words(command: string): string[] {
 export function lessonCommands(file: string, source: string): LessonCommand[] {
   const section = [...sectionLines(source, /^try\b/), ...sectionLines(source, /^predict\b/)];
   const lines = new Set(section.map((l) => l.line));
-  return splitMarkdown(source).code.filter((c) => lines.has(c.line)).flatMap((c) => {
-    const m = lessonCommand.exec(c.text.trim());
-    return m ? [{ file, line: c.line, app: m[1]!, args: words(m[2] ?? ''), text: c.text.trim() }] : [];
-  });
+  return splitMarkdown(source)
+    .code.filter((c) => lines.has(c.line))
+    .flatMap((c) => {
+      const m = lessonCommand.exec(c.text.trim());
+      return m ? [{ file, line: c.line, app: m[1]!, args: words(m[2] ?? ''), text: c.text.trim() }] : [];
+    });
 }
 
 /** Top-level list items of a section, joined across their continuation lines. */
@@ -80,7 +91,8 @@ export function checkTryThisPage(file: string, source: string, flagsOf: (app: st
     if (!spans.some((s) => lessonCommand.test(s) || /^(?:npx|npm|ss|ip|tcpdump|curl|nc|printf|sysctl|sudo|su|cat|watch)\s/.test(s))) {
       problems.push(`${file}:${item.line}: a "Try this" item with no command to run`);
     }
-    for (const s of spans.filter((x) => snippet.test(x))) problems.push(`${file}:${item.line}: "Try this" shows code to paste, not a command: \`${s}\``);
+    for (const s of spans.filter((x) => snippet.test(x)))
+      problems.push(`${file}:${item.line}: "Try this" shows code to paste, not a command: \`${s}\``);
   }
   const commands = lessonCommands(file, source);
   if (tryItems.length && !commands.some((c) => sectionLines(source, /^try\b/).some((l) => l.line === c.line))) {
@@ -94,13 +106,17 @@ export function checkTryThisPage(file: string, source: string, flagsOf: (app: st
     }
     for (const arg of c.args.filter((a) => a.startsWith('--'))) {
       const name = arg.slice(2).split('=')[0]!;
-      if (!known.includes(name)) problems.push(`${file}:${c.line}: \`${c.text}\`: ${c.app} has no flag --${name} (it takes ${known.map((k) => `--${k}`).join(', ')})`);
+      if (!known.includes(name))
+        problems.push(
+          `${file}:${c.line}: \`${c.text}\`: ${c.app} has no flag --${name} (it takes ${known.map((k) => `--${k}`).join(', ')})`,
+        );
     }
   }
   const predict = sectionLines(source, /^predict\b/);
   const answers = predict.filter((l) => /<details>/.test(l.text)).length;
   if (predict.length === 0) problems.push(`${file}: no "Predict, then measure" section`);
-  else if (answers < 2 || answers > 3) problems.push(`${file}: "Predict, then measure" has ${answers} answers in <details>; it should have 2 or 3`);
+  else if (answers < 2 || answers > 3)
+    problems.push(`${file}: "Predict, then measure" has ${answers} answers in <details>; it should have 2 or 3`);
   return problems;
 }
 
@@ -162,18 +178,23 @@ export function runLessonCommand(root: string, command: LessonCommand, timeoutMs
   // In a scratch directory: a command's relative paths (--capture captures) must not land in the repository.
   const cwd = mkdtempSync(join(tmpdir(), 'connlab-try-'));
   return new Promise((resolve) => {
-    execFile(tsx, [join(root, 'apps', command.app, 'src', 'main.ts'), ...args], { cwd, timeout: timeoutMs, env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
-      const exitCode = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-      // `--help` prints the usage instead of a verdict.
-      const verdict = command.args.includes('--help') ? stdout.split('\n')[0] : stdout.trimEnd().split('\n').at(-1);
-      const printed = verdict !== undefined && (command.args.includes('--help') ? /^usage: /.test(verdict) : /^effect /.test(verdict));
-      let problem = '';
-      if (exitCode === null) problem = `did not finish in ${Math.round(timeoutMs / 1000)} s${error?.signal ? ` (${error.signal})` : ''}`;
-      else if (exitCode > 1) problem = `exited ${exitCode}: ${stderr.trim().split('\n').at(-1) ?? ''}`;
-      else if (!printed) problem = `printed no verdict (last line: ${verdict ?? ''})`;
-      rmSync(cwd, { recursive: true, force: true });
-      resolve({ command, exitCode, ms: performance.now() - t0, verdict: printed ? verdict : undefined, problem });
-    });
+    execFile(
+      tsx,
+      [join(root, 'apps', command.app, 'src', 'main.ts'), ...args],
+      { cwd, timeout: timeoutMs, env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 << 20 },
+      (error, stdout, stderr) => {
+        const exitCode = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+        // `--help` prints the usage instead of a verdict.
+        const verdict = command.args.includes('--help') ? stdout.split('\n')[0] : stdout.trimEnd().split('\n').at(-1);
+        const printed = verdict !== undefined && (command.args.includes('--help') ? /^usage: /.test(verdict) : /^effect /.test(verdict));
+        let problem = '';
+        if (exitCode === null) problem = `did not finish in ${Math.round(timeoutMs / 1000)} s${error?.signal ? ` (${error.signal})` : ''}`;
+        else if (exitCode > 1) problem = `exited ${exitCode}: ${stderr.trim().split('\n').at(-1) ?? ''}`;
+        else if (!printed) problem = `printed no verdict (last line: ${verdict ?? ''})`;
+        rmSync(cwd, { recursive: true, force: true });
+        resolve({ command, exitCode, ms: performance.now() - t0, verdict: printed ? verdict : undefined, problem });
+      },
+    );
   });
 }
 

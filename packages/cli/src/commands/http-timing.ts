@@ -43,12 +43,14 @@ export function connectionNote(res: ClientResponse): string {
 export function phaseBars(res: ClientResponse, scaleMs: number, width = BAR_WIDTH): string[] {
   const { timing } = res;
   // A zero-length phase (nothing was queued, nothing blocked) says nothing: leave it out.
-  return timing.phases.filter((p) => p.end - p.start >= 0.001).map((p) => {
-    const offset = Math.min(width - 1, Math.floor(((p.start - timing.start) / scaleMs) * width));
-    const drawn = bar(p.end - p.start, scaleMs, width) || '▏';
-    const cells = (' '.repeat(offset) + drawn).slice(0, width).padEnd(width);
-    return `  ${p.phase.padEnd(NAME_WIDTH)} ${formatMs(p.end - p.start).padStart(9)}  │${cells}│`;
-  });
+  return timing.phases
+    .filter((p) => p.end - p.start >= 0.001)
+    .map((p) => {
+      const offset = Math.min(width - 1, Math.floor(((p.start - timing.start) / scaleMs) * width));
+      const drawn = bar(p.end - p.start, scaleMs, width) || '▏';
+      const cells = (' '.repeat(offset) + drawn).slice(0, width).padEnd(width);
+      return `  ${p.phase.padEnd(NAME_WIDTH)} ${formatMs(p.end - p.start).padStart(9)}  │${cells}│`;
+    });
 }
 
 /** The legend printed once above the bars: only the phases that occur. */

@@ -13,8 +13,22 @@ import { connectionNote, phaseBars, phaseLegend } from './http-timing.js';
 
 export const HTTP_DEFAULT_PORT = 8080;
 
-interface ServeOptions { host: string; port: number; echo?: true; keepAliveTimeout: number; maxRequests: number }
-interface GetOptions { timing?: true; pipeline: number; repeat: number; method: string; header?: [string, string][]; data?: string; timeout: number }
+interface ServeOptions {
+  host: string;
+  port: number;
+  echo?: true;
+  keepAliveTimeout: number;
+  maxRequests: number;
+}
+interface GetOptions {
+  timing?: true;
+  pipeline: number;
+  repeat: number;
+  method: string;
+  header?: [string, string][];
+  data?: string;
+  timeout: number;
+}
 
 /** Without --echo: a short text page saying which connection and request this was, so reuse shows in curl too. */
 const helloHandler: Handler = (req) => ({
@@ -69,7 +83,7 @@ async function get(io: CliIo, url: URL, options: GetOptions): Promise<void> {
   try {
     for (let round = 0; round < options.repeat; round++) {
       const batch = Array.from({ length: options.pipeline }, () => client.request(request));
-      responses.push(...await Promise.all(batch));
+      responses.push(...(await Promise.all(batch)));
     }
   } finally {
     await client.close();
@@ -90,8 +104,12 @@ async function get(io: CliIo, url: URL, options: GetOptions): Promise<void> {
     const connections = new Set(responses.map((r) => r.connectionId)).size;
     const reused = responses.filter((r) => r.reused).length;
     const totals = responses.map((r) => r.timing.totalMs);
-    say(io, '', `${responses.length} requests on ${plural(connections, 'connection')}, ` +
-      `${reused} reused a connection; first ${formatMs(totals[0]!)}, median ${formatMs(median(totals))}`);
+    say(
+      io,
+      '',
+      `${responses.length} requests on ${plural(connections, 'connection')}, ` +
+        `${reused} reused a connection; first ${formatMs(totals[0]!)}, median ${formatMs(median(totals))}`,
+    );
   }
 }
 
@@ -101,37 +119,66 @@ export function registerHttp(program: Command, io: CliIo): void {
   requireSubcommand(group, 'connlab http');
   examples(group, ['connlab http serve --echo', 'connlab http get http://127.0.0.1:8080/ --timing --repeat 3']);
 
-  const serveCmd = group.command('serve')
+  const serveCmd = group
+    .command('serve')
     .description('serve HTTP/1.1 with keep-alive; log each connection opening, each response, and why each connection closed')
     .option('--echo', 'answer with a JSON echo of the request (method, target, headers, body)')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
-    .addOption(new Option('--port <port>', 'port to listen on; 0 lets the kernel pick one').default(HTTP_DEFAULT_PORT).argParser(parseListenPort))
-    .addOption(new Option('--keep-alive-timeout <ms>', 'close a connection idle this long after its last response').default(5000).argParser(wholeNumber(1)))
-    .addOption(new Option('--max-requests <n>', 'responses per connection, the last says Connection: close (0 = no limit)').default(1000).argParser(wholeNumber(0)))
+    .addOption(
+      new Option('--port <port>', 'port to listen on; 0 lets the kernel pick one').default(HTTP_DEFAULT_PORT).argParser(parseListenPort),
+    )
+    .addOption(
+      new Option('--keep-alive-timeout <ms>', 'close a connection idle this long after its last response')
+        .default(5000)
+        .argParser(wholeNumber(1)),
+    )
+    .addOption(
+      new Option('--max-requests <n>', 'responses per connection, the last says Connection: close (0 = no limit)')
+        .default(1000)
+        .argParser(wholeNumber(0)),
+    )
     .action((options: ServeOptions) => serve(io, options));
-  examples(serveCmd, [
-    'connlab http serve --echo',
-    'connlab http serve --port 0 --keep-alive-timeout 2000 --max-requests 3',
-  ], ['Close reasons: idle-timeout, max-requests, client-close, connection-close, server-close, forced, error, ...',
-    'Ctrl-C stops accepting, finishes in-flight requests, closes idle connections, then exits 0.']);
+  examples(
+    serveCmd,
+    ['connlab http serve --echo', 'connlab http serve --port 0 --keep-alive-timeout 2000 --max-requests 3'],
+    [
+      'Close reasons: idle-timeout, max-requests, client-close, connection-close, server-close, forced, error, ...',
+      'Ctrl-C stops accepting, finishes in-flight requests, closes idle connections, then exits 0.',
+    ],
+  );
 
-  const getCmd = group.command('get')
+  const getCmd = group
+    .command('get')
     .description('send requests on one connection; print the response, and with --timing where the time went')
     .argument('<url>', 'an http:// URL', parseHttpUrl)
     .option('--timing', 'phase bars per request: connect, send, blocked, wait (TTFB), receive')
-    .addOption(new Option('--repeat <n>', 'send the request n times, one after another, on the same connection').default(1).argParser(wholeNumber(1, 10_000)))
-    .addOption(new Option('--pipeline <n>', 'send n requests at once each time; the client pipelines them once the connection is known to persist').default(1).argParser(wholeNumber(1, 1000)))
+    .addOption(
+      new Option('--repeat <n>', 'send the request n times, one after another, on the same connection')
+        .default(1)
+        .argParser(wholeNumber(1, 10_000)),
+    )
+    .addOption(
+      new Option('--pipeline <n>', 'send n requests at once each time; the client pipelines them once the connection is known to persist')
+        .default(1)
+        .argParser(wholeNumber(1, 1000)),
+    )
     .option('--method <method>', 'request method', 'GET')
     .addOption(new Option('-H, --header <field>', '"Name: value"; repeat for more').argParser(parseHeader))
     .option('-d, --data <text>', 'request body (adds Content-Length)')
     .addOption(new Option('--timeout <ms>', 'give up on a response after this many ms').default(10_000).argParser(wholeNumber(1)))
     .action((url: URL, options: GetOptions) => get(io, url, options));
-  examples(getCmd, [
-    'connlab http get http://127.0.0.1:8080/',
-    'connlab http get http://127.0.0.1:8080/ --timing --repeat 3',
-    'connlab http get http://127.0.0.1:8080/ --pipeline 4 --timing',
-    "connlab http get http://127.0.0.1:8080/ -H 'Connection: close' --repeat 2",
-    'connlab http get http://127.0.0.1:8080/form --method POST -d name=value',
-  ], ['The first response is printed in full (status line, fields, body); with --repeat or --pipeline',
-    'every request gets one line saying which connection carried it and whether it was reused.']);
+  examples(
+    getCmd,
+    [
+      'connlab http get http://127.0.0.1:8080/',
+      'connlab http get http://127.0.0.1:8080/ --timing --repeat 3',
+      'connlab http get http://127.0.0.1:8080/ --pipeline 4 --timing',
+      "connlab http get http://127.0.0.1:8080/ -H 'Connection: close' --repeat 2",
+      'connlab http get http://127.0.0.1:8080/form --method POST -d name=value',
+    ],
+    [
+      'The first response is printed in full (status line, fields, body); with --repeat or --pipeline',
+      'every request gets one line saying which connection carried it and whether it was reused.',
+    ],
+  );
 }

@@ -36,12 +36,21 @@ interface RelayCliOptions {
  * relayFaults({ latency: 50, direction: 'both' }); // two latency faults, upstream and downstream
  * ```
  */
-export function relayFaults(options: Pick<RelayCliOptions, 'latency' | 'jitter' | 'bandwidth' | 'resetAfter' | 'forgetIdle' | 'direction'>): FaultSpec[] {
-  if (options.jitter !== undefined && options.latency === undefined) throw new UsageError('connlab relay: --jitter needs --latency (jitter varies the added delay)');
+export function relayFaults(
+  options: Pick<RelayCliOptions, 'latency' | 'jitter' | 'bandwidth' | 'resetAfter' | 'forgetIdle' | 'direction'>,
+): FaultSpec[] {
+  if (options.jitter !== undefined && options.latency === undefined)
+    throw new UsageError('connlab relay: --jitter needs --latency (jitter varies the added delay)');
   const directions: Direction[] = options.direction === 'both' ? ['upstream', 'downstream'] : [options.direction];
   const faults: FaultSpec[] = [];
   for (const direction of directions) {
-    if (options.latency !== undefined) faults.push({ type: 'latency', direction, ms: options.latency, ...(options.jitter === undefined ? {} : { jitterMs: options.jitter }) });
+    if (options.latency !== undefined)
+      faults.push({
+        type: 'latency',
+        direction,
+        ms: options.latency,
+        ...(options.jitter === undefined ? {} : { jitterMs: options.jitter }),
+      });
     if (options.bandwidth !== undefined) faults.push({ type: 'bandwidth', direction, bytesPerSecond: options.bandwidth });
     if (options.resetAfter !== undefined) faults.push({ type: 'reset', direction, afterBytes: options.resetAfter });
   }
@@ -51,7 +60,9 @@ export function relayFaults(options: Pick<RelayCliOptions, 'latency' | 'jitter' 
 }
 
 /** What the relay does to traffic, in words, for its second line. */
-export function describeFaults(options: Pick<RelayCliOptions, 'latency' | 'jitter' | 'bandwidth' | 'resetAfter' | 'forgetIdle' | 'direction'>): string {
+export function describeFaults(
+  options: Pick<RelayCliOptions, 'latency' | 'jitter' | 'bandwidth' | 'resetAfter' | 'forgetIdle' | 'direction'>,
+): string {
   const where = options.direction === 'both' ? 'each way' : options.direction === 'upstream' ? 'client → server' : 'server → client';
   const parts: string[] = [];
   if (options.latency !== undefined) {
@@ -59,9 +70,11 @@ export function describeFaults(options: Pick<RelayCliOptions, 'latency' | 'jitte
     const rtt = options.direction === 'both' ? ` (round trip +${2 * options.latency} ms)` : '';
     parts.push(`latency ${options.latency} ms${jitter} ${where}${rtt}`);
   }
-  if (options.bandwidth !== undefined) parts.push(`bandwidth ${si(options.bandwidth, 'B/s')} = ${si(options.bandwidth * 8, 'bit/s')} ${where}`);
+  if (options.bandwidth !== undefined)
+    parts.push(`bandwidth ${si(options.bandwidth, 'B/s')} = ${si(options.bandwidth * 8, 'bit/s')} ${where}`);
   if (options.resetAfter !== undefined) parts.push(`reset (RST) after ${options.resetAfter} bytes ${where}`);
-  if (options.forgetIdle !== undefined) parts.push(`a connection idle ${options.forgetIdle} ms is forgotten: its bytes are swallowed from then on`);
+  if (options.forgetIdle !== undefined)
+    parts.push(`a connection idle ${options.forgetIdle} ms is forgotten: its bytes are swallowed from then on`);
   return parts.length ? parts.join(', ') : 'no faults: bytes pass as they come';
 }
 
@@ -81,35 +94,60 @@ async function relay(io: CliIo, options: RelayCliOptions): Promise<void> {
   });
   relay.on('reset', (id: number, reason: string) => say(io, `#${id} reset both sides: ${reason}`));
   relay.on('connectionClosed', (id: number) => say(io, `#${id} closed`));
-  await serveUntilStopped(io, `listening on ${hostPort(relay.host, relay.port)}`, async () => {
-    await relay.close();
-    return 'stopped: every relayed connection closed';
-  }, [`forwarding to ${target}: ${describeFaults(options)}`]);
+  await serveUntilStopped(
+    io,
+    `listening on ${hostPort(relay.host, relay.port)}`,
+    async () => {
+      await relay.close();
+      return 'stopped: every relayed connection closed';
+    },
+    [`forwarding to ${target}: ${describeFaults(options)}`],
+  );
 }
 
 /** Add `connlab relay`. */
 export function registerRelay(program: Command, io: CliIo): void {
-  const cmd = program.command('relay')
+  const cmd = program
+    .command('relay')
     .description('a TCP relay that adds latency, jitter, a bandwidth cap, a reset or an idle timeout between a client and a server')
     .addOption(new Option('--to <host:port>', 'the server to forward to').argParser(parseHostPort).makeOptionMandatory())
     .addOption(new Option('--listen <port>', 'port to listen on; 0 lets the kernel pick one').default(0).argParser(parseListenPort))
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .addOption(new Option('--latency <ms>', 'hold every chunk this long before passing it on').argParser(parseDuration))
     .addOption(new Option('--jitter <ms>', 'vary the latency by up to ± this much (order is kept)').argParser(parseDuration))
-    .addOption(new Option('--bandwidth <rate>', 'pace bytes like a link of this rate: 1mbit, 512kbit, 100kB, 2MiB (per second)').argParser(parseRate))
-    .addOption(new Option('--reset-after <bytes>', 'after this many bytes, reset both connections (RST): 1000, 64kB').argParser(parseByteCount))
-    .addOption(new Option('--forget-idle <ms>', 'like a load balancer\'s idle timeout: after this long with no bytes either way, silently swallow the connection\'s bytes').argParser(parseDuration))
-    .addOption(new Option('--direction <which>', 'which way the faults apply: upstream is client → server').choices(['both', 'upstream', 'downstream']).default('both'))
+    .addOption(
+      new Option('--bandwidth <rate>', 'pace bytes like a link of this rate: 1mbit, 512kbit, 100kB, 2MiB (per second)').argParser(
+        parseRate,
+      ),
+    )
+    .addOption(
+      new Option('--reset-after <bytes>', 'after this many bytes, reset both connections (RST): 1000, 64kB').argParser(parseByteCount),
+    )
+    .addOption(
+      new Option(
+        '--forget-idle <ms>',
+        "like a load balancer's idle timeout: after this long with no bytes either way, silently swallow the connection's bytes",
+      ).argParser(parseDuration),
+    )
+    .addOption(
+      new Option('--direction <which>', 'which way the faults apply: upstream is client → server')
+        .choices(['both', 'upstream', 'downstream'])
+        .default('both'),
+    )
     .action((options: RelayCliOptions) => relay(io, options));
-  examples(cmd, [
-    'connlab relay --to 127.0.0.1:8080 --listen 9090 --latency 50',
-    'connlab relay --to 127.0.0.1:8080 --latency 100 --jitter 20 --bandwidth 1mbit',
-    'connlab relay --to 127.0.0.1:8080 --reset-after 100 --direction downstream',
-    'connlab relay --to 127.0.0.1:8080 --forget-idle 5000',
-  ], [
-    'The relay ends the client\'s TCP connection and opens its own to the server, so',
-    'handshakes and retransmissions stay loopback\'s; it shapes the byte stream only.',
-    'The first line is the listening address; point a client at it, e.g.',
-    '  connlab http get http://127.0.0.1:9090/ --timing --repeat 3',
-  ]);
+  examples(
+    cmd,
+    [
+      'connlab relay --to 127.0.0.1:8080 --listen 9090 --latency 50',
+      'connlab relay --to 127.0.0.1:8080 --latency 100 --jitter 20 --bandwidth 1mbit',
+      'connlab relay --to 127.0.0.1:8080 --reset-after 100 --direction downstream',
+      'connlab relay --to 127.0.0.1:8080 --forget-idle 5000',
+    ],
+    [
+      "The relay ends the client's TCP connection and opens its own to the server, so",
+      "handshakes and retransmissions stay loopback's; it shapes the byte stream only.",
+      'The first line is the listening address; point a client at it, e.g.',
+      '  connlab http get http://127.0.0.1:9090/ --timing --repeat 3',
+    ],
+  );
 }

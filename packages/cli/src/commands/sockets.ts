@@ -8,11 +8,19 @@ import type { CliIo } from '../io.js';
 import { say } from '../io.js';
 import { parseListenPort } from '../parsers.js';
 
-interface SocketsOptions { state?: TcpStateName; port?: number }
+interface SocketsOptions {
+  state?: TcpStateName;
+  port?: number;
+}
 
 const stateNames = Object.values(TCP_STATES) as TcpStateName[];
 // Spellings people type from netstat and the RFC, mapped to ss's.
-const aliases: Record<string, TcpStateName> = { ESTABLISHED: 'ESTAB', 'SYN-RECEIVED': 'SYN-RECV', 'NEW-SYN-RECEIVED': 'NEW-SYN-RECV', CLOSED: 'CLOSE' };
+const aliases: Record<string, TcpStateName> = {
+  ESTABLISHED: 'ESTAB',
+  'SYN-RECEIVED': 'SYN-RECV',
+  'NEW-SYN-RECEIVED': 'NEW-SYN-RECV',
+  CLOSED: 'CLOSE',
+};
 
 /**
  * A TCP state as ss spells it, from any case and `_` or `-`: time-wait,
@@ -34,7 +42,9 @@ export function parseState(raw: string): TcpStateName {
 const order = new Map<string, number>([...Object.entries(TCP_STATES).map(([n, s]) => [s, Number(n)] as [string, number]), ['LISTEN', 0]]);
 
 function sorted(sockets: readonly TcpSocketEntry[]): TcpSocketEntry[] {
-  return [...sockets].sort((a, b) => (order.get(a.stateName) ?? 99) - (order.get(b.stateName) ?? 99) || a.localPort - b.localPort || a.remotePort - b.remotePort);
+  return [...sockets].sort(
+    (a, b) => (order.get(a.stateName) ?? 99) - (order.get(b.stateName) ?? 99) || a.localPort - b.localPort || a.remotePort - b.remotePort,
+  );
 }
 
 async function sockets(io: CliIo, options: SocketsOptions): Promise<void> {
@@ -48,17 +58,27 @@ async function sockets(io: CliIo, options: SocketsOptions): Promise<void> {
   say(io, '', `${shown.length} shown; ${scope} by state: ${counts.map(([s, n]) => `${s} ${n}`).join(', ') || 'none'}`);
   if (port !== undefined) {
     const tw = await countTimeWait(port, all);
-    if (tw.total > 0) say(io, `TIME-WAIT for port ${port}: ${tw.client} held by the client side, ${tw.server} by the server side (the side that closed first holds it)`);
+    if (tw.total > 0)
+      say(
+        io,
+        `TIME-WAIT for port ${port}: ${tw.client} held by the client side, ${tw.server} by the server side (the side that closed first holds it)`,
+      );
   }
 }
 
 /** Add `connlab sockets`. */
 export function registerSockets(program: Command, io: CliIo): void {
-  const cmd = program.command('sockets')
+  const cmd = program
+    .command('sockets')
     .description('list TCP sockets like ss -tan (from /proc/net/tcp and tcp6) with a count by state')
-    .addOption(new Option('--state <state>', 'only this state: listen, estab, time-wait, close-wait, fin-wait-2, ...').argParser(parseState))
+    .addOption(
+      new Option('--state <state>', 'only this state: listen, estab, time-wait, close-wait, fin-wait-2, ...').argParser(parseState),
+    )
     .addOption(new Option('--port <port>', 'only sockets with this local or remote port').argParser(parseListenPort))
     .action((options: SocketsOptions) => sockets(io, options));
-  examples(cmd, ['connlab sockets --state listen', 'connlab sockets --state time-wait --port 8080', 'connlab sockets --port 2048'],
-    ['Reads this network namespace only; Linux only (other systems have no /proc/net/tcp).']);
+  examples(
+    cmd,
+    ['connlab sockets --state listen', 'connlab sockets --state time-wait --port 8080', 'connlab sockets --port 2048'],
+    ['Reads this network namespace only; Linux only (other systems have no /proc/net/tcp).'],
+  );
 }

@@ -12,7 +12,11 @@ import { hostPort, say } from '../io.js';
 import type { HostPort } from '../parsers.js';
 import { parseHostPort, wholeNumber, wholeSecondsMs } from '../parsers.js';
 
-interface TcpInfoOptions { nodelay?: true; keepalive?: number; timeout: number }
+interface TcpInfoOptions {
+  nodelay?: true;
+  keepalive?: number;
+  timeout: number;
+}
 
 /** A connect(2) that failed, named by where it was going. */
 export class ConnectError extends CliError {
@@ -69,7 +73,12 @@ function infoLines(info: TcpInfo): [string, string][] {
     ['window scale', `send ${info.sndWscale}, receive ${info.rcvWscale}`],
     ['peer window', info.sndWnd === undefined ? undefined : formatBytes(info.sndWnd)],
     ['retransmits', `${info.retransmits} now, ${info.totalRetrans} in total; ${info.unacked} segments unacknowledged, ${info.lost} lost`],
-    ['bytes', info.bytesSent === undefined ? undefined : `${info.bytesSent} sent, ${info.bytesAcked ?? 0} acked, ${info.bytesReceived ?? 0} received`],
+    [
+      'bytes',
+      info.bytesSent === undefined
+        ? undefined
+        : `${info.bytesSent} sent, ${info.bytesAcked ?? 0} acked, ${info.bytesReceived ?? 0} received`,
+    ],
     ['segments', info.segsOut === undefined ? undefined : `${info.segsOut} out, ${info.segsIn ?? 0} in`],
     ['options', tcpiOptions(info.options)],
   ];
@@ -77,10 +86,22 @@ function infoLines(info: TcpInfo): [string, string][] {
 }
 
 // TCPI_OPT_* bits, include/uapi/linux/tcp.h.
-const optionBits: [number, string][] = [[1, 'timestamps'], [2, 'SACK'], [4, 'window scaling'], [8, 'ECN'], [16, 'ECN seen'], [32, 'SYN data (TFO)']];
+const optionBits: [number, string][] = [
+  [1, 'timestamps'],
+  [2, 'SACK'],
+  [4, 'window scaling'],
+  [8, 'ECN'],
+  [16, 'ECN seen'],
+  [32, 'SYN data (TFO)'],
+];
 
 function tcpiOptions(bits: number): string {
-  return optionBits.filter(([bit]) => (bits & bit) !== 0).map(([, name]) => name).join(', ') || 'none';
+  return (
+    optionBits
+      .filter(([bit]) => (bits & bit) !== 0)
+      .map(([, name]) => name)
+      .join(', ') || 'none'
+  );
 }
 
 async function tcpInfo(io: CliIo, target: HostPort, options: TcpInfoOptions): Promise<void> {
@@ -96,7 +117,8 @@ async function tcpInfo(io: CliIo, target: HostPort, options: TcpInfoOptions): Pr
     const noDelay = getNoDelay(socket);
     const rows = infoLines(info);
     const width = Math.max(...rows.map(([k]) => k.length));
-    say(io,
+    say(
+      io,
       `connected to ${hostPort(target.host, target.port)} from ${hostPort(socket.localAddress ?? '?', socket.localPort ?? 0)} in ${formatMs(connectMs)}`,
       '',
       `TCP_INFO (${info.length} bytes of struct tcp_info from the kernel)`,
@@ -125,13 +147,23 @@ async function tcpInfo(io: CliIo, target: HostPort, options: TcpInfoOptions): Pr
 
 /** Add `connlab tcp-info`. */
 export function registerTcpInfo(program: Command, io: CliIo): void {
-  const cmd = program.command('tcp-info')
-    .description('connect to HOST:PORT and print TCP_INFO (rtt, cwnd, mss, retransmits …) and the keepalive and TCP_NODELAY values the kernel holds')
+  const cmd = program
+    .command('tcp-info')
+    .description(
+      'connect to HOST:PORT and print TCP_INFO (rtt, cwnd, mss, retransmits …) and the keepalive and TCP_NODELAY values the kernel holds',
+    )
     .argument('<host:port>', 'where to connect, e.g. 127.0.0.1:8080 or [::1]:8080', parseHostPort)
     .option('--nodelay', 'set TCP_NODELAY before reading it back')
-    .option('--keepalive <ms>', 'turn SO_KEEPALIVE on with this TCP_KEEPIDLE (whole seconds, so a multiple of 1000) before reading back', wholeSecondsMs)
+    .option(
+      '--keepalive <ms>',
+      'turn SO_KEEPALIVE on with this TCP_KEEPIDLE (whole seconds, so a multiple of 1000) before reading back',
+      wholeSecondsMs,
+    )
     .option('--timeout <ms>', 'give up connecting after this long', wholeNumber(1), 5000)
     .action((target: HostPort, options: TcpInfoOptions) => tcpInfo(io, target, options));
-  examples(cmd, ['connlab tcp-info 127.0.0.1:8080', 'connlab tcp-info 127.0.0.1:2048 --nodelay --keepalive 60000'],
-    ['Linux only: TCP_INFO and the keepalive timers are read with getsockopt through FFI (koffi).']);
+  examples(
+    cmd,
+    ['connlab tcp-info 127.0.0.1:8080', 'connlab tcp-info 127.0.0.1:2048 --nodelay --keepalive 60000'],
+    ['Linux only: TCP_INFO and the keepalive timers are read with getsockopt through FFI (koffi).'],
+  );
 }
