@@ -3,8 +3,8 @@
 // this is node's stream and syscall cost, the same for every server.
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import { Connection } from '../src/connection.js';
-import { HttpServer } from '../src/server.js';
+import { Connection } from '../src/server/connection.js';
+import { HttpServer } from '../src/server/server.js';
 
 // CPU time of this process (user + system), in ns: steadier than wall time on a shared machine.
 const cpuNs = (): number => {

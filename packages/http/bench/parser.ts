@@ -1,6 +1,6 @@
 // Parser alone: ns per request for our parser and node's llhttp (through its
 // internal binding, as node:http drives it), on the same bytes in one run.
-import { HttpParser } from '../src/parser.js';
+import { HttpParser } from '../src/parser/parser.js';
 
 // CPU time of this process (user + system), in ns: steadier than wall time on a shared machine.
 const cpuNs = (): number => {

@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { PARSER_CASES, parserBench } from './parser.js';
-import { handleIoAvailable } from '../src/handle-io.js';
+import { handleIoAvailable } from '../src/server/handle-io.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);

@@ -4,9 +4,9 @@
 import net from 'node:net';
 import { listenLoopback } from '@connlab/lab';
 import { afterEach } from 'vitest';
-import { HttpClient } from '../src/client.js';
-import type { ClientOptions } from '../src/client.js';
-import { HttpParser } from '../src/parser.js';
+import { HttpClient } from '../src/client/client.js';
+import type { ClientOptions } from '../src/client/client.js';
+import { HttpParser } from '../src/parser/parser.js';
 
 export interface SeenRequest {
   method: string;

@@ -4,9 +4,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createServer } from '../src/server.js';
-import type { HttpServer } from '../src/server.js';
-import { readBody } from '../src/request.js';
+import { createServer } from '../src/server/server.js';
+import type { HttpServer } from '../src/server/server.js';
+import { readBody } from '../src/server/request.js';
 import { connectRaw, destroyAll } from './raw-client.js';
 
 interface Seen {

@@ -1,7 +1,7 @@
 import { afterEach, expect, it } from 'vitest';
-import { echoHandler, jsonString } from '../src/echo.js';
-import { createServer } from '../src/server.js';
-import type { HttpServer } from '../src/server.js';
+import { echoHandler, jsonString } from '../src/server/echo.js';
+import { createServer } from '../src/server/server.js';
+import type { HttpServer } from '../src/server/server.js';
 import { connectRaw, destroyAll, header } from './raw-client.js';
 
 const servers: HttpServer[] = [];

@@ -6,13 +6,13 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServer } from '../src/server.js';
-import type { HttpServer } from '../src/server.js';
-import type { CloseReason } from '../src/connection.js';
-import { readBody } from '../src/request.js';
+import { createServer } from '../src/server/server.js';
+import type { HttpServer } from '../src/server/server.js';
+import type { CloseReason } from '../src/server/connection.js';
+import { readBody } from '../src/server/request.js';
 import { connectRaw, destroyAll, sleep, waitFor } from './raw-client.js';
 import { listenLoopback } from '@connlab/lab';
-import { HandleIo, handleIoAvailable } from '../src/handle-io.js';
+import { HandleIo, handleIoAvailable } from '../src/server/handle-io.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const servers: HttpServer[] = [];

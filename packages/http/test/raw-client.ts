@@ -1,8 +1,8 @@
 // A raw-socket client for the server tests: writes exact bytes, records what
 // comes back and when, and parses the responses with our own response parser.
 import net from 'node:net';
-import { parseMessages } from '../src/parse-all.js';
-import type { ParsedMessage } from '../src/parse-all.js';
+import { parseMessages } from '../src/parser/parse-all.js';
+import type { ParsedMessage } from '../src/parser/parse-all.js';
 
 export interface RawConnection {
   socket: net.Socket;

@@ -1,13 +1,13 @@
 // Issue 13: a graceful close that loses nothing, body timeouts, the status of a
 // bad streamed body, the cap on empty lines, and standards edges (RFC-cited).
 import { beforeEach, describe, expect, it } from 'vitest';
-import { HttpBodyError, HttpParseError } from '../src/errors.js';
-import { echoHandler } from '../src/echo.js';
-import { createServer } from '../src/server.js';
-import type { HttpServer, ServerOptions } from '../src/server.js';
-import type { CloseReason, Handler } from '../src/connection.js';
-import { readBody } from '../src/request.js';
-import type { HttpRequest } from '../src/request.js';
+import { HttpBodyError, HttpParseError } from '../src/shared/errors.js';
+import { echoHandler } from '../src/server/echo.js';
+import { createServer } from '../src/server/server.js';
+import type { HttpServer, ServerOptions } from '../src/server/server.js';
+import type { CloseReason, Handler } from '../src/server/connection.js';
+import { readBody } from '../src/server/request.js';
+import type { HttpRequest } from '../src/server/request.js';
 import { serversUnderTest } from './harness.js';
 import { connectRaw, header, sleep, waitFor } from './raw-client.js';
 import type { RawConnection } from './raw-client.js';

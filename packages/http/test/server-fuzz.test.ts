@@ -2,8 +2,8 @@
 // throws out of the server, and a well-formed request still works afterwards.
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createServer } from '../src/server.js';
-import type { HttpServer } from '../src/server.js';
+import { createServer } from '../src/server/server.js';
+import type { HttpServer } from '../src/server/server.js';
 import { connectRaw, destroyAll } from './raw-client.js';
 
 let server: HttpServer;

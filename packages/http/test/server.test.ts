@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createServer } from '../src/server.js';
-import type { HttpServer, ServerOptions } from '../src/server.js';
-import type { Handler, CloseReason } from '../src/connection.js';
-import { readBody } from '../src/request.js';
+import { createServer } from '../src/server/server.js';
+import type { HttpServer, ServerOptions } from '../src/server/server.js';
+import type { Handler, CloseReason } from '../src/server/connection.js';
+import { readBody } from '../src/server/request.js';
 import { serversUnderTest } from './harness.js';
 import { connectRaw, header, sleep, waitFor } from './raw-client.js';
 

@@ -2,15 +2,15 @@
 // keep-alive bookkeeping and the graceful close.
 import type { Socket } from 'node:net';
 import type { DeadlineEntry, DeadlineList, DeadlineOwner } from './deadline-list.js';
-import { HttpBodyError, HttpParseError } from './errors.js';
+import { HttpBodyError, HttpParseError } from '../shared/errors.js';
 import { HandleIo } from './handle-io.js';
-import { HttpParser } from './parser.js';
-import type { MessageHead } from './parser.js';
+import { HttpParser } from '../parser/parser.js';
+import type { MessageHead } from '../parser/parser.js';
 import { BodyStream, HttpRequest } from './request.js';
 import { HttpResponse } from './response.js';
 import type { ResponseInit, ResponseSink } from './response.js';
 import { reasonPhrase, statusLine } from './status.js';
-import type { ParserLimits } from './limits.js';
+import type { ParserLimits } from '../shared/limits.js';
 
 /** Where a connection is in its life (the notes' ka_flag, spelled out). */
 export type ConnectionState =

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientTestKit, ok, scriptedServer } from '../test/client-fixtures.js';
+import { clientTestKit, ok, scriptedServer } from './client-fixtures.js';
 
 describe('client pool', () => {
   const kit = clientTestKit();

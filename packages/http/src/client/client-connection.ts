@@ -5,11 +5,11 @@ import net from 'node:net';
 import { HttpClientError } from './client-errors.js';
 import { isIdempotent, parseKeepAlive } from './client-keep-alive.js';
 import type { Origin, PreparedRequest } from './client-request.js';
-import type { BodyFraming, MessageHead } from './parser.js';
-import { HttpParser } from './parser.js';
-import { HttpParseError } from './errors.js';
-import { getHeader } from './headers.js';
-import type { ParserLimits } from './limits.js';
+import type { BodyFraming, MessageHead } from '../parser/parser.js';
+import { HttpParser } from '../parser/parser.js';
+import { HttpParseError } from '../shared/errors.js';
+import { getHeader } from '../shared/headers.js';
+import type { ParserLimits } from '../shared/limits.js';
 
 /** Timestamps (performance.now(), ms) of one attempt of a request. */
 export interface AttemptMarks {

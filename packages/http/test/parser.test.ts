@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { HttpParseError } from './errors.js';
-import type { HttpParseErrorCode } from './errors.js';
-import { parseMessages } from './parse-all.js';
-import type { ParseResult } from './parse-all.js';
-import { HttpParser } from './parser.js';
+import { HttpParseError } from '../src/shared/errors.js';
+import type { HttpParseErrorCode } from '../src/shared/errors.js';
+import { parseMessages } from '../src/parser/parse-all.js';
+import type { ParseResult } from '../src/parser/parse-all.js';
+import { HttpParser } from '../src/parser/parser.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
 

@@ -5,12 +5,12 @@ import type { AddressInfo } from 'node:net';
 import { Connection } from './connection.js';
 import type { CloseReason, ConnectionHost, ConnectionState, Handler } from './connection.js';
 import { DeadlineList } from './deadline-list.js';
-import { HttpServerError } from './errors.js';
+import { HttpServerError } from '../shared/errors.js';
 import { handleIoAvailable } from './handle-io.js';
-import type { HttpParser } from './parser.js';
-import type { HttpParseError } from './errors.js';
-import { resolveLimits } from './limits.js';
-import type { ParserLimits } from './limits.js';
+import type { HttpParser } from '../parser/parser.js';
+import type { HttpParseError } from '../shared/errors.js';
+import { resolveLimits } from '../shared/limits.js';
+import type { ParserLimits } from '../shared/limits.js';
 import type { HttpRequest } from './request.js';
 import type { HttpResponse } from './response.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HttpClientError } from './client-errors.js';
-import { clientTestKit, ok } from '../test/client-fixtures.js';
+import { HttpClientError } from '../src/client/client-errors.js';
+import { clientTestKit, ok } from './client-fixtures.js';
 
 describe('client retries', () => {
   const kit = clientTestKit();

@@ -7,8 +7,8 @@ import type { AttemptMarks, CloseReason, ConnectionOptions, ExchangeSink, RawRes
 import { HttpClientError } from './client-errors.js';
 import { isIdempotent } from './client-keep-alive.js';
 import type { Origin, PreparedRequest } from './client-request.js';
-import type { BodyFraming } from './parser.js';
-import { getHeader, headerPairs } from './headers.js';
+import type { BodyFraming } from '../parser/parser.js';
+import { getHeader, headerPairs } from '../shared/headers.js';
 import { attemptPhases, replayMarks } from './client-timing.js';
 import type { RequestTiming, TimerFactory } from './client-timing.js';
 

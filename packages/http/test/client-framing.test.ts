@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { HttpClient } from './client.js';
-import { HttpClientError } from './client-errors.js';
-import { clientTestKit, ok } from '../test/client-fixtures.js';
-import type { Reply, ScriptedServer, SeenRequest } from '../test/client-fixtures.js';
+import { HttpClient } from '../src/client/client.js';
+import { HttpClientError } from '../src/client/client-errors.js';
+import { clientTestKit, ok } from './client-fixtures.js';
+import type { Reply, ScriptedServer, SeenRequest } from './client-fixtures.js';
 
 describe('client response framing (RFC 9112 §6.3)', () => {
   const kit = clientTestKit();

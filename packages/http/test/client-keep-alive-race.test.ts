@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ClientOptions, HttpClient } from './client.js';
-import { HttpClientError } from './client-errors.js';
-import { clientTestKit, ok } from '../test/client-fixtures.js';
-import type { ScriptedServer } from '../test/client-fixtures.js';
+import type { ClientOptions, HttpClient } from '../src/client/client.js';
+import { HttpClientError } from '../src/client/client-errors.js';
+import { clientTestKit, ok } from './client-fixtures.js';
+import type { ScriptedServer } from './client-fixtures.js';
 
 // The keep-alive race: a server closes a connection that has been idle for
 // its timeout; a client that reuses it just then has sent a request into a

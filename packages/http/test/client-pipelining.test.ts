@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientTestKit, ok } from '../test/client-fixtures.js';
+import { clientTestKit, ok } from './client-fixtures.js';
 
 describe('client pipelining', () => {
   const kit = clientTestKit();

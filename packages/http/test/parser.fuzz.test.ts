@@ -2,8 +2,8 @@
 // always terminates, and gives the same result however it is split.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseMessages } from './parse-all.js';
-import type { ParseResult } from './parse-all.js';
+import { parseMessages } from '../src/parser/parse-all.js';
+import type { ParseResult } from '../src/parser/parse-all.js';
 
 // Fragments that steer random input into the interesting corners of the grammar.
 const FRAGMENTS = [

@@ -1,7 +1,7 @@
 // The request a handler receives.
 import { Readable } from 'node:stream';
-import { getHeader, headerMap } from './headers.js';
-import type { MessageHead } from './parser.js';
+import { getHeader, headerMap } from '../shared/headers.js';
+import type { MessageHead } from '../parser/parser.js';
 
 const NO_TRAILERS = Object.freeze([]) as unknown as string[]; // shared until the parser hands over real trailers
 

@@ -1,8 +1,8 @@
 // The response a handler writes, serialized straight to HTTP/1.1 bytes.
-import { HttpResponseError } from './errors.js';
+import { HttpResponseError } from '../shared/errors.js';
 import type { HttpRequest } from './request.js';
 import { statusLine } from './status.js';
-import { isFieldValue, isToken } from './tokens.js';
+import { isFieldValue, isToken } from '../shared/tokens.js';
 
 /** Header input: an object (`{ 'Content-Type': 'text/plain' }`) or ordered pairs. */
 export type HeaderInput = Readonly<Record<string, string | number | readonly string[]>> | readonly (readonly [string, string | number])[];

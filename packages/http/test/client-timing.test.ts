@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { clientTestKit, ok } from '../test/client-fixtures.js';
-import type { TransactionTimerLike } from './client-timing.js';
+import { clientTestKit, ok } from './client-fixtures.js';
+import type { TransactionTimerLike } from '../src/client/client-timing.js';
 
 // A recorder with the shape of netlab's TransactionTimer: marks in order, times non-decreasing.
 class Recorder implements TransactionTimerLike<{

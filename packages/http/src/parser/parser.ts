@@ -6,10 +6,10 @@
 // (messages, or the error with its code and offset) does not depend on how the
 // input was split. Incomplete elements are kept in a growable buffer; body
 // bytes are handed out as views of the input without copying.
-import { HttpParseError } from './errors.js';
-import type { HttpParseErrorCode } from './errors.js';
-import { resolveLimits } from './limits.js';
-import type { ParserLimits } from './limits.js';
+import { HttpParseError } from '../shared/errors.js';
+import type { HttpParseErrorCode } from '../shared/errors.js';
+import { resolveLimits } from '../shared/limits.js';
+import type { ParserLimits } from '../shared/limits.js';
 import {
   ABSOLUTE_CHAR,
   COLON,
@@ -28,7 +28,7 @@ import {
   SP,
   TCHAR,
   isWhitespace,
-} from './tokens.js';
+} from '../shared/tokens.js';
 
 /** How the body of a message is delimited (RFC 9112 §6.3). */
 export type BodyFraming =

@@ -1,7 +1,7 @@
 // What a caller asks for, checked and turned into the bytes of a request.
 import { HttpClientError } from './client-errors.js';
 import { fieldTokens } from './client-keep-alive.js';
-import { isFieldValue, isToken } from './tokens.js';
+import { isFieldValue, isToken } from '../shared/tokens.js';
 
 /** Where requests go: `http://host:port` or the parts. Only plain HTTP. */
 export type OriginInput = string | URL | { host: string; port: number };

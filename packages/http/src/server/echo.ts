@@ -1,6 +1,6 @@
 // The echo handler: the conformance contract of the HTTP echo app.
 import type { Handler } from './connection.js';
-import { headerMap } from './headers.js';
+import { headerMap } from '../shared/headers.js';
 import { readBody } from './request.js';
 import type { HttpRequest } from './request.js';
 

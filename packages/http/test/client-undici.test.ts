@@ -3,8 +3,8 @@
 // trailers, and both must refuse the same broken ones.
 import { Client } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { HttpClient } from './client.js';
-import { clientTestKit } from '../test/client-fixtures.js';
+import { HttpClient } from '../src/client/client.js';
+import { clientTestKit } from './client-fixtures.js';
 
 interface Case {
   name: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DeadlineList } from './deadline-list.js';
-import type { DeadlineEntry, DeadlineOwner } from './deadline-list.js';
+import { DeadlineList } from '../src/server/deadline-list.js';
+import type { DeadlineEntry, DeadlineOwner } from '../src/server/deadline-list.js';
 
 class Entry implements DeadlineEntry {
   dlPrev: DeadlineEntry | null = null;

@@ -1,5 +1,5 @@
 // Parse a whole byte sequence into messages: for tests, tools and lessons.
-import { HttpParseError } from './errors.js';
+import { HttpParseError } from '../shared/errors.js';
 import { HttpParser } from './parser.js';
 import type { MessageHead, ParserOptions } from './parser.js';
 
