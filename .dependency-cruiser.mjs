@@ -5,14 +5,8 @@
 //   no import cycles;
 //   another workspace is imported by its name (@connlab/...), never by a relative path.
 // docs/ARCHITECTURE.md draws the layers.
-//
-// TODO(issue 15): .dependency-cruiser-known-violations.json (read by `npm run
-// check:deps` through --ignore-known) holds the one known breach: the type-only
-// cycle client-connection → client-errors → client-timing → client-connection in
-// packages/http/src. Once @connlab/http's split removes it, delete that file
-// (or regenerate it empty with `npx depcruise-baseline packages apps tools --config .dependency-cruiser.mjs`).
 
-/** packages/http's client and server: client*.ts / server*.ts now, src/client/ and src/server/ after a folder split. */
+/** packages/http's client and server: src/client/ and src/server/ (the flat client*.ts / server*.ts names still match). */
 const httpClient = ['^packages/http/src/client[-./]', '^packages/http/src/[^/]+/client[-./]'];
 const httpServer = ['^packages/http/src/server[-./]', '^packages/http/src/[^/]+/server[-./]'];
 

@@ -5,26 +5,12 @@ import net from 'node:net';
 import { HttpClientError } from './client-errors.js';
 import { isIdempotent, parseKeepAlive } from './client-keep-alive.js';
 import type { Origin, PreparedRequest } from './client-request.js';
+import type { AttemptMarks } from './client-timing.js';
 import type { BodyFraming, MessageHead } from '../parser/parser.js';
 import { HttpParser } from '../parser/parser.js';
 import { HttpParseError } from '../shared/errors.js';
 import { getHeader } from '../shared/headers.js';
 import type { ParserLimits } from '../shared/limits.js';
-
-/** Timestamps (performance.now(), ms) of one attempt of a request. */
-export interface AttemptMarks {
-  /** When the connection was asked to carry it. */
-  assigned: number;
-  connectStart?: number;
-  connectEnd?: number;
-  sendStart?: number;
-  /** The kernel accepted the last byte of the request. */
-  sendEnd?: number;
-  /** The response before this one on the same connection completed (pipelining). */
-  previousDone?: number;
-  firstByte?: number;
-  end?: number;
-}
 
 /** A complete response as the connection hands it up. */
 export interface RawResponse {

@@ -1,5 +1,19 @@
 // Phases of one request, from the connection's timestamps.
-import type { AttemptMarks } from './client-connection.js';
+
+/** Timestamps (performance.now(), ms) of one attempt of a request. */
+export interface AttemptMarks {
+  /** When the connection was asked to carry it. */
+  assigned: number;
+  connectStart?: number;
+  connectEnd?: number;
+  sendStart?: number;
+  /** The kernel accepted the last byte of the request. */
+  sendEnd?: number;
+  /** The response before this one on the same connection completed (pipelining). */
+  previousDone?: number;
+  firstByte?: number;
+  end?: number;
+}
 
 /** A named stretch of a request's life, in performance.now() milliseconds. */
 export interface TimingPhase {

@@ -1,22 +1,5 @@
 // The HTTP/1.1 client: one pool per origin, requests in, complete responses out.
 //
-// What it does, and where:
-// - client-request.ts   checks and serializes a request (Host, Content-Length,
-//                       `Connection: keep-alive` on HTTP/1.0).
-// - client-connection.ts one socket + the package's response parser: framing
-//                       by Content-Length, chunked or close; no body after
-//                       HEAD/1xx/204/304; a short body or bytes after the
-//                       body are typed errors and the connection is dropped;
-//                       responses matched to requests in order; the
-//                       Keep-Alive hint (timeout=, max=) and Connection: close.
-// - pool.ts             per origin: connection limit, LIFO idle reuse,
-//                       pipelining only on a connection known to persist and
-//                       never with or behind a non-idempotent request, one
-//                       retry of an idempotent request on a new connection
-//                       when a used connection closed without answering.
-// - client-timing.ts    phases per request (queued, connect, send, blocked,
-//                       wait, receive) and, with `timer`, netlab's TransactionTimer.
-//
 // Options (defaults in DEFAULT_POOL_OPTIONS): connections 6, pipelining 1,
 // retry true, responseTimeoutMs 30000, idleTimeoutMs 4000 (no hint),
 // honorKeepAliveHint true, keepAliveMarginMs 1000, maxIdleMs 600000, limits

@@ -3,14 +3,14 @@
 // out), pipelining where it is safe, and the one retry HTTP allows.
 import { EventEmitter } from 'node:events';
 import { ClientConnection } from './client-connection.js';
-import type { AttemptMarks, CloseReason, ConnectionOptions, ExchangeSink, RawResponse } from './client-connection.js';
+import type { CloseReason, ConnectionOptions, ExchangeSink, RawResponse } from './client-connection.js';
 import { HttpClientError } from './client-errors.js';
 import { isIdempotent } from './client-keep-alive.js';
 import type { Origin, PreparedRequest } from './client-request.js';
 import type { BodyFraming } from '../parser/parser.js';
 import { getHeader, headerPairs } from '../shared/headers.js';
 import { attemptPhases, replayMarks } from './client-timing.js';
-import type { RequestTiming, TimerFactory } from './client-timing.js';
+import type { AttemptMarks, RequestTiming, TimerFactory } from './client-timing.js';
 
 /** Pool settings; every field has a default in {@link DEFAULT_POOL_OPTIONS}. */
 export interface PoolOptions extends ConnectionOptions {
