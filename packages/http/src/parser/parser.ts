@@ -9,6 +9,7 @@
 import { HttpParseError } from '../shared/errors.js';
 import type { HttpParseErrorCode } from '../shared/errors.js';
 import { resolveLimits } from '../shared/limits.js';
+import { contentLength, transferCodings } from './body-length.js';
 import type { ParserLimits } from '../shared/limits.js';
 import {
   ABSOLUTE_CHAR,
@@ -28,6 +29,7 @@ import {
   SP,
   TCHAR,
   isWhitespace,
+  splitList,
 } from '../shared/tokens.js';
 
 /** How the body of a message is delimited (RFC 9112 §6.3). */
@@ -160,6 +162,9 @@ const NO_TRAILERS = Object.freeze([]) as unknown as string[];
 const NO_SPECIAL: number[] = [];
 // Shared by every head without warnings, Connection tokens or transfer codings (most of them).
 const NO_LIST: string[] = Object.freeze([]) as unknown as string[];
+
+// Requests fail instead of warning, so their transfer-coding check never calls this.
+const NO_WARN = (): void => {};
 
 function warn(head: MessageHead, message: string): void {
   if (head.warnings === NO_LIST) head.warnings = [];
@@ -385,6 +390,8 @@ export class HttpParser {
     chunk.copy(this.store, this.storeEnd, 0, length);
     this.storeEnd += length;
   }
+
+  private readonly failAt = (code: HttpParseErrorCode, message: string, at: number): never => this.failAbs(code, message, at);
 
   private fail(code: HttpParseErrorCode, message: string, at: number): never {
     throw new HttpParseError(code, message, this.bufBase + at);
@@ -855,8 +862,10 @@ export class HttpParser {
     const head = this.head!;
     const fields = this.fields;
     head.rawHeaders = fields;
-    const contentLengths: number[] = [];
-    const transferEncodings: number[] = [];
+    const contentLengths: string[] = [];
+    const contentLengthAts: number[] = [];
+    const transferEncodings: string[] = [];
+    let transferEncodingAt = -1;
     let upgradeField = false;
     const special = this.special;
     for (let k = 0; k < special.length; k += 3) {
@@ -873,10 +882,12 @@ export class HttpParser {
           splitList(fields[f + 1]!, head.connection);
           break;
         case K_CONTENT_LENGTH:
-          contentLengths.push(k);
+          contentLengths.push(fields[f + 1]!);
+          contentLengthAts.push(special[k + 2]!);
           break;
         case K_TRANSFER_ENCODING:
-          transferEncodings.push(k);
+          if (transferEncodings.length === 0) transferEncodingAt = special[k + 2]!;
+          transferEncodings.push(fields[f + 1]!);
           break;
         default:
           break;
@@ -892,16 +903,16 @@ export class HttpParser {
       // RFC 9112 §3.2: HTTP/1.1 needs a Host (duplicates and bad values were rejected per line).
       if (this.hostCount === 0 && v11) this.failAbs('HTTP_PARSE_MISSING_HOST', 'HTTP/1.1 request without a Host field', end);
       if (transferEncodings.length > 0) {
-        const at = special[transferEncodings[0]! + 2]!;
+        const at = transferEncodingAt;
         if (contentLengths.length > 0)
           this.failAbs('HTTP_PARSE_CONTENT_LENGTH_WITH_TRANSFER_ENCODING', 'request has both Content-Length and Transfer-Encoding', at);
         // RFC 9112 §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing.
         if (!v11) this.failAbs('HTTP_PARSE_INVALID_TRANSFER_ENCODING', 'Transfer-Encoding in an HTTP/1.0 request', at);
-        this.transferCodings(head, transferEncodings, at, true);
+        head.transferCodings = transferCodings(transferEncodings, at, true, this.failAt, NO_WARN).codings;
         head.framing = 'chunked';
         head.contentLength = -1;
       } else if (contentLengths.length > 0) {
-        this.setLength(head, contentLengths);
+        this.setLength(head, contentLengths, contentLengthAts);
       } else {
         head.framing = 'none';
         head.contentLength = 0;
@@ -923,8 +934,9 @@ export class HttpParser {
           head.upgrade = true;
           head.contentLength = -1;
         } else if (transferEncodings.length > 0) {
-          const at = special[transferEncodings[0]! + 2]!;
-          const chunked = this.transferCodings(head, transferEncodings, at, false);
+          const te = transferCodings(transferEncodings, transferEncodingAt, false, this.failAt, (message) => warn(head, message));
+          head.transferCodings = te.codings;
+          const chunked = te.chunked;
           if (contentLengths.length > 0) {
             warn(head, 'Content-Length and Transfer-Encoding together: Transfer-Encoding used, connection not reusable');
             head.keepAlive = false;
@@ -940,7 +952,7 @@ export class HttpParser {
           }
           head.contentLength = -1;
         } else if (contentLengths.length > 0) {
-          this.setLength(head, contentLengths);
+          this.setLength(head, contentLengths, contentLengthAts);
         } else {
           head.framing = 'close';
           head.contentLength = -1;
@@ -967,6 +979,12 @@ export class HttpParser {
     }
   }
 
+  private setLength(head: MessageHead, values: string[], ats: number[]): void {
+    const value = contentLength(values, ats, this.limits.maxBodySize, this.failAt);
+    head.contentLength = value;
+    head.framing = value === 0 ? 'none' : 'length';
+  }
+
   /**
    * Expect = #expectation; 100-continue is the only one defined (RFC 9110 §10.1.1).
    * A request naming another gets 417 (Expectation Failed); a response's is ignored.
@@ -983,82 +1001,6 @@ export class HttpParser {
       if (m === '100-continue') head.expectContinue = true;
       else if (this.type === 'request') this.failAbs('HTTP_PARSE_UNSUPPORTED_EXPECTATION', `unsupported expectation "${m}"`, at);
     }
-  }
-
-  /** Content-Length = 1*DIGIT; repeated identical values are one value (RFC 9110 §8.6). */
-  private setLength(head: MessageHead, indexes: number[]): void {
-    let value = -1;
-    const list: string[] = [];
-    for (const k of indexes) {
-      const at = this.special[k + 2]!;
-      list.length = 0;
-      const raw = this.fields[this.special[k + 1]! + 1]!;
-      splitList(raw, list, true);
-      if (list.length === 0) this.failAbs('HTTP_PARSE_INVALID_CONTENT_LENGTH', 'empty Content-Length', at);
-      for (const listed of list) {
-        // Leading zeros are valid digits; 15 significant digits stay below 2^53.
-        const item = listed.length > 1 ? listed.replace(/^0+(?=\d)/, '') : listed;
-        if (item.length === 0 || item.length > 15 || !allDigits(item))
-          this.failAbs('HTTP_PARSE_INVALID_CONTENT_LENGTH', `invalid Content-Length "${raw}"`, at);
-        const n = Number(item);
-        if (value !== -1 && n !== value)
-          this.failAbs('HTTP_PARSE_INVALID_CONTENT_LENGTH', `differing Content-Length values ${value} and ${n}`, at);
-        value = n;
-      }
-    }
-    if (value > this.limits.maxBodySize) {
-      this.failAbs(
-        'HTTP_PARSE_BODY_TOO_LARGE',
-        `Content-Length ${value} exceeds maxBodySize ${this.limits.maxBodySize}`,
-        this.special[indexes[0]! + 2]!,
-      );
-    }
-    head.contentLength = value;
-    head.framing = value === 0 ? 'none' : 'length';
-  }
-
-  /**
-   * transfer-coding list (RFC 9112 §6.1, §7). Requests: chunked must be last
-   * and appear once (else 400), and no other coding is implemented (501).
-   * Returns whether the last coding is chunked.
-   */
-  private transferCodings(head: MessageHead, indexes: number[], at: number, strict: boolean): boolean {
-    const codings: string[] = [];
-    for (const k of indexes) {
-      const raw = this.fields[this.special[k + 1]! + 1]!;
-      for (const element of raw.split(',')) {
-        const item = trimOws(element);
-        if (item === '') continue; // RFC 9110 §5.6.1: empty list elements are ignored
-        const semi = item.indexOf(';');
-        const name = trimOws(semi === -1 ? item : item.slice(0, semi));
-        if (!isTokenString(name)) {
-          if (strict) this.failAbs('HTTP_PARSE_INVALID_TRANSFER_ENCODING', `invalid transfer-coding "${item}"`, at);
-          warn(head, `invalid transfer-coding "${item}"`);
-        }
-        const lower = name.toLowerCase();
-        if (semi !== -1) {
-          if (lower === 'chunked' && strict) this.failAbs('HTTP_PARSE_INVALID_TRANSFER_ENCODING', 'chunked takes no parameters', at);
-          if (!validParams(item.slice(semi)) && strict)
-            this.failAbs('HTTP_PARSE_INVALID_TRANSFER_ENCODING', `invalid transfer-parameter in "${item}"`, at);
-        }
-        codings.push(lower);
-      }
-    }
-    head.transferCodings = codings;
-    const chunkedAt = codings.indexOf('chunked');
-    const lastChunked = codings.length > 0 && chunkedAt === codings.length - 1;
-    if (!strict) return lastChunked && codings.lastIndexOf('chunked') === chunkedAt;
-    if (codings.length === 0) this.failAbs('HTTP_PARSE_INVALID_TRANSFER_ENCODING', 'empty Transfer-Encoding', at);
-    if (!lastChunked)
-      this.failAbs(
-        'HTTP_PARSE_INVALID_TRANSFER_ENCODING',
-        `Transfer-Encoding "${codings.join(', ')}" does not end with a single chunked`,
-        at,
-      );
-    // Only chunked is implemented; gzip, deflate, compress (RFC 9112 §7.2) are not decoded.
-    if (codings.length > 1)
-      this.failAbs('HTTP_PARSE_UNSUPPORTED_TRANSFER_CODING', `transfer-coding "${codings[0]!}" is not implemented`, at);
-    return true;
   }
 
   // --- chunked body (RFC 9112 §7.1) ----------------------------------------
@@ -1251,81 +1193,6 @@ function isDigit(b: number): boolean {
 
 function isAlpha(b: number): boolean {
   return (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a);
-}
-
-function allDigits(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) return false;
-  }
-  return true;
-}
-
-function trimOws(s: string): string {
-  let a = 0;
-  let b = s.length;
-  while (a < b && (s.charCodeAt(a) === SP || s.charCodeAt(a) === 0x09)) a++;
-  while (b > a && (s.charCodeAt(b - 1) === SP || s.charCodeAt(b - 1) === 0x09)) b--;
-  return a === 0 && b === s.length ? s : s.slice(a, b);
-}
-
-/** Split a #list (RFC 9110 §5.6.1) into trimmed, lower-cased items, dropping empty ones unless keepEmpty. */
-function splitList(value: string, out: string[], keepEmpty = false): void {
-  if (value.indexOf(',') === -1) {
-    const item = trimOws(value);
-    if (item !== '' || keepEmpty) out.push(keepEmpty ? item : item.toLowerCase());
-    return;
-  }
-  for (const part of value.split(',')) {
-    const item = trimOws(part);
-    if (item !== '') out.push(keepEmpty ? item : item.toLowerCase());
-  }
-}
-
-function isTokenString(s: string): boolean {
-  if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 0xff || TCHAR[c] !== 1) return false;
-  }
-  return true;
-}
-
-/** *( OWS ";" OWS token "=" ( token / quoted-string ) ) (RFC 9112 §7, transfer-parameter). */
-function validParams(s: string): boolean {
-  const b = Buffer.from(s, 'latin1');
-  let i = 0;
-  const e = b.length;
-  while (i < e) {
-    while (i < e && isWhitespace(b[i]!)) i++;
-    if (i === e) return true;
-    if (b[i] !== 0x3b) return false;
-    i++;
-    while (i < e && isWhitespace(b[i]!)) i++;
-    const ns = i;
-    while (i < e && TCHAR[b[i]!] === 1) i++;
-    if (i === ns) return false;
-    while (i < e && isWhitespace(b[i]!)) i++;
-    if (b[i] !== 0x3d) return false;
-    i++;
-    while (i < e && isWhitespace(b[i]!)) i++;
-    if (b[i] === 0x22) {
-      i++;
-      for (; i < e && b[i] !== 0x22; i++) {
-        if (b[i] === 0x5c) {
-          i++;
-          if (i >= e || QUOTED_PAIR_CHAR[b[i]!] !== 1) return false;
-        } else if (QDTEXT[b[i]!] !== 1) return false;
-      }
-      if (i >= e) return false;
-      i++;
-    } else {
-      const vs = i;
-      while (i < e && TCHAR[b[i]!] === 1) i++;
-      if (i === vs) return false;
-    }
-  }
-  return true;
 }
 
 function printable(buf: Buffer, s: number, e: number): string {

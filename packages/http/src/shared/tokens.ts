@@ -109,3 +109,25 @@ export function isFieldValue(s: string): boolean {
   }
   return true;
 }
+
+/** s without leading and trailing OWS (SP / HTAB). */
+export function trimOws(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && (s.charCodeAt(a) === SP || s.charCodeAt(a) === 0x09)) a++;
+  while (b > a && (s.charCodeAt(b - 1) === SP || s.charCodeAt(b - 1) === 0x09)) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
+}
+
+/** Split a #list (RFC 9110 §5.6.1) into trimmed, lower-cased items, dropping empty ones unless keepEmpty. */
+export function splitList(value: string, out: string[], keepEmpty = false): void {
+  if (value.indexOf(',') === -1) {
+    const item = trimOws(value);
+    if (item !== '' || keepEmpty) out.push(keepEmpty ? item : item.toLowerCase());
+    return;
+  }
+  for (const part of value.split(',')) {
+    const item = trimOws(part);
+    if (item !== '') out.push(keepEmpty ? item : item.toLowerCase());
+  }
+}
