@@ -1,4 +1,4 @@
-// The handle path (src/handle-io.ts): one read buffer shared by every
+// The handle path (src/server/handle-io.ts): one read buffer shared by every
 // connection, direct writes, and the fallback to the stream API.
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';

@@ -8,7 +8,7 @@ import { connectRaw, header, sleep, waitFor } from './raw-client.js';
 
 const servers = serversUnderTest();
 
-// Every behaviour is checked with both ways of moving bytes (see src/handle-io.ts).
+// Every behaviour is checked with both ways of moving bytes (see src/server/handle-io.ts).
 let mode: 'handle' | 'stream' = 'handle';
 
 async function start(handler: Handler, options: ServerOptions = {}): Promise<{ server: HttpServer; port: number; reasons: CloseReason[] }> {
