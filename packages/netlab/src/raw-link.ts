@@ -9,16 +9,10 @@
 // which a rootless lab has. One mechanism for root and rootless alike.
 // koffi is imported the way every package imports it (tcp-options, pcap): its CommonJS default export.
 import koffi from 'koffi';
+import { AF_PACKET, ETH_P_ALL_BE, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_RAW, SOL_PACKET } from '@connlab/pcap';
 import { NetlabError } from './errors.js';
 
 // <linux/socket.h>, <linux/if_ether.h>, <linux/if_packet.h> (x86-64 / aarch64).
-const AF_PACKET = 17;
-const SOCK_RAW = 3;
-const SOCK_NONBLOCK = 0o4000;
-const SOCK_CLOEXEC = 0o2000000;
-/** ETH_P_ALL in network byte order: every protocol. */
-const ETH_P_ALL_BE = 0x0300;
-const SOL_PACKET = 263;
 /** Linux 4.20+: do not hand us the frames we ourselves send on this device. */
 const PACKET_IGNORE_OUTGOING = 23;
 /**

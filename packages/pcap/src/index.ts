@@ -17,3 +17,4 @@ export { connectionOf, ladderFigure } from './ladder.js';
 export type { LadderOptions } from './ladder.js';
 export { captureIn } from './namespace-capture.js';
 export type { NamespaceCapture } from './namespace-capture.js';
+export { AF_PACKET, ETH_P_ALL, ETH_P_ALL_BE, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_RAW, SOL_PACKET } from './packet-socket.js';

@@ -8,20 +8,15 @@
 import koffi from 'koffi';
 import { CaptureError } from './errors.js';
 import { LINKTYPE } from './file.js';
+import { AF_PACKET, ETH_P_ALL, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_RAW, SOL_PACKET } from './packet-socket.js';
 import type { CapturedPacket, PcapFile } from './file.js';
 
 // <linux/socket.h>, <linux/if_ether.h>, <linux/if_packet.h>, <asm-generic/sockios.h>, <asm-generic/socket.h>.
-const AF_PACKET = 17;
-const SOCK_RAW = 3;
-const SOCK_NONBLOCK = 0o4000;
-const SOCK_CLOEXEC = 0o2000000;
-const ETH_P_ALL = 0x0003;
 const MSG_TRUNC = 0x20;
 const MSG_DONTWAIT = 0x40;
 const SOL_SOCKET = 1;
 const SO_RCVBUF = 8;
 const SO_RCVBUFFORCE = 33;
-const SOL_PACKET = 263;
 const PACKET_STATISTICS = 6;
 const SIOCGSTAMPNS = 0x8907;
 /** sll_pkttype: the kernel's copy of a packet this host sent. */
