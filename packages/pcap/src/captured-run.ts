@@ -2,6 +2,7 @@
 // captured, so packets that would be invisible (or mixed with everyone
 // else's) on the host's lo are recorded for this run alone. Without
 // namespaces the experiment runs in this process, as before, uncaptured.
+import { PcapError } from './errors.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,7 +49,7 @@ export interface CapturedRun<T> {
 }
 
 /** An error from inside the namespace child, with the experiment's own code. */
-export class CapturedRunError extends Error {
+export class CapturedRunError extends PcapError {
   constructor(
     message: string,
     readonly code: string,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LINKTYPE, PcapFileWriter, PcapFormatError, PcapTruncatedError, decodePcap, encodePcap } from './index.js';
+import { LINKTYPE, PcapError, PcapFileWriter, PcapFormatError, PcapTruncatedError, decodePcap, encodePcap } from './index.js';
 import { conversation } from '../test/frames.js';
 
 describe('pcap files', () => {
@@ -69,6 +69,9 @@ describe('pcap files', () => {
   it('rejects a truncated file with the byte offset where it breaks', () => {
     const whole = encodePcap({ linkType: LINKTYPE.ETHERNET, snapLength: 256, packets });
     expect(() => decodePcap(whole.subarray(0, 20), 'cut.pcap')).toThrow(PcapTruncatedError);
+    // One base for the package's errors, with the stable code callers switch on.
+    expect(() => decodePcap(whole.subarray(0, 20), 'cut.pcap')).toThrow(PcapError);
+    expect(() => decodePcap(whole.subarray(0, 20), 'cut.pcap')).toThrow(expect.objectContaining({ code: 'PCAP_TRUNCATED' }));
     expect(() => decodePcap(whole.subarray(0, whole.length - 10), 'cut.pcap')).toThrow(
       /^cut\.pcap is truncated: packet 4 \(114 bytes\) at byte \d+ runs past the end/,
     );

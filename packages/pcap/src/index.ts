@@ -2,7 +2,7 @@ export { annotate } from './annotate.js';
 export type { AnnotateOptions, Role, SegmentKind, TraceLine } from './annotate.js';
 export { decodeTcp, flagLetters, tcpSegments } from './decode.js';
 export type { TcpFlags, TcpOptions, TcpSegment } from './decode.js';
-export { CaptureError, PcapFormatError, PcapLinkTypeError, PcapTruncatedError } from './errors.js';
+export { CaptureError, PcapError, PcapFormatError, PcapLinkTypeError, PcapTruncatedError } from './errors.js';
 export { LINKTYPE, PcapFileWriter, decodePcap, encodePcap, readPcapFile, writePcapFile } from './file.js';
 export type { CapturedPacket, PcapFile } from './file.js';
 export { formatTrace, tcpdumpFields, traceLineJson } from './format.js';
