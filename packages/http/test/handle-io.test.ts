@@ -11,8 +11,8 @@ import type { HttpServer } from '../src/server/server.js';
 import type { CloseReason } from '../src/server/connection.js';
 import { readBody } from '../src/server/request.js';
 import { connectRaw, destroyAll, sleep, waitFor } from './raw-client.js';
-import { listenLoopback } from '@connlab/lab';
-import { HandleIo, handleIoAvailable } from '../src/server/handle-io.js';
+import { HandleIo, acceptHandles, handleIoAvailable } from '../src/server/handle-io.js';
+import type { SocketIoOwner } from '../src/server/socket-io.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const servers: HttpServer[] = [];
@@ -135,23 +135,36 @@ describe('handle I/O', () => {
   it.runIf(handleIoAvailable)(
     'holds writeSoon() bytes until the check phase; a write, a writev or a close sends them first, in order',
     async () => {
-      let accepted: net.Socket | undefined;
-      const lb = await listenLoopback(
-        (socket) => {
-          accepted = socket;
+      // A listening server whose connections arrive as raw handles, as HttpServer takes them.
+      const lb = net.createServer();
+      await new Promise<void>((resolve) => lb.listen(0, '127.0.0.1', resolve));
+      let io: HandleIo | null = null;
+      let closed = false;
+      const owner: SocketIoOwner = {
+        onData: () => undefined,
+        onDrain: () => undefined,
+        onEnd: () => undefined,
+        onSocketError: () => undefined,
+        onFinish: () => undefined,
+        onClosing: () => undefined,
+        onClose: () => {
+          closed = true;
         },
-        { allowHalfOpen: true },
-      );
+      };
+      expect(
+        acceptHandles(lb, true, (handle) => {
+          io = HandleIo.adopt(handle);
+          io?.start(owner);
+        }),
+      ).toBe(true);
       try {
-        const client = net.connect(lb.port, '127.0.0.1');
+        const client = net.connect((lb.address() as net.AddressInfo).port, '127.0.0.1');
         let got = '';
         client.on('data', (d: Buffer) => {
           got += d.toString('latin1');
         });
         const ended = new Promise((r) => client.once('end', r));
-        await waitFor(() => accepted !== undefined);
-        const io = HandleIo.attach(accepted!, { onData: () => undefined, onDrain: () => undefined });
-        expect(io).not.toBeNull();
+        await waitFor(() => io !== null);
         const turn = (): Promise<void> => new Promise((r) => setImmediate(r)); // runs after the hold's own setImmediate
 
         io!.writeSoon('a');
@@ -179,12 +192,14 @@ describe('handle I/O', () => {
         expect(io!.needDrain).toBe(false);
 
         io!.writeSoon('h');
-        io!.flushHeld();
-        accepted!.end(); // the FIN after every byte
+        io!.end(); // the FIN after every byte, the held 'h' included
         await ended;
         expect(got).toBe(`abcdefg${big}${edge}h`);
+        client.end();
+        io!.destroy();
+        await waitFor(() => closed);
       } finally {
-        await lb.close();
+        await new Promise((resolve) => lb.close(resolve));
       }
     },
   );
