@@ -1,6 +1,7 @@
 import type net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listenLoopback } from './ports.js';
+import { until } from './sleep.js';
 import type { LoopbackServer } from './ports.js';
 import { Wire, WireError, escapeLines } from './wire.js';
 
@@ -107,6 +108,26 @@ describe('Wire', () => {
     expect(wire.error).toBe('ECONNRESET');
     expect(wire.endedAt).toBeNull();
     await expect(wire.ended()).rejects.toMatchObject({ code: 'WIRE_CLOSED', message: expect.stringContaining('(ECONNRESET)') as string });
+  });
+
+  it("reset() closes with RST: the peer's next write fails at once, where after destroy() (a FIN) it is accepted", async () => {
+    // An idle reader may see the RST only as an end of stream (Linux, Node 20: 'end', no error);
+    // the peer's first write tells the two apart: a reset socket refuses it.
+    const writeAfterClose = async (close: (w: Wire) => void): Promise<string> => {
+      const outcome: { code?: string } = {};
+      const port = await listen((s) => {
+        s.on('error', () => undefined);
+        s.on('end', () => s.write('y', (e?: NodeJS.ErrnoException | null) => (outcome.code = e?.code ?? 'accepted')));
+        s.resume();
+      });
+      const wire = await Wire.connect(port);
+      wires.push(wire);
+      await wire.send('x');
+      close(wire);
+      return until('the peer to write after the close', () => outcome.code);
+    };
+    expect(await writeAfterClose((w) => w.destroy())).toBe('accepted');
+    expect(['EPIPE', 'ECONNRESET']).toContain(await writeAfterClose((w) => w.reset()));
   });
 
   it('end(data) sends the last bytes and the FIN; the peer reads both', async () => {

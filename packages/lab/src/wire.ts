@@ -290,6 +290,11 @@ export class Wire {
     this.socket.destroy();
   }
 
+  /** Close with a reset (RST) instead of a FIN: the peer's next read or write fails with ECONNRESET. */
+  reset(): void {
+    this.socket.resetAndDestroy();
+  }
+
   /**
    * The conversation as printable lines: time, direction (`>` sent, `<`
    * received), each line of bytes with CR and LF shown as `\r` and `\n`;
