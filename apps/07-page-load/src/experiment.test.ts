@@ -24,7 +24,7 @@ function itOrdersAsTheBook(get: () => RunResult): void {
     expect(by('pipelined').objects.filter((o) => o.pipelined).length).toBeGreaterThanOrEqual(images() - 2);
   });
 
-  it("orders the strategies as the book does", () => {
+  it('orders the strategies as the book does', () => {
     expect(by('pipelined').totalMs).toBeLessThan(by('persistent').totalMs);
     expect(by('persistent').totalMs).toBeLessThan(by('serial').totalMs);
     expect(by('parallel').totalMs).toBeLessThan(by('serial').totalMs);

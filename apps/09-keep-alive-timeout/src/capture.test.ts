@@ -60,7 +60,8 @@ describe.skipIf(noNetns !== undefined)('lesson 09 on the wire', () => {
       // For each first FIN of a connection, the time since that side's last data segment to the
       // same peer. One of the two connections is the timed one.
       const delays = theirs.flatMap((t, i) => {
-        if (!t.flags.includes('F') || theirs.slice(0, i).some((u) => u.src === t.src && u.dst === t.dst && u.flags.includes('F'))) return [];
+        if (!t.flags.includes('F') || theirs.slice(0, i).some((u) => u.src === t.src && u.dst === t.dst && u.flags.includes('F')))
+          return [];
         const lastData = theirs.slice(0, i).findLast((u) => u.src === t.src && u.dst === t.dst && u.length > 0);
         return lastData ? [(t.time - lastData.time) * 1000] : [];
       });

@@ -183,9 +183,13 @@ async function idleMemory(count: number): Promise<Record<'node' | 'connlab', Mem
     try {
       await run(['curl', '-s', `http://127.0.0.1:${s.port}/`]).catch(() => '');
       const before = await memoryUsage(s);
-      const clients = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'idle-clients-child.ts'), String(s.port), String(count)], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
+      const clients = spawn(
+        process.execPath,
+        ['--import', 'tsx', path.join(here, 'idle-clients-child.ts'), String(s.port), String(count)],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
       const ready = await createInterface({ input: clients.stdout })[Symbol.asyncIterator]().next();
       const open = Number(/ready (\d+)/.exec(String(ready.value))?.[1] ?? 0);
       await new Promise((r) => setTimeout(r, 500));

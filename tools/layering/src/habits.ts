@@ -59,9 +59,7 @@ export function lessonTestProblems(tree: SourceTree): string[] {
       }
       const unit = m[1]!;
       if (!LESSON_TESTS.has(unit) && !(`${dir}/src/${unit}.ts` in tree))
-        problems.push(
-          `${path}: name it experiment.test.ts or capture.test.ts, or after the unit it tests (src/${unit}.ts does not exist)`,
-        );
+        problems.push(`${path}: name it experiment.test.ts or capture.test.ts, or after the unit it tests (src/${unit}.ts does not exist)`);
       if (RUNS_EXPERIMENT.has(unit)) problems.push(...experimentShapeProblems(path, tree[path]!));
     }
   }
