@@ -3,6 +3,8 @@
 // (Whether a response leaves the connection open is the parser's
 // MessageHead.keepAlive, RFC 9112 §9.3, plus the request's own Connection: close.)
 
+import { splitList } from '../shared/tokens.js';
+
 /** The server's hints from `Keep-Alive: timeout=T, max=M` (RFC 2068 §19.7.1.1; hints, not promises). */
 export interface KeepAliveHint {
   /** Seconds the server says it will keep an idle connection. */
@@ -45,13 +47,7 @@ export function parseKeepAlive(value: string | undefined): KeepAliveHint {
  */
 export function fieldTokens(headers: readonly (readonly [string, string])[], name: string): string[] {
   const out: string[] = [];
-  for (const [n, v] of headers) {
-    if (n.toLowerCase() !== name) continue;
-    for (const t of v.split(',')) {
-      const token = t.trim().toLowerCase();
-      if (token) out.push(token);
-    }
-  }
+  for (const [n, v] of headers) if (n.toLowerCase() === name) splitList(v, out);
   return out;
 }
 

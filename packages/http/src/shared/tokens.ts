@@ -119,7 +119,11 @@ export function trimOws(s: string): string {
   return a === 0 && b === s.length ? s : s.slice(a, b);
 }
 
-/** Split a #list (RFC 9110 §5.6.1) into trimmed, lower-cased items, dropping empty ones unless keepEmpty. */
+/**
+ * Split a #list (RFC 9110 §5.6.1) into trimmed, lower-cased items; empty elements are dropped, as §5.6.1.2 asks.
+ * `keepEmpty` is for values that are not tokens (Content-Length): case is kept, and a wholly empty value
+ * comes back as one empty item so the caller can reject it.
+ */
 export function splitList(value: string, out: string[], keepEmpty = false): void {
   if (value.indexOf(',') === -1) {
     const item = trimOws(value);
