@@ -12,6 +12,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
+import { sleep } from '@connlab/lab';
 import { PARSER_CASES, parserBench } from './parser.js';
 import { handleIoAvailable } from '../src/server/handle-io.js';
 
@@ -188,7 +189,7 @@ async function idleMemory(count: number): Promise<Record<'node' | 'connlab', Mem
       });
       const ready = await createInterface({ input: clients.stdout })[Symbol.asyncIterator]().next();
       const open = Number(/ready (\d+)/.exec(String(ready.value))?.[1] ?? 0);
-      await new Promise((r) => setTimeout(r, 500));
+      await sleep(500);
       const after = await memoryUsage(s);
       await stop(clients);
       out[k] = { rss: (after.rss - before.rss) / open, heap: (after.heap - before.heap) / open };

@@ -2,7 +2,7 @@
 // the bytes a test chooses, and a relay that delays the server's bytes (and
 // its FIN or RST) to open the window of the keep-alive race.
 import net from 'node:net';
-import { listenLoopback } from '@connlab/lab';
+import { listenLoopback, sleep } from '@connlab/lab';
 import { afterEach } from 'vitest';
 import { HttpClient } from '../src/client/client.js';
 import type { ClientOptions } from '../src/client/client.js';
@@ -99,7 +99,7 @@ export async function scriptedServer(script: (req: SeenRequest) => Reply, option
           const reply = script(req);
           if (reply.ignore && reply.then === undefined) return;
           pending++;
-          const ready = new Promise<void>((resolve) => setTimeout(resolve, reply.delayMs ?? 0));
+          const ready = sleep(reply.delayMs ?? 0);
           const previous = chain;
           chain = Promise.all([previous, ready]).then(() => {
             pending--;

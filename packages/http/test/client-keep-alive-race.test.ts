@@ -1,3 +1,4 @@
+import { sleep } from '@connlab/lab';
 import { describe, expect, it } from 'vitest';
 import type { ClientOptions, HttpClient } from '../src/client/client.js';
 import { HttpClientError } from '../src/client/client-errors.js';
@@ -22,7 +23,7 @@ async function spacedRequests(client: HttpClient, origin: string): Promise<{ err
   const errors: HttpClientError[] = [];
   let reused = 0;
   for (const gap of [0, ...SPACINGS_MS]) {
-    await new Promise((r) => setTimeout(r, gap));
+    await sleep(gap);
     try {
       const res = await client.request({ origin, responseTimeoutMs: 3000 });
       if (res.reused) reused++;

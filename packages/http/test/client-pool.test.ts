@@ -1,3 +1,4 @@
+import { sleep } from '@connlab/lab';
 import { describe, expect, it } from 'vitest';
 import { clientTestKit, ok, scriptedServer } from './client-fixtures.js';
 
@@ -68,7 +69,7 @@ describe('client pool', () => {
     const closes: string[] = [];
     c.on('close', (info) => closes.push(info.reason));
     await c.request({ origin: s.origin });
-    await new Promise((r) => setTimeout(r, 120));
+    await sleep(120);
     expect(closes).toEqual(['idle-timeout']);
     const b = await c.request({ origin: s.origin });
     expect(b.reused).toBe(false);

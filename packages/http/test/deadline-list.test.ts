@@ -1,3 +1,4 @@
+import { sleep } from '@connlab/lab';
 import { describe, expect, it } from 'vitest';
 import { DeadlineList } from '../src/server/deadline-list.js';
 import type { DeadlineEntry, DeadlineOwner } from '../src/server/deadline-list.js';
@@ -100,7 +101,7 @@ describe('DeadlineList', () => {
     const expired: string[] = [];
     const list = new DeadlineList<Entry>('idle', 30, (e) => expired.push(e.name));
     list.add(new Entry('x'));
-    await new Promise((r) => setTimeout(r, 80));
+    await sleep(80);
     expect(expired).toEqual(['x']);
     list.clear();
   });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createServer } from '../src/server/server.js';
 import type { HttpServer } from '../src/server/server.js';
 import { readBody } from '../src/server/request.js';
-import { connectRaw, destroyAll } from './raw-client.js';
+import { connect, destroyClients, waitResponses } from './harness.js';
 
 interface Seen {
   method: string;
@@ -55,17 +55,17 @@ function reset(): void {
 }
 
 afterAll(async () => {
-  destroyAll();
+  destroyClients();
   nodeServer.closeAllConnections();
   await new Promise((r) => nodeServer.close(r));
   await ours.close({ graceMs: 100 });
 });
 
 async function send(port: number, bytes: Buffer): Promise<void> {
-  const c = await connectRaw(port);
-  c.write(bytes);
-  await c.waitResponses(1);
-  c.close();
+  const c = await connect(port);
+  await c.send(bytes);
+  await waitResponses(c, 1);
+  c.destroy();
 }
 
 const RESERVED = new Set([

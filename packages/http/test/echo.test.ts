@@ -1,15 +1,9 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { echoHandler, jsonString } from '../src/server/echo.js';
 import { createServer } from '../src/server/server.js';
-import type { HttpServer } from '../src/server/server.js';
-import { connectRaw, destroyAll, header } from './raw-client.js';
+import { connect, header, serversUnderTest, waitResponses } from './harness.js';
 
-const servers: HttpServer[] = [];
-afterEach(async () => {
-  destroyAll();
-  await Promise.all(servers.map((s) => s.close({ graceMs: 100 })));
-  servers.length = 0;
-});
+const servers = serversUnderTest();
 
 async function echo(
   raw: string,
@@ -18,10 +12,10 @@ async function echo(
   const server = createServer(echoHandler);
   servers.push(server);
   const { port } = await server.listen(0);
-  const c = await connectRaw(port);
-  c.write(Buffer.from(raw, 'latin1'));
+  const c = await connect(port);
+  await c.send(Buffer.from(raw, 'latin1'));
   const n = methods.length || 1;
-  const rs = await c.waitResponses(n, methods);
+  const rs = await waitResponses(c, n, methods);
   return rs.map((r) => ({
     status: r.head.status,
     type: header(r, 'content-type'),

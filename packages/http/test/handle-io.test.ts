@@ -2,25 +2,19 @@
 // connection, direct writes, and the fallback to the stream API.
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import net from 'node:net';
+import type net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { listenLoopback, sleep, until } from '@connlab/lab';
+import { describe, expect, it } from 'vitest';
 import { createServer } from '../src/server/server.js';
-import type { HttpServer } from '../src/server/server.js';
 import type { CloseReason } from '../src/server/connection.js';
 import { readBody } from '../src/server/request.js';
-import { connectRaw, destroyAll, sleep, waitFor } from './raw-client.js';
-import { listenLoopback } from '@connlab/lab';
 import { HandleIo, handleIoAvailable } from '../src/server/handle-io.js';
+import { connect, responses, serversUnderTest, waitResponses } from './harness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const servers: HttpServer[] = [];
-afterEach(async () => {
-  destroyAll();
-  await Promise.all(servers.map((s) => s.close({ graceMs: 100 })));
-  servers.length = 0;
-});
+const servers = serversUnderTest();
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 /** A body as one chunk (if not empty) and the last-chunk. */
@@ -37,9 +31,9 @@ describe('handle I/O', () => {
     expect(slow.socketIo).toBe('stream');
     for (const server of [fast, slow]) {
       const { port } = await server.listen(0, '127.0.0.1');
-      const c = await connectRaw(port);
-      c.write('GET / HTTP/1.1\r\nHost: t\r\n\r\n');
-      expect((await c.waitResponses(1))[0]!.body.toString()).toBe('hi');
+      const c = await connect(port);
+      await c.send('GET / HTTP/1.1\r\nHost: t\r\n\r\n');
+      expect((await waitResponses(c, 1))[0]!.body.toString()).toBe('hi');
       expect(server.connections().map((r) => r.socketIo)).toEqual([server.socketIo]);
     }
     // @ts-expect-error: not one of the two ways
@@ -51,7 +45,7 @@ describe('handle I/O', () => {
     servers.push(server);
     const { port } = await server.listen(0, '127.0.0.1');
     const sizes = [0, 1, 900, 15_000, 70_000, 300_000]; // around and above bodyBufferSize, so both body paths run
-    const clients = await Promise.all(Array.from({ length: 6 }, () => connectRaw(port)));
+    const clients = await Promise.all(Array.from({ length: 6 }, () => connect(port)));
     const expected: string[][] = [];
     const wire: Buffer[] = [];
     clients.forEach((_, k) => {
@@ -73,12 +67,12 @@ describe('handle I/O', () => {
     for (let round = 0; offsets.some((o, k) => o < wire[k]!.length); round++) {
       clients.forEach((c, k) => {
         const slice = 1 + ((round * 7919 + k * 104_729) % 40_000);
-        if (offsets[k]! < wire[k]!.length) c.write(wire[k]!.subarray(offsets[k], offsets[k]! + slice));
+        if (offsets[k]! < wire[k]!.length) void c.send(wire[k]!.subarray(offsets[k], offsets[k]! + slice));
         offsets[k] = Math.min(wire[k]!.length, offsets[k]! + slice);
       });
       await new Promise((r) => setImmediate(r));
     }
-    const got = await Promise.all(clients.map((c) => c.waitResponses(sizes.length, [], 20_000)));
+    const got = await Promise.all(clients.map((c) => waitResponses(c, sizes.length, [], 20_000)));
     expect(got.map((responses) => responses.map((r) => r.body.toString()))).toEqual(expected);
   });
 
@@ -87,15 +81,14 @@ describe('handle I/O', () => {
     const server = createServer((req) => ({ body: req.target === '/big' ? big : 'small' }));
     servers.push(server);
     const { port } = await server.listen(0, '127.0.0.1');
-    const c = await connectRaw(port);
+    const c = await connect(port);
     c.socket.pause();
-    c.write('GET /big HTTP/1.1\r\nHost: t\r\n\r\nGET /after HTTP/1.1\r\nHost: t\r\n\r\n');
+    await c.send('GET /big HTTP/1.1\r\nHost: t\r\n\r\nGET /after HTTP/1.1\r\nHost: t\r\n\r\n');
     await sleep(200); // the kernel's buffers fill; the rest waits in libuv's write queue
     c.socket.resume();
     // Count bytes rather than re-parse on every chunk; parse once at the end.
-    const bytes = (): number => c.chunks.reduce((sum, ch) => sum + ch.data.length, 0);
-    await waitFor(() => bytes() >= big.length + 100, 15_000);
-    const [first, second] = await c.waitResponses(2, [], 5000);
+    await c.until('both responses', (w) => w.receivedBytes >= big.length + 100, 15_000);
+    const [first, second] = await waitResponses(c, 2, [], 5000);
     expect(sha(first!.body)).toBe(sha(big));
     expect(second!.body.toString()).toBe('small');
   });
@@ -106,18 +99,16 @@ describe('handle I/O', () => {
     server.on('connectionClose', (_info, reason) => reasons.push(reason));
     servers.push(server);
     const { port } = await server.listen(0, '127.0.0.1');
-    const rude = net.connect(port, '127.0.0.1');
-    rude.on('error', () => undefined);
-    await new Promise((r) => rude.once('connect', r));
-    rude.pause();
-    rude.write('GET /big HTTP/1.1\r\nHost: t\r\n\r\n');
+    const rude = await connect(port);
+    rude.socket.pause();
+    await rude.send('GET /big HTTP/1.1\r\nHost: t\r\n\r\n');
     await sleep(150);
-    rude.resetAndDestroy(); // RST: the server's queued write fails
-    await waitFor(() => reasons.length === 1);
+    rude.reset(); // RST: the server's queued write fails
+    await until('the close reason', () => reasons.length === 1);
     expect(reasons[0]).toBe('error');
-    const polite = await connectRaw(port);
-    polite.write('GET / HTTP/1.1\r\nHost: t\r\n\r\n');
-    expect((await polite.waitResponses(1))[0]!.body.toString()).toBe('ok');
+    const polite = await connect(port);
+    await polite.send('GET / HTTP/1.1\r\nHost: t\r\n\r\n');
+    expect((await waitResponses(polite, 1))[0]!.body.toString()).toBe('ok');
   });
 
   it('is not used, and prints no warning, when node runs with --pending-deprecation', () => {
@@ -143,14 +134,9 @@ describe('handle I/O', () => {
         { allowHalfOpen: true },
       );
       try {
-        const client = net.connect(lb.port, '127.0.0.1');
-        let got = '';
-        client.on('data', (d: Buffer) => {
-          got += d.toString('latin1');
-        });
-        const ended = new Promise((r) => client.once('end', r));
-        await waitFor(() => accepted !== undefined);
-        const io = HandleIo.attach(accepted!, { onData: () => undefined, onDrain: () => undefined });
+        const client = await connect(lb.port);
+        const socket = await until('the accepted socket', () => accepted);
+        const io = HandleIo.attach(socket, { onData: () => undefined, onDrain: () => undefined });
         expect(io).not.toBeNull();
         const turn = (): Promise<void> => new Promise((r) => setImmediate(r)); // runs after the hold's own setImmediate
 
@@ -180,9 +166,9 @@ describe('handle I/O', () => {
 
         io!.writeSoon('h');
         io!.flushHeld();
-        accepted!.end(); // the FIN after every byte
-        await ended;
-        expect(got).toBe(`abcdefg${big}${edge}h`);
+        socket.end(); // the FIN after every byte
+        await client.ended();
+        expect(client.text()).toBe(`abcdefg${big}${edge}h`);
       } finally {
         await lb.close();
       }
@@ -194,10 +180,10 @@ describe('handle I/O', () => {
     servers.push(server);
     const { port } = await server.listen(0, '127.0.0.1');
     for (let i = 0; i < 5; i++) {
-      const c = await connectRaw(port, { halfOpen: true });
-      c.socket.end('GET / HTTP/1.1\r\nHost: t\r\n\r\n'); // request and FIN leave in one go
-      await c.ended;
-      expect(c.responses().map((r) => r.body.toString())).toEqual(['last words']);
+      const c = await connect(port, { allowHalfOpen: true });
+      c.end('GET / HTTP/1.1\r\nHost: t\r\n\r\n'); // request and FIN leave in one go
+      await c.ended();
+      expect(responses(c).map((r) => r.body.toString())).toEqual(['last words']);
     }
   });
 
@@ -208,19 +194,19 @@ describe('handle I/O', () => {
     });
     servers.push(server);
     const { port } = await server.listen(0, '127.0.0.1');
-    const a = await connectRaw(port);
-    const b = await connectRaw(port);
-    a.write('GET /a HTTP/1.1\r\nHost: t\r\n\r\n');
-    b.write('GET /close HTTP/1.1\r\nHost: t\r\n\r\n');
+    const a = await connect(port);
+    const b = await connect(port);
+    void a.send('GET /a HTTP/1.1\r\nHost: t\r\n\r\n');
+    void b.send('GET /close HTTP/1.1\r\nHost: t\r\n\r\n');
     // Keep this (the server's) event loop busy until both requests wait in the
     // kernel, so one poll phase reads them both: /a's answer is held, then
     // /close's handler closes the server, which ends the now idle connection a.
-    const until = Date.now() + 50;
-    while (Date.now() < until) {
+    const busyUntil = Date.now() + 50;
+    while (Date.now() < busyUntil) {
       /* busy */
     }
-    await a.ended;
-    expect(a.responses().map((r) => r.body.toString())).toEqual(['answer to /a']);
-    expect((await b.waitResponses(1))[0]!.body.toString()).toBe('answer to /close');
+    await a.ended();
+    expect(responses(a).map((r) => r.body.toString())).toEqual(['answer to /a']);
+    expect((await waitResponses(b, 1))[0]!.body.toString()).toBe('answer to /close');
   });
 });

@@ -1,5 +1,7 @@
 // Issue 13: a graceful close that loses nothing, body timeouts, the status of a
 // bad streamed body, the cap on empty lines, and standards edges (RFC-cited).
+import { sleep, until } from '@connlab/lab';
+import type { Wire } from '@connlab/lab';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { HttpBodyError, HttpParseError } from '../src/shared/errors.js';
 import { echoHandler } from '../src/server/echo.js';
@@ -8,9 +10,7 @@ import type { HttpServer, ServerOptions } from '../src/server/server.js';
 import type { CloseReason, Handler } from '../src/server/connection.js';
 import { readBody } from '../src/server/request.js';
 import type { HttpRequest } from '../src/server/request.js';
-import { serversUnderTest } from './harness.js';
-import { connectRaw, header, sleep, waitFor } from './raw-client.js';
-import type { RawConnection } from './raw-client.js';
+import { connect, header, responses, serversUnderTest, waitResponses } from './harness.js';
 
 const servers = serversUnderTest();
 
@@ -34,21 +34,17 @@ const lengthOfBody: Handler = async (req) => ({ body: String((await readBody(req
 const POST = (length: number, extra = ''): string => `POST /up HTTP/1.1\r\nHost: t\r\nContent-Length: ${length}\r\n${extra}\r\n`;
 const GET = (target: string, extra = ''): string => `GET ${target} HTTP/1.1\r\nHost: t\r\n${extra}\r\n`;
 
-/** Write `total` bytes in `pieces` equal writes spread over `overMs`; stops when the socket is gone. */
-async function streamBody(c: RawConnection, total: number, pieces: number, overMs: number): Promise<void> {
+/** Write `total` bytes in `pieces` equal writes spread over `overMs`; stops when the server ends or the socket is gone. */
+async function streamBody(c: Wire, total: number, pieces: number, overMs: number): Promise<void> {
   const piece = Buffer.alloc(total / pieces, 'b');
-  for (let i = 0; i < pieces; i++) {
-    if (c.socket.destroyed || c.socket.writableEnded) return;
-    c.socket.write(piece);
-    await sleep(overMs / pieces);
-  }
+  await c.sendPaced(Array.from({ length: pieces }, () => piece), overMs / pieces);
 }
 
 /** One response (or none) per connection once each is closed. */
-async function outcomes(clients: RawConnection[]): Promise<{ status: number | null; close: boolean; body: string }[]> {
-  await Promise.all(clients.map((c) => c.closed));
+async function outcomes(clients: Wire[]): Promise<{ status: number | null; close: boolean; body: string }[]> {
+  await Promise.all(clients.map((c) => c.closed()));
   return clients.map((c) => {
-    const r = c.responses(['POST'])[0];
+    const r = responses(c, ['POST'])[0];
     return r
       ? { status: r.head.status, close: header(r, 'connection') === 'close', body: r.body.toString() }
       : { status: null, close: false, body: '' };
@@ -66,12 +62,12 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
 
     it('answers every request whose head arrived: 50 clients streaming 256 KiB over 1 s, close at 0.5 s, graceMs 2000', async () => {
       const { server, port, reasons } = await start(lengthOfBody);
-      const idle = await connectRaw(port);
-      idle.write(GET('/warm'));
-      await idle.waitResponses(1);
-      const clients = await Promise.all(Array.from({ length: CLIENTS }, () => connectRaw(port)));
+      const idle = await connect(port);
+      await idle.send(GET('/warm'));
+      await waitResponses(idle, 1);
+      const clients = await Promise.all(Array.from({ length: CLIENTS }, () => connect(port)));
       const t0 = performance.now();
-      for (const c of clients) c.write(POST(BODY));
+      for (const c of clients) await c.send(POST(BODY));
       const pumps = clients.map((c) => streamBody(c, BODY, 16, 1000));
       await sleep(500);
       const report = await server.close({ graceMs: 2000 });
@@ -83,13 +79,13 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
       expect(elapsed).toBeGreaterThan(900); // the bodies took their second: nothing was cut short
       expect(elapsed).toBeLessThan(2500); // and nothing waited for the grace period
       expect(reasons.filter((r) => r === 'server-close')).toHaveLength(CLIENTS + 1);
-      await expect(connectRaw(port)).rejects.toThrow(/ECONNREFUSED/); // not accepting any more
+      await expect(connect(port)).rejects.toThrow(/ECONNREFUSED/); // not accepting any more
     });
 
     it('cuts what is unfinished when graceMs is too short, and reports how many requests it cut', async () => {
       const { server, port, reasons } = await start(lengthOfBody);
-      const clients = await Promise.all(Array.from({ length: 10 }, () => connectRaw(port)));
-      for (const c of clients) c.write(POST(BODY));
+      const clients = await Promise.all(Array.from({ length: 10 }, () => connect(port)));
+      for (const c of clients) await c.send(POST(BODY));
       const pumps = clients.map((c) => streamBody(c, BODY, 16, 1000));
       await sleep(200);
       const t0 = performance.now();
@@ -108,15 +104,15 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
         await sleep(150);
         return { body: req.target };
       });
-      const partial = await connectRaw(port);
-      partial.write('GET /half HTTP/1.1\r\nHo');
-      const busy = await connectRaw(port);
-      busy.write(GET('/1') + GET('/2') + 'GET /3 HTTP/1.1\r\n'); // /3's head is cut: it was never a request
-      await waitFor(() => server.connections().some((c) => c.requestsReceived === 2));
+      const partial = await connect(port);
+      await partial.send('GET /half HTTP/1.1\r\nHo');
+      const busy = await connect(port);
+      await busy.send(GET('/1') + GET('/2') + 'GET /3 HTTP/1.1\r\n'); // /3's head is cut: it was never a request
+      await until('two requests on the busy connection', () => server.connections().some((c) => c.requestsReceived === 2));
       const report = await server.close({ graceMs: 2000 });
       expect(report).toMatchObject({ closedAtOnce: 1, busy: 1, answered: 2, cut: 0, forced: 0 });
       expect(partial.received().length).toBe(0);
-      const rs = busy.responses();
+      const rs = responses(busy);
       expect(rs.map((r) => r.body.toString())).toEqual(['/1', '/2']);
       expect(rs.map((r) => header(r, 'connection') ?? '')).toEqual(['', 'close']);
     });
@@ -125,23 +121,23 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
   describe('idle connections hold no parser (issue 16: memory per idle connection)', () => {
     it('gives the parser back when idle, takes one on the next byte, and still counts error offsets from the connection start', async () => {
       const { server, port } = await start((req) => ({ body: req.target }));
-      const a = await connectRaw(port);
-      const b = await connectRaw(port);
-      a.write(GET('/a1'));
-      await a.waitResponses(1);
-      b.write(GET('/b1'));
-      await b.waitResponses(1);
-      await waitFor(() => server.connections().every((c) => c.state === 'idle'));
+      const a = await connect(port);
+      const b = await connect(port);
+      await a.send(GET('/a1'));
+      await waitResponses(a, 1);
+      await b.send(GET('/b1'));
+      await waitResponses(b, 1);
+      await until('both connections to be idle', () => server.connections().every((c) => c.state === 'idle'));
       expect(server.spareParsers).toHaveLength(1); // two idle connections, one parser between them (b took a's)
-      a.write(GET('/a2'));
-      await a.waitResponses(2);
+      await a.send(GET('/a2'));
+      await waitResponses(a, 2);
       const bad = 'GET /b2 HTTP/1.1\r\nHost : t\r\n\r\n';
-      b.write(bad);
-      await b.ended;
-      const r = b.responses()[1]!;
+      await b.send(bad);
+      await b.ended();
+      const r = responses(b)[1]!;
       expect(r.head.status).toBe(400);
       expect(r.body.toString()).toContain(`(at byte ${GET('/b1').length + bad.indexOf(' :')})`);
-      expect(a.responses().map((x) => x.body.toString())).toEqual(['/a1', '/a2']);
+      expect(responses(a).map((x) => x.body.toString())).toEqual(['/a1', '/a2']);
     });
   });
 
@@ -159,12 +155,12 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
         },
         { bodyTimeoutMs: 300 },
       );
-      const small = await connectRaw(port);
-      const large = await connectRaw(port);
+      const small = await connect(port);
+      const large = await connect(port);
       const t0 = performance.now();
-      small.write(`${POST(100)}abc`);
-      large.write(`${POST(200_000)}${'x'.repeat(70_000)}`);
-      const [s, l] = await Promise.all([small.waitResponses(1), large.waitResponses(1)]);
+      await small.send(`${POST(100)}abc`);
+      await large.send(`${POST(200_000)}${'x'.repeat(70_000)}`);
+      const [s, l] = await Promise.all([waitResponses(small, 1), waitResponses(large, 1)]);
       const elapsed = performance.now() - t0;
       for (const r of [s[0]!, l[0]!]) {
         expect(r.head.status).toBe(408);
@@ -172,7 +168,7 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
       }
       expect(elapsed).toBeGreaterThan(250);
       expect(elapsed).toBeLessThan(3000);
-      await waitFor(() => reasons.length === 2);
+      await until('both close reasons', () => reasons.length === 2);
       expect(reasons).toEqual(['body-timeout', 'body-timeout']);
       expect(errors).toHaveLength(1); // only the streamed body reached its handler
       expect(errors[0]).toBeInstanceOf(HttpBodyError);
@@ -181,26 +177,19 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
 
     it('answers 408 when a body trickles (1 byte per 100 ms, never silent for bodyTimeoutMs) past requestTimeoutMs', async () => {
       const { port, reasons } = await start(lengthOfBody, { bodyTimeoutMs: 400, headersTimeoutMs: 500, requestTimeoutMs: 1000 });
-      const c = await connectRaw(port);
+      const c = await connect(port);
       const t0 = performance.now();
-      c.write(POST(100));
-      let sent = 0;
-      const trickle = (async () => {
-        while (!c.socket.destroyed && !c.socket.readableEnded && sent < 100) {
-          c.socket.write('x');
-          sent++;
-          await sleep(100);
-        }
-      })();
-      const [r] = await c.waitResponses(1, [], 5000);
+      await c.send(POST(100));
+      const trickle = c.sendPaced(Array.from({ length: 100 }, () => 'x'), 100); // until the server's FIN
+      const [r] = await waitResponses(c, 1, [], 5000);
       const elapsed = performance.now() - t0;
-      await trickle;
+      const sent = await trickle;
       expect(r!.head.status).toBe(408);
       expect(r!.body.toString()).toMatch(/requestTimeoutMs 1000/);
       expect(elapsed).toBeGreaterThan(950);
       expect(elapsed).toBeLessThan(3000);
       expect(sent).toBeGreaterThan(5); // it kept sending: the idle-between-reads timer alone never fired
-      await waitFor(() => reasons.length === 1);
+      await until('the close reason', () => reasons.length === 1);
       expect(reasons).toEqual(['request-timeout']);
     });
 
@@ -212,11 +201,11 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
         },
         { bodyTimeoutMs: 200 },
       );
-      const c = await connectRaw(port);
+      const c = await connect(port);
       const big = Buffer.alloc(2 * 1024 * 1024, 'y'); // more than the socket buffers: reading stops until the handler reads
-      c.write(POST(big.length));
-      c.write(big);
-      const [r] = await c.waitResponses(1, ['POST'], 5000);
+      await c.send(POST(big.length));
+      void c.send(big); // the kernel takes it only as the handler reads
+      const [r] = await waitResponses(c, 1, ['POST'], 5000);
       expect(r!.head.status).toBe(200);
       expect(r!.body.toString()).toBe(String(big.length));
     });
@@ -273,10 +262,10 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
           }
           return { body: 'unreachable' };
         }, options);
-        const c = await connectRaw(port);
-        c.write(CHUNKED + body);
-        await c.ended;
-        const rs = c.responses(['POST']);
+        const c = await connect(port);
+        await c.send(CHUNKED + body);
+        await c.ended();
+        const rs = responses(c, ['POST']);
         expect(rs.map((r) => r.head.status)).toEqual([status]);
         expect(header(rs[0]!, 'connection')).toBe('close');
         expect(seen).toHaveLength(1);
@@ -286,7 +275,7 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
         expect(error.cause).toBeInstanceOf(HttpParseError);
         expect((error.cause as HttpParseError).code).toBe(cause);
         expect(handlerErrors).toEqual([]);
-        await waitFor(() => reasons.length === 1);
+        await until('the close reason', () => reasons.length === 1);
         expect(reasons).toEqual(['parse-error']);
       },
     );
@@ -296,30 +285,30 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
         await readBody(req).catch(() => undefined);
         return { body: 'fine' };
       });
-      const c = await connectRaw(port);
-      c.write(`${CHUNKED}${chunk('a'.repeat(100 * 1024))}zz\r\n`);
-      await c.ended;
-      expect(c.responses(['POST']).map((r) => r.head.status)).toEqual([400]);
+      const c = await connect(port);
+      await c.send(`${CHUNKED}${chunk('a'.repeat(100 * 1024))}zz\r\n`);
+      await c.ended();
+      expect(responses(c, ['POST']).map((r) => r.head.status)).toEqual([400]);
     });
   });
 
   describe('empty lines before the request-line (RFC 9112 §2.2)', () => {
     it('skips up to 4, answers 400 to more, and does not read 1 MB of them until a timeout', async () => {
       const { port } = await start((req) => ({ body: req.target }));
-      const ok = await connectRaw(port);
-      ok.write(`\r\n\r\n\r\n\r\n${GET('/a')}\r\n${GET('/b')}`);
-      const rs = await ok.waitResponses(2);
+      const ok = await connect(port);
+      await ok.send(`\r\n\r\n\r\n\r\n${GET('/a')}\r\n${GET('/b')}`);
+      const rs = await waitResponses(ok, 2);
       expect(rs.map((r) => r.body.toString())).toEqual(['/a', '/b']);
-      const five = await connectRaw(port);
-      five.write(`${'\r\n'.repeat(5)}${GET('/c')}`);
-      await five.ended;
-      expect(five.responses().map((r) => r.head.status)).toEqual([400]);
-      const flood = await connectRaw(port);
+      const five = await connect(port);
+      await five.send(`${'\r\n'.repeat(5)}${GET('/c')}`);
+      await five.ended();
+      expect(responses(five).map((r) => r.head.status)).toEqual([400]);
+      const flood = await connect(port);
       const t0 = performance.now();
-      flood.write('\r\n'.repeat(500_000));
-      await flood.ended;
+      void flood.send('\r\n'.repeat(500_000)); // the server stops reading at the fifth empty line
+      await flood.ended();
       expect(performance.now() - t0).toBeLessThan(2000);
-      expect(flood.responses()[0]!.head.status).toBe(400);
+      expect(responses(flood)[0]!.head.status).toBe(400);
     });
   });
 
@@ -327,42 +316,42 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
     it('answers an unknown expectation with 417 (RFC 9110 §10.1.1) and still sends 100 Continue for 100-continue', async () => {
       const { port } = await start(lengthOfBody);
       for (const expect417 of ['Expect: teapot\r\n', 'Expect: 100-continue, x-other\r\n']) {
-        const c = await connectRaw(port);
-        c.write(POST(3, expect417));
-        await c.ended;
-        const r = c.responses(['POST'])[0]!;
+        const c = await connect(port);
+        await c.send(POST(3, expect417));
+        await c.ended();
+        const r = responses(c, ['POST'])[0]!;
         expect(r.head.status).toBe(417);
         expect(header(r, 'connection')).toBe('close');
       }
-      const c = await connectRaw(port);
-      c.write(POST(3, 'Expect: 100-Continue\r\n'));
-      await c.waitResponses(1);
-      c.write('abc');
-      const rs = await c.waitResponses(2, ['POST', 'POST']);
+      const c = await connect(port);
+      await c.send(POST(3, 'Expect: 100-Continue\r\n'));
+      await waitResponses(c, 1);
+      await c.send('abc');
+      const rs = await waitResponses(c, 2, ['POST', 'POST']);
       expect(rs.map((r) => r.head.status)).toEqual([100, 200]);
     });
 
     it('answers 501 to a method it does not implement (RFC 9110 §9.1), unless listed in `methods`', async () => {
       const { port } = await start((req) => ({ body: req.method }));
-      const c = await connectRaw(port);
-      c.write('BREW /pot HTTP/1.1\r\nHost: t\r\n\r\n');
-      await c.ended;
-      expect(c.responses()[0]!.head.status).toBe(501);
+      const c = await connect(port);
+      await c.send('BREW /pot HTTP/1.1\r\nHost: t\r\n\r\n');
+      await c.ended();
+      expect(responses(c)[0]!.head.status).toBe(501);
       const dav = await start((req) => ({ body: req.method }), { methods: ['GET', 'PROPFIND'] });
-      const d = await connectRaw(dav.port);
-      d.write('PROPFIND / HTTP/1.1\r\nHost: t\r\n\r\n');
-      expect((await d.waitResponses(1))[0]!.body.toString()).toBe('PROPFIND');
+      const d = await connect(dav.port);
+      await d.send('PROPFIND / HTTP/1.1\r\nHost: t\r\n\r\n');
+      expect((await waitResponses(d, 1))[0]!.body.toString()).toBe('PROPFIND');
       expect(() => createServer(lengthOfBody, { methods: ['GE T'] })).toThrow(/methods/);
     });
 
     it('keeps trailers apart from the header section and drops the fields a trailer must not carry (RFC 9110 §6.5.1)', async () => {
       const { port } = await start(echoHandler);
-      const c = await connectRaw(port);
-      c.write(
+      const c = await connect(port);
+      await c.send(
         'POST /t HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n' +
           'Content-Length: 99\r\nHost: evil\r\nAuthorization: Basic eA==\r\nContent-Type: text/evil\r\nTransfer-Encoding: gzip\r\nX-Checksum: 1\r\n\r\n',
       );
-      const [r] = await c.waitResponses(1, ['POST']);
+      const [r] = await waitResponses(c, 1, ['POST']);
       const doc = JSON.parse(r!.body.toString()) as { headers: Record<string, string>; trailers: Record<string, string>; body: string };
       expect(doc.trailers).toEqual({ 'x-checksum': '1' });
       expect(doc.headers).toEqual({ host: 't', 'transfer-encoding': 'chunked' });
@@ -375,30 +364,30 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
         seen.push(req.authority);
         return { body: req.target };
       });
-      const c = await connectRaw(port);
-      c.write(
+      const c = await connect(port);
+      await c.send(
         'GET http://user@a.example:8080/x?y HTTP/1.1\r\nHost: b.example\r\n\r\n' +
           GET('/o') +
           'OPTIONS * HTTP/1.1\r\nHost: c.example\r\n\r\n',
       );
-      const rs = await c.waitResponses(3);
+      const rs = await waitResponses(c, 3);
       expect(rs.map((r) => r.head.status)).toEqual([200, 200, 200]);
       expect(seen).toEqual(['a.example:8080', 't', 'c.example']);
     });
 
     it('collapses a Content-Length list of identical values and answers 400 to differing ones (RFC 9110 §8.6)', async () => {
       const { port } = await start(lengthOfBody);
-      const same = await connectRaw(port);
-      same.write(
+      const same = await connect(port);
+      await same.send(
         'POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3, 3\r\n\r\nabcPOST / HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nde',
       );
-      const rs = await same.waitResponses(2, ['POST', 'POST']);
+      const rs = await waitResponses(same, 2, ['POST', 'POST']);
       expect(rs.map((r) => r.body.toString())).toEqual(['3', '2']);
       for (const lengths of ['Content-Length: 3, 4\r\n', 'Content-Length: 3\r\nContent-Length: 4\r\n']) {
-        const c = await connectRaw(port);
-        c.write(`POST / HTTP/1.1\r\nHost: t\r\n${lengths}\r\nabcd`);
-        await c.ended;
-        expect(c.responses(['POST']).map((r) => r.head.status)).toEqual([400]);
+        const c = await connect(port);
+        await c.send(`POST / HTTP/1.1\r\nHost: t\r\n${lengths}\r\nabcd`);
+        await c.ended();
+        expect(responses(c, ['POST']).map((r) => r.head.status)).toEqual([400]);
       }
     });
   });

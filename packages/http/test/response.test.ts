@@ -1,23 +1,17 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Handler } from '../src/server/connection.js';
 import { createServer } from '../src/server/server.js';
-import type { HttpServer } from '../src/server/server.js';
-import { connectRaw, destroyAll, header } from './raw-client.js';
+import { connect, header, serversUnderTest, waitResponses } from './harness.js';
 
-const servers: HttpServer[] = [];
-afterEach(async () => {
-  destroyAll();
-  await Promise.all(servers.map((s) => s.close({ graceMs: 100 })));
-  servers.length = 0;
-});
+const servers = serversUnderTest();
 
 async function exchange(handler: Handler, raw: string): Promise<string> {
   const server = createServer(handler, { date: false });
   servers.push(server);
   const { port } = await server.listen(0);
-  const c = await connectRaw(port);
-  c.write(raw);
-  await c.waitResponses(1);
+  const c = await connect(port);
+  await c.send(raw);
+  await waitResponses(c, 1);
   return c.received().toString('latin1');
 }
 
@@ -60,9 +54,9 @@ it('delimits an HTTP/1.1 body by closing when the handler asks for it', async ()
   );
   servers.push(server);
   const { port } = await server.listen(0);
-  const c = await connectRaw(port);
-  c.write(GET);
-  await c.closed;
+  const c = await connect(port);
+  await c.send(GET);
+  await c.closed();
   expect(c.received().toString()).toBe('HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nab');
 });
 
@@ -80,9 +74,9 @@ it('sends Date unless told not to', async () => {
   const server = createServer(() => ({ body: '' }));
   servers.push(server);
   const { port } = await server.listen(0);
-  const c = await connectRaw(port);
-  c.write(GET);
-  const [r] = await c.waitResponses(1);
+  const c = await connect(port);
+  await c.send(GET);
+  const [r] = await waitResponses(c, 1);
   expect(Date.parse(header(r!, 'date')!)).toBeGreaterThan(Date.now() - 5000);
 });
 
@@ -90,8 +84,8 @@ it('answers a 2xx to CONNECT without Content-Length or Transfer-Encoding, ended 
   const server = createServer(() => ({ body: 'no tunnel here' }), { date: false });
   servers.push(server);
   const { port } = await server.listen(0);
-  const c = await connectRaw(port);
-  c.write('CONNECT example.test:443 HTTP/1.1\r\nHost: example.test:443\r\n\r\n');
-  await c.closed;
+  const c = await connect(port);
+  await c.send('CONNECT example.test:443 HTTP/1.1\r\nHost: example.test:443\r\n\r\n');
+  await c.closed();
   expect(c.received().toString()).toBe('HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nno tunnel here');
 });

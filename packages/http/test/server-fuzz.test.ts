@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createServer } from '../src/server/server.js';
 import type { HttpServer } from '../src/server/server.js';
-import { connectRaw, destroyAll } from './raw-client.js';
+import { connect, destroyClients, waitResponses } from './harness.js';
 
 let server: HttpServer;
 let port = 0;
@@ -17,7 +17,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  destroyAll();
+  destroyClients();
   await server.close({ graceMs: 100 });
 });
 
@@ -41,15 +41,15 @@ const piece = fc.oneof(
 it('survives arbitrary input on many connections', async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(piece, { maxLength: 12 }), async (pieces) => {
-      const c = await connectRaw(port);
-      c.write(Buffer.from(pieces.join(''), 'latin1'));
-      c.socket.end();
-      await c.closed; // the server answers and closes, or times out the head, or sees our FIN
-      const ok = await connectRaw(port);
-      ok.write('GET /alive HTTP/1.1\r\nHost: a\r\n\r\n');
-      const [r] = await ok.waitResponses(1);
+      const c = await connect(port);
+      await c.send(Buffer.from(pieces.join(''), 'latin1'));
+      c.end();
+      await c.closed(); // the server answers and closes, or times out the head, or sees our FIN
+      const ok = await connect(port);
+      await ok.send('GET /alive HTTP/1.1\r\nHost: a\r\n\r\n');
+      const [r] = await waitResponses(ok, 1);
       expect(r!.body.toString()).toBe('/alive');
-      ok.close();
+      ok.destroy();
     }),
     { numRuns: 60 },
   );

@@ -1,10 +1,10 @@
+import { sleep, until } from '@connlab/lab';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createServer } from '../src/server/server.js';
 import type { HttpServer, ServerOptions } from '../src/server/server.js';
 import type { Handler, CloseReason } from '../src/server/connection.js';
 import { readBody } from '../src/server/request.js';
-import { serversUnderTest } from './harness.js';
-import { connectRaw, header, sleep, waitFor } from './raw-client.js';
+import { connect, header, responses, serversUnderTest, waitResponses } from './harness.js';
 
 const servers = serversUnderTest();
 
@@ -36,19 +36,19 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
         finished.push(req.target);
         return { body: req.target };
       });
-      const c = await connectRaw(port);
-      c.write(GET('/1') + GET('/2') + GET('/3'));
-      const responses = await c.waitResponses(3);
+      const c = await connect(port);
+      await c.send(GET('/1') + GET('/2') + GET('/3'));
+      const got = await waitResponses(c, 3);
       expect(finished).toEqual(['/3', '/2', '/1']);
-      expect(responses.map((r) => r.body.toString())).toEqual(['/1', '/2', '/3']);
+      expect(got.map((r) => r.body.toString())).toEqual(['/1', '/2', '/3']);
     });
 
     it('sends the responses that are ready together in one write', async () => {
       const { port } = await start(hello);
-      const c = await connectRaw(port);
-      c.write(Array.from({ length: 8 }, (_, i) => GET(`/${i}`)).join(''));
-      await c.waitResponses(8);
-      expect(c.chunks).toHaveLength(1);
+      const c = await connect(port);
+      await c.send(Array.from({ length: 8 }, (_, i) => GET(`/${i}`)).join(''));
+      await waitResponses(c, 8);
+      expect(c.events.filter((e) => e.kind === 'recv')).toHaveLength(1);
     });
 
     it('stops reading after a request that closes the connection', async () => {
@@ -57,69 +57,66 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
         seen.push(req.target);
         return { body: 'x' };
       });
-      const c = await connectRaw(port);
-      c.write(GET('/a') + GET('/b', 'Connection: close\r\n') + GET('/c'));
-      await c.ended;
+      const c = await connect(port);
+      await c.send(GET('/a') + GET('/b', 'Connection: close\r\n') + GET('/c'));
+      await c.ended();
       expect(seen).toEqual(['/a', '/b']);
-      const responses = c.responses();
-      expect(responses).toHaveLength(2);
-      expect(header(responses[1]!, 'connection')).toBe('close');
+      const got = responses(c);
+      expect(got).toHaveLength(2);
+      expect(header(got[1]!, 'connection')).toBe('close');
     });
   });
 
   describe('keep-alive bookkeeping', () => {
     it('closes an idle connection keepAliveTimeoutMs after the LAST response, not the first', async () => {
       const { port, reasons } = await start(hello, { keepAliveTimeoutMs: 400 });
-      const c = await connectRaw(port);
-      c.write(GET('/1'));
-      await c.waitResponses(1);
+      const c = await connect(port);
+      await c.send(GET('/1'));
+      await waitResponses(c, 1);
       await sleep(250);
-      c.write(GET('/2'));
-      await c.waitResponses(2);
-      const lastResponse = c.chunks[c.chunks.length - 1]!.at;
-      const fin = await c.ended;
+      await c.send(GET('/2'));
+      await waitResponses(c, 2);
+      const lastResponse = c.events.findLast((e) => e.kind === 'recv')!.at;
+      const fin = await c.ended();
       expect(fin - lastResponse).toBeGreaterThan(330);
       expect(fin - lastResponse).toBeLessThan(2500);
-      await waitFor(() => reasons.length > 0);
+      await until('a close reason', () => reasons.length > 0);
       expect(reasons).toEqual(['idle-timeout']);
     });
 
     it('closes after maxRequestsPerConnection responses, saying Connection: close on the last', async () => {
       const { port, reasons } = await start(hello, { maxRequestsPerConnection: 3 });
-      const c = await connectRaw(port);
+      const c = await connect(port);
       for (let i = 1; i <= 3; i++) {
-        c.write(GET(`/${i}`));
-        await c.waitResponses(i);
+        await c.send(GET(`/${i}`));
+        await waitResponses(c, i);
       }
-      await c.ended;
-      const responses = c.responses();
-      expect(responses.map((r) => header(r, 'connection'))).toEqual([undefined, undefined, 'close']);
-      await waitFor(() => reasons.length > 0);
+      await c.ended();
+      expect(responses(c).map((r) => header(r, 'connection'))).toEqual([undefined, undefined, 'close']);
+      await until('a close reason', () => reasons.length > 0);
       expect(reasons).toEqual(['max-requests']);
     });
 
     it('answers a slow request head (slowloris) with 408 after headersTimeoutMs', async () => {
       const { port, reasons } = await start(hello, { headersTimeoutMs: 300, keepAliveTimeoutMs: 5000 });
-      const c = await connectRaw(port);
-      const t0 = performance.now();
-      c.write('GET / HTTP/1.1\r\nHo');
-      await sleep(100);
-      c.write('st: t\r\n');
-      const fin = await c.ended;
+      const c = await connect(port);
+      const t0 = c.now();
+      await c.sendPaced(['GET / HTTP/1.1\r\nHo', 'st: t\r\n'], 100);
+      const fin = await c.ended();
       expect(fin - t0).toBeGreaterThan(250);
-      expect(c.responses()[0]?.head.status).toBe(408);
-      await waitFor(() => reasons.length > 0);
+      expect(responses(c)[0]?.head.status).toBe(408);
+      await until('a close reason', () => reasons.length > 0);
       expect(reasons).toEqual(['header-timeout']);
     });
 
     it('shows the live table: requests served, state, idle time and deadline', async () => {
       const { server, port } = await start(hello, { keepAliveTimeoutMs: 3000 });
-      const a = await connectRaw(port);
-      const b = await connectRaw(port);
-      a.write(GET('/1') + GET('/2'));
-      b.write(GET('/1'));
-      await a.waitResponses(2);
-      await b.waitResponses(1);
+      const a = await connect(port);
+      const b = await connect(port);
+      await a.send(GET('/1') + GET('/2'));
+      await b.send(GET('/1'));
+      await waitResponses(a, 2);
+      await waitResponses(b, 1);
       await sleep(50);
       const table = server.connections().sort((x, y) => x.id - y.id);
       expect(table.map((r) => [r.requestsServed, r.state, r.timer])).toEqual([
@@ -135,15 +132,15 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
 
     it('reports why each connection closed', async () => {
       const { port, reasons } = await start(hello);
-      const a = await connectRaw(port);
-      a.write(GET('/', 'Connection: close\r\n'));
-      await a.closed;
-      const b = await connectRaw(port);
-      b.write(GET('/'));
-      await b.waitResponses(1);
-      b.socket.end();
-      await b.closed;
-      await waitFor(() => reasons.length === 2);
+      const a = await connect(port);
+      await a.send(GET('/', 'Connection: close\r\n'));
+      await a.closed();
+      const b = await connect(port);
+      await b.send(GET('/'));
+      await waitResponses(b, 1);
+      b.end();
+      await b.closed();
+      await until('both close reasons', () => reasons.length === 2);
       expect(reasons).toEqual(['connection-close', 'client-close']);
     });
   });
@@ -151,26 +148,26 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
   describe('HTTP/1.0', () => {
     it('closes after the response unless the client asked for keep-alive', async () => {
       const { port } = await start(hello);
-      const c = await connectRaw(port);
-      c.write('GET / HTTP/1.0\r\n\r\n');
-      await c.ended;
-      expect(header(c.responses()[0]!, 'connection')).toBe('close');
+      const c = await connect(port);
+      await c.send('GET / HTTP/1.0\r\n\r\n');
+      await c.ended();
+      expect(header(responses(c)[0]!, 'connection')).toBe('close');
     });
 
     it('keeps the connection with Connection: keep-alive and says Keep-Alive: timeout, max', async () => {
       const { port } = await start(hello, { keepAliveTimeoutMs: 7000, maxRequestsPerConnection: 3 });
-      const c = await connectRaw(port);
-      const responses = [];
+      const c = await connect(port);
+      const got = [];
       for (let i = 1; i <= 3; i++) {
-        c.write('GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n');
-        responses.push((await c.waitResponses(i))[i - 1]!);
+        await c.send('GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n');
+        got.push((await waitResponses(c, i))[i - 1]!);
       }
-      expect(responses.map((r) => [header(r, 'connection'), header(r, 'keep-alive')])).toEqual([
+      expect(got.map((r) => [header(r, 'connection'), header(r, 'keep-alive')])).toEqual([
         ['keep-alive', 'timeout=7, max=2'],
         ['keep-alive', 'timeout=7, max=1'],
         ['close', undefined],
       ]);
-      await c.ended;
+      await c.ended();
     });
 
     it('delimits a streamed body by closing the connection', async () => {
@@ -178,9 +175,9 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
         res.write('a');
         res.end('b');
       });
-      const c = await connectRaw(port);
-      c.write('GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n');
-      await c.ended;
+      const c = await connect(port);
+      await c.send('GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n');
+      await c.ended();
       const text = c.received().toString();
       expect(text).toMatch(/Connection: close\r\n\r\nab$/);
       expect(text).not.toMatch(/Content-Length|Transfer-Encoding/);
@@ -195,9 +192,9 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
         await sleep(10);
         res.end('lo');
       });
-      const c = await connectRaw(port);
-      c.write(GET('/') + GET('/'));
-      const [r] = await c.waitResponses(2);
+      const c = await connect(port);
+      await c.send(GET('/') + GET('/'));
+      const [r] = await waitResponses(c, 2);
       expect(header(r!, 'transfer-encoding')).toBe('chunked');
       expect(r!.body.toString()).toBe('hello');
     });
@@ -207,9 +204,9 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
         status: req.target === '/204' ? 204 : req.target === '/304' ? 304 : 200,
         body: 'twelve bytes',
       }));
-      const c = await connectRaw(port);
-      c.write(`HEAD / HTTP/1.1\r\nHost: t\r\n\r\n${GET('/204')}${GET('/304')}${GET('/')}`);
-      const rs = await c.waitResponses(4, ['HEAD', 'GET', 'GET', 'GET']);
+      const c = await connect(port);
+      await c.send(`HEAD / HTTP/1.1\r\nHost: t\r\n\r\n${GET('/204')}${GET('/304')}${GET('/')}`);
+      const rs = await waitResponses(c, 4, ['HEAD', 'GET', 'GET', 'GET']);
       expect(rs.map((r) => [r.head.status, header(r, 'content-length'), r.body.length])).toEqual([
         [200, '12', 0],
         [204, undefined, 0],
@@ -226,9 +223,9 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
       });
       const errors: unknown[] = [];
       server.on('handlerError', (e) => errors.push(e));
-      const c = await connectRaw(port);
-      c.write(GET('/throw') + GET('/reject') + GET('/ok'));
-      const rs = await c.waitResponses(3);
+      const c = await connect(port);
+      await c.send(GET('/throw') + GET('/reject') + GET('/ok'));
+      const rs = await waitResponses(c, 3);
       expect(rs.map((r) => r.head.status)).toEqual([500, 500, 200]);
       expect(errors).toHaveLength(2);
     });
@@ -239,9 +236,9 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
         res.setHeader('X-Evil', 'a\r\nSet-Cookie: x=1');
         res.end('never');
       });
-      const c = await connectRaw(port);
-      c.write(GET('/sync') + GET('/split'));
-      const rs = await c.waitResponses(2);
+      const c = await connect(port);
+      await c.send(GET('/sync') + GET('/split'));
+      const rs = await waitResponses(c, 2);
       expect(rs.map((r) => r.head.status)).toEqual([500, 500]);
       expect(c.received().toString()).not.toMatch(/Set-Cookie/);
     });
@@ -258,9 +255,9 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
         res.end();
       });
       for (const target of ['/long', '/undelimited']) {
-        const c = await connectRaw(port);
-        c.write(GET(target) + GET('/never-answered'));
-        await c.closed;
+        const c = await connect(port);
+        await c.send(GET(target) + GET('/never-answered'));
+        await c.closed();
         expect(c.received().toString()).toMatch(/Connection: close\r\n/);
         expect(
           c
@@ -269,16 +266,16 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
             .match(/HTTP\/1\.1 200 /g),
         ).toHaveLength(1); // nothing after the broken framing
       }
-      await waitFor(() => reasons.length === 2);
+      await until('both close reasons', () => reasons.length === 2);
       expect(reasons).toEqual(['length-mismatch', 'undelimited-response']);
     });
 
     it('closes after a response whose handler-set Content-Length is wrong', async () => {
       const { port, reasons } = await start(() => ({ headers: { 'Content-Length': '10' }, body: 'short' }));
-      const c = await connectRaw(port);
-      c.write(GET('/'));
-      await c.closed;
-      await waitFor(() => reasons.length > 0);
+      const c = await connect(port);
+      await c.send(GET('/'));
+      await c.closed();
+      await until('a close reason', () => reasons.length > 0);
       expect(c.received().toString()).toMatch(/Content-Length: 10\r\nConnection: close\r\n\r\nshort$/);
       expect(reasons).toEqual(['length-mismatch']);
     });
@@ -287,10 +284,10 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
   describe('request bodies', () => {
     it('buffers small bodies and decodes chunked ones with trailers', async () => {
       const { port } = await start((req) => ({ body: `${req.body!.toString()}|${req.trailers.join(',')}` }));
-      const c = await connectRaw(port);
-      c.write('POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc');
-      c.write('POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nde\r\n1;x=y\r\nf\r\n0\r\nT: 1\r\n\r\n');
-      const rs = await c.waitResponses(2);
+      const c = await connect(port);
+      await c.send('POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc');
+      await c.send('POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nde\r\n1;x=y\r\nf\r\n0\r\nT: 1\r\n\r\n');
+      const rs = await waitResponses(c, 2);
       expect(rs.map((r) => r.body.toString())).toEqual(['abc|', 'def|T,1']);
     });
 
@@ -303,22 +300,22 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
         },
         { bodyBufferSize: 1024 },
       );
-      const c = await connectRaw(port);
+      const c = await connect(port);
       const big = 'x'.repeat(200_000) + 'end';
-      c.write(`POST / HTTP/1.1\r\nHost: t\r\nContent-Length: ${big.length}\r\n\r\n${big}`);
-      c.write(`POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n${big.length.toString(16)}\r\n${big}\r\n0\r\n\r\n`);
-      const rs = await c.waitResponses(2);
+      await c.send(`POST / HTTP/1.1\r\nHost: t\r\nContent-Length: ${big.length}\r\n\r\n${big}`);
+      await c.send(`POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n${big.length.toString(16)}\r\n${big}\r\n0\r\n\r\n`);
+      const rs = await waitResponses(c, 2);
       expect(rs.map((r) => r.body.toString())).toEqual([`true ${big.length} end`, `true ${big.length} end`]);
     });
 
     it('sends 100 Continue before the body when asked', async () => {
       const { port } = await start((req) => ({ body: req.body! }));
-      const c = await connectRaw(port);
-      c.write('PUT / HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n');
-      await c.waitResponses(1);
-      expect(c.responses()[0]!.head.status).toBe(100);
-      c.write('data');
-      const rs = await c.waitResponses(2);
+      const c = await connect(port);
+      await c.send('PUT / HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n');
+      await waitResponses(c, 1);
+      expect(responses(c)[0]!.head.status).toBe(100);
+      await c.send('data');
+      const rs = await waitResponses(c, 2);
       expect(rs[1]!.body.toString()).toBe('data');
     });
   });
@@ -337,67 +334,54 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
     for (const [name, input, status, options] of cases) {
       it(`answers ${name} with ${status} and Connection: close, then closes cleanly`, async () => {
         const { port, reasons } = await start(hello, options);
-        const c = await connectRaw(port);
-        c.write(Buffer.from(input, 'latin1'));
-        await c.ended;
-        const r = c.responses()[0]!;
+        const c = await connect(port);
+        await c.send(Buffer.from(input, 'latin1'));
+        await c.ended();
+        const r = responses(c)[0]!;
         expect(r.head.status).toBe(status);
         expect(header(r, 'connection')).toBe('close');
-        const closed = await c.closed;
-        expect(closed.error).toBeNull();
-        await waitFor(() => reasons.length > 0);
+        await c.closed();
+        expect(c.error).toBeUndefined();
+        await until('a close reason', () => reasons.length > 0);
         expect(reasons).toEqual(['parse-error']);
       });
     }
 
     it('answers earlier pipelined requests before the error', async () => {
       const { port } = await start(hello);
-      const c = await connectRaw(port);
-      c.write(`${GET('/ok')}GET / HTTP/1.1\r\nHost : t\r\n\r\n`);
-      await c.ended;
-      expect(c.responses().map((r) => r.head.status)).toEqual([200, 400]);
+      const c = await connect(port);
+      await c.send(`${GET('/ok')}GET / HTTP/1.1\r\nHost : t\r\n\r\n`);
+      await c.ended();
+      expect(responses(c).map((r) => r.head.status)).toEqual([200, 400]);
     });
   });
 
   describe('closing', () => {
     it('delivers the last response intact while the client keeps sending (half-close + drain, no RST)', async () => {
       const { port } = await start(hello, { lingerMs: 1000 });
-      const c = await connectRaw(port);
-      c.write(GET('/last', 'Connection: close\r\n'));
+      const c = await connect(port);
+      await c.send(GET('/last', 'Connection: close\r\n'));
       // Keep sending after the request that closes: a server that simply closed
       // with this unread would make the kernel send RST and the response could be lost.
       const junk = Buffer.alloc(64 * 1024, 'z');
-      const state = { sending: true };
-      const pump = (async () => {
-        while (state.sending && !c.socket.destroyed) {
-          c.socket.write(junk);
-          await sleep(5);
-        }
-      })();
-      await c.ended;
-      state.sending = false;
+      const pump = c.sendPaced(Array.from({ length: 2000 }, () => junk), 5); // until the server's FIN
+      await c.ended();
       await pump;
-      const r = c.responses()[0]!;
+      const r = responses(c)[0]!;
       expect(r.body.toString()).toBe('hello /last');
-      const closed = await c.closed;
-      expect(closed.error).toBeNull();
+      await c.closed();
+      expect(c.error).toBeUndefined();
     });
 
     it('delivers a 400 intact to a client that keeps sending garbage', async () => {
       const { port } = await start(hello, { lingerMs: 1000 });
-      const c = await connectRaw(port);
-      c.write('BAD\x01REQUEST\r\n');
-      const state = { sending: true };
-      const pump = (async () => {
-        while (state.sending && !c.socket.destroyed) {
-          c.socket.write(Buffer.alloc(32 * 1024, 'q'));
-          await sleep(5);
-        }
-      })();
-      await c.ended;
-      state.sending = false;
+      const c = await connect(port);
+      await c.send('BAD\x01REQUEST\r\n');
+      const garbage = Buffer.alloc(32 * 1024, 'q');
+      const pump = c.sendPaced(Array.from({ length: 2000 }, () => garbage), 5); // until the server's FIN
+      await c.ended();
       await pump;
-      expect(c.responses()[0]?.head.status).toBe(400);
+      expect(responses(c)[0]?.head.status).toBe(400);
     });
 
     it('drops a lingering client after lingerMs', async () => {
@@ -406,10 +390,10 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
       server.on('connectionClose', () => {
         closedAt = performance.now();
       });
-      const c = await connectRaw(port, { halfOpen: true });
-      c.write(GET('/', 'Connection: close\r\n'));
-      const fin = await c.ended; // this client never closes its side
-      await waitFor(() => closedAt > 0);
+      const c = await connect(port, { allowHalfOpen: true });
+      await c.send(GET('/', 'Connection: close\r\n'));
+      const fin = c.t0 + (await c.ended()); // this client never closes its side
+      await until('the server to close', () => closedAt > 0);
       expect(closedAt - fin).toBeGreaterThan(150);
       expect(reasons).toEqual(['connection-close']);
     });
@@ -419,11 +403,11 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
       const events: { event: string; reason: CloseReason; at: number; state: string }[] = [];
       server.on('connectionEnd', (info, reason) => events.push({ event: 'end', reason, at: performance.now(), state: info.state }));
       server.on('connectionClose', (info, reason) => events.push({ event: 'close', reason, at: performance.now(), state: info.state }));
-      const c = await connectRaw(port, { halfOpen: true }); // keeps its side open after our FIN
-      c.write(GET('/'));
-      await c.waitResponses(1);
-      await c.ended;
-      await waitFor(() => events.length === 2, 3000);
+      const c = await connect(port, { allowHalfOpen: true }); // keeps its side open after our FIN
+      await c.send(GET('/'));
+      await waitResponses(c, 1);
+      await c.ended();
+      await until('the end and the close', () => events.length === 2);
       expect(events.map((e) => `${e.event} ${e.reason} ${e.state}`)).toEqual(['end idle-timeout closing', 'close idle-timeout closed']);
       expect(events[1]!.at - events[0]!.at).toBeGreaterThan(400); // the linger (600 ms) lies between them
     });
@@ -433,11 +417,11 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
         await sleep(30);
         return { body: req.target };
       });
-      const c = await connectRaw(port);
-      c.write(GET('/1') + GET('/2'));
-      c.socket.end();
-      await c.closed;
-      expect(c.responses().map((r) => r.body.toString())).toEqual(['/1', '/2']);
+      const c = await connect(port);
+      await c.send(GET('/1') + GET('/2'));
+      c.end();
+      await c.closed();
+      expect(responses(c).map((r) => r.body.toString())).toEqual(['/1', '/2']);
     });
 
     it('server.close() finishes in-flight requests with Connection: close and closes idle ones at once', async () => {
@@ -445,17 +429,17 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
         await sleep(req.target === '/slow' ? 200 : 0);
         return { body: req.target };
       });
-      const idle = await connectRaw(port);
-      idle.write(GET('/quick'));
-      await idle.waitResponses(1);
-      const busy = await connectRaw(port);
-      busy.write(GET('/slow'));
+      const idle = await connect(port);
+      await idle.send(GET('/quick'));
+      await waitResponses(idle, 1);
+      const busy = await connect(port);
+      await busy.send(GET('/slow'));
       await sleep(50);
-      const t0 = performance.now();
+      const t0 = idle.now();
       const closing = server.close({ graceMs: 2000 });
-      const idleFin = await idle.ended;
+      const idleFin = await idle.ended();
       expect(idleFin - t0).toBeLessThan(150);
-      const [slow] = await busy.waitResponses(1);
+      const [slow] = await waitResponses(busy, 1);
       expect(slow!.body.toString()).toBe('/slow');
       expect(header(slow!, 'connection')).toBe('close');
       await closing;
@@ -464,8 +448,8 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
 
     it('server.close() destroys what is still busy after the grace period', async () => {
       const { server, port, reasons } = await start(() => new Promise<void>(() => undefined));
-      const c = await connectRaw(port);
-      c.write(GET('/never'));
+      const c = await connect(port);
+      await c.send(GET('/never'));
       await sleep(50);
       const t0 = performance.now();
       await server.close({ graceMs: 200 });
@@ -485,18 +469,17 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
         },
         { maxPipelinedRequests: 4 },
       );
-      const c = await connectRaw(port);
+      const c = await connect(port);
       c.socket.pause(); // read nothing
       const n = 40;
-      c.write(Array.from({ length: n }, (_, i) => GET(`/${i}`)).join(''));
+      await c.send(Array.from({ length: n }, (_, i) => GET(`/${i}`)).join(''));
       await sleep(300);
       // Responses fill the kernel's socket buffers (a few MB on loopback), then the server parses no more.
       const whileStuck = handled;
       expect(whileStuck).toBeLessThan(n / 2);
       c.socket.resume();
-      const bytes = (): number => c.chunks.reduce((sum, ch) => sum + ch.data.length, 0);
-      await waitFor(() => bytes() >= n * big.length, 15_000);
-      expect(c.responses()).toHaveLength(n);
+      await c.until('every response', (w) => w.receivedBytes >= n * big.length, 15_000);
+      expect(responses(c)).toHaveLength(n);
       expect(handled).toBe(n);
     });
   });
@@ -506,12 +489,12 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
       const { server, port, reasons } = await start(hello, { keepAliveTimeoutMs: 300 });
       const sweeps: { expired: number; remaining: number }[] = [];
       server.on('sweep', (s) => sweeps.push(s));
-      const clients = await Promise.all([1, 2, 3].map(() => connectRaw(port)));
-      for (const c of clients) c.write(GET('/'));
-      await Promise.all(clients.map((c) => c.waitResponses(1)));
+      const clients = await Promise.all([1, 2, 3].map(() => connect(port)));
+      for (const c of clients) await c.send(GET('/'));
+      await Promise.all(clients.map((c) => waitResponses(c, 1)));
       expect(server.connections().map((r) => r.state)).toEqual(['idle', 'idle', 'idle']);
-      await Promise.all(clients.map((c) => c.ended));
-      await waitFor(() => reasons.length === 3);
+      await Promise.all(clients.map((c) => c.ended()));
+      await until('all three close reasons', () => reasons.length === 3);
       expect(sweeps.reduce((n, s) => n + s.expired, 0)).toBe(3);
       expect(reasons).toEqual(['idle-timeout', 'idle-timeout', 'idle-timeout']);
       expect(server.connections()).toEqual([]);

@@ -23,7 +23,7 @@ export { runLessonMain } from './main.js';
 export { escapeXml, niceTicks, renderFigureSvg, svgPalette } from './svg.js';
 export type { SvgOptions } from './svg.js';
 export { Wire, WireError, escapeLines } from './wire.js';
-export type { WireEvent, WireOptions } from './wire.js';
+export type { WireErrorCode, WireEvent, WireOptions } from './wire.js';
 export { ListenError, closedPort, listenLoopback } from './ports.js';
 export { WaitTimeoutError, sleep, until } from './sleep.js';
 export type { LoopbackOptions, LoopbackServer } from './ports.js';

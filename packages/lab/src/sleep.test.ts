@@ -26,6 +26,12 @@ describe('until', () => {
     expect(calls).toBe(3);
   });
 
+  it('keeps waiting while the check returns false, so a condition can be returned as it is', async () => {
+    let calls = 0;
+    expect(await until('the third call', () => ++calls === 3)).toBe(true);
+    expect(calls).toBe(3);
+  });
+
   it('rejects with a WaitTimeoutError naming what it waited for', async () => {
     const error: unknown = await until('a line that never comes', () => undefined, 60).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WaitTimeoutError);

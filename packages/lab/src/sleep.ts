@@ -27,19 +27,20 @@ export class WaitTimeoutError extends LabError {
 }
 
 /**
- * Call `check` every 20 ms until it returns a value other than undefined, and
- * resolve with that value; after `timeoutMs`, reject with a WaitTimeoutError
- * naming `what`. For state that changes without an event to wait on (a log
- * line, a kernel table).
+ * Call `check` every 20 ms until it returns a value other than undefined or
+ * false, and resolve with that value; after `timeoutMs`, reject with a
+ * WaitTimeoutError naming `what`. For state that changes without an event to
+ * wait on (a log line, a kernel table, a server's counters).
  *
  * @example
  * const port = await until('the server to listen', () => /port (\d+)/.exec(log)?.[1]);
+ * await until('both connections to close', () => closed.length === 2);
  */
-export async function until<T>(what: string, check: () => T | undefined, timeoutMs = 15_000): Promise<T> {
+export async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const value = check();
-    if (value !== undefined) return value;
+    if (value !== undefined && value !== false) return value;
     if (performance.now() > deadline) throw new WaitTimeoutError(what, timeoutMs);
     await sleep(20);
   }

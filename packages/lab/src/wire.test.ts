@@ -1,6 +1,7 @@
 import type net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listenLoopback } from './ports.js';
+import { until } from './sleep.js';
 import type { LoopbackServer } from './ports.js';
 import { Wire, WireError, escapeLines } from './wire.js';
 
@@ -51,6 +52,112 @@ describe('Wire', () => {
       message: expect.stringContaining(`127.0.0.1:${port}`) as string,
     });
     expect(new WireError('WIRE_CONNECT', 'x')).toBeInstanceOf(Error);
+  });
+
+  it('until resolves with what the check returns once the bytes arrive', async () => {
+    const port = await listen((s) => {
+      s.write('HTTP/1.1 200 OK\r\n');
+      setImmediate(() => s.write('\r\nbody'));
+    });
+    const wire = await Wire.connect(port);
+    wires.push(wire);
+    const head = await wire.until('the end of the head', (w) => {
+      const end = w.received().indexOf('\r\n\r\n');
+      return end >= 0 && w.received().subarray(0, end).toString('latin1');
+    });
+    expect(head).toBe('HTTP/1.1 200 OK');
+  });
+
+  it('until rejects with WIRE_CLOSED, naming what it waited for and the bytes, as soon as the peer closes without it', async () => {
+    const port = await listen((s) => s.end('HTTP/1.1 4'));
+    const wire = await Wire.connect(port, { allowHalfOpen: false });
+    wires.push(wire);
+    const t = performance.now();
+    const error: unknown = await wire.until('a whole status line', (w) => w.text().includes('\r\n')).catch((e: unknown) => e);
+    expect(performance.now() - t).toBeLessThan(4000); // not the 5 s timeout
+    expect(error).toBeInstanceOf(WireError);
+    expect(error).toMatchObject({ code: 'WIRE_CLOSED', message: 'the connection closed before a whole status line; received "HTTP/1.1 4"' });
+  });
+
+  it('until rejects with WIRE_TIMEOUT after its timeout', async () => {
+    const port = await listen((s) => s.write('partial'));
+    const wire = await Wire.connect(port);
+    wires.push(wire);
+    const error: unknown = await wire.until('the rest', () => false, 60).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'WIRE_TIMEOUT', message: 'timed out after 60 ms waiting for the rest; received "partial"' });
+  });
+
+  it("ended() and closed() give the FIN's and the close's times; with allowHalfOpen false our side closes after the peer's FIN", async () => {
+    const port = await listen((s) => s.end('bye'));
+    const wire = await Wire.connect(port, { allowHalfOpen: false });
+    wires.push(wire);
+    const fin = await wire.ended();
+    const closed = await wire.closed();
+    expect(fin).toBeGreaterThan(wire.connectedAt);
+    expect(closed).toBeGreaterThanOrEqual(fin);
+    expect(wire.error).toBeUndefined();
+    expect(wire.text()).toBe('bye');
+  });
+
+  it('tells a reset from a FIN: closed() resolves with error ECONNRESET, ended() rejects', async () => {
+    const port = await listen((s) => s.once('data', () => s.resetAndDestroy()));
+    const wire = await Wire.connect(port);
+    wires.push(wire);
+    await wire.send('x');
+    await wire.closed();
+    expect(wire.error).toBe('ECONNRESET');
+    expect(wire.endedAt).toBeNull();
+    await expect(wire.ended()).rejects.toMatchObject({ code: 'WIRE_CLOSED', message: expect.stringContaining('(ECONNRESET)') as string });
+  });
+
+  it("reset() closes with RST: the peer's next write fails at once, where after destroy() (a FIN) it is accepted", async () => {
+    // An idle reader may see the RST only as an end of stream (Linux, Node 20: 'end', no error);
+    // the peer's first write tells the two apart: a reset socket refuses it.
+    const writeAfterClose = async (close: (w: Wire) => void): Promise<string> => {
+      const outcome: { code?: string } = {};
+      const port = await listen((s) => {
+        s.on('error', () => undefined);
+        s.on('end', () => s.write('y', (e?: NodeJS.ErrnoException | null) => (outcome.code = e?.code ?? 'accepted')));
+        s.resume();
+      });
+      const wire = await Wire.connect(port);
+      wires.push(wire);
+      await wire.send('x');
+      close(wire);
+      return until('the peer to write after the close', () => outcome.code);
+    };
+    expect(await writeAfterClose((w) => w.destroy())).toBe('accepted');
+    expect(['EPIPE', 'ECONNRESET']).toContain(await writeAfterClose((w) => w.reset()));
+  });
+
+  it('end(data) sends the last bytes and the FIN; the peer reads both', async () => {
+    const seen: string[] = [];
+    const port = await listen((s) => {
+      s.on('data', (d: Buffer) => seen.push(d.toString()));
+      s.on('end', () => s.end(`got ${seen.join('')}`));
+    });
+    const wire = await Wire.connect(port);
+    wires.push(wire);
+    wire.end('last words');
+    await wire.ended();
+    expect(wire.text()).toBe('got last words');
+    expect(wire.events.filter((e) => e.kind === 'send').map((e) => e.bytes?.toString())).toEqual(['last words']);
+  });
+
+  it("sendPaced writes the pieces in order with the pause between them, and stops at the peer's FIN", async () => {
+    const arrivals: { at: number; text: string }[] = [];
+    const port = await listen((s) =>
+      s.on('data', (d: Buffer) => {
+        arrivals.push({ at: performance.now(), text: d.toString() });
+        if (arrivals.length === 3) s.end();
+      }),
+    );
+    const wire = await Wire.connect(port);
+    wires.push(wire);
+    const sent = await wire.sendPaced(['a', 'b', 'c', 'd', 'e', 'f'], 100);
+    expect(arrivals.map((a) => a.text)).toEqual(['a', 'b', 'c']);
+    expect(sent).toBe(3);
+    for (let i = 1; i < arrivals.length; i++) expect(arrivals[i]!.at - arrivals[i - 1]!.at).toBeGreaterThanOrEqual(90);
   });
 
   it('escapeLines shows CR, LF and control bytes and cuts long lines', () => {

@@ -2,6 +2,7 @@
 // lesson can print the exact conversation (HTTP transcripts, FIN timings).
 import net from 'node:net';
 import { LabError } from './errors.js';
+import { sleep } from './sleep.js';
 
 /** One thing that happened on a {@link Wire}, `at` ms after connect() was called. */
 export interface WireEvent {
@@ -19,20 +20,39 @@ export interface WireOptions {
   /**
    * Keep our side writable after the peer's FIN (default true), so a lesson
    * can show what happens to a request written into a closing connection.
+   * With false our FIN follows the peer's at once, as an ordinary client's does.
    */
   allowHalfOpen?: boolean;
   /** Give up connecting after this long (default 5000 ms). */
   connectTimeoutMs?: number;
 }
 
-/** Thrown when the connection cannot be opened in time. */
+/**
+ * The codes of {@link WireError}: the connection could not be opened
+ * (WIRE_CONNECT, WIRE_CONNECT_TIMEOUT), or what {@link Wire.until} waited for
+ * did not come before the socket closed (WIRE_CLOSED) or in time (WIRE_TIMEOUT).
+ */
+export type WireErrorCode = 'WIRE_CONNECT' | 'WIRE_CONNECT_TIMEOUT' | 'WIRE_CLOSED' | 'WIRE_TIMEOUT';
+
+/** Thrown when the connection cannot be opened in time, or a wait of {@link Wire.until} fails. */
 export class WireError extends LabError {
-  readonly code: 'WIRE_CONNECT' | 'WIRE_CONNECT_TIMEOUT';
-  constructor(code: 'WIRE_CONNECT' | 'WIRE_CONNECT_TIMEOUT', message: string, options?: { cause?: unknown }) {
+  readonly code: WireErrorCode;
+  constructor(code: WireErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'WireError';
     this.code = code;
   }
+}
+
+/** The first 300 bytes as a JSON string and the total length: error messages stay one readable line. */
+function preview(bytes: Buffer): string {
+  const head = JSON.stringify(bytes.subarray(0, 300).toString('latin1'));
+  return bytes.length > 300 ? `${head} … (${bytes.length} bytes)` : head;
+}
+
+/** Strings are latin1: one byte per character, so a test writes exactly the bytes it spells. */
+function bytesOf(data: string | Buffer): Buffer {
+  return typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
 }
 
 function errorCode(error: unknown): string {
@@ -150,7 +170,7 @@ export class Wire {
    * ECONNRESET), or undefined when they were accepted; never rejects.
    */
   send(data: string | Buffer): Promise<string | undefined> {
-    const bytes = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
+    const bytes = bytesOf(data);
     this.events.push({ at: this.now(), kind: 'send', bytes });
     if (this.socket.destroyed || !this.socket.writable) return Promise.resolve(this.socket.destroyed ? 'destroyed' : 'not writable');
     return new Promise((resolve) => {
@@ -171,6 +191,47 @@ export class Wire {
       if (left <= 0) return false;
       await this.next(left);
     }
+  }
+
+  /**
+   * Wait until `check(this)` returns a value other than undefined or false
+   * (checked now and at every chunk, FIN, error and close) and resolve with
+   * it. For a test that needs an outcome, where {@link waitFor} is for a
+   * lesson that measures whether it came: this rejects with a WireError
+   * naming `what` and showing the bytes received so far, WIRE_CLOSED as soon
+   * as the socket closed without it, WIRE_TIMEOUT after `timeoutMs`.
+   *
+   * @example
+   * ```ts
+   * const head = await wire.until('the response head', (w) => {
+   *   const end = w.received().indexOf('\r\n\r\n');
+   *   return end >= 0 && w.received().subarray(0, end);
+   * });
+   * ```
+   */
+  async until<T>(what: string, check: (wire: Wire) => T | undefined | false, timeoutMs = 5000): Promise<T> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const value = check(this);
+      if (value !== undefined && value !== false) return value;
+      if (this.closedAt !== null) {
+        const why = this.error === undefined ? '' : ` (${this.error})`;
+        throw new WireError('WIRE_CLOSED', `the connection closed${why} before ${what}; received ${preview(this.received())}`);
+      }
+      const left = deadline - performance.now();
+      if (left <= 0) throw new WireError('WIRE_TIMEOUT', `timed out after ${timeoutMs} ms waiting for ${what}; received ${preview(this.received())}`);
+      await this.next(left);
+    }
+  }
+
+  /** The peer's FIN time (ms after t0); rejects (see {@link until}) when the socket closes without one or `timeoutMs` passes. */
+  ended(timeoutMs = 5000): Promise<number> {
+    return this.until("the peer's FIN", (w) => w.endedAt ?? undefined, timeoutMs);
+  }
+
+  /** The close time (ms after t0), by FIN or by reset (then `error` is e.g. ECONNRESET); rejects after `timeoutMs`. */
+  closed(timeoutMs = 5000): Promise<number> {
+    return this.until('the close', (w) => w.closedAt ?? undefined, timeoutMs);
   }
 
   /** Wait for the peer's FIN; resolves with its time (ms after t0), or null after `timeoutMs`. */
@@ -195,14 +256,43 @@ export class Wire {
     return this.closedAt;
   }
 
-  /** Send our FIN (half-close). */
-  end(): void {
-    this.socket.end();
+  /**
+   * Write `pieces` one after another with `pauseMs` between them (a slow
+   * client: a trickled body, a head split across reads). Stops early once the
+   * peer's FIN arrives or the socket can no longer be written; resolves with
+   * how many pieces were written. Does not wait for the kernel to take each
+   * piece, so a peer that stops reading does not stop the pace.
+   */
+  async sendPaced(pieces: Iterable<string | Buffer>, pauseMs: number): Promise<number> {
+    let sent = 0;
+    for (const piece of pieces) {
+      if (sent > 0) await sleep(pauseMs);
+      if (this.endedAt !== null || this.socket.destroyed || !this.socket.writable) break;
+      void this.send(piece);
+      sent++;
+    }
+    return sent;
+  }
+
+  /** Send our FIN (half-close), after `data` if given: the last bytes and the FIN leave together. */
+  end(data?: string | Buffer): void {
+    if (data === undefined) {
+      this.socket.end();
+      return;
+    }
+    const bytes = bytesOf(data);
+    this.events.push({ at: this.now(), kind: 'send', bytes });
+    this.socket.end(bytes);
   }
 
   /** Close both directions now. */
   destroy(): void {
     this.socket.destroy();
+  }
+
+  /** Close with a reset (RST) instead of a FIN: the peer's next read or write fails with ECONNRESET. */
+  reset(): void {
+    this.socket.resetAndDestroy();
   }
 
   /**
