@@ -4,7 +4,7 @@ export { parseMessages } from './parser/parse-all.js';
 export type { ParsedMessage, ParseResult } from './parser/parse-all.js';
 export { DEFAULT_LIMITS } from './shared/limits.js';
 export type { ParserLimits } from './shared/limits.js';
-export { HttpBodyError, HttpParseError, HttpResponseError, HttpServerError, PARSE_ERROR_STATUS } from './shared/errors.js';
+export { HttpBodyError, HttpError, HttpParseError, HttpResponseError, HttpServerError, PARSE_ERROR_STATUS } from './shared/errors.js';
 export type { HttpBodyErrorCode, HttpParseErrorCode } from './shared/errors.js';
 export { getHeader, headerMap, headerPairs } from './shared/headers.js';
 export { createServer, HttpServer } from './server/server.js';

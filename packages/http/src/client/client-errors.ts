@@ -1,4 +1,5 @@
 import type { RequestTiming } from './client-timing.js';
+import { HttpError } from '../shared/errors.js';
 
 // Errors of the HTTP client: one class, stable codes, messages that name the
 // origin, the request and the byte counts involved.
@@ -37,7 +38,7 @@ export type HttpClientErrorCode =
  *   if (e instanceof HttpClientError && e.code === 'HTTP_CLIENT_NOT_RETRIED') console.log('maybe processed:', e.message);
  * }
  */
-export class HttpClientError extends Error {
+export class HttpClientError extends HttpError {
   readonly code: HttpClientErrorCode;
   /** The socket error underneath (ECONNRESET, EPIPE), when there was one. */
   readonly socketCode: string | undefined;

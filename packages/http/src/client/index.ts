@@ -13,6 +13,6 @@ export type { CloseReason as ClientCloseReason } from './client-connection.js';
 export type { RequestTiming, TimerFactory, TimingPhase, TransactionTimerLike } from './client-timing.js';
 export { DEFAULT_LIMITS } from '../shared/limits.js';
 export type { ParserLimits } from '../shared/limits.js';
-export { HttpParseError } from '../shared/errors.js';
+export { HttpError, HttpParseError } from '../shared/errors.js';
 export type { HttpParseErrorCode } from '../shared/errors.js';
 export { getHeader, headerMap, headerPairs } from '../shared/headers.js';

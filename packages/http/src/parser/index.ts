@@ -5,6 +5,6 @@ export { parseMessages } from './parse-all.js';
 export type { ParsedMessage, ParseResult } from './parse-all.js';
 export { DEFAULT_LIMITS } from '../shared/limits.js';
 export type { ParserLimits } from '../shared/limits.js';
-export { HttpParseError } from '../shared/errors.js';
+export { HttpError, HttpParseError } from '../shared/errors.js';
 export type { HttpParseErrorCode } from '../shared/errors.js';
 export { getHeader, headerMap, headerPairs } from '../shared/headers.js';

@@ -11,6 +11,6 @@ export { echoDocument, echoHandler, jsonString } from './echo.js';
 export { reasonPhrase } from './status.js';
 export { DEFAULT_LIMITS } from '../shared/limits.js';
 export type { ParserLimits } from '../shared/limits.js';
-export { HttpBodyError, HttpParseError, HttpResponseError, HttpServerError, PARSE_ERROR_STATUS } from '../shared/errors.js';
+export { HttpBodyError, HttpError, HttpParseError, HttpResponseError, HttpServerError, PARSE_ERROR_STATUS } from '../shared/errors.js';
 export type { HttpBodyErrorCode, HttpParseErrorCode } from '../shared/errors.js';
 export { getHeader, headerMap, headerPairs } from '../shared/headers.js';

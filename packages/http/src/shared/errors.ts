@@ -78,7 +78,15 @@ export type HttpParseErrorCode = keyof typeof PARSE_ERROR_STATUS;
  * }
  * ```
  */
-export class HttpParseError extends Error {
+/**
+ * Every error this package throws or rejects with: `instanceof HttpError`, then switch on `code`
+ * (undici's pattern). Each code starts with `HTTP_` and never changes once published.
+ */
+export abstract class HttpError extends Error {
+  abstract readonly code: string;
+}
+
+export class HttpParseError extends HttpError {
   readonly code: HttpParseErrorCode;
   readonly status: number;
   readonly offset: number;
@@ -121,7 +129,7 @@ export type HttpBodyErrorCode =
  * });
  * ```
  */
-export class HttpBodyError extends Error {
+export class HttpBodyError extends HttpError {
   readonly code: HttpBodyErrorCode;
   readonly status: number;
   constructor(code: HttpBodyErrorCode, status: number, message: string, options?: { cause?: unknown }) {
@@ -147,7 +155,7 @@ export class HttpBodyError extends Error {
  * res.setHeader('X-Evil', 'a\r\nSet-Cookie: x'); // throws HttpResponseError HTTP_RESPONSE_INVALID_HEADER
  * ```
  */
-export class HttpResponseError extends Error {
+export class HttpResponseError extends HttpError {
   readonly code: 'HTTP_RESPONSE_INVALID_HEADER' | 'HTTP_RESPONSE_INVALID_STATUS' | 'HTTP_RESPONSE_ALREADY_SENT';
   constructor(code: HttpResponseError['code'], message: string) {
     super(message);
@@ -164,7 +172,7 @@ export class HttpResponseError extends Error {
  * await server.listen(80).catch((e: HttpServerError) => console.error(e.code, e.message));
  * ```
  */
-export class HttpServerError extends Error {
+export class HttpServerError extends HttpError {
   readonly code: 'HTTP_SERVER_LISTEN' | 'HTTP_SERVER_NOT_LISTENING';
   constructor(code: HttpServerError['code'], message: string, options?: { cause?: unknown }) {
     super(message, options);

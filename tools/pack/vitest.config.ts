@@ -1,0 +1,3 @@
+import { connlabProject } from '../../vitest.shared.js';
+
+export default connlabProject('pack');
