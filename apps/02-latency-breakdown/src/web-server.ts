@@ -3,6 +3,7 @@
 // share of the wait is known.
 import { createServer } from '@connlab/http';
 import type { HttpServer } from '@connlab/http';
+import { sleep } from '@connlab/lab';
 
 /** A small page, about the size of a simple HTML document: one or two packets. */
 export const PAGE = `<!doctype html><title>connlab</title><p>${'hello, world. '.repeat(60)}</p>\n`;
@@ -10,7 +11,7 @@ export const PAGE = `<!doctype html><title>connlab</title><p>${'hello, world. '.
 export async function startWebServer(host: string, processingMs: number): Promise<{ server: HttpServer; port: number }> {
   const server = createServer(
     async () => {
-      if (processingMs > 0) await new Promise((r) => setTimeout(r, processingMs));
+      if (processingMs > 0) await sleep(processingMs);
       return { headers: { 'Content-Type': 'text/html' }, body: PAGE };
     },
     { keepAliveTimeoutMs: 30_000, date: false },

@@ -78,7 +78,7 @@ function localAsk(host: string, port: number): { ask: Ask; close: () => void } {
   };
 }
 
-const serverScript = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './server.ts' : './server.js', import.meta.url));
+const serverScript = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './server-child.ts' : './server-child.js', import.meta.url));
 const isListening = (m: unknown): m is { type: 'listening'; port: number } => (m as { type?: string }).type === 'listening';
 
 /** The server in its own process on 127.0.0.1, so its accept work is not timed as the client's connect. */

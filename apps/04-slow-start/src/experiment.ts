@@ -3,10 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sleep } from '@connlab/lab';
 import { DelayLine } from '@connlab/netlab';
 import { readPcapFile } from '@connlab/pcap';
 import type { PcapFile } from '@connlab/pcap';
-import type { CwndSample, TransferReport } from './sender.js';
+import type { CwndSample, TransferReport } from './sender-child.js';
 
 export interface Options {
   delayMs: number;
@@ -60,9 +61,10 @@ const isType =
   (m: unknown): m is T =>
     (m as { type?: string }).type === type;
 
-function script(name: string): string {
-  return fileURLToPath(new URL(`./${name}${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
-}
+// The two child entries; a packed build runs the .js beside this file.
+const ts = import.meta.url.endsWith('.ts');
+const senderChild = fileURLToPath(new URL(ts ? './sender-child.ts' : './sender-child.js', import.meta.url));
+const receiverChild = fileURLToPath(new URL(ts ? './receiver-child.ts' : './receiver-child.js', import.meta.url));
 
 /** Cold, warm, and two after-idle transfers on one connection across the delay line (root or rootless). */
 export async function run(
@@ -92,9 +94,9 @@ async function runOnLine(o: Options, progress: (what: string) => void, capturePa
     },
   });
   try {
-    const sender = line.spawnNode('server', script('sender'), [line.server.address, CONGESTION]);
+    const sender = line.spawnNode('server', senderChild, [line.server.address, CONGESTION]);
     const { port } = await sender.nextMessage(isType<{ type: 'listening'; port: number }>('listening'), 30_000);
-    const receiver = line.spawnNode('client', script('receiver'), [line.server.address, String(port)]);
+    const receiver = line.spawnNode('client', receiverChild, [line.server.address, String(port)]);
     await receiver.nextMessage(isType<{ type: 'connected' }>('connected'), 30_000);
     const transfers: Transfer[] = [];
     let congestion = '';
@@ -116,11 +118,11 @@ async function runOnLine(o: Options, progress: (what: string) => void, capturePa
     await fetch('cold');
     await fetch('warm');
     progress(`idle ${o.idleMs} ms`);
-    await new Promise((r) => setTimeout(r, o.idleMs));
+    await sleep(o.idleMs);
     await fetch('after idle, slow_start_after_idle=1');
     await line.server.ns.setSysctl('net.ipv4.tcp_slow_start_after_idle', 0);
     progress(`idle ${o.idleMs} ms with slow_start_after_idle=0`);
-    await new Promise((r) => setTimeout(r, o.idleMs));
+    await sleep(o.idleMs);
     await fetch('after idle, slow_start_after_idle=0');
     receiver.send({ cmd: 'close' });
     const stats = await line.stats();

@@ -16,7 +16,7 @@ import {
 } from './experiment.js';
 import type { RunResult, Transfer } from './experiment.js';
 import { INITIAL_WINDOW, slowStartModel } from './model.js';
-import type { CwndSample } from './sender.js';
+import type { CwndSample } from './sender-child.js';
 
 /** At most `max` points: the last sample in each equal slice of time, so steps stay steps. */
 export function downsample(samples: readonly CwndSample[], max = 60): [number, number][] {

@@ -1,5 +1,5 @@
 import { verdictOf } from '@connlab/lab';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { run } from './experiment.js';
 import { defaultHintOptions } from './hint.js';
 import type { CaseName, RunResult } from './experiment.js';
@@ -11,8 +11,11 @@ describe('HTTP/1.0 keep-alive on the wire', () => {
   let result: RunResult;
   const get = (name: CaseName) => result.cases.find((c) => c.name === name)!;
 
-  it('runs the four conversations against the server', async () => {
+  beforeAll(async () => {
     result = await run(options);
+  }, 60_000);
+
+  it('runs the four conversations against the server', () => {
     expect(result.cases.map((c) => c.name)).toEqual(['http10-plain', 'http10-keep-alive', 'http10-forgot', 'http11-default']);
   });
 

@@ -1,5 +1,5 @@
 import { verdictOf } from '@connlab/lab';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { quickOptions, run } from './experiment.js';
 import type { RunResult } from './experiment.js';
 import { lateSlackMs, timing, toLessonResult, wireCheck } from './lesson.js';
@@ -9,8 +9,11 @@ const T = quickOptions.timeoutMs;
 describe('keep-alive timeout semantics', () => {
   let r: RunResult;
 
-  it('answers every spaced request on one connection', async () => {
+  beforeAll(async () => {
     r = await run(quickOptions);
+  }, 60_000);
+
+  it('answers every spaced request on one connection', () => {
     expect(r.exchanges).toHaveLength(quickOptions.requests);
     expect(r.serverReason).toBe('idle-timeout');
   });

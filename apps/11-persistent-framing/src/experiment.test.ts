@@ -1,5 +1,5 @@
 import { verdictOf } from '@connlab/lab';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { SHORT_BODY, SHORT_DECLARED, UTF8_TEXT, run } from './experiment.js';
 import type { CaseName, RunResult } from './experiment.js';
 import { toLessonResult, verdicts } from './lesson.js';
@@ -8,8 +8,11 @@ describe('persistent HTTP/1.1 and framing', () => {
   let r: RunResult;
   const get = (name: CaseName) => r.cases.find((c) => c.name === name)!;
 
-  it('runs the six conversations', async () => {
+  beforeAll(async () => {
     r = await run({ settleMs: 80, waitMs: 3000, utf8Length: 'characters' });
+  }, 60_000);
+
+  it('runs the six conversations', () => {
     expect(r.cases).toHaveLength(6);
   });
 

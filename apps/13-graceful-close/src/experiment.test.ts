@@ -1,26 +1,37 @@
 import { verdictOf } from '@connlab/lab';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runCase } from './experiment.js';
+import type { CaseResult } from './experiment.js';
 import { toLessonResult, wireCheck } from './lesson.js';
 
-describe('graceful close vs RST', () => {
-  it('an abrupt close loses the unread answer of a client that reads after sending, with ECONNRESET or EPIPE', async () => {
-    const r = await runCase({ close: 'abrupt', read: 'after-sending' });
-    expect(r.clientError).toMatch(/ECONNRESET|EPIPE/);
-    expect(r.receivedBytes).toBeLessThan(r.expectedBytes);
-    // The upload could not complete: the server's kernel reset the connection.
-    expect(r.uploadedBytes).toBeLessThan(16 * 1024 * 1024);
+describe('graceful close vs RST, measured', () => {
+  let abrupt: CaseResult;
+  let graceful: CaseResult[];
+  beforeAll(async () => {
+    abrupt = await runCase({ close: 'abrupt', read: 'after-sending' });
+    graceful = [];
+    for (const read of ['after-sending', 'while-sending'] as const) graceful.push(await runCase({ close: 'graceful', read }));
+  }, 60_000);
+
+  it('an abrupt close loses the unread answer of a client that reads after sending, with ECONNRESET or EPIPE', () => {
+    expect(abrupt.clientError).toMatch(/ECONNRESET|EPIPE/);
+    expect(abrupt.receivedBytes).toBeLessThan(abrupt.expectedBytes);
   });
 
-  it('half-close, drain and close delivers every byte of the answer without an error', async () => {
-    for (const read of ['after-sending', 'while-sending'] as const) {
-      const r = await runCase({ close: 'graceful', read });
+  it("an abrupt close stops the upload: the server's kernel reset the connection", () => {
+    expect(abrupt.uploadedBytes).toBeLessThan(16 * 1024 * 1024);
+  });
+
+  it('half-close, drain and close delivers every byte of the answer without an error', () => {
+    for (const r of graceful) {
       expect(r.clientError).toBeUndefined();
       expect(r.receivedBytes).toBe(r.expectedBytes);
       expect(r.drainedBytes).toBeGreaterThan(0);
     }
   });
+});
 
+describe('graceful close vs RST, the verdicts', () => {
   it('the lesson reports the effect from the measurement, and not when nothing was lost', () => {
     const base = { clientPort: 1, expectedBytes: 100, uploadedBytes: 1, drainedBytes: 0, ms: 1 };
     const lost = toLessonResult({

@@ -10,7 +10,7 @@
 // only then closes, every byte of the answer arrives.
 import { once } from 'node:events';
 import net from 'node:net';
-import { listenLoopback } from '@connlab/lab';
+import { listenLoopback, sleep } from '@connlab/lab';
 
 /** How the server ends the connection after writing its answer. */
 export type CloseMode = 'abrupt' | 'graceful';
@@ -162,7 +162,7 @@ export async function runCase(options: Partial<CaseOptions> & Pick<CaseOptions, 
     // The client's kernel may still be delivering the last of the upload after the client
     // closed its socket; let the server drain it and close on its own (FIN or linger), or
     // closing the listener would reset a connection the run is not about.
-    await Promise.race([server.settled(), new Promise((resolve) => setTimeout(resolve, o.lingerMs + 500))]);
+    await Promise.race([server.settled(), sleep(o.lingerMs + 500)]);
     await server.close();
   }
   return {

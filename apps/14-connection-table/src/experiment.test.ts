@@ -1,5 +1,5 @@
 import { verdictOf } from '@connlab/lab';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { quickOptions, run } from './experiment.js';
 import type { RunResult } from './experiment.js';
 import { sweepSlackMs, sweepTimings, toLessonResult, verdicts } from './lesson.js';
@@ -7,8 +7,11 @@ import { sweepSlackMs, sweepTimings, toLessonResult, verdicts } from './lesson.j
 describe("the server's connection table", () => {
   let r: RunResult;
 
-  it('watches five clients through the run', async () => {
+  beforeAll(async () => {
     r = await run(quickOptions);
+  }, 60_000);
+
+  it('watches five clients through the run', () => {
     expect(r.clients.map((c) => c.client).sort()).toEqual(['burst', 'late', 'silent', 'slow-head', 'steady']);
     expect(r.snapshots).toHaveLength(quickOptions.snapshotsAt.length);
   });

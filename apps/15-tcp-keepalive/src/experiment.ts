@@ -20,7 +20,7 @@ import type { Sample, Scenario } from './protocol.js';
 
 export type { Sample, Scenario } from './protocol.js';
 
-const child = new URL('./child.ts', import.meta.url);
+const child = new URL('./keepalive-child.ts', import.meta.url);
 
 export interface ScenarioResult {
   scenario: Scenario;

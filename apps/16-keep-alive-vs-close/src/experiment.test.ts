@@ -1,5 +1,5 @@
 import { verdictOf } from '@connlab/lab';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { quickOptions, run } from './experiment.js';
 import type { RunResult } from './experiment.js';
 import { compare, memoryChecks, toLessonResult } from './lesson.js';
@@ -8,8 +8,11 @@ describe('keep-alive vs a new connection per request', () => {
   let r: RunResult;
   const way = (w: 'keep-alive' | 'close') => r.ways.find((x) => x.way === w)!;
 
-  it('sends the same number of requests both ways against the child server', async () => {
+  beforeAll(async () => {
     r = await run(quickOptions);
+  }, 60_000);
+
+  it('sends the same number of requests both ways against the child server', () => {
     expect(r.ways.map((w) => w.requests)).toEqual([quickOptions.requests, quickOptions.requests]);
   });
 

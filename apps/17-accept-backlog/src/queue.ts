@@ -118,7 +118,7 @@ interface Server {
 
 async function startServer(spec: ServerSpec): Promise<Server> {
   const dir = await mkdtemp(join(tmpdir(), 'connlab-17-'));
-  const child = spawnLocalNode(new URL('./server.ts', import.meta.url), [JSON.stringify(spec)]);
+  const child = spawnLocalNode(new URL('./server-child.ts', import.meta.url), [JSON.stringify(spec)]);
   const { port } = await child.nextMessage(isMessage('listening'), 15_000);
   return { child, port, dir };
 }

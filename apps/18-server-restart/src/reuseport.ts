@@ -72,10 +72,10 @@ export function nodeHasReusePort(version = process.versions.node): boolean {
 export async function runReusePort(options: ReusePortOptions): Promise<ReusePortResult> {
   const workers: NamespaceChild[] = [];
   try {
-    const a = spawnLocalNode(new URL('./worker.ts', import.meta.url), ['A', '0']);
+    const a = spawnLocalNode(new URL('./worker-child.ts', import.meta.url), ['A', '0']);
     workers.push(a);
     const { port } = await a.nextMessage(isListening, 15_000);
-    const b = spawnLocalNode(new URL('./worker.ts', import.meta.url), ['B', String(port)]);
+    const b = spawnLocalNode(new URL('./worker-child.ts', import.meta.url), ['B', String(port)]);
     workers.push(b);
     await b.nextMessage(isListening, 15_000);
     let withoutReusePort = 'ok';

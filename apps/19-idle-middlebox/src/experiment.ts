@@ -47,7 +47,7 @@ export async function runOnLine(o: RunOptions, progress: (what: string) => void 
   const shape = { delayMs: o.delayMs, forgetIdleMs: o.forgetMs };
   const line = await DelayLine.open({ delayMs: o.delayMs, clientToServer: shape, serverToClient: shape });
   try {
-    const peer = new URL('./peer.ts', import.meta.url);
+    const peer = new URL('./peer-child.ts', import.meta.url);
     const server = line.spawnNode('server', peer, ['server']);
     const client = line.spawnNode('client', peer, ['client']);
     const { port } = (await server.nextMessage((m) => (m as { type?: string }).type === 'listening', 20_000)) as { port: number };

@@ -101,7 +101,7 @@ async function ask(sender: NamespaceChild, command: PeerCommand): Promise<SendRe
 export async function runOnLine(o: RunOptions, progress: (what: string) => void = () => undefined): Promise<RunResult> {
   const line = await DelayLine.open({ delayMs: o.rttMs / 2 });
   try {
-    const peer = new URL('./peer.ts', import.meta.url);
+    const peer = new URL('./peer-child.ts', import.meta.url);
     const sink = line.spawnNode('server', peer, ['sink']);
     const sender = line.spawnNode('client', peer, ['send']);
     const { port } = (await sink.nextMessage((m) => (m as { type?: string }).type === 'listening', 20_000)) as { port: number };

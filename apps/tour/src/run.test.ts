@@ -141,7 +141,7 @@ describe('runTour', () => {
 
   it('charges an uncaught exception thrown from a lesson timer to that lesson and keeps going', async () => {
     // In a child process: vitest treats any uncaught exception in its own worker as a failed run.
-    const fixture = fileURLToPath(new URL('./test-fixtures/stray-error.ts', import.meta.url));
+    const fixture = fileURLToPath(new URL('./test-fixtures/stray-error-child.ts', import.meta.url));
     const tsx = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
     const { stdout } = await promisify(execFile)(tsx, [fixture], { timeout: 20_000 });
     const statuses = JSON.parse(stdout) as { id: string; status: string; error?: string }[];

@@ -37,7 +37,7 @@ interface Started {
 }
 
 async function startServer(kind: Kind, env: Record<string, string> = {}, flags: string[] = []): Promise<Started> {
-  const argv = pinned(0, [process.execPath, ...flags, '--import', 'tsx', path.join(here, 'hello-server.ts'), kind]);
+  const argv = pinned(0, [process.execPath, ...flags, '--import', 'tsx', path.join(here, 'hello-server-child.ts'), kind]);
   const proc = spawn(argv[0]!, argv.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: proc.stdout })[Symbol.asyncIterator]();
   const first = await lines.next();
@@ -184,9 +184,13 @@ async function idleMemory(count: number): Promise<Record<'node' | 'connlab', Mem
     try {
       await run(['curl', '-s', `http://127.0.0.1:${s.port}/`]).catch(() => '');
       const before = await memoryUsage(s);
-      const clients = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'idle-clients.ts'), String(s.port), String(count)], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
+      const clients = spawn(
+        process.execPath,
+        ['--import', 'tsx', path.join(here, 'idle-clients-child.ts'), String(s.port), String(count)],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
       const ready = await createInterface({ input: clients.stdout })[Symbol.asyncIterator]().next();
       const open = Number(/ready (\d+)/.exec(String(ready.value))?.[1] ?? 0);
       await sleep(500);

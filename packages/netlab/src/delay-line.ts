@@ -76,7 +76,7 @@ function tsxLoader(): string {
  * @example
  * const line = await DelayLine.open({ delayMs: 20 });
  * try {
- *   const server = line.spawnNode('server', new URL('./server.ts', import.meta.url));
+ *   const server = line.spawnNode('server', new URL('./server-child.ts', import.meta.url));
  *   …                                       // talk to line.server.address from the client side
  * } finally {
  *   await line.close();
@@ -182,7 +182,7 @@ export class DelayLine {
         serverToClient: shapeFor(options, options.serverToClient),
       };
       const ts = import.meta.url.endsWith('.ts');
-      const pumpMain = fileURLToPath(new URL(ts ? './pump-main.ts' : './pump-main.js', import.meta.url));
+      const pumpMain = fileURLToPath(new URL(ts ? './pump-child.ts' : './pump-child.js', import.meta.url));
       // The pump lives in the wire namespace; the lab kills it at teardown,
       // and it dies with this process in any case (PR_SET_PDEATHSIG, stdin EOF).
       const pump = wireNs.spawn(

@@ -1,11 +1,11 @@
 // Measure a delay line as a user of it would: its round-trip time and its
-// throughput, with probe.ts running on both sides.
+// throughput, with probe-child.ts running on both sides.
 import { fileURLToPath } from 'node:url';
 import { median } from '@connlab/lab';
 import type { NamespaceChild } from '@connlab/netns';
 import type { DelayLine } from './delay-line.js';
 
-const probe = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './probe.ts' : './probe.js', import.meta.url));
+const probe = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './probe-child.ts' : './probe-child.js', import.meta.url));
 
 export interface LineRtt {
   /** Median RTT from the kernel's own handshake sample (tcpi_rtt right after connect), ms. */

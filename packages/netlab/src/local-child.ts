@@ -15,7 +15,7 @@ let tsx: string | undefined;
  * so it never outlives this process.
  *
  * @example
- * const server = spawnLocalNode(new URL('./server.ts', import.meta.url), ['127.0.0.1']);
+ * const server = spawnLocalNode(new URL('./server-child.ts', import.meta.url), ['127.0.0.1']);
  * const { port } = await server.nextMessage(isListening);
  * await server.kill();
  */

@@ -24,7 +24,7 @@ const OUTPUT_CAP = 64 * 1024;
  *
  * @example
  * ```ts
- * const server = ns.spawnNode(new URL('./server.ts', import.meta.url), []);
+ * const server = ns.spawnNode(new URL('./server-child.ts', import.meta.url), []);
  * const ready = await server.nextMessage(isReady, 5_000);
  * ```
  */

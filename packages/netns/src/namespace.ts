@@ -135,7 +135,7 @@ export class Namespace {
    *
    * @example
    * ```ts
-   * const peer = ns.spawnNode(new URL('./peer.ts', import.meta.url), ['--port', '7000']);
+   * const peer = ns.spawnNode(new URL('./peer-child.ts', import.meta.url), ['--port', '7000']);
    * await peer.nextMessage((m) => (m as { type?: string }).type === 'listening');
    * ```
    */

@@ -18,7 +18,7 @@ const reason = netnsUnavailableReason();
 const rootOnly = it.skipIf(reason !== undefined);
 if (reason) console.warn(`netns tests skipped: ${reason}`);
 
-const peer = new URL('./fixtures/peer.ts', import.meta.url);
+const peer = new URL('./fixtures/peer-child.ts', import.meta.url);
 const tsx = createRequire(import.meta.url).resolve('tsx');
 const isListening = (m: unknown): m is { type: 'listening'; port: number } => (m as { type?: string }).type === 'listening';
 const isEchoed = (m: unknown): m is { type: 'echoed'; echoed: string } => (m as { type?: string }).type === 'echoed';
@@ -57,7 +57,7 @@ interface Held {
 }
 
 function startHolder(): Promise<Held> {
-  const child = spawn(process.execPath, ['--import', tsx, fileURLToPath(new URL('./fixtures/lab-holder.ts', import.meta.url))], {
+  const child = spawn(process.execPath, ['--import', tsx, fileURLToPath(new URL('./fixtures/lab-holder-child.ts', import.meta.url))], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
@@ -183,7 +183,7 @@ describe('withNamespaces', () => {
   });
 
   const asNobody = it.skipIf(process.platform !== 'linux' || process.getuid?.() !== 0);
-  const tryWithoutRoot = fileURLToPath(new URL('./fixtures/try-without-root.ts', import.meta.url));
+  const tryWithoutRoot = fileURLToPath(new URL('./fixtures/try-without-root-child.ts', import.meta.url));
   interface Tried {
     availability: { mode: string; reason?: string; enable?: string };
     ran?: string;

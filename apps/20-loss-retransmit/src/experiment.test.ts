@@ -1,6 +1,6 @@
 import { verdictOf } from '@connlab/lab';
 import { delayLineUnavailable } from '@connlab/netlab';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { mathisMbit, runOnLine } from './experiment.js';
 import type { RunResult } from './experiment.js';
 import { goodputChecks, lossExponent, repairChecks, toLessonResult } from './lesson.js';
@@ -60,33 +60,46 @@ describe('lesson 20: loss and retransmission', () => {
     const r = toLessonResult({ skipped: 'skipped: loss needs the delay line: no namespaces' });
     expect(verdictOf(r)).toBe('skipped');
   });
+});
 
-  it.skipIf(why !== undefined)(
-    'over the delay line: fast retransmit mid-flight, a probe or a timeout at the tail, goodput falling with loss',
-    async () => {
-      const result = await runOnLine({
-        rttMs: 30,
-        segments: 30,
-        midSegment: 12,
-        lossRates: [0.005, 0.05],
-        seconds: 1.5,
-        congestion: 'reno',
-      });
-      const by = Object.fromEntries(result.cases.map((c) => [c.loss, c]));
-      expect(result.mss).toBe(1448);
-      expect(by.none!.report.totalRetrans).toBe(0);
-      expect(by.mid!).toMatchObject({ lineDropped: 1, report: { totalRto: 0 } });
-      expect(by.mid!.report.totalRetrans).toBeGreaterThanOrEqual(1);
-      expect(by.tail!.report.totalRto).toBe(0);
-      expect(by['tail-no-tlp']!.report.totalRto).toBeGreaterThanOrEqual(1);
-      // The capture on the sender's side saw the dropped segment leave twice: soon mid-flight, late at the tail.
-      expect(by.none!.wire?.resent).toEqual([]);
-      expect(by.mid!.wire!.resent).toHaveLength(1);
-      expect(by.mid!.wire!.resent[0]!.afterMs).toBeLessThan(by.mid!.report.rtoMs);
-      expect(by['tail-no-tlp']!.wire!.resent[0]!.afterMs).toBeGreaterThan(200);
-      const [low, high] = result.goodput;
-      expect(high!.report.goodputMbit).toBeLessThan(low!.report.goodputMbit);
-      expect(Math.abs(high!.observedLoss - 0.05)).toBeLessThan(0.03);
-    },
-  );
+describe.skipIf(why !== undefined)('lesson 20 over the delay line', () => {
+  let result: RunResult;
+  let by: Record<string, RunResult['cases'][number]>;
+  beforeAll(async () => {
+    result = await runOnLine({
+      rttMs: 30,
+      segments: 30,
+      midSegment: 12,
+      lossRates: [0.005, 0.05],
+      seconds: 1.5,
+      congestion: 'reno',
+    });
+    by = Object.fromEntries(result.cases.map((c) => [c.loss, c]));
+  }, 90_000);
+
+  it('sends full segments and retransmits nothing without loss', () => {
+    expect(result.mss).toBe(1448);
+    expect(by.none!.report.totalRetrans).toBe(0);
+    expect(by.none!.wire?.resent).toEqual([]);
+  });
+
+  it('repairs a mid-flight loss by fast retransmit, before any timeout', () => {
+    expect(by.mid!).toMatchObject({ lineDropped: 1, report: { totalRto: 0 } });
+    expect(by.mid!.report.totalRetrans).toBeGreaterThanOrEqual(1);
+    // The capture on the sender's side saw the dropped segment leave twice, soon.
+    expect(by.mid!.wire!.resent).toHaveLength(1);
+    expect(by.mid!.wire!.resent[0]!.afterMs).toBeLessThan(by.mid!.report.rtoMs);
+  });
+
+  it('repairs a tail loss by a probe, and only by a timeout without TLP', () => {
+    expect(by.tail!.report.totalRto).toBe(0);
+    expect(by['tail-no-tlp']!.report.totalRto).toBeGreaterThanOrEqual(1);
+    expect(by['tail-no-tlp']!.wire!.resent[0]!.afterMs).toBeGreaterThan(200);
+  });
+
+  it('loses goodput as the loss rate rises', () => {
+    const [low, high] = result.goodput;
+    expect(high!.report.goodputMbit).toBeLessThan(low!.report.goodputMbit);
+    expect(Math.abs(high!.observedLoss - 0.05)).toBeLessThan(0.03);
+  });
 });
