@@ -2,7 +2,7 @@
 // each rule catches what it forbids in a small made-up tree.
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { childEntryProblems, lessonTestProblems, readSourceTree } from './habits.js';
+import { childEntryProblems, inlineWaitProblems, lessonTestProblems, readSourceTree } from './habits.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -30,6 +30,10 @@ describe('the repository', () => {
 
   it('names every .ts file it starts as a child process *-child.ts', () => {
     expect(childEntryProblems(tree)).toEqual([]);
+  });
+
+  it("waits in the apps with lab's sleep, not an inline setTimeout promise", () => {
+    expect(inlineWaitProblems(tree)).toEqual([]);
   });
 });
 
@@ -88,6 +92,25 @@ describe('the child entry rule', () => {
     ).toEqual([
       'apps/99-demo/src/experiment.ts:1: peer.ts is started as a child process: name it peer-child.ts',
       'packages/x/bench/run.ts:1: hello-server.ts is started as a child process: name it hello-server-child.ts',
+    ]);
+  });
+});
+
+describe('the inline wait rule', () => {
+  it('catches an inline setTimeout promise in an app, and lets sleep, a timer that does something else, and packages through', () => {
+    expect(
+      inlineWaitProblems({
+        'apps/99-demo/src/experiment.ts': [
+          'await sleep(10);',
+          'await new Promise((r) => setTimeout(r, 10));',
+          'const timer = setTimeout(() => socket.destroy(), 1000);',
+          'await new Promise<void>((resolve) => setTimeout(resolve, left));',
+        ].join('\n'),
+        'packages/x/src/wait.ts': 'await new Promise((r) => setTimeout(r, 10));',
+      }),
+    ).toEqual([
+      'apps/99-demo/src/experiment.ts:2: an inline setTimeout wait: use sleep (or until) from @connlab/lab',
+      'apps/99-demo/src/experiment.ts:4: an inline setTimeout wait: use sleep (or until) from @connlab/lab',
     ]);
   });
 });

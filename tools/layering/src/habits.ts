@@ -4,7 +4,8 @@
 //   src/cli.test.ts, or src/<unit>.test.ts beside the src/<unit>.ts it tests; the
 //   experiment and capture tests run the experiment once, in beforeAll, and every
 //   `it` only reads the stored result (no async `it`), so one failure doesn't cascade;
-// - a .ts file that a program starts as a child process ends in -child.ts.
+// - a .ts file that a program starts as a child process ends in -child.ts;
+// - the apps wait with @connlab/lab's sleep/until, not an inline setTimeout promise.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
@@ -100,6 +101,22 @@ export function childEntryProblems(tree: SourceTree): string[] {
       if (name.endsWith('-child.ts') || NOT_CHILD_ENTRY.test(name)) continue;
       const line = text.slice(0, m.index).split('\n').length;
       problems.push(`${path}:${line}: ${name} is started as a child process: name it ${name.replace(/\.ts$/, '-child.ts')}`);
+    }
+  }
+  return problems;
+}
+
+/** `new Promise((r) => setTimeout(r, ms))`: a wait written inline. */
+const INLINE_WAIT = /new Promise(?:<void>)?\(\s*\(?(\w+)\)?\s*=>\s*setTimeout\(\s*\1\s*,/g;
+
+/** Inline timer waits in the apps, which wait with @connlab/lab's `sleep` (and poll with `until`). */
+export function inlineWaitProblems(tree: SourceTree): string[] {
+  const problems: string[] = [];
+  for (const [path, text] of Object.entries(tree).sort(([a], [b]) => a.localeCompare(b))) {
+    if (!path.startsWith('apps/')) continue;
+    for (const m of text.matchAll(INLINE_WAIT)) {
+      const line = text.slice(0, m.index).split('\n').length;
+      problems.push(`${path}:${line}: an inline setTimeout wait: use sleep (or until) from @connlab/lab`);
     }
   }
   return problems;
