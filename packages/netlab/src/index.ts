@@ -20,8 +20,6 @@ export type { RelayControl } from './relay-control.js';
 export { PHASE_LABELS, TIMING_MARKS, TIMING_PHASES, TransactionTimer, phasesOf } from './timing.js';
 export type { TimingMark, TimingPhase, TimingResult } from './timing.js';
 export { timingBars, timingSvg, timingTable, timingWaterfall } from './timing-figures.js';
-export { ResponseReader } from './response-reader.js';
-export type { ResponseHead } from './response-reader.js';
 export { TimedConnection, timeRequest } from './timed-client.js';
 export type { TimedConnectionOptions, TimedRequest, TimedResponse } from './timed-client.js';
 export { answerDnsQuery, serveDns } from './dns-server.js';

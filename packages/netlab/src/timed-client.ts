@@ -4,9 +4,9 @@
 import { lookup } from 'node:dns/promises';
 import { isIP, connect } from 'node:net';
 import type { Socket } from 'node:net';
+import { HttpParser } from '@connlab/http/parser';
+import type { MessageHead } from '@connlab/http/parser';
 import { NetlabError } from './errors.js';
-import { ResponseReader } from './response-reader.js';
-import type { ResponseHead } from './response-reader.js';
 import { TransactionTimer } from './timing.js';
 import type { TimingResult } from './timing.js';
 
@@ -35,7 +35,9 @@ export interface TimedRequest {
 
 export interface TimedResponse {
   timing: TimingResult;
-  head: ResponseHead;
+  /** The final response's head as @connlab/http's parser read it (status, rawHeaders, keepAlive, ...). */
+  head: MessageHead;
+  /** The body, de-chunked. */
   body: Buffer;
 }
 
@@ -159,9 +161,30 @@ function exchange(
   body: string | Buffer | undefined,
   timeoutMs: number,
   where: string,
-): Promise<{ head: ResponseHead; body: Buffer; reusable: boolean }> {
+): Promise<{ head: MessageHead; body: Buffer; reusable: boolean }> {
   return new Promise((resolve, reject) => {
-    const reader = new ResponseReader(method);
+    const chunks: Buffer[] = [];
+    let final: MessageHead | undefined;
+    let done = false;
+    const parser = new HttpParser(
+      { type: 'response' },
+      {
+        onHead: (h) => {
+          chunks.length = 0;
+          final = h;
+        },
+        // A view of the socket's chunk: copied, as the parser's contract asks.
+        onBody: (chunk) => chunks.push(Buffer.from(chunk)),
+        onComplete: () => {
+          // An interim 1xx (100 Continue, 103 Early Hints) is not the answer: read on.
+          if (final!.status < 200 && final!.framing !== 'upgrade') return;
+          done = true;
+          // Bytes after the response are not ours to parse (nor to fail on).
+          parser.pause();
+        },
+      },
+    );
+    parser.expectResponseTo(method);
     let gotFirst = false;
     const cleanup = (): void => {
       clearTimeout(timeout);
@@ -170,30 +193,35 @@ function exchange(
     const complete = (): void => {
       timer.mark('lastByte');
       cleanup();
-      resolve({ head: reader.head!, body: reader.body(), reusable: reader.reusable });
+      resolve({ head: final!, body: Buffer.concat(chunks), reusable: final!.keepAlive });
     };
     const fail = (message: string, cause?: unknown): void => {
       cleanup();
       reject(new NetlabError('NETLAB_HTTP', `${where}: ${message}`, { cause }));
+    };
+    // Parse, and mark lastByte as soon as the response's last byte has been read.
+    const parse = (feed: () => void): void => {
+      try {
+        feed();
+      } catch (error) {
+        fail((error as Error).message, error);
+        return;
+      }
+      if (done) complete();
     };
     const onData = (chunk: Buffer): void => {
       if (!gotFirst) {
         gotFirst = true;
         timer.mark('firstByte');
       }
-      try {
-        if (reader.push(chunk)) complete();
-      } catch (error) {
-        fail((error as Error).message, error);
-      }
+      parse(() => parser.execute(chunk));
     };
-    const onEnd = (): void => {
-      try {
-        if (reader.end()) complete();
-      } catch (error) {
-        fail((error as Error).message, error);
-      }
-    };
+    // EOF ends a read-until-close body; a response cut short is HTTP_PARSE_INCOMPLETE.
+    const onEnd = (): void =>
+      parse(() => {
+        parser.finish();
+        if (!done) throw new Error('connection ended before a response arrived');
+      });
     const onError = (error: Error): void => fail(error.message, error);
     const onClose = (): void => fail('connection closed before the response was complete');
     const timeout = setTimeout(() => fail(`no complete response within ${timeoutMs} ms`), timeoutMs);
