@@ -85,7 +85,13 @@ export class Wire {
   endedAt: number | null = null;
   /** When the socket closed (ms after t0), or null. */
   closedAt: number | null = null;
-  /** The first socket error's code, if any. */
+  /**
+   * The first socket error's code, if any: ECONNRESET when a reset arrives on
+   * its own. A reset that arrives in the same poll as data reads as a plain
+   * end (libuv src/unix/stream.c, uv__stream_io: a hang-up after a partial
+   * read is taken as EOF), so no error does not prove a FIN; the next write
+   * does tell, a reset socket refuses it (EPIPE or ECONNRESET).
+   */
   error: string | undefined;
   private chunks: Buffer[] = [];
   private size = 0;
