@@ -111,8 +111,8 @@ describe('Wire', () => {
   });
 
   it("reset() closes with RST: the peer's next write fails at once, where after destroy() (a FIN) it is accepted", async () => {
-    // An idle reader may see the RST only as an end of stream (Linux, Node 20: 'end', no error);
-    // the peer's first write tells the two apart: a reset socket refuses it.
+    // A RST right behind data reaches an idle reader as a plain 'end', no error (libuv takes the
+    // hang-up after a partial read as EOF); the peer's first write tells the two apart.
     const writeAfterClose = async (close: (w: Wire) => void): Promise<string> => {
       const outcome: { code?: string } = {};
       const port = await listen((s) => {
