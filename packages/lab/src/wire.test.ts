@@ -130,6 +130,24 @@ describe('Wire', () => {
     expect(['EPIPE', 'ECONNRESET']).toContain(await writeAfterClose((w) => w.reset()));
   });
 
+  it("probe() after the peer's FIN: accepted by a peer that still reads, refused after a reset or a full close", async () => {
+    const probeAfter = async (close: (s: net.Socket) => void): Promise<string | undefined> => {
+      const port = await listen((s) => {
+        s.on('error', () => undefined);
+        s.resume();
+        s.once('data', () => close(s));
+      });
+      const wire = await Wire.connect(port);
+      wires.push(wire);
+      await wire.send('request');
+      await wire.ended();
+      return wire.probe();
+    };
+    expect(await probeAfter((s) => s.end('answer'))).toBeUndefined(); // half-closed, still reading
+    expect(['EPIPE', 'ECONNRESET']).toContain(await probeAfter((s) => s.write('answer', () => s.resetAndDestroy())));
+    expect(['EPIPE', 'ECONNRESET']).toContain(await probeAfter((s) => s.end('answer', () => s.destroy())));
+  });
+
   it('end(data) sends the last bytes and the FIN; the peer reads both', async () => {
     const seen: string[] = [];
     const port = await listen((s) => {
