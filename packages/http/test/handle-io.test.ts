@@ -2,15 +2,16 @@
 // connection, direct writes, and the fallback to the stream API.
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import type net from 'node:net';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { listenLoopback, sleep, until } from '@connlab/lab';
+import { sleep, until } from '@connlab/lab';
 import { describe, expect, it } from 'vitest';
 import { createServer } from '../src/server/server.js';
 import type { CloseReason } from '../src/server/connection.js';
 import { readBody } from '../src/server/request.js';
-import { HandleIo, handleIoAvailable } from '../src/server/handle-io.js';
+import { HandleIo, acceptHandles, handleIoAvailable } from '../src/server/handle-io.js';
+import type { SocketIoOwner } from '../src/server/socket-io.js';
 import { connect, responses, serversUnderTest, waitResponses } from './harness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -126,18 +127,31 @@ describe('handle I/O', () => {
   it.runIf(handleIoAvailable)(
     'holds writeSoon() bytes until the check phase; a write, a writev or a close sends them first, in order',
     async () => {
-      let accepted: net.Socket | undefined;
-      const lb = await listenLoopback(
-        (socket) => {
-          accepted = socket;
+      // A listening server whose connections arrive as raw handles, as HttpServer takes them.
+      const lb = net.createServer();
+      await new Promise<void>((resolve) => lb.listen(0, '127.0.0.1', resolve));
+      let io: HandleIo | null = null;
+      let closed = false;
+      const owner: SocketIoOwner = {
+        onData: () => undefined,
+        onDrain: () => undefined,
+        onEnd: () => undefined,
+        onSocketError: () => undefined,
+        onFinish: () => undefined,
+        onClosing: () => undefined,
+        onClose: () => {
+          closed = true;
         },
-        { allowHalfOpen: true },
-      );
+      };
+      expect(
+        acceptHandles(lb, true, (handle) => {
+          io = HandleIo.adopt(handle);
+          io?.start(owner);
+        }),
+      ).toBe(true);
       try {
-        const client = await connect(lb.port);
-        const socket = await until('the accepted socket', () => accepted);
-        const io = HandleIo.attach(socket, { onData: () => undefined, onDrain: () => undefined });
-        expect(io).not.toBeNull();
+        const client = await connect((lb.address() as net.AddressInfo).port);
+        await until('the accepted handle', () => io ?? undefined);
         const turn = (): Promise<void> => new Promise((r) => setImmediate(r)); // runs after the hold's own setImmediate
 
         io!.writeSoon('a');
@@ -165,12 +179,13 @@ describe('handle I/O', () => {
         expect(io!.needDrain).toBe(false);
 
         io!.writeSoon('h');
-        io!.flushHeld();
-        socket.end(); // the FIN after every byte
+        io!.end(); // the FIN after every byte, the held 'h' included
         await client.ended();
         expect(client.text()).toBe(`abcdefg${big}${edge}h`);
+        io!.destroy();
+        await until('the handle closed', () => closed);
       } finally {
-        await lb.close();
+        await new Promise((resolve) => lb.close(resolve));
       }
     },
   );

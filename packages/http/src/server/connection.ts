@@ -1,9 +1,8 @@
 // One client connection: parsing, the in-order response queue (pipelining),
 // keep-alive bookkeeping and the graceful close.
-import type { Socket } from 'node:net';
 import type { DeadlineEntry, DeadlineList, DeadlineOwner } from './deadline-list.js';
 import { HttpBodyError, HttpParseError } from '../shared/errors.js';
-import { HandleIo } from './handle-io.js';
+import type { SocketIo, SocketIoOwner } from './socket-io.js';
 import { HttpParser } from '../parser/parser.js';
 import type { MessageHead } from '../parser/parser.js';
 import { BodyStream, HttpRequest } from './request.js';
@@ -58,8 +57,6 @@ export interface ConnectionHost {
   readonly maxRequests: number;
   readonly bodyBufferSize: number;
   readonly maxPipelined: number;
-  /** Read and write through the socket's handle where possible (see handle-io.ts). */
-  readonly handleIo: boolean;
   readonly draining: boolean;
   readonly idleList: DeadlineList<Connection>;
   readonly headerList: DeadlineList<Connection>;
@@ -69,6 +66,8 @@ export interface ConnectionHost {
   /** Parsers of connections that went idle, for the next connection that reads (same limits). */
   readonly spareParsers: HttpParser[];
   date(): string | null;
+  /** Whether anyone listens for connectionEnd / connectionClose (their info carries the peer's address). */
+  observesClose(): boolean;
   connectionClosed(conn: Connection): void;
   /** The server's FIN has left: shutdown(SHUT_WR) ran after every queued byte. */
   connectionEnded(conn: Connection): void;
@@ -89,29 +88,8 @@ const NO_HANDLERS = Object.freeze({}); // a spare parser calls nobody
 // Spare parsers kept per server: enough for the connections that read at once.
 const MAX_SPARE_PARSERS = 256;
 
-const kConnection = Symbol('connlab.connection');
-type OwnedSocket = Socket & { [kConnection]: Connection };
-function onSocketData(this: OwnedSocket, chunk: Buffer): void {
-  this[kConnection].onData(chunk);
-}
-function onSocketEnd(this: OwnedSocket): void {
-  this[kConnection].onEnd();
-}
-function onSocketError(this: OwnedSocket): void {
-  this[kConnection].onSocketError();
-}
-function onSocketDrain(this: OwnedSocket): void {
-  this[kConnection].onDrain();
-}
-function onSocketFinish(this: OwnedSocket): void {
-  this[kConnection].onFinish();
-}
-function onSocketClose(this: OwnedSocket): void {
-  this[kConnection].onClose();
-}
-
 /** One accepted socket and its keep-alive record (requests served, start, last activity, state). */
-export class Connection implements DeadlineEntry, ResponseSink {
+export class Connection implements DeadlineEntry, ResponseSink, SocketIoOwner {
   // DeadlineEntry links (the connection sits in at most one timer list).
   dlPrev: DeadlineEntry | null = null;
   dlNext: DeadlineEntry | null = null;
@@ -119,9 +97,6 @@ export class Connection implements DeadlineEntry, ResponseSink {
   dlList: DeadlineOwner | null = null;
 
   readonly id: number;
-  readonly socket: Socket;
-  readonly remoteAddress: string;
-  readonly remotePort: number;
   /** Monotonic ms when accepted (the notes' `time`). */
   readonly startedAt: number;
   /** Monotonic ms of the last byte read or response written. */
@@ -139,8 +114,11 @@ export class Connection implements DeadlineEntry, ResponseSink {
   /** Only while the connection reads or has requests in flight: an idle one hands it back (see becomeIdle). */
   private parser: HttpParser | null;
   private parsedBefore = 0; // bytes parsed by earlier parsers of this connection (for error offsets)
-  /** Direct handle I/O, or null for the stream API ('data', write(), pause()). */
-  private readonly io: HandleIo | null;
+  /** The socket: its libuv handle directly, or a net.Socket's stream API. */
+  private readonly io: SocketIo;
+  // The peer's address, read from the kernel (getpeername) only when someone asks.
+  private peerAddress: string | null = null;
+  private peerPort = 0;
   private readonly queue: HttpResponse[] = [];
   private current: HttpResponse | null = null; // response of the request being parsed
   private bodyParts: Buffer[] = NO_PARTS;
@@ -154,28 +132,40 @@ export class Connection implements DeadlineEntry, ResponseSink {
   private pausedForDrain = false; // the socket's write buffer is full: read no more requests
   private pendingReason: CloseReason | null = null;
 
-  constructor(host: ConnectionHost, id: number, socket: Socket) {
+  constructor(host: ConnectionHost, id: number, io: SocketIo) {
     this.host = host;
     this.id = id;
-    this.socket = socket;
-    this.remoteAddress = socket.remoteAddress ?? '';
-    this.remotePort = socket.remotePort ?? 0;
+    this.io = io;
     this.startedAt = this.lastActivity = NOW();
-    // The connection is its parser's handler object, and the socket listeners are
-    // shared functions: no closures per connection (idle connections stay small).
+    // The connection is its parser's handler object and its socket's owner, and
+    // every callback is a shared function: no closures per connection (idle
+    // connections stay small). The parser is taken with the first byte.
     this.parser = null;
-    (socket as OwnedSocket)[kConnection] = this;
-    this.io = host.handleIo ? HandleIo.attach(socket, this) : null;
-    if (!this.io) socket.on('data', onSocketData);
-    socket.on('end', onSocketEnd);
-    socket.on('error', onSocketError);
-    socket.on('close', onSocketClose);
+    // A net.Socket forgets its peer once destroyed: read it now. A handle's is read on demand (onClosing).
+    if (io.kind === 'stream') this.loadPeer();
+    io.start(this);
     host.idleList.add(this, this.startedAt);
   }
 
   /** Whether this connection reads and writes through its socket's handle instead of the stream API. */
   get handleIo(): boolean {
-    return this.io !== null;
+    return this.io.kind === 'handle';
+  }
+
+  get remoteAddress(): string {
+    return this.peerAddress ?? this.loadPeer().address;
+  }
+
+  get remotePort(): number {
+    if (this.peerAddress === null) this.loadPeer();
+    return this.peerPort;
+  }
+
+  private loadPeer(): { address: string; port: number } {
+    const peer = this.io.remote();
+    this.peerAddress = peer.address;
+    this.peerPort = peer.port;
+    return peer;
   }
 
   /** Responses parsed but not yet fully written. */
@@ -225,7 +215,7 @@ export class Connection implements DeadlineEntry, ResponseSink {
     if (!host.methods.has(head.method))
       throw new HttpParseError('HTTP_PARSE_METHOD_NOT_IMPLEMENTED', `method ${head.method} is not implemented`, this.parser!.offset);
     this.requestsReceived++;
-    const req = new HttpRequest(head, this.id, this.requestsReceived, this.remoteAddress, this.remotePort);
+    const req = new HttpRequest(head, this.requestsReceived, this);
     // keep_alive_check: will this connection take another request after this one?
     let close = !head.keepAlive;
     let reason: CloseReason = 'connection-close';
@@ -250,7 +240,7 @@ export class Connection implements DeadlineEntry, ResponseSink {
     host.requestStarted(req);
     // RFC 9110 §10.1.1: answer 100 Continue when nothing is queued ahead of it.
     if (head.expectContinue && head.framing !== 'none' && this.queue.length === 1 && req.version !== '1.0') {
-      this.send('HTTP/1.1 100 Continue\r\n\r\n');
+      this.io.write('HTTP/1.1 100 Continue\r\n\r\n');
     }
     if (head.framing !== 'none') this.armBody();
     if (head.framing === 'length' && head.contentLength > host.bodyBufferSize) this.startStream(res);
@@ -292,12 +282,12 @@ export class Connection implements DeadlineEntry, ResponseSink {
     const res = this.current!;
     const stream = res.req.stream;
     // A handle read buffer is reused by the next read: keep a copy.
-    const chunk = this.io ? Buffer.from(view) : view;
+    const chunk = this.io.sharedReadBuffer ? Buffer.from(view) : view;
     if (stream) {
       if (!stream.push(chunk)) {
         this.pausedForBody = true;
         this.parser?.pause();
-        this.pauseReading();
+        this.io.pause();
         this.armBody();
       }
       return;
@@ -327,7 +317,14 @@ export class Connection implements DeadlineEntry, ResponseSink {
     } else {
       const parts = this.bodyParts;
       // A single view of a stream read is copied so the body does not pin the whole read.
-      res.req.body = parts.length === 0 ? NO_BODY : parts.length > 1 ? Buffer.concat(parts) : this.io ? parts[0]! : Buffer.from(parts[0]!);
+      res.req.body =
+        parts.length === 0
+          ? NO_BODY
+          : parts.length > 1
+            ? Buffer.concat(parts)
+            : this.io.sharedReadBuffer
+              ? parts[0]!
+              : Buffer.from(parts[0]!);
       this.bodyParts = NO_PARTS;
       this.invoke(res);
     }
@@ -338,7 +335,7 @@ export class Connection implements DeadlineEntry, ResponseSink {
     } else if (this.queue.length >= this.host.maxPipelined) {
       this.pausedForPipeline = true;
       this.parser?.pause();
-      this.pauseReading();
+      this.io.pause();
     }
   }
 
@@ -379,7 +376,7 @@ export class Connection implements DeadlineEntry, ResponseSink {
     if (res.headersSent) {
       // The framing of this response is broken; nothing after it can be trusted.
       this.pendingReason = 'handler-error';
-      this.socket.destroy();
+      this.io.destroy();
       return;
     }
     const index = this.queue.indexOf(res);
@@ -409,7 +406,7 @@ export class Connection implements DeadlineEntry, ResponseSink {
   }
 
   writableNeedDrain(): boolean {
-    return this.io ? this.io.needDrain : this.socket.writableNeedDrain;
+    return this.io.needDrain;
   }
 
   responseUpdated(res: HttpResponse): void {
@@ -458,17 +455,16 @@ export class Connection implements DeadlineEntry, ResponseSink {
     }
     if (out || text !== '') {
       this.lastActivity = this.inData ? this.lastActivity : NOW();
-      if (out) this.sendParts(out);
+      if (out) this.io.writev(out);
       // Held for this loop iteration's check phase, to leave with the other connections' responses.
-      else if (this.io && !closing) this.io.writeSoon(text);
-      else this.send(text);
+      else if (!closing) this.io.writeSoon(text);
+      else this.io.write(text);
       // A client that pipelines without reading must not make us buffer without bound.
       if (!this.pausedForDrain && !closing && this.writableNeedDrain()) {
         this.pausedForDrain = true;
         this.parser?.pause();
-        this.pauseReading();
-        if (this.io) this.io.awaitDrain();
-        else this.socket.once('drain', onSocketDrain);
+        this.io.pause();
+        this.io.awaitDrain();
       }
     }
     if (closing) {
@@ -484,31 +480,6 @@ export class Connection implements DeadlineEntry, ResponseSink {
     if (queue.length === 0 && this.state === 'active') this.becomeIdle();
   }
 
-  private send(text: string): void {
-    if (this.io) this.io.write(text);
-    else this.socket.write(text, 'latin1');
-  }
-
-  private sendParts(parts: (string | Buffer)[]): void {
-    if (this.io) {
-      this.io.writev(parts);
-      return;
-    }
-    this.socket.cork();
-    for (const p of parts) this.socket.write(p, 'latin1');
-    this.socket.uncork();
-  }
-
-  private pauseReading(): void {
-    if (this.io) this.io.pause();
-    else this.socket.pause();
-  }
-
-  private resumeReading(): void {
-    if (this.io) this.io.resume();
-    this.socket.resume(); // also in handle mode: lets the stream deliver 'end'
-  }
-
   /** @internal socket 'drain' (or the handle's write queue emptied) after a pause for backpressure */
   onDrain(): void {
     this.pausedForDrain = false;
@@ -518,7 +489,7 @@ export class Connection implements DeadlineEntry, ResponseSink {
   /** Read again once no pause reason is left; parse again unless parsing has stopped for good. */
   private resumeInput(): void {
     if (this.pausedForPipeline || this.pausedForBody || this.pausedForDrain || this.state === 'closed') return;
-    this.resumeReading();
+    this.io.resume();
     if (this.stopParsing || this.state === 'closing') return;
     this.inBatch = true;
     try {
@@ -562,7 +533,7 @@ export class Connection implements DeadlineEntry, ResponseSink {
       // A bug on our side, never the client's: do not crash the process.
       this.host.handlerError(this, null, error);
       this.pendingReason = 'error';
-      this.socket.destroy();
+      this.io.destroy();
       return;
     }
     this.host.clientError(this, error);
@@ -613,11 +584,7 @@ export class Connection implements DeadlineEntry, ResponseSink {
       this.state = 'active';
     }
     const body = Buffer.from(text);
-    const res = new HttpResponse(
-      this,
-      req ?? new HttpRequest(ERROR_HEAD, this.id, this.requestsReceived + 1, this.remoteAddress, this.remotePort),
-      true,
-    );
+    const res = new HttpResponse(this, req ?? new HttpRequest(ERROR_HEAD, this.requestsReceived + 1, this), true);
     const date = this.host.date();
     res.parts = [
       `${statusLine(status)}Content-Type: text/plain\r\n${date === null ? '' : `Date: ${date}\r\n`}Content-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
@@ -656,7 +623,7 @@ export class Connection implements DeadlineEntry, ResponseSink {
 
   /** Linger over: the peer kept the connection open (or kept sending); drop it. */
   lingerExpired(): void {
-    this.socket.destroy();
+    this.io.destroy();
   }
 
   /**
@@ -690,7 +657,7 @@ export class Connection implements DeadlineEntry, ResponseSink {
     if (this.state === 'closed') return 0;
     const cut = this.state === 'closing' ? 0 : this.queue.length + (this.current !== null && !this.queue.includes(this.current) ? 1 : 0);
     this.closeReason ??= 'forced';
-    this.socket.destroy();
+    this.io.destroy();
     return cut;
   }
 
@@ -707,12 +674,10 @@ export class Connection implements DeadlineEntry, ResponseSink {
     this.host.idleList.remove(this);
     this.host.headerList.remove(this);
     this.host.bodyList.remove(this);
-    this.io?.flushHeld(); // the FIN follows every byte
-    this.socket.once('finish', onSocketFinish); // net.Socket's 'finish' comes once shutdown() has run
-    this.socket.end();
-    this.resumeReading();
-    if (this.socket.readableEnded) {
-      this.socket.destroySoon();
+    this.io.end(); // the FIN follows every byte, held ones included
+    this.io.resume(); // read and discard until the peer's FIN
+    if (this.io.inputEnded) {
+      this.io.destroySoon();
       return;
     }
     this.host.lingerList.add(this);
@@ -722,7 +687,7 @@ export class Connection implements DeadlineEntry, ResponseSink {
   onEnd(): void {
     // The client half-closed (FIN). allowHalfOpen lets us still answer what it sent.
     if (this.state === 'closing') {
-      this.socket.destroySoon();
+      this.io.destroySoon();
       return;
     }
     this.stopParsing = true;
@@ -753,6 +718,11 @@ export class Connection implements DeadlineEntry, ResponseSink {
   /** @internal socket 'error' */
   onSocketError(): void {
     this.closeReason ??= 'error';
+  }
+
+  /** @internal the socket is about to close: keep its peer's address for the close events */
+  onClosing(): void {
+    if (this.peerAddress === null && this.host.observesClose()) this.loadPeer();
   }
 
   /** @internal socket 'close' */

@@ -5,6 +5,13 @@ import type { MessageHead } from '../parser/parser.js';
 
 const NO_TRAILERS = Object.freeze([]) as unknown as string[]; // shared until the parser hands over real trailers
 
+/** The connection a request came on, as the request sees it. */
+export interface RequestPeer {
+  readonly id: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+}
+
 /**
  * A parsed request. The body is either buffered (`body`, when it fitted in
  * the server's `bodyBufferSize`) or streamed (`stream`); {@link readBody}
@@ -35,23 +42,30 @@ export class HttpRequest {
   readonly connectionId: number;
   /** 1 for the first request on the connection, 2 for the next, ... */
   readonly index: number;
-  readonly remoteAddress: string;
-  readonly remotePort: number;
   /** The parsed head (framing, connection tokens, expect-continue, ...). */
   readonly head: MessageHead;
   private map: Map<string, string> | null = null;
+  private readonly peer: RequestPeer;
 
-  constructor(head: MessageHead, connectionId: number, index: number, remoteAddress: string, remotePort: number) {
+  constructor(head: MessageHead, index: number, connection: RequestPeer) {
     this.head = head;
     this.method = head.method;
     this.target = head.target;
     this.version = head.versionMinor === 1 ? '1.1' : head.versionMinor === 0 ? '1.0' : `1.${head.versionMinor}`;
     this.rawHeaders = head.rawHeaders;
     this.keepAlive = head.keepAlive;
-    this.connectionId = connectionId;
+    this.connectionId = connection.id;
     this.index = index;
-    this.remoteAddress = remoteAddress;
-    this.remotePort = remotePort;
+    this.peer = connection;
+  }
+
+  /** The client's address (asked of the kernel on first use, once per connection). */
+  get remoteAddress(): string {
+    return this.peer.remoteAddress;
+  }
+
+  get remotePort(): number {
+    return this.peer.remotePort;
   }
 
   /** Alias of `target`, for readers used to node:http. */

@@ -6,7 +6,9 @@ import { Connection } from './connection.js';
 import type { CloseReason, ConnectionHost, ConnectionState, Handler } from './connection.js';
 import { DeadlineList } from './deadline-list.js';
 import { HttpServerError } from '../shared/errors.js';
-import { handleIoAvailable } from './handle-io.js';
+import { HandleIo, acceptHandles, handleIoAvailable } from './handle-io.js';
+import { StreamIo } from './socket-io.js';
+import type { SocketIo } from './socket-io.js';
 import type { HttpParser } from '../parser/parser.js';
 import type { HttpParseError } from '../shared/errors.js';
 import { resolveLimits } from '../shared/limits.js';
@@ -243,8 +245,10 @@ export class HttpServer extends EventEmitter<HttpServerEvents> implements Connec
     this.bodyList = new DeadlineList<Connection>('body', this.bodyTimeoutMs, (c) => c.bodyExpired(), clock, swept('body'));
     this.lingerList = new DeadlineList<Connection>('linger', this.lingerMs, (c) => c.lingerExpired(), clock, swept('linger'));
     // allowHalfOpen: a client's FIN must not close our side before its responses are out.
-    this.net = net.createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
+    this.net = net.createServer({ allowHalfOpen: true }, (socket) => this.acceptSocket(socket));
     this.net.on('error', () => undefined);
+    // Before any connection is accepted ('listening' comes a tick after the bind, ahead of the first poll).
+    if (this.socketIo === 'handle') this.net.once('listening', () => acceptHandles(this.net, this.noDelay, (h) => this.acceptHandle(h)));
   }
 
   /**
@@ -344,12 +348,12 @@ export class HttpServer extends EventEmitter<HttpServerEvents> implements Connec
 
   // --- ConnectionHost --------------------------------------------------------
 
-  get handleIo(): boolean {
-    return this.socketIo === 'handle';
-  }
-
   date(): string | null {
     return this.sendDate ? currentDate() : null;
+  }
+
+  observesClose(): boolean {
+    return this.listenerCount('connectionClose') > 0 || this.listenerCount('connectionEnd') > 0;
   }
 
   connectionEnded(conn: Connection): void {
@@ -359,7 +363,8 @@ export class HttpServer extends EventEmitter<HttpServerEvents> implements Connec
 
   connectionClosed(conn: Connection): void {
     this.live.delete(conn.id);
-    this.emit('connectionClose', this.info(conn, performance.now()), conn.closeReason ?? 'client-close');
+    if (this.listenerCount('connectionClose') > 0)
+      this.emit('connectionClose', this.info(conn, performance.now()), conn.closeReason ?? 'client-close');
     this.allClosed?.();
   }
 
@@ -384,13 +389,29 @@ export class HttpServer extends EventEmitter<HttpServerEvents> implements Connec
 
   // --- internals -------------------------------------------------------------
 
-  private accept(socket: net.Socket): void {
+  /** A connection accepted as a raw handle (handle I/O): no net.Socket is built for it. */
+  private acceptHandle(handle: unknown): void {
+    if (this.draining) {
+      HandleIo.reject(handle);
+      return;
+    }
+    const io = HandleIo.adopt(handle);
+    if (io) this.accept(io);
+    // A handle this code does not recognise: let net.Socket drive it.
+    else this.acceptSocket(new net.Socket({ handle, allowHalfOpen: true, readable: true, writable: true } as net.SocketConstructorOpts));
+  }
+
+  private acceptSocket(socket: net.Socket): void {
     if (this.draining) {
       socket.destroy();
       return;
     }
     if (this.noDelay) socket.setNoDelay(true);
-    const conn = new Connection(this, this.nextId++, socket);
+    this.accept(new StreamIo(socket));
+  }
+
+  private accept(io: SocketIo): void {
+    const conn = new Connection(this, this.nextId++, io);
     this.live.set(conn.id, conn);
     if (this.listenerCount('connectionOpen') > 0) this.emit('connectionOpen', this.info(conn, performance.now()));
   }
