@@ -53,7 +53,7 @@ describe('connlab echo', () => {
     await until('the connection line', () => child.lines().find((l) => l.includes('connection from')));
     idle.on('data', () => undefined).on('error', () => undefined);
     child.child.kill('SIGINT');
-    await until('the stopping notice', () => (child.stderr.includes('stopping') ? true : undefined));
+    await until('the stopping notice', () => child.stderr.includes('stopping'));
     const started = performance.now();
     child.child.kill('SIGINT');
     const { code } = await child.exited;

@@ -1,5 +1,5 @@
 // connlab http serve | get: keep-alive reuse, timing bars, close reasons.
-import net from 'node:net';
+import { Wire } from '@connlab/lab';
 import { describe, expect, it } from 'vitest';
 import { cli, until, useCleanup } from './helpers.js';
 
@@ -55,23 +55,13 @@ describe('connlab http', () => {
     const server = serve('--keep-alive-timeout', '300');
     const { port } = await server.listening();
     // A client that stays connected after its response, so only the server's idle timer can end it.
-    const socket = track.socket(net.connect(port, '127.0.0.1'));
-    let response = '';
-    let respondedAt = 0;
-    let finAt = 0;
-    socket.on('data', (chunk: Buffer) => {
-      response += chunk.toString('latin1');
-      respondedAt ||= performance.now();
-    });
-    socket
-      .on('end', () => {
-        finAt = performance.now();
-      })
-      .on('error', () => undefined);
-    socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    const wire = await Wire.connect(port);
+    track.socket(wire.socket);
+    await wire.send('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
     const line = await until('the idle-timeout close', () => server.lines().find((l) => l.includes('closed: idle-timeout')));
-    await until('the server FIN', () => finAt || undefined);
-    expect(response).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    const finAt = await wire.ended();
+    const respondedAt = wire.events.find((e) => e.kind === 'recv')!.at;
+    expect(wire.text()).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     expect(line).toMatch(/closed: idle-timeout after 1 response/);
     // The FIN came from the idle timer: not before 0.3 s of silence (a little timer slack allowed).
     expect(finAt - respondedAt).toBeGreaterThanOrEqual(290);

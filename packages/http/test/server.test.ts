@@ -334,12 +334,14 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
     for (const [name, input, status, options] of cases) {
       it(`answers ${name} with ${status} and Connection: close, then closes cleanly`, async () => {
         const { port, reasons } = await start(hello, options);
-        const c = await connect(port);
+        const c = await connect(port, { allowHalfOpen: true }); // outlives the server's FIN, to probe it
         await c.send(Buffer.from(input, 'latin1'));
         await c.ended();
         const r = responses(c)[0]!;
         expect(r.head.status).toBe(status);
         expect(header(r, 'connection')).toBe('close');
+        expect(await c.probe()).toBeUndefined(); // the server still reads: it half-closed, it did not reset
+        c.end();
         await c.closed();
         expect(c.error).toBeUndefined();
         await until('a close reason', () => reasons.length > 0);
@@ -359,7 +361,8 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
   describe('closing', () => {
     it('delivers the last response intact while the client keeps sending (half-close + drain, no RST)', async () => {
       const { port } = await start(hello, { lingerMs: 1000 });
-      const c = await connect(port);
+      // Half-open: our socket outlives the server's FIN, so an RST after it is still seen.
+      const c = await connect(port, { allowHalfOpen: true });
       await c.send(GET('/last', 'Connection: close\r\n'));
       // Keep sending after the request that closes: a server that simply closed
       // with this unread would make the kernel send RST and the response could be lost.
@@ -369,6 +372,8 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
       await pump;
       const r = responses(c)[0]!;
       expect(r.body.toString()).toBe('hello /last');
+      expect(await c.probe()).toBeUndefined(); // the server still reads: it half-closed, it did not reset
+      c.end();
       await c.closed();
       expect(c.error).toBeUndefined();
     });
@@ -478,8 +483,9 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
       const whileStuck = handled;
       expect(whileStuck).toBeLessThan(n / 2);
       c.socket.resume();
-      await c.until('every response', (w) => w.receivedBytes >= n * big.length, 15_000);
-      expect(responses(c)).toHaveLength(n);
+      // Count bytes (cheap) until the bodies are nearly in, then parse: the heads make the total larger.
+      await c.until('the response bodies', (w) => w.receivedBytes >= n * big.length, 15_000);
+      expect(await waitResponses(c, n)).toHaveLength(n);
       expect(handled).toBe(n);
     });
   });

@@ -1,13 +1,14 @@
 import { once } from 'node:events';
-import net from 'node:net';
+import type net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ListenError, closedPort, listenLoopback } from './ports.js';
 import type { LoopbackServer } from './ports.js';
 import { LabError } from './errors.js';
 import { sleep } from './sleep.js';
+import { Wire } from './wire.js';
 
 const servers: LoopbackServer[] = [];
-const clients: net.Socket[] = [];
+const clients: Wire[] = [];
 afterEach(async () => {
   for (const c of clients.splice(0)) c.destroy();
   await Promise.all(servers.splice(0).map((s) => s.close()));
@@ -19,12 +20,21 @@ async function listen(onSocket: (socket: net.Socket) => void, options?: { allowH
   return server;
 }
 
-async function connect(port: number, allowHalfOpen = false): Promise<net.Socket> {
-  const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen });
-  clients.push(socket);
-  socket.on('error', () => undefined);
-  await once(socket, 'connect');
-  return socket;
+async function connect(port: number, allowHalfOpen = false): Promise<Wire> {
+  const wire = await Wire.connect(port, { allowHalfOpen });
+  clients.push(wire);
+  return wire;
+}
+
+/** What a connect to `port` ends in: 'connected', or the error code (ECONNREFUSED). */
+async function connectOutcome(port: number): Promise<string | undefined> {
+  return Wire.connect(port).then(
+    (wire) => {
+      wire.destroy();
+      return 'connected';
+    },
+    (error: unknown) => ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code,
+  );
 }
 
 /** Resolves with the next socket the server accepts. */
@@ -53,15 +63,7 @@ describe('closedPort', () => {
   it('gives a port where a connect is refused', async () => {
     const port = await closedPort();
     expect(port).toBeGreaterThan(0);
-    const code = await new Promise<string | undefined>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve('connected');
-      });
-      socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code));
-    });
-    expect(code).toBe('ECONNREFUSED');
+    expect(await connectOutcome(port)).toBe('ECONNREFUSED');
   });
 });
 
@@ -71,10 +73,8 @@ describe('listenLoopback', () => {
     expect(server.port).toBeGreaterThan(0);
     expect(server.server.address()).toMatchObject({ address: '127.0.0.1', port: server.port });
     const client = await connect(server.port);
-    const chunks: Buffer[] = [];
-    client.on('data', (c: Buffer) => chunks.push(c));
-    await once(client, 'end');
-    expect(Buffer.concat(chunks).toString()).toBe('hi');
+    await client.ended();
+    expect(client.text()).toBe('hi');
   });
 
   it('tracks an accepted socket (already when onSocket runs) and forgets it once it closes', async () => {
@@ -101,30 +101,20 @@ describe('listenLoopback', () => {
     await next.accepted();
     await next.accepted();
     expect(server.sockets.size).toBe(2);
-    const aClosed = once(a, 'close');
-    const bClosed = once(b, 'close');
     // A plain server.close() would wait for these idle keep-alive style clients forever.
     const first = server.close();
     const second = server.close();
     expect(second).toBe(first);
     await first;
-    await Promise.all([aClosed, bClosed]);
+    await Promise.all([a.closed(), b.closed()]);
     expect(server.server.listening).toBe(false);
     await server.close(); // a third time, after it is closed, still resolves
-    const refused = await new Promise<string | undefined>((resolve) => {
-      const socket = net.connect(server.port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve('connected');
-      });
-      socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code));
-    });
-    expect(refused).toBe('ECONNREFUSED');
+    expect(await connectOutcome(server.port)).toBe('ECONNREFUSED');
   });
 
   it('closes itself and its connections at the end of an `await using` block', async () => {
     const next = nextAccepted();
-    let client: net.Socket;
+    let client: Wire;
     let server: LoopbackServer;
     {
       await using disposable = await listenLoopback(next.onSocket);
@@ -135,7 +125,7 @@ describe('listenLoopback', () => {
     }
     expect(server.server.listening).toBe(false);
     // The accepted side was destroyed, so the idle client sees its connection end.
-    await once(client, 'close');
+    await client.closed();
   });
 
   it('honours allowHalfOpen: the server can still write a while after the client FIN only when asked', async () => {
@@ -156,13 +146,10 @@ describe('listenLoopback', () => {
         { allowHalfOpen },
       );
       const client = await connect(server.port, true);
-      const chunks: Buffer[] = [];
-      client.on('data', (c: Buffer) => chunks.push(c));
-      const ended = once(client, 'end');
       client.end();
-      await ended;
+      await client.ended();
       await sleep(60); // let the server's timer run in both cases
-      return { got: Buffer.concat(chunks).toString(), writableLater };
+      return { got: client.text(), writableLater };
     }
     expect(await afterClientFin(true)).toEqual({ got: 'late answer', writableLater: true });
     expect(await afterClientFin(false)).toEqual({ got: '', writableLater: false });

@@ -111,8 +111,8 @@ describe('Wire', () => {
   });
 
   it("reset() closes with RST: the peer's next write fails at once, where after destroy() (a FIN) it is accepted", async () => {
-    // An idle reader may see the RST only as an end of stream (Linux, Node 20: 'end', no error);
-    // the peer's first write tells the two apart: a reset socket refuses it.
+    // A RST right behind data reaches an idle reader as a plain 'end', no error (libuv takes the
+    // hang-up after a partial read as EOF); the peer's first write tells the two apart.
     const writeAfterClose = async (close: (w: Wire) => void): Promise<string> => {
       const outcome: { code?: string } = {};
       const port = await listen((s) => {
@@ -128,6 +128,24 @@ describe('Wire', () => {
     };
     expect(await writeAfterClose((w) => w.destroy())).toBe('accepted');
     expect(['EPIPE', 'ECONNRESET']).toContain(await writeAfterClose((w) => w.reset()));
+  });
+
+  it("probe() after the peer's FIN: accepted by a peer that still reads, refused after a reset or a full close", async () => {
+    const probeAfter = async (close: (s: net.Socket) => void): Promise<string | undefined> => {
+      const port = await listen((s) => {
+        s.on('error', () => undefined);
+        s.resume();
+        s.once('data', () => close(s));
+      });
+      const wire = await Wire.connect(port);
+      wires.push(wire);
+      await wire.send('request');
+      await wire.ended();
+      return wire.probe();
+    };
+    expect(await probeAfter((s) => s.end('answer'))).toBeUndefined(); // half-closed, still reading
+    expect(['EPIPE', 'ECONNRESET']).toContain(await probeAfter((s) => s.write('answer', () => s.resetAndDestroy())));
+    expect(['EPIPE', 'ECONNRESET']).toContain(await probeAfter((s) => s.end('answer', () => s.destroy())));
   });
 
   it('end(data) sends the last bytes and the FIN; the peer reads both', async () => {

@@ -85,7 +85,12 @@ export class Wire {
   endedAt: number | null = null;
   /** When the socket closed (ms after t0), or null. */
   closedAt: number | null = null;
-  /** The first socket error's code, if any. */
+  /**
+   * The first socket error's code, if any: ECONNRESET when a reset arrives on
+   * its own. A reset that arrives in the same poll as data reads as a plain
+   * end (libuv src/unix/stream.c, uv__stream_io: a hang-up after a partial
+   * read is taken as EOF), so no error does not prove a FIN: {@link probe} tells.
+   */
   error: string | undefined;
   private chunks: Buffer[] = [];
   private size = 0;
@@ -272,6 +277,24 @@ export class Wire {
       sent++;
     }
     return sent;
+  }
+
+  /**
+   * After the peer's FIN, tell a peer that still reads (half-closed, as a
+   * graceful close leaves it) from one that reset or closed fully: write
+   * `count` small probes `pauseMs` apart and resolve with the first refusal's
+   * code (EPIPE, ECONNRESET), or undefined when every probe was accepted. A
+   * reset right behind data reads as a plain end, and a fully closed peer
+   * answers the first probe with RST, so the second is refused. Needs
+   * `allowHalfOpen: true` (else our side is already closed: 'not writable').
+   */
+  async probe(count = 2, pauseMs = 50): Promise<string | undefined> {
+    for (let i = 1; i <= count; i++) {
+      await sleep(pauseMs);
+      const refused = await this.send(`probe ${i}\n`);
+      if (refused !== undefined) return refused;
+    }
+    return undefined;
   }
 
   /** Send our FIN (half-close), after `data` if given: the last bytes and the FIN leave together. */

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { listNamespaces, netnsAvailability, sweepStaleNamespaces } from '@connlab/netns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from '@connlab/lab';
 import { DelayLine, delayLineUnavailable } from './delay-line.js';
 import { measureLineRtt, measureLineThroughput } from './line-probe.js';
 
@@ -105,9 +106,9 @@ async function runCrashChild(how: 'throw' | 'kill'): Promise<Made & { code: numb
   return { ...made, code, signal };
 }
 
-async function waitGone(pid: number): Promise<boolean> {
-  for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
-  return !alive(pid);
+/** Resolves true once `pid` has exited; a WaitTimeoutError naming it after 5 s. */
+function waitGone(pid: number): Promise<boolean> {
+  return until(`process ${pid} to exit`, () => (alive(pid) ? undefined : true), 5_000);
 }
 
 // Root: the namespaces are on the host's list until removed. Rootless: they

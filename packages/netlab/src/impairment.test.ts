@@ -1,6 +1,7 @@
 import { netnsAvailability } from '@connlab/netns';
 import type { NamespaceChild } from '@connlab/netns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sleep } from '@connlab/lab';
 import { DelayLine, delayLineUnavailable } from './delay-line.js';
 import { tcpSegment } from './impairment.js';
 import { DelayQueue } from './link-model.js';
@@ -109,7 +110,7 @@ describe.skipIf(why !== undefined)(`impairments on real sockets through the dela
     sink.send({ type: 'reset' });
     sender.send({ type: 'udp', host: line.server.address, port: ports.udpPort, count, size, gapMs });
     await sender.nextMessage(is('sent'), 60_000);
-    await new Promise((resolve) => setTimeout(resolve, 200)); // the last datagrams are still on the line
+    await sleep(200); // the last datagrams are still on the line
     sink.send({ type: 'report' });
     return (await sink.nextMessage(is('report'), 10_000)) as { datagrams: number; outOfOrder: number };
   }

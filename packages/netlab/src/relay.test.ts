@@ -1,6 +1,7 @@
 import { connect, createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sleep } from '@connlab/lab';
 import { FaultRelay } from './relay.js';
 import { serveRelayControl } from './relay-control.js';
 import type { RelayControl } from './relay-control.js';
@@ -130,7 +131,7 @@ describe('FaultRelay', () => {
   it('blackholes a direction (nothing arrives) until the fault is removed live', async () => {
     const id = relay.add({ type: 'blackhole', direction: 'upstream' });
     const s = await open();
-    const lost = await Promise.race([roundTrip(s, Buffer.from('lost')), new Promise((r) => setTimeout(() => r('timeout'), 150))]);
+    const lost = await Promise.race([roundTrip(s, Buffer.from('lost')), sleep(150).then(() => 'timeout')]);
     expect(lost).toBe('timeout');
     relay.remove(id);
     s.removeAllListeners('data');
@@ -143,15 +144,12 @@ describe('FaultRelay', () => {
     const busy = await open();
     expect(await roundTrip(idle, Buffer.from('first'))).toBeLessThan(100);
     for (let i = 0; i < 4; i++) {
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
       busy.removeAllListeners('data');
       expect(await roundTrip(busy, Buffer.from('beat'))).toBeLessThan(100);
     }
     idle.removeAllListeners('data');
-    const lost = await Promise.race([
-      roundTrip(idle, Buffer.from('after 400 ms idle')),
-      new Promise((r) => setTimeout(() => r('no answer'), 150)),
-    ]);
+    const lost = await Promise.race([roundTrip(idle, Buffer.from('after 400 ms idle')), sleep(150).then(() => 'no answer')]);
     expect(lost).toBe('no answer');
     expect(idle.destroyed).toBe(false);
     expect(

@@ -1,6 +1,7 @@
 // Timed HTTP requests made from inside one side of a delay line, so that the
 // client's packets cross the emulated link (timer-child.ts does the work).
 import { fileURLToPath } from 'node:url';
+import { sleep } from '@connlab/lab';
 import type { NamespaceChild } from '@connlab/netns';
 import type { DelayLine, Side } from './delay-line.js';
 import type { Wan } from './wan.js';
@@ -56,7 +57,7 @@ export async function openRemoteTimer(on: DelayLine | Wan, side: Side = 'client'
     },
     async close() {
       child.send({ type: 'close' });
-      await Promise.race([child.exited, new Promise((r) => setTimeout(r, 2000))]);
+      await Promise.race([child.exited, sleep(2000)]);
       await child.kill('SIGKILL');
     },
   };

@@ -5,7 +5,7 @@
 import { createSocket } from 'node:dgram';
 import net from 'node:net';
 import { nextFromParent, sendToParent } from '@connlab/netns';
-import { sleep } from '@connlab/lab';
+import { sleep, until } from '@connlab/lab';
 import { getTcpInfo } from '@connlab/tcp-options';
 
 type Command =
@@ -71,11 +71,14 @@ if (process.argv[2] === 'sink') {
       await new Promise((resolve) => socket.once('connect', resolve));
       socket.write(Buffer.alloc(c.bytes, 0x61));
       // Until the peer has acknowledged every byte (a retransmission included), then read the counters.
-      let info = getTcpInfo(socket);
-      for (let i = 0; i < 1000 && (info.unacked > 0 || (info.bytesAcked ?? 0) < c.bytes); i++) {
-        await sleep(10);
-        info = getTcpInfo(socket);
-      }
+      const info = await until(
+        `the peer to acknowledge all ${c.bytes} bytes`,
+        () => {
+          const now = getTcpInfo(socket);
+          return now.unacked > 0 || (now.bytesAcked ?? 0) < c.bytes ? undefined : now;
+        },
+        10_000,
+      );
       socket.end();
       sendToParent({ type: 'sent', totalRetrans: info.totalRetrans, sndMss: info.sndMss });
     }

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { until } from '@connlab/lab';
 import {
   NetnsSpecError,
   listNamespaces,
@@ -43,11 +44,9 @@ function alive(pid: number): boolean {
   }
 }
 
-async function waitGone(pid: number, ms = 5_000): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {
-    if (!alive(pid)) return true;
-  }
-  return !alive(pid);
+/** Resolves true once `pid` has exited; a WaitTimeoutError naming it after 5 s. */
+function waitGone(pid: number): Promise<boolean> {
+  return until(`process ${pid} to exit`, () => (alive(pid) ? undefined : true), 5_000);
 }
 
 interface Held {

@@ -1,6 +1,7 @@
 // The namespace side of runCaptured(): capture, run the experiment, write the pcap, report.
 // argv: moduleUrl exportName pcapPath iface snapLength; the arguments arrive over IPC.
 import { nextFromParent, sendToParent } from '@connlab/netns';
+import { sleep } from '@connlab/lab';
 import { writePcapFile } from './file.js';
 import { startCapture } from './live.js';
 import type { ChildDone, ChildFailed } from './captured-run.js';
@@ -18,7 +19,7 @@ async function main(): Promise<void> {
     result = await fn(args);
     finished = true;
     // The last ACKs and FINs are still on their way; loopback delivers within microseconds.
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   } finally {
     const file = capture.stop();
     await writePcapFile(pcapPath!, file);

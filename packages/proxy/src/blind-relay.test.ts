@@ -28,7 +28,7 @@ describe('BlindRelay (the dumb proxy)', () => {
   it('forwards Connection: Keep-Alive untouched, then the second request on the connection hangs', async () => {
     const { o, r, c } = await setup();
     await c.send('GET /a HTTP/1.0\r\nHost: origin\r\nConnection: Keep-Alive\r\n\r\n');
-    expect(await c.waitFor(() => c.text().includes('request 1'), 2000)).toBe(true);
+    await c.until('the first response', () => c.text().includes('request 1'), 2000);
     // Both ends now believe the connection persists: the relay passed the header both ways.
     expect(o.requests[0]?.headers.get('connection')).toBe('Keep-Alive');
     expect(c.text()).toMatch(/^Connection: keep-alive\r$/im);
@@ -43,7 +43,7 @@ describe('BlindRelay (the dumb proxy)', () => {
   it('closes the client side once the server closes, which is all it knows of message ends', async () => {
     const { r, c } = await setup();
     await c.send('GET /a HTTP/1.0\r\nHost: origin\r\n\r\n');
-    expect(await c.waitFor(() => c.endedAt !== null, 2000)).toBe(true);
+    await c.ended(2000);
     expect(c.text()).toContain('request 1');
     expect(r.stats()[0]).toMatchObject({ serverClosed: true, ignoredBytes: 0 });
   });
@@ -51,7 +51,7 @@ describe('BlindRelay (the dumb proxy)', () => {
   it('forwards a request body of Content-Length bytes and a Proxy-Connection header as is', async () => {
     const { o, c } = await setup();
     await c.send('POST /p HTTP/1.0\r\nHost: origin\r\nProxy-Connection: keep-alive\r\nContent-Length: 5\r\n\r\nhello');
-    expect(await c.waitFor(() => c.endedAt !== null, 2000)).toBe(true);
+    await c.ended(2000);
     expect(o.requests[0]?.body.toString()).toBe('hello');
     expect(o.requests[0]?.headers.get('proxy-connection')).toBe('keep-alive');
   });

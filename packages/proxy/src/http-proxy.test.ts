@@ -36,7 +36,7 @@ describe('HttpProxy (the smart proxy)', () => {
     const fields = hopByHopTable.map(([n, v]) => `${n}: ${v}\r\n`).join('');
     // The table has Transfer-Encoding: chunked, so the body is chunked; the proxy re-frames it.
     await c.send(`POST /t HTTP/1.1\r\n${fields}\r\n5\r\nhello\r\n0\r\n\r\n`);
-    expect(await c.waitFor(() => c.text().includes('request 1'), 3000)).toBe(true);
+    await c.until('the first response', () => c.text().includes('request 1'), 3000);
     const seen = o.requests[0]!;
     for (const [name, , stripped] of hopByHopTable) {
       if (name === 'Connection') continue; // the proxy sends its own, below
@@ -63,7 +63,7 @@ describe('HttpProxy (the smart proxy)', () => {
     ];
     const { c } = await setup({ extraHeaders: extra, chunked: true });
     await c.send('GET /r HTTP/1.1\r\nHost: x\r\n\r\n');
-    expect(await c.waitFor(() => responses(c.text()).length === 1, 3000)).toBe(true);
+    await c.until('one response', () => responses(c.text()).length === 1, 3000);
     const r = responses(c.text())[0]!;
     expect(names(r)).not.toEqual(expect.arrayContaining(['connection']));
     for (const n of ['x-hop-r', 'keep-alive', 'proxy-authenticate', 'upgrade', 'trailer', 'proxy-connection', 'transfer-encoding'])
@@ -77,7 +77,7 @@ describe('HttpProxy (the smart proxy)', () => {
   it('does not keep an HTTP/1.0 client connection that asked for keep-alive (RFC 9112 §9.3): Connection: close and a FIN, no hang', async () => {
     const { o, p, c } = await setup();
     await c.send('GET /a HTTP/1.0\r\nHost: x\r\nConnection: Keep-Alive\r\n\r\n');
-    expect(await c.waitFor(() => c.endedAt !== null, 3000)).toBe(true);
+    await c.ended(3000);
     expect(responses(c.text())).toHaveLength(1);
     expect(responses(c.text())[0]!.head.connection).toEqual(['close']);
     // The server saw neither Connection: Keep-Alive nor Keep-Alive: the proxy owns that hop.
@@ -88,7 +88,7 @@ describe('HttpProxy (the smart proxy)', () => {
   it('reads Proxy-Connection: keep-alive from an old client, sends Connection: keep-alive upstream instead, and still closes the 1.0 client hop', async () => {
     const { o, p, c } = await setup();
     await c.send('GET /a HTTP/1.0\r\nHost: x\r\nProxy-Connection: keep-alive\r\n\r\n');
-    expect(await c.waitFor(() => c.endedAt !== null, 3000)).toBe(true);
+    await c.ended(3000);
     expect(responses(c.text())[0]!.head.connection).toEqual(['close']);
     expect(o.requests[0]?.headers.has('proxy-connection')).toBe(false);
     expect(o.requests[0]?.headers.get('connection')).toBe('keep-alive');
@@ -98,14 +98,14 @@ describe('HttpProxy (the smart proxy)', () => {
   it('an HTTP/1.0 client that did not ask gets Connection: close and a closed connection', async () => {
     const { c } = await setup();
     await c.send('GET /a HTTP/1.0\r\nHost: x\r\n\r\n');
-    expect(await c.waitFor(() => c.endedAt !== null, 3000)).toBe(true);
+    await c.ended(3000);
     expect(responses(c.text())[0]!.head.connection).toEqual(['close']);
   });
 
   it('keeps the client hop persistent even when the server closes after every response', async () => {
     const { c, p } = await setup({ closeDelimited: true });
     await c.send('GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n');
-    expect(await c.waitFor(() => responses(c.text()).length === 2, 3000)).toBe(true);
+    await c.until('two responses', () => responses(c.text()).length === 2, 3000);
     const rs = responses(c.text());
     expect(rs.map((r) => r.head.framing)).toEqual(['length', 'length']);
     expect(rs.map((r) => r.body.toString().slice(0, 12))).toEqual(['request 1: G', 'request 2: G']);
@@ -120,7 +120,7 @@ describe('HttpProxy (the smart proxy)', () => {
     const p = (proxy = new HttpProxy({ upstream: { host: '127.0.0.1', port } }));
     const c = (client = await Wire.connect((await p.listen()).port));
     await c.send('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
-    expect(await c.waitFor(() => responses(c.text()).length === 1, 3000)).toBe(true);
+    await c.until('one response', () => responses(c.text()).length === 1, 3000);
     expect(responses(c.text())[0]!.head.status).toBe(502);
     expect(c.endedAt).toBeNull();
   });

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { sleep } from '@connlab/lab';
+import { Wire, sleep } from '@connlab/lab';
 import { BindError, rawListen, setDeferAccept } from '../src/index.js';
 
 const linux = process.platform === 'linux';
@@ -18,9 +18,8 @@ const closed = (server: net.Server) => new Promise((resolve) => server.close(res
 async function portLeftInTimeWait(): Promise<number> {
   const server = net.createServer((socket) => socket.end());
   const port = await listening(server, { port: 0, host: '127.0.0.1' });
-  const client = net.connect(port, '127.0.0.1');
-  client.resume();
-  await new Promise((resolve) => client.on('end', () => client.end()).on('close', resolve));
+  const client = await Wire.connect(port, { allowHalfOpen: false }); // our FIN answers the server's
+  await client.closed();
   await closed(server);
   return port;
 }
@@ -50,9 +49,9 @@ describe.skipIf(!linux)('raw listening sockets (socket, setsockopt, bind, listen
     const server = net.createServer((socket) => socket.end('hi'));
     await listening(server, { fd: second.fd });
     first.close(); // only the Node-owned socket is left to take connections
-    const client = net.connect(first.port, '127.0.0.1');
-    const reply = await new Promise<string>((resolve) => client.setEncoding('utf8').on('data', resolve));
-    expect(reply).toBe('hi');
+    const client = await Wire.connect(first.port);
+    await client.ended();
+    expect(client.text()).toBe('hi');
     client.destroy();
     await closed(server);
   });
@@ -70,11 +69,10 @@ describe.skipIf(!linux)('raw listening sockets (socket, setsockopt, bind, listen
     });
     const port = await listening(server, { port: 0, host: '127.0.0.1' });
     setDeferAccept(server, 5);
-    const client = net.connect(port, '127.0.0.1');
-    await new Promise((resolve) => client.on('connect', resolve));
+    const client = await Wire.connect(port);
     await sleep(200);
     expect(accepted).toHaveLength(0);
-    client.write('go');
+    await client.send('go');
     await expect.poll(() => accepted.length, { timeout: 2000 }).toBe(1);
     client.destroy();
     await closed(server);
