@@ -1,5 +1,6 @@
 // One client connection: parsing, the in-order response queue (pipelining),
 // keep-alive bookkeeping and the graceful close.
+import { performance } from 'node:perf_hooks';
 import type { DeadlineEntry, DeadlineList, DeadlineOwner } from './deadline-list.js';
 import { HttpBodyError, HttpParseError } from '../shared/errors.js';
 import type { SocketIo, SocketIoOwner } from './socket-io.js';
@@ -77,6 +78,7 @@ export interface ConnectionHost {
   handlerError(conn: Connection, req: HttpRequest | null, error: unknown): void;
 }
 
+// perf_hooks' binding, not the global: in Node 20 the global `performance` is a lazy getter, read on every call.
 const NOW = (): number => performance.now();
 // Shared by every bodiless request: a zero-length Buffer cannot be written to.
 const NO_BODY = Buffer.alloc(0);

@@ -2,6 +2,7 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { Connection } from './connection.js';
 import type { CloseReason, ConnectionHost, ConnectionState, Handler } from './connection.js';
 import { DeadlineList } from './deadline-list.js';
