@@ -185,7 +185,7 @@ export const lesson = defineLesson({
       type: 'int',
       min: 2,
       max: 20_000,
-      help: 'idle keep-alive connections for the memory measurement (default 2000, 200 with --quick)',
+      help: 'idle keep-alive connections for the memory measurement (default 2000, 400 with --quick)',
     },
   },
   async run(ctx) {

@@ -104,6 +104,23 @@ describe('createEchoServer', () => {
     expect(summaries[0]?.aborted).toBeUndefined();
   });
 
+  it('without hooks (the onread path) echoes all a late-reading client sent before its FIN, bit-exact, then sends its own FIN', async () => {
+    const server = await startServer();
+    const session = await openEchoSession({ ...server.address, timeoutMs: 10_000 });
+    const data = randomBytes(32 << 20); // more than the kernel buffers both ways hold (about 20 MiB here)
+    const sending = (async () => {
+      for (let offset = 0; offset < data.length; offset += 64 << 10) await session.send(data.subarray(offset, offset + (64 << 10)));
+      await session.end(); // our FIN, and only then do we read everything back
+    })();
+    await sleep(300); // not reading yet: the buffers fill, the server's writes wait and it stops reading
+    expect((await session.readExactly(data.length)).equals(data)).toBe(true);
+    await sending;
+    expect(await session.recv()).toBeNull(); // the server's FIN
+    await session.close();
+    await expect.poll(() => server.stats.connectionsOpen).toBe(0);
+    expect(server.stats).toMatchObject({ bytesIn: data.length, bytesOut: data.length });
+  });
+
   it.each([
     ['lean', undefined],
     ['paced', 4096],

@@ -1,7 +1,9 @@
 // The TCP echo server (RFC 862 §2: "Once a connection is established any data
 // received is sent back"). Two paths per connection:
 //  - lean (no readSize): echo each chunk as it comes, pause reading while the
-//    peer is not draining our writes. Same work per chunk as socket.pipe(socket).
+//    peer is not draining our writes. Same work per chunk as socket.pipe(socket);
+//    without hooks, less (see leanRead): the kernel reads into a buffer the
+//    connection keeps, and that very memory is written back.
 //  - paced (readSize): consume at most readSize bytes per read, like the notes'
 //    recv(16), so a learner sees a message arrive in small pieces.
 import net from 'node:net';
@@ -152,6 +154,74 @@ class Connection {
   }
 }
 
+// The fast lean path (no hooks): net.Socket's documented `onread` option, so a
+// read goes from the kernel into a buffer of ours and straight to write(),
+// without Readable's push, 'data' and flow, and without a fresh 64 KiB
+// allocation per read. The bytes are written from that buffer; while a write
+// of them is pending (the kernel did not take them all at once) libuv still
+// points into it, so the next read gets a new one. 64 KiB is what libuv reads
+// at once by default: the most one read can add to the unsent echo stays the same.
+const READ_BUFFER_SIZE = 64 * 1024;
+const kConnection = Symbol('connlab.echoConnection');
+type LeanSocket = net.Socket & { [kConnection]: Connection };
+// onread calls the buffer function right after the callback of the same read (and once at
+// set-up), not as a method: the callback leaves the buffer and its verdict here.
+let freshBufferWanted = true;
+let lastBuffer: Buffer | null = null;
+
+function leanBuffer(): Buffer {
+  if (freshBufferWanted || lastBuffer === null) {
+    freshBufferWanted = false;
+    return Buffer.allocUnsafe(READ_BUFFER_SIZE);
+  }
+  return lastBuffer; // the next read goes into the same memory
+}
+
+function leanRead(this: LeanSocket, nread: number, buffer: Buffer): boolean {
+  const conn = this[kConnection];
+  lastBuffer = buffer;
+  if (conn.finishing) {
+    conn.discarded += nread;
+    return true;
+  }
+  const ok = conn.write(buffer.subarray(0, nread));
+  if (this.writableLength > 0) freshBufferWanted = true; // libuv still holds these bytes
+  return ok; // false: net.Socket stops reading until resume() (on 'drain')
+}
+
+/** A net.Socket for an accepted handle, reading through leanRead. */
+function leanSocket(handle: unknown, allowHalfOpen: boolean): net.Socket {
+  freshBufferWanted = true;
+  const options: net.SocketConstructorOpts & { handle: unknown; onread: net.OnReadOpts } = {
+    handle,
+    allowHalfOpen,
+    readable: true,
+    writable: true,
+    onread: { buffer: leanBuffer, callback: leanRead },
+  };
+  return new net.Socket(options);
+}
+
+/**
+ * Build the lean sockets ourselves: net.Server gives no way to pass `onread`
+ * for accepted connections, so take them from its listening handle (the
+ * `onconnection` net.Server itself installs). False, changing nothing, when
+ * this Node's server does not look like that.
+ */
+function acceptLean(server: net.Server, allowHalfOpen: boolean, onSocket: (socket: net.Socket) => void): boolean {
+  const listen = (server as unknown as { _handle?: { onconnection?: unknown } | null })._handle;
+  if (!listen || typeof listen.onconnection !== 'function') return false;
+  listen.onconnection = (status: number, handle?: unknown): void => {
+    // A failed accept (EMFILE, ...): nothing was accepted.
+    if (status === 0 && handle !== undefined) onSocket(leanSocket(handle, allowHalfOpen));
+  };
+  return true;
+}
+
+function onLeanDrain(this: net.Socket): void {
+  this.resume();
+}
+
 function attachLean(conn: Connection, onChunk: EchoServerOptions['onChunk']): void {
   const { socket } = conn;
   socket.on('data', (chunk: Buffer) => {
@@ -258,13 +328,17 @@ export async function createEchoServer(options: EchoServerOptions = {}): Promise
     onPeerEnd !== undefined ||
     onConnectionClose !== undefined ||
     onKernelRead !== undefined;
-  const server = net.createServer({ allowHalfOpen }, (socket) => {
+  let lean = false; // sockets come from acceptLean
+  const onSocket = (socket: net.Socket): void => {
     const conn = new Connection(socket, nextId++);
     const info = hooked ? conn.info : undefined;
     total++;
     live.add(conn);
     if (onKernelRead) observeKernelReads(socket, (bytes) => onKernelRead(bytes, conn.info));
-    if (readSize === undefined) attachLean(conn, onChunk);
+    if (lean) {
+      (socket as LeanSocket)[kConnection] = conn;
+      socket.on('drain', onLeanDrain);
+    } else if (readSize === undefined) attachLean(conn, onChunk);
     else attachPaced(conn, readSize, onChunk);
 
     socket.on('end', () => {
@@ -294,7 +368,8 @@ export async function createEchoServer(options: EchoServerOptions = {}): Promise
     });
     if (info) onConnection?.(info);
     if (closing) finish(conn);
-  });
+  };
+  const server = net.createServer({ allowHalfOpen }, onSocket);
 
   const endpoint: EchoEndpoint = path === undefined ? { host, port } : { path };
   await new Promise<void>((resolve, reject) => {
@@ -304,6 +379,8 @@ export async function createEchoServer(options: EchoServerOptions = {}): Promise
     server.once('error', onError);
     const listening = (): void => {
       server.off('error', onError);
+      // Before the first connection: 'listening' comes ahead of the first poll for connections.
+      if (readSize === undefined && !hooked) lean = acceptLean(server, allowHalfOpen, onSocket);
       resolve();
     };
     if (path === undefined) server.listen({ host, port }, listening);
