@@ -367,7 +367,10 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
       // Keep sending after the request that closes: a server that simply closed
       // with this unread would make the kernel send RST and the response could be lost.
       const junk = Buffer.alloc(64 * 1024, 'z');
-      const pump = c.sendPaced(Array.from({ length: 2000 }, () => junk), 5); // until the server's FIN
+      const pump = c.sendPaced(
+        Array.from({ length: 2000 }, () => junk),
+        5,
+      ); // until the server's FIN
       await c.ended();
       await pump;
       const r = responses(c)[0]!;
@@ -383,7 +386,10 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
       const c = await connect(port);
       await c.send('BAD\x01REQUEST\r\n');
       const garbage = Buffer.alloc(32 * 1024, 'q');
-      const pump = c.sendPaced(Array.from({ length: 2000 }, () => garbage), 5); // until the server's FIN
+      const pump = c.sendPaced(
+        Array.from({ length: 2000 }, () => garbage),
+        5,
+      ); // until the server's FIN
       await c.ended();
       await pump;
       expect(responses(c)[0]?.head.status).toBe(400);

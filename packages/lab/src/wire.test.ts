@@ -76,7 +76,10 @@ describe('Wire', () => {
     const error: unknown = await wire.until('a whole status line', (w) => w.text().includes('\r\n')).catch((e: unknown) => e);
     expect(performance.now() - t).toBeLessThan(4000); // not the 5 s timeout
     expect(error).toBeInstanceOf(WireError);
-    expect(error).toMatchObject({ code: 'WIRE_CLOSED', message: 'the connection closed before a whole status line; received "HTTP/1.1 4"' });
+    expect(error).toMatchObject({
+      code: 'WIRE_CLOSED',
+      message: 'the connection closed before a whole status line; received "HTTP/1.1 4"',
+    });
   });
 
   it('until rejects with WIRE_TIMEOUT after its timeout', async () => {
