@@ -37,7 +37,10 @@ const GET = (target: string, extra = ''): string => `GET ${target} HTTP/1.1\r\nH
 /** Write `total` bytes in `pieces` equal writes spread over `overMs`; stops when the server ends or the socket is gone. */
 async function streamBody(c: Wire, total: number, pieces: number, overMs: number): Promise<void> {
   const piece = Buffer.alloc(total / pieces, 'b');
-  await c.sendPaced(Array.from({ length: pieces }, () => piece), overMs / pieces);
+  await c.sendPaced(
+    Array.from({ length: pieces }, () => piece),
+    overMs / pieces,
+  );
 }
 
 /** One response (or none) per connection once each is closed. */
@@ -180,7 +183,10 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
       const c = await connect(port);
       const t0 = performance.now();
       await c.send(POST(100));
-      const trickle = c.sendPaced(Array.from({ length: 100 }, () => 'x'), 100); // until the server's FIN
+      const trickle = c.sendPaced(
+        Array.from({ length: 100 }, () => 'x'),
+        100,
+      ); // until the server's FIN
       const [r] = await waitResponses(c, 1, [], 5000);
       const elapsed = performance.now() - t0;
       const sent = await trickle;

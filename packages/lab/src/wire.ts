@@ -224,7 +224,8 @@ export class Wire {
         throw new WireError('WIRE_CLOSED', `the connection closed${why} before ${what}; received ${preview(this.received())}`);
       }
       const left = deadline - performance.now();
-      if (left <= 0) throw new WireError('WIRE_TIMEOUT', `timed out after ${timeoutMs} ms waiting for ${what}; received ${preview(this.received())}`);
+      if (left <= 0)
+        throw new WireError('WIRE_TIMEOUT', `timed out after ${timeoutMs} ms waiting for ${what}; received ${preview(this.received())}`);
       await this.next(left);
     }
   }
