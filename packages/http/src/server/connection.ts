@@ -143,8 +143,9 @@ export class Connection implements DeadlineEntry, ResponseSink, SocketIoOwner {
     // every callback is a shared function: no closures per connection (idle
     // connections stay small). The parser is taken with the first byte.
     this.parser = null;
-    // A net.Socket forgets its peer once destroyed: read it now. A handle's is read on demand (onClosing).
-    if (io.kind === 'stream') this.loadPeer();
+    // A net.Socket forgets its peer once destroyed, and getpeername(2) fails once both FINs are
+    // through (ENOTCONN): read it now when the close events will report it. Else on demand.
+    if (io.kind === 'stream' || host.observesClose()) this.loadPeer();
     io.start(this);
     host.idleList.add(this, this.startedAt);
   }
@@ -730,7 +731,7 @@ export class Connection implements DeadlineEntry, ResponseSink, SocketIoOwner {
     this.closeReason ??= 'error';
   }
 
-  /** @internal the socket is about to close: keep its peer's address for the close events */
+  /** @internal the socket is about to close: keep its peer's address for close listeners added after the accept */
   onClosing(): void {
     if (this.peerAddress === null && this.host.observesClose()) this.loadPeer();
   }
