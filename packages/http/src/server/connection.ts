@@ -141,8 +141,10 @@ export class Connection implements DeadlineEntry, ResponseSink, SocketIoOwner {
     // every callback is a shared function: no closures per connection (idle
     // connections stay small). The parser is taken with the first byte.
     this.parser = null;
-    // A net.Socket forgets its peer once destroyed: read it now. A handle's is read on demand (onClosing).
-    if (io.kind === 'stream') this.loadPeer();
+    // A net.Socket forgets its peer once destroyed: read it now. A handle's is read on demand, but
+    // when close events are listened for it is read now too: after the FIN exchange or a reset the
+    // kernel no longer answers getpeername (ENOTCONN), and the events would carry port 0.
+    if (io.kind === 'stream' || host.observesClose()) this.loadPeer();
     io.start(this);
     host.idleList.add(this, this.startedAt);
   }
