@@ -1,9 +1,26 @@
-// A hello-world server, ours, node:http or a parser-less net floor, in its own
-// process so it can be pinned to a core. Prints its port on the first line;
-// on SIGUSR2 prints process.memoryUsage() after a GC (for the idle-memory run).
+// A hello-world server, ours, node:http, a parser-less net floor or
+// uWebSockets.js (C++; UWS_MODULE names its module file), in its own process
+// so it can be pinned to a core. Prints its port on the first line; on SIGUSR2
+// prints process.memoryUsage() after a GC (for the idle-memory run).
 import http from 'node:http';
 import net from 'node:net';
+import { pathToFileURL } from 'node:url';
 import { createServer } from '../src/index.js';
+
+/** The part of uWebSockets.js's API this server uses. */
+interface UwsResponse {
+  writeStatus(status: string): UwsResponse;
+  writeHeader(name: string, value: string): UwsResponse;
+  end(body: string): UwsResponse;
+}
+interface UwsApp {
+  get(pattern: string, handler: (res: UwsResponse) => void): UwsApp;
+  listen(host: string, port: number, callback: (token: unknown) => void): UwsApp;
+}
+interface Uws {
+  App(): UwsApp;
+  us_socket_local_port(token: unknown): number;
+}
 
 const kind = process.argv[2] ?? 'connlab';
 const idleMs = Number(process.env.IDLE_TIMEOUT_MS ?? 5000);
@@ -44,6 +61,20 @@ async function start(): Promise<number> {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return (server.address() as net.AddressInfo).port;
+  }
+  if (kind === 'uws') {
+    const uws = (await import(pathToFileURL(process.env.UWS_MODULE ?? '').href)) as Uws;
+    return new Promise((resolve, reject) => {
+      uws
+        .App()
+        .get('/*', (res) => {
+          res.writeStatus('200 OK').writeHeader('Content-Type', 'text/plain').end(BODY);
+        })
+        .listen('127.0.0.1', 0, (token) => {
+          if (token) resolve(uws.us_socket_local_port(token));
+          else reject(new Error('uWebSockets.js could not listen on 127.0.0.1'));
+        });
+    });
   }
   const server = createServer(
     (_req, res) => {

@@ -89,3 +89,39 @@ it('answers a 2xx to CONNECT without Content-Length or Transfer-Encoding, ended 
   await c.closed();
   expect(c.received().toString()).toBe('HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nno tunnel here');
 });
+
+it('reuses a serialized head only for the same status, header strings and length: every response of a varied sequence is exact', async () => {
+  const HEADERS = { 'Content-Type': 'text/plain' };
+  const plans: [number, Record<string, string>, string | Buffer][] = [
+    [200, HEADERS, 'hello'],
+    [200, HEADERS, 'hello'], // the same again: served from the memo
+    [200, HEADERS, 'world'], // same head, another body
+    [200, { 'Content-Type': 'text/html' }, 'world'], // another value
+    [404, HEADERS, 'world'], // another status
+    [200, HEADERS, 'héllo'], // not ASCII: the body goes as UTF-8 bytes, with its byte length
+    [200, HEADERS, Buffer.from('bytes')],
+    [200, HEADERS, 'hello!'], // another length
+    [200, HEADERS, 'hello'],
+  ];
+  const server = createServer(
+    (req, res) => {
+      const [status, headers, body] = plans[Number(req.target.slice(1))]!;
+      res.writeHead(status, headers);
+      res.end(body);
+    },
+    { date: false },
+  );
+  servers.push(server);
+  const { port } = await server.listen(0);
+  const c = await connect(port);
+  await c.send(plans.map((_, i) => `GET /${i} HTTP/1.1\r\nHost: t\r\n\r\n`).join(''));
+  await waitResponses(c, plans.length);
+  const reason = (status: number): string => (status === 200 ? 'OK' : 'Not Found');
+  const expected = plans
+    .map(([status, headers, body]) => {
+      const bytes = Buffer.from(body);
+      return `HTTP/1.1 ${status} ${reason(status)}\r\nContent-Type: ${headers['Content-Type']!}\r\nContent-Length: ${bytes.length}\r\n\r\n${bytes.toString('latin1')}`;
+    })
+    .join('');
+  expect(c.received().toString('latin1')).toBe(expected);
+});

@@ -28,6 +28,23 @@ describe.each(['handle', 'stream'] as const)('%s socket I/O', (socketIo) => {
     mode = socketIo;
   });
 
+  it('emits request and response events while someone listens, and stops when the listener is removed', async () => {
+    const { server, port } = await start(hello);
+    const seen: string[] = [];
+    const onRequest = (req: { target: string }): void => void seen.push(`request ${req.target}`);
+    const onResponse = ({ index, status }: { index: number; status: number }): void => void seen.push(`response ${index} ${status}`);
+    server.on('request', onRequest);
+    server.on('response', onResponse);
+    const c = await connect(port);
+    await c.send(GET('/a') + GET('/b'));
+    await waitResponses(c, 2);
+    server.off('request', onRequest);
+    server.off('response', onResponse);
+    await c.send(GET('/c'));
+    await waitResponses(c, 3);
+    expect(seen).toEqual(['request /a', 'request /b', 'response 1 200', 'response 2 200']);
+  });
+
   describe('pipelining', () => {
     it('answers pipelined requests in request order even when handlers finish out of order', async () => {
       const finished: string[] = [];

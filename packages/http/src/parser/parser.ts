@@ -159,7 +159,7 @@ const PROHIBITED_TRAILERS = new Set([
 ]);
 // Shared empty lists; never pushed to (a new list is made for every section).
 const NO_TRAILERS = Object.freeze([]) as unknown as string[];
-const NO_SPECIAL: number[] = [];
+const NO_SPECIAL = Object.freeze([]) as unknown as number[]; // shared, never pushed to
 // Shared by every head without warnings, Connection tokens or transfer codings (most of them).
 const NO_LIST: string[] = Object.freeze([]) as unknown as string[];
 
@@ -547,7 +547,7 @@ export class HttpParser {
     this.sectionStart = this.bufBase + lf + 1;
     this.fieldCount = 0;
     this.fields = [];
-    this.special = [];
+    this.special = NO_SPECIAL; // most requests have no field headComplete must look at: allocated on the first
     this.hostCount = 0;
     return lf + 1;
   }
@@ -853,6 +853,8 @@ export class HttpParser {
         this.lastHost = value;
       }
     }
+    if (kind === K_HOST) return; // checked above; framing does not look at it
+    if (this.special === NO_SPECIAL) this.special = [];
     this.special.push(kind, this.fields.length - 2, this.bufBase + s);
   }
 
@@ -862,9 +864,10 @@ export class HttpParser {
     const head = this.head!;
     const fields = this.fields;
     head.rawHeaders = fields;
-    const contentLengths: string[] = [];
-    const contentLengthAts: number[] = [];
-    const transferEncodings: string[] = [];
+    // Allocated only for a message that has these fields (most requests have neither).
+    let contentLengths: string[] = NO_LIST;
+    let contentLengthAts: number[] = NO_SPECIAL;
+    let transferEncodings: string[] = NO_LIST;
     let transferEncodingAt = -1;
     let upgradeField = false;
     const special = this.special;
@@ -882,11 +885,18 @@ export class HttpParser {
           splitList(fields[f + 1]!, head.connection);
           break;
         case K_CONTENT_LENGTH:
+          if (contentLengths === NO_LIST) {
+            contentLengths = [];
+            contentLengthAts = [];
+          }
           contentLengths.push(fields[f + 1]!);
           contentLengthAts.push(special[k + 2]!);
           break;
         case K_TRANSFER_ENCODING:
-          if (transferEncodings.length === 0) transferEncodingAt = special[k + 2]!;
+          if (transferEncodings === NO_LIST) {
+            transferEncodings = [];
+            transferEncodingAt = special[k + 2]!;
+          }
           transferEncodings.push(fields[f + 1]!);
           break;
         default:

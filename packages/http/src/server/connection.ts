@@ -1,5 +1,6 @@
 // One client connection: parsing, the in-order response queue (pipelining),
 // keep-alive bookkeeping and the graceful close.
+import { performance } from 'node:perf_hooks';
 import type { DeadlineEntry, DeadlineList, DeadlineOwner } from './deadline-list.js';
 import { HttpBodyError, HttpParseError } from '../shared/errors.js';
 import type { SocketIo, SocketIoOwner } from './socket-io.js';
@@ -77,6 +78,7 @@ export interface ConnectionHost {
   handlerError(conn: Connection, req: HttpRequest | null, error: unknown): void;
 }
 
+// perf_hooks' binding, not the global: in Node 20 the global `performance` is a lazy getter, read on every call.
 const NOW = (): number => performance.now();
 // Shared by every bodiless request: a zero-length Buffer cannot be written to.
 const NO_BODY = Buffer.alloc(0);
@@ -521,13 +523,20 @@ export class Connection implements DeadlineEntry, ResponseSink, SocketIoOwner {
       this.host.idleList.add(this, this.lastActivity);
       // What an idle keep-alive connection holds is what 10 000 of them cost:
       // its parser goes back to the server's spares.
-      if (parser !== null && parser.idle && !parser.isPaused) {
-        this.parsedBefore = parser.offset;
-        this.parser = null;
-        parser.rebind(NO_HANDLERS, 0);
-        if (this.host.spareParsers.length < MAX_SPARE_PARSERS) this.host.spareParsers.push(parser);
-      }
+      if (parser !== null && !parser.isPaused) this.releaseParser();
     }
+  }
+
+  /** Hand the parser to the server's spares if it sits between messages with nothing kept (else it is dropped). */
+  private releaseParser(): void {
+    const parser = this.parser;
+    if (parser === null) return;
+    this.parsedBefore = parser.offset;
+    this.parser = null;
+    if (!parser.idle) return;
+    parser.rebind(NO_HANDLERS, 0);
+    parser.resume(); // paused after a last request: with nothing kept, resuming parses nothing
+    if (this.host.spareParsers.length < MAX_SPARE_PARSERS) this.host.spareParsers.push(parser);
   }
 
   private parseFailed(error: unknown): void {
@@ -673,6 +682,7 @@ export class Connection implements DeadlineEntry, ResponseSink, SocketIoOwner {
     this.closeReason ??= reason;
     this.state = 'closing';
     this.stopParsing = true;
+    this.releaseParser(); // nothing is parsed any more: a Connection: close costs no new parser per connection
     this.host.idleList.remove(this);
     this.host.headerList.remove(this);
     this.host.bodyList.remove(this);

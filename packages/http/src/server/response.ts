@@ -95,6 +95,29 @@ function dateLine(date: string): string {
 }
 
 // The last body found to be ASCII (hello-world handlers send one constant).
+// The last plain response serialized (a known-length body given to end(), kept-alive
+// HTTP/1.1, no framing or Date field set by the handler), with what it was made
+// from: the same status, the same header strings, the same Date value and the
+// same length give the same head, reused whole (and with the same string body,
+// the whole response). Compared by identity, so a hit costs a few comparisons.
+const memo = {
+  status: 0,
+  fields: [] as string[],
+  date: null as string | null,
+  length: -1,
+  head: '',
+  body: null as string | null,
+  response: '',
+};
+
+function memoHit(status: number, fields: string[], date: string | null, length: number): boolean {
+  if (memo.status !== status || memo.length !== length || memo.date !== date) return false;
+  const m = memo.fields;
+  if (m.length !== fields.length) return false;
+  for (let i = 0; i < m.length; i++) if (m[i] !== fields[i]) return false;
+  return true;
+}
+
 let lastAscii = '';
 function isAscii(s: string): boolean {
   if (s === lastAscii) return true;
@@ -274,6 +297,28 @@ export class HttpResponse {
     if (!Number.isInteger(status) || status < 200 || status > 599) {
       throw new HttpResponseError('HTTP_RESPONSE_INVALID_STATUS', `status ${status} is not a final status code (200-599)`);
     }
+    const req = this.req;
+    const plain =
+      length >= 0 &&
+      !this.close &&
+      !this.forceClose &&
+      !this.hasDate &&
+      req.version !== '1.0' &&
+      req.method !== 'HEAD' &&
+      req.method !== 'CONNECT';
+    if (plain && status !== 204 && status !== 304 && memoHit(status, this.fields, this.sink.date(), length)) {
+      this.mode = MODE_LENGTH;
+      this.declared = length;
+      this.headersSent = true;
+      if (inline === null) {
+        this.parts = [memo.head];
+        return;
+      }
+      this.sent = length;
+      if (inline === memo.body) this.parts = [memo.response];
+      else this.parts = isAscii(inline) ? [memo.head + inline] : [memo.head, Buffer.from(inline)];
+      return;
+    }
     const isHead = this.req.method === 'HEAD';
     let head = statusLine(status);
     let userLength = -1;
@@ -341,6 +386,16 @@ export class HttpResponse {
     head += this.sink.connectionHeaders(this);
     head += '\r\n';
     this.headersSent = true;
+    // Only what memoHit's key decides: no handler-set length, and nothing above turned the connection to close.
+    if (plain && this.mode === MODE_LENGTH && userLength === -1 && !this.close) {
+      memo.status = status;
+      memo.fields = f.slice();
+      memo.date = date;
+      memo.length = length;
+      memo.head = flat(head);
+      memo.body = inline !== null && isAscii(inline) ? inline : null;
+      memo.response = memo.body === null ? '' : flat(memo.head + memo.body);
+    }
     if (inline !== null && this.mode === MODE_LENGTH && this.declared === length && isAscii(inline)) {
       this.parts = [head + inline];
       this.sent = length;

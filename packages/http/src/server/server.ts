@@ -2,6 +2,7 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { Connection } from './connection.js';
 import type { CloseReason, ConnectionHost, ConnectionState, Handler } from './connection.js';
 import { DeadlineList } from './deadline-list.js';
@@ -186,6 +187,10 @@ export class HttpServer extends EventEmitter<HttpServerEvents> implements Connec
   private closing: Promise<CloseReport> | null = null;
   private allClosed: (() => void) | null = null;
   private answeredWhileDraining = 0;
+  // Whether 'request' / 'response' have listeners, kept up to date by the
+  // emitter's own newListener/removeListener events: asked on every request.
+  private observeRequests = false;
+  private observeResponses = false;
 
   constructor(handler: Handler, options: ServerOptions = {}) {
     super();
@@ -247,6 +252,15 @@ export class HttpServer extends EventEmitter<HttpServerEvents> implements Connec
     // allowHalfOpen: a client's FIN must not close our side before its responses are out.
     this.net = net.createServer({ allowHalfOpen: true }, (socket) => this.acceptSocket(socket));
     this.net.on('error', () => undefined);
+    const untyped = this as unknown as EventEmitter; // the typed map has no newListener/removeListener
+    untyped.on('newListener', (event: string | symbol) => {
+      if (event === 'request') this.observeRequests = true;
+      else if (event === 'response') this.observeResponses = true;
+    });
+    untyped.on('removeListener', (event: string | symbol) => {
+      if (event === 'request') this.observeRequests = this.listenerCount('request') > 0;
+      else if (event === 'response') this.observeResponses = this.listenerCount('response') > 0;
+    });
     // Before any connection is accepted ('listening' comes a tick after the bind, ahead of the first poll).
     if (this.socketIo === 'handle') this.net.once('listening', () => acceptHandles(this.net, this.noDelay, (h) => this.acceptHandle(h)));
   }
@@ -369,12 +383,12 @@ export class HttpServer extends EventEmitter<HttpServerEvents> implements Connec
   }
 
   requestStarted(req: HttpRequest): void {
-    if (this.listenerCount('request') > 0) this.emit('request', req);
+    if (this.observeRequests) this.emit('request', req);
   }
 
   responseSent(conn: Connection, res: HttpResponse): void {
     if (this.draining) this.answeredWhileDraining++;
-    if (this.listenerCount('response') > 0) {
+    if (this.observeResponses) {
       this.emit('response', { connectionId: conn.id, index: res.req.index, status: res.statusCode, close: res.close });
     }
   }
