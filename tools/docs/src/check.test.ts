@@ -12,6 +12,7 @@ import {
   checkLessonPage,
   checkLessonTable,
   checkLinks,
+  checkNextSections,
   splitMarkdown,
 } from './check.js';
 
@@ -113,6 +114,24 @@ describe('the docs check catches', () => {
     ]);
     const noOutput = page().replace(/<!-- captured:begin -->[\s\S]*<!-- captured:end -->/, 'prose only');
     expect(checkLessonPage('d.md', noOutput)).toEqual(['d.md:13: "What you will see" shows no output (no code block)']);
+  });
+
+  it('a "Next" that does not lead to the following lesson, and a last one that does not say npm start', () => {
+    const next = (text: string): string => `# x\n\n## Next\n\n${text}\n\n## Predict, then measure\n\nLesson 9 is not the next one.\n`;
+    const good = [
+      { file: 'docs/01-a.md', number: 1, source: next('Lesson 2 measures a handshake.') },
+      { file: 'docs/02-b.md', number: 2, source: next('That is the last lesson: `npm start` runs them all.') },
+    ];
+    expect(checkNextSections(good)).toEqual([]);
+    expect(
+      checkNextSections([
+        { file: 'docs/01-a.md', number: 1, source: next('Lesson 1 looked back at itself; lesson 12 is far away.') },
+        { file: 'docs/02-b.md', number: 2, source: next('Lesson 1 was before this one.') },
+      ]),
+    ).toEqual([
+      'docs/01-a.md:3: "Next" should lead to lesson 2',
+      `docs/02-b.md:3: the last lesson's "Next" should say how to run them all (npm start)`,
+    ]);
   });
 
   it('unpaired or unknown captured markers, and markers of another syntax, on any page', () => {

@@ -90,6 +90,7 @@ function lessonDocPaths(entries: readonly LessonEntry[]): Set<string> {
  */
 export function checkLessonDocs(root: string): string[] {
   const problems: string[] = [];
+  const pages: { file: string; number: number; source: string }[] = [];
   const entries = lessonEntries(join(root, 'apps'));
   const docsDir = join(root, 'docs');
   const docs = existsSync(docsDir) ? readdirSync(docsDir).filter((f) => /^\d/.test(f) && f.endsWith('.md')) : [];
@@ -109,8 +110,33 @@ export function checkLessonDocs(root: string): string[] {
       continue;
     }
     if (app.number !== Number(m[1])) problems.push(`docs/${doc}: apps/${dir} says it is lesson ${app.number}`);
-    problems.push(...checkLessonPage(`docs/${doc}`, readFileSync(join(docsDir, doc), 'utf8')));
+    const source = readFileSync(join(docsDir, doc), 'utf8');
+    problems.push(...checkLessonPage(`docs/${doc}`, source));
+    pages.push({ file: `docs/${doc}`, number: app.number, source });
   }
+  problems.push(...checkNextSections(pages));
+  return problems;
+}
+
+/**
+ * The lessons read as one course: each page's "Next" names the lesson after
+ * it, and the last page's "Next" says how to run them all (`npm start`).
+ */
+export function checkNextSections(pages: readonly { file: string; number: number; source: string }[]): string[] {
+  const problems: string[] = [];
+  const sorted = [...pages].sort((a, b) => a.number - b.number);
+  sorted.forEach((page, i) => {
+    const lines = page.source.split('\n');
+    const start = lines.findIndex((l) => /^##\s+next\b/i.test(l));
+    if (start === -1) return; // checkLessonPage reports the missing section
+    const end = lines.findIndex((l, j) => j > start && /^#{1,2}\s/.test(l));
+    const next = lines.slice(start + 1, end === -1 ? undefined : end).join(' ');
+    const following = sorted[i + 1];
+    if (following && !new RegExp(`\\blessons?\\s+0?${following.number}\\b`, 'i').test(next))
+      problems.push(`${page.file}:${start + 1}: "Next" should lead to lesson ${following.number}`);
+    if (!following && !next.includes('npm start'))
+      problems.push(`${page.file}:${start + 1}: the last lesson's "Next" should say how to run them all (npm start)`);
+  });
   return problems;
 }
 

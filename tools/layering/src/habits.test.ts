@@ -32,7 +32,7 @@ describe('the repository', () => {
     expect(childEntryProblems(tree)).toEqual([]);
   });
 
-  it("waits in the apps with lab's sleep, not an inline setTimeout promise", () => {
+  it("waits with lab's sleep, not an inline setTimeout promise", () => {
     expect(inlineWaitProblems(tree)).toEqual([]);
   });
 });
@@ -97,7 +97,7 @@ describe('the child entry rule', () => {
 });
 
 describe('the inline wait rule', () => {
-  it('catches an inline setTimeout promise in an app, and lets sleep, a timer that does something else, and packages through', () => {
+  it('catches an inline setTimeout promise in an app or a package, and lets sleep and a timer that does something else through', () => {
     expect(
       inlineWaitProblems({
         'apps/99-demo/src/experiment.ts': [
@@ -111,6 +111,7 @@ describe('the inline wait rule', () => {
     ).toEqual([
       'apps/99-demo/src/experiment.ts:2: an inline setTimeout wait: use sleep (or until) from @connlab/lab',
       'apps/99-demo/src/experiment.ts:4: an inline setTimeout wait: use sleep (or until) from @connlab/lab',
+      'packages/x/src/wait.ts:1: an inline setTimeout wait: use sleep (or until) from @connlab/lab',
     ]);
   });
 });

@@ -5,7 +5,7 @@
 //   experiment and capture tests run the experiment once, in beforeAll, and every
 //   `it` only reads the stored result (no async `it`), so one failure doesn't cascade;
 // - a .ts file that a program starts as a child process ends in -child.ts;
-// - the apps wait with @connlab/lab's sleep/until, not an inline setTimeout promise.
+// - code waits with @connlab/lab's sleep/until, not an inline setTimeout promise.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
@@ -109,11 +109,14 @@ export function childEntryProblems(tree: SourceTree): string[] {
 /** `new Promise((r) => setTimeout(r, ms))`: a wait written inline. */
 const INLINE_WAIT = /new Promise(?:<void>)?\(\s*\(?(\w+)\)?\s*=>\s*setTimeout\(\s*\1\s*,/g;
 
-/** Inline timer waits in the apps, which wait with @connlab/lab's `sleep` (and poll with `until`). */
+/**
+ * Inline timer waits anywhere in the workspace (apps, packages, tools, scripts), which wait with
+ * @connlab/lab's `sleep` (and poll with `until`). This rule's own test data is the one exception.
+ */
 export function inlineWaitProblems(tree: SourceTree): string[] {
   const problems: string[] = [];
   for (const [path, text] of Object.entries(tree).sort(([a], [b]) => a.localeCompare(b))) {
-    if (!path.startsWith('apps/')) continue;
+    if (path.startsWith('tools/layering/')) continue;
     for (const m of text.matchAll(INLINE_WAIT)) {
       const line = text.slice(0, m.index).split('\n').length;
       problems.push(`${path}:${line}: an inline setTimeout wait: use sleep (or until) from @connlab/lab`);

@@ -143,8 +143,9 @@ export class Connection implements DeadlineEntry, ResponseSink, SocketIoOwner {
     // every callback is a shared function: no closures per connection (idle
     // connections stay small). The parser is taken with the first byte.
     this.parser = null;
-    // A net.Socket forgets its peer once destroyed, and getpeername(2) fails once both FINs are
-    // through (ENOTCONN): read it now when the close events will report it. Else on demand.
+    // A net.Socket forgets its peer once destroyed: read it now. A handle's is read on demand, but
+    // when close events are listened for it is read now too: after the FIN exchange or a reset the
+    // kernel no longer answers getpeername (ENOTCONN), and the events would carry port 0.
     if (io.kind === 'stream' || host.observesClose()) this.loadPeer();
     io.start(this);
     host.idleList.add(this, this.startedAt);
@@ -731,7 +732,7 @@ export class Connection implements DeadlineEntry, ResponseSink, SocketIoOwner {
     this.closeReason ??= 'error';
   }
 
-  /** @internal the socket is about to close: keep its peer's address for close listeners added after the accept */
+  /** @internal the socket is about to close: keep its peer's address for the close events */
   onClosing(): void {
     if (this.peerAddress === null && this.host.observesClose()) this.loadPeer();
   }
