@@ -75,7 +75,10 @@ function findUws(): string | null {
       { encoding: 'utf8', timeout: 300_000 },
     );
     if (r.status !== 0 || !installed()) {
-      const why = (r.error?.message ?? r.stderr.trim().split('\n').pop()) || `npm exited with ${String(r.status)}`;
+      // npm's most telling line: "npm error code E…" (or its first error line), not the pointer to its log.
+      const lines = r.stderr.split('\n').filter((l) => l.startsWith('npm error') && !/complete log/.test(l));
+      const why =
+        r.error?.message ?? lines.find((l) => /FetchError|code E|404|ETARGET/.test(l)) ?? lines[0] ?? `npm exited with ${String(r.status)}`;
       console.log(`uWebSockets.js row: skipped (npm install ${UWS_PACKAGE}@${UWS_VERSION} failed: ${why})`);
       return null;
     }
