@@ -217,7 +217,10 @@ class ChildServer {
   constructor() {
     const entry = fileURLToPath(new URL('./server-child.ts', import.meta.url));
     // tsx runs the TypeScript child whatever runs this file (tsx, vitest); --expose-gc for steady heap numbers.
-    this.child = fork(entry, [], { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child = fork(entry, [], {
+      execArgv: ['--import', 'tsx', '--expose-gc', '--no-flush-bytecode'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     this.child.on('message', (m: ChildMessage) => {
       this.messages.push(m);
       this.wake?.();

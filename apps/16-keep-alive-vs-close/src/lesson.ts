@@ -96,9 +96,9 @@ export function toLessonResult(r: RunResult): LessonResult {
       : 'TIME_WAIT not counted: /proc/net/tcp is not readable here.',
     '',
     `Then ${m.connections} idle keep-alive connections (one request each, then silence) held by the server process:`,
-    `  heap ${formatBytes(m.heapBefore)} → ${formatBytes(m.heapMid)} with half of them → ${formatBytes(m.heapAfter)} with all: ${formatBytes(Math.round(m.heapPerConnectionFirstHalf))} per connection for the first half, ${formatBytes(Math.round(m.heapPerConnectionSecondHalf))} for the second.`,
+    `  V8 data heap (objects, not compiled code) ${formatBytes(m.heapBefore)} → ${formatBytes(m.heapMid)} with half of them → ${formatBytes(m.heapAfter)} with all: ${formatBytes(Math.round(m.heapPerConnectionFirstHalf))} per connection for the first half, ${formatBytes(Math.round(m.heapPerConnectionSecondHalf))} for the second.`,
     `  Two heap readings with nothing opened in between differed by ${formatBytes(m.heapNoise)}: the growth is the connections, not noise.`,
-    `  RSS ${formatBytes(m.rssBefore)} → ${formatBytes(m.rssAfter)} (${formatBytes(Math.max(0, Math.round(m.rssPerConnection)))} per connection).`,
+    `  RSS ${formatBytes(m.rssBefore)} → ${formatBytes(m.rssAfter)}: RSS moves in whole pages that V8 and malloc keep or hand back in bulk, so it cannot resolve a cost this small; the heap readings can.`,
     m.fdsBefore !== null && m.fdsAfter !== null
       ? `  The kernel's side: the server's open file descriptors went ${m.fdsBefore} → ${m.fdsAfter}, one socket (struct sock and its buffers, in kernel memory, not in RSS) per connection.`
       : "  The kernel's side (a socket and a file descriptor each) is not counted here: /proc/self/fd is not readable.",
@@ -166,7 +166,6 @@ export function toLessonResult(r: RunResult): LessonResult {
         unit: 'B',
         textbook: 'idle connections hold resources',
       },
-      { label: 'server RSS per idle keep-alive connection', value: m.rssPerConnection, unit: 'B' },
     ],
   };
 }

@@ -3,7 +3,7 @@
 // test runs as root: under CI it creates the user itself (as the Chromium test
 // installs its browser); elsewhere it uses CONNLAB_ROOTLESS_USER if set.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,17 +13,29 @@ import { afterAll, describe, expect, it } from 'vitest';
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const CI_USER = 'connlab-rootless';
 
-/** The package directories whose tests build namespaces, and which of their files to run. */
-const SUITES: readonly { dir: string; files?: readonly string[] }[] = [
-  { dir: 'packages/netns' },
-  { dir: 'packages/netlab', files: ['src/delay-line.test.ts'] },
-  { dir: 'apps/02-latency-breakdown' },
-  { dir: 'apps/03-handshake-cost' },
-  { dir: 'apps/04-slow-start' },
-  { dir: 'apps/06-time-wait' },
-  { dir: 'apps/07-page-load' },
-  { dir: 'apps/15-tcp-keepalive' },
-];
+/**
+ * The suites whose tests build namespaces, and which of their files to run:
+ * the two namespace packages, every lesson that depends on one of them, and
+ * the capture test of every other lesson (it runs the lesson in a lab
+ * namespace). Read from the workspace, so a new lesson is never left out.
+ */
+function namespaceSuites(): { dir: string; files?: readonly string[] }[] {
+  const suites: { dir: string; files?: readonly string[] }[] = [
+    { dir: 'packages/netns' },
+    { dir: 'packages/netlab', files: ['src/delay-line.test.ts'] },
+  ];
+  for (const app of readdirSync(join(root, 'apps'))
+    .filter((d) => /^\d\d-/.test(d))
+    .sort()) {
+    const manifest = JSON.parse(readFileSync(join(root, 'apps', app, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+    const deps = Object.keys(manifest.dependencies ?? {});
+    if (deps.includes('@connlab/netns') || deps.includes('@connlab/netlab')) suites.push({ dir: `apps/${app}` });
+    else if (existsSync(join(root, 'apps', app, 'src/capture.test.ts')))
+      suites.push({ dir: `apps/${app}`, files: ['src/capture.test.ts'] });
+  }
+  return suites;
+}
+const SUITES = namespaceSuites();
 
 interface Plan {
   uid: number;

@@ -134,14 +134,23 @@ describe.skipIf(!linux)('the live tables (Linux)', () => {
     const port4 = await listen('127.0.0.1');
     const port6 = await listen('::1');
     const a = await connect(port4, '127.0.0.1');
-    await connect(port6, '::1');
+    const c = await connect(port6, '::1');
     const b = await connect(port4, '127.0.0.1');
+    const clientPorts = [a, b, c].map((s) => s.localPort!);
     const bClosed = closed(b);
     b.end(); // client closes first: b ends in TIME-WAIT
     await bClosed;
     expect(a.readyState).toBe('open');
 
-    const mine = (local: string, peer: string): boolean => [port4, port6].some((p) => local.endsWith(`:${p}`) || peer.endsWith(`:${p}`));
+    // This test's sockets only: a listener, or one end of a connection between our clients and
+    // listeners. A port number alone would also match an older TIME-WAIT whose ephemeral port
+    // happens to be one of the listening ports now.
+    const port = (address: string): number => Number(address.slice(address.lastIndexOf(':') + 1).replace('*', '0'));
+    const mine = (local: string, peer: string): boolean => {
+      const [l, p] = [port(local), port(peer)];
+      const listening = [port4, port6];
+      return (listening.includes(l) && (p === 0 || clientPorts.includes(p))) || (listening.includes(p) && clientPorts.includes(l));
+    };
     const fromProc = formatSs(await listTcpSockets())
       .slice(1)
       .map((line) => line.split(/\s+/))
