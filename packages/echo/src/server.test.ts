@@ -1,5 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { once } from 'node:events';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -120,6 +121,44 @@ describe('createEchoServer', () => {
     await expect.poll(() => server.stats.connectionsOpen).toBe(0);
     expect(server.stats).toMatchObject({ bytesIn: data.length, bytesOut: data.length });
   });
+
+  it('without hooks, keeps a small echo that the kernel has not taken yet intact while it reads the next piece', async () => {
+    // The lean path reuses its read buffer only when nothing written from it is still pending.
+    // Small pieces, paced so the server reads each on its own: once the client's receive buffer
+    // and the server's send buffer are full, every echo waits in libuv (below the 16 KiB
+    // high-water mark, so the server keeps reading) while the next piece is read.
+    const server = await startServer();
+    const client = net.connect(server.address as { port: number; host: string });
+    cleanup(() => client.destroy());
+    await once(client, 'connect');
+    client.setNoDelay(true);
+    client.pause(); // read nothing until the end
+
+    const piece = 4000;
+    const data = randomBytes(64 << 20); // more than the echo direction's kernel buffers hold (about 36 MiB here)
+    let offset = 0;
+    let bufferedPeak = 0;
+    while (offset < data.length && server.stats.bufferedBytes < 8 << 10) {
+      client.write(data.subarray(offset, offset + piece));
+      offset += piece;
+      await nextTurn(); // one piece per server read
+      bufferedPeak = Math.max(bufferedPeak, server.stats.bufferedBytes);
+    }
+    expect(bufferedPeak, 'the server never had an echo waiting: the buffers did not fill').toBeGreaterThan(0);
+    const sent = data.subarray(0, offset);
+    client.end();
+    const received: Buffer[] = [];
+    let total = 0;
+    client.on('data', (chunk: Buffer) => {
+      received.push(chunk);
+      total += chunk.length;
+    });
+    client.resume();
+    await expect.poll(() => total, { timeout: 20_000 }).toBe(sent.length);
+    const echoed = Buffer.concat(received);
+    const firstDifference = echoed.findIndex((byte, i) => byte !== sent[i]);
+    expect(firstDifference, 'the first byte of the echo that differs from what was sent').toBe(-1);
+  }, 60_000);
 
   it.each([
     ['lean', undefined],
