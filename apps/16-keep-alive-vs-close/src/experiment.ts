@@ -283,6 +283,19 @@ async function openIdle(port: number, n: number): Promise<Requester[]> {
   return out;
 }
 
+/** One way's figures: the client's run, the server's accept count, and the TIME_WAIT left on the server's port. */
+async function wayResult(way: Way, run: WayRun, requests: number, accepted: number, port: number): Promise<WayResult> {
+  return {
+    way,
+    requests,
+    ms: run.ms,
+    perSecond: requests / (run.ms / 1000),
+    connections: run.connections,
+    accepted,
+    timeWait: await timeWaitOf(port, run.clientPorts),
+  };
+}
+
 /** Resolves when the server holds no connection; throws after `timeoutMs`. */
 async function allClosed(server: ChildServer, timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
@@ -311,24 +324,8 @@ export async function run(options: RunOptions = defaultOptions): Promise<RunResu
     const cl = await closeWay(closePort, options);
     const after = await server.stats(5000);
     const ways: WayResult[] = [
-      {
-        way: 'keep-alive',
-        requests: options.requests,
-        ms: ka.ms,
-        perSecond: options.requests / (ka.ms / 1000),
-        connections: ka.connections,
-        accepted: after.accepted.keepAlive - base.accepted.keepAlive,
-        timeWait: await timeWaitOf(keepAlivePort, ka.clientPorts),
-      },
-      {
-        way: 'close',
-        requests: options.requests,
-        ms: cl.ms,
-        perSecond: options.requests / (cl.ms / 1000),
-        connections: cl.connections,
-        accepted: after.accepted.close - base.accepted.close,
-        timeWait: await timeWaitOf(closePort, cl.clientPorts),
-      },
+      await wayResult('keep-alive', ka, options.requests, after.accepted.keepAlive - base.accepted.keepAlive, keepAlivePort),
+      await wayResult('close', cl, options.requests, after.accepted.close - base.accepted.close, closePort),
     ];
 
     const n = options.idleConnections;
